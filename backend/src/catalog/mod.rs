@@ -1,0 +1,89 @@
+//! The catalog: sellers and listings, and the one rule of what a shopper may find.
+pub mod queries;
+
+pub use queries::{ListingCard, ListingDetail, ListingFilter, Page};
+
+/// Life cycle of a listing. Only `Published` listings can be visible; `Delisted` is set by the
+/// system (certificate expired or revoked) or an officer, always with a reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListingState {
+    Draft,
+    Published,
+    Paused,
+    Delisted,
+}
+
+impl ListingState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Paused => "paused",
+            Self::Delisted => "delisted",
+        }
+    }
+}
+
+/// A seller is `Pending` until verified against the registry, `Active` once verified, and
+/// `Suspended` by an officer (its listings then leave the shop).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SellerState {
+    Pending,
+    Active,
+    Suspended,
+}
+
+impl SellerState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+        }
+    }
+}
+
+/// What a shopper may find: the listing is published, its seller is active, and its
+/// certificate is active in the registry and not past `expires_on`. Pages, API, sitemap and
+/// search all use [`visibility::condition`]; [`visibility::is_visible`] states the same rule
+/// in Rust for code that already holds the rows.
+pub mod visibility {
+    use chrono::NaiveDate;
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::{Condition, Expr};
+
+    use super::{ListingState, SellerState};
+    use crate::db::entities::{listing, registry_certificate, seller};
+    use crate::domain::registry::CertificateStatus;
+
+    pub fn is_visible(
+        listing_state: &str,
+        seller_state: &str,
+        certificate_status: &str,
+        expires_on: NaiveDate,
+        today: NaiveDate,
+    ) -> bool {
+        listing_state == ListingState::Published.as_str()
+            && seller_state == SellerState::Active.as_str()
+            && certificate_status == CertificateStatus::Active.as_str()
+            && expires_on > today
+    }
+
+    /// The rule as SQL over `listings`, `sellers` and `registry_certificates` joined.
+    pub fn condition(today: NaiveDate) -> Condition {
+        use registry_certificate::Column as Cert;
+        Condition::all()
+            .add(
+                Expr::col((listing::Entity, listing::Column::State))
+                    .eq(ListingState::Published.as_str()),
+            )
+            .add(
+                Expr::col((seller::Entity, seller::Column::State)).eq(SellerState::Active.as_str()),
+            )
+            .add(
+                Expr::col((registry_certificate::Entity, Cert::Status))
+                    .eq(CertificateStatus::Active.as_str()),
+            )
+            .add(Expr::col((registry_certificate::Entity, Cert::ExpiresOn)).gt(today))
+    }
+}

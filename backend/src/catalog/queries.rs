@@ -1,0 +1,283 @@
+//! Read queries over the catalog, for pages and the API. Only visible listings come out.
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, Func, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DbErr, ExprTrait, FromQueryResult};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::visibility;
+use crate::db::entities::{listing, province, registry_certificate, registry_participant, seller};
+
+/// A listing as shown in a grid or a JSON list.
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct ListingCard {
+    pub listing_id: Uuid,
+    pub slug: String,
+    pub certificate_no: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub stars: i16,
+    pub province_code: String,
+    pub province_name_vi: String,
+    pub region_code: String,
+    pub group_code: String,
+    pub price_vnd: i64,
+    pub seller_name: String,
+    pub stock: i32,
+    pub unit: String,
+}
+
+/// Everything the product page shows, including the certificate panel.
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct ListingDetail {
+    pub listing_id: Uuid,
+    pub slug: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub stars: i16,
+    pub group_code: String,
+    pub subgroup_code: String,
+    pub province_code: String,
+    pub province_name_vi: String,
+    pub region_code: String,
+    pub commune: String,
+    pub price_vnd: i64,
+    pub stock: i32,
+    pub unit: String,
+    pub weight_grams: i32,
+    pub description_vi: String,
+    pub description_en: String,
+    pub seller_name: String,
+    pub seller_slug: String,
+    pub participant_type: String,
+    pub certificate_no: String,
+    pub certificate_status: String,
+    pub legacy_province: Option<String>,
+    pub recognition_decision_no: String,
+    pub recognized_on: NaiveDate,
+    pub expires_on: NaiveDate,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ListingFilter {
+    pub province_code: Option<String>,
+    pub group_code: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// listings ⋈ sellers ⋈ certificates ⋈ provinces, restricted to what shoppers may see.
+fn visible_base(today: NaiveDate) -> SelectStatement {
+    use registry_certificate::Column as Cert;
+    Query::select()
+        .from(listing::Entity)
+        .inner_join(
+            seller::Entity,
+            Expr::col((seller::Entity, seller::Column::Id))
+                .equals((listing::Entity, listing::Column::SellerId)),
+        )
+        .inner_join(
+            registry_certificate::Entity,
+            Expr::col((registry_certificate::Entity, Cert::Id))
+                .equals((listing::Entity, listing::Column::CertificateId)),
+        )
+        .inner_join(
+            registry_participant::Entity,
+            Expr::col((
+                registry_participant::Entity,
+                registry_participant::Column::Id,
+            ))
+            .equals((registry_certificate::Entity, Cert::ParticipantId)),
+        )
+        .inner_join(
+            province::Entity,
+            Expr::col((province::Entity, province::Column::Code))
+                .equals((registry_certificate::Entity, Cert::ProvinceCode)),
+        )
+        .cond_where(visibility::condition(today))
+        .to_owned()
+}
+
+fn card_columns(q: &mut SelectStatement) {
+    use registry_certificate::Column as Cert;
+    q.expr_as(
+        Expr::col((listing::Entity, listing::Column::Pid)),
+        "listing_id",
+    )
+    .column((listing::Entity, listing::Column::Slug))
+    .column((registry_certificate::Entity, Cert::CertificateNo))
+    .expr_as(
+        Expr::col((registry_certificate::Entity, Cert::ProductNameVi)),
+        "title_vi",
+    )
+    .expr_as(
+        Expr::col((registry_certificate::Entity, Cert::ProductNameEn)),
+        "title_en",
+    )
+    .column((registry_certificate::Entity, Cert::Stars))
+    .column((registry_certificate::Entity, Cert::ProvinceCode))
+    .expr_as(
+        Expr::col((province::Entity, province::Column::NameVi)),
+        "province_name_vi",
+    )
+    .column((province::Entity, province::Column::RegionCode))
+    .column((registry_certificate::Entity, Cert::GroupCode))
+    .column((listing::Entity, listing::Column::PriceVnd))
+    .expr_as(
+        Expr::col((seller::Entity, seller::Column::DisplayName)),
+        "seller_name",
+    )
+    .column((listing::Entity, listing::Column::Stock))
+    .column((listing::Entity, listing::Column::Unit));
+}
+
+/// Visible listings, newest first.
+pub async fn list_visible(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+    filter: &ListingFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<Page<ListingCard>, DbErr> {
+    use registry_certificate::Column as Cert;
+    let mut base = visible_base(today);
+    if let Some(code) = &filter.province_code {
+        base.and_where(
+            Expr::col((registry_certificate::Entity, Cert::ProvinceCode)).eq(code.as_str()),
+        );
+    }
+    if let Some(code) = &filter.group_code {
+        base.and_where(
+            Expr::col((registry_certificate::Entity, Cert::GroupCode)).eq(code.as_str()),
+        );
+    }
+
+    let mut count = base.clone();
+    count.expr_as(
+        Func::count(Expr::col((listing::Entity, listing::Column::Id))),
+        "n",
+    );
+    let total = match db.query_one(&count).await? {
+        Some(row) => row.try_get::<i64>("", "n")?,
+        None => 0,
+    };
+
+    let mut q = base;
+    card_columns(&mut q);
+    q.order_by((listing::Entity, listing::Column::PublishedAt), Order::Desc)
+        .order_by((listing::Entity, listing::Column::Id), Order::Desc)
+        .limit(per_page)
+        .offset(page.saturating_sub(1) * per_page);
+    let items = db
+        .query_all(&q)
+        .await?
+        .iter()
+        .map(|row| ListingCard::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page {
+        items,
+        total: u64::try_from(total).unwrap_or(0),
+        page,
+        per_page,
+    })
+}
+
+/// Number of visible listings per province code.
+pub async fn count_visible_by_province(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> Result<Vec<(String, i64)>, DbErr> {
+    use registry_certificate::Column as Cert;
+    let mut q = visible_base(today);
+    q.column((registry_certificate::Entity, Cert::ProvinceCode))
+        .expr_as(
+            Func::count(Expr::col((listing::Entity, listing::Column::Id))),
+            "n",
+        )
+        .group_by_col((registry_certificate::Entity, Cert::ProvinceCode));
+    db.query_all(&q)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<String>("", "province_code")?,
+                row.try_get::<i64>("", "n")?,
+            ))
+        })
+        .collect()
+}
+
+/// One visible listing by slug, with its certificate.
+pub async fn find_visible_by_slug(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+    slug: &str,
+) -> Result<Option<ListingDetail>, DbErr> {
+    use registry_certificate::Column as Cert;
+    let mut q = visible_base(today);
+    q.and_where(Expr::col((listing::Entity, listing::Column::Slug)).eq(slug));
+    q.expr_as(
+        Expr::col((listing::Entity, listing::Column::Pid)),
+        "listing_id",
+    )
+    .column((listing::Entity, listing::Column::Slug))
+    .expr_as(
+        Expr::col((registry_certificate::Entity, Cert::ProductNameVi)),
+        "title_vi",
+    )
+    .expr_as(
+        Expr::col((registry_certificate::Entity, Cert::ProductNameEn)),
+        "title_en",
+    )
+    .columns([
+        (registry_certificate::Entity, Cert::Stars),
+        (registry_certificate::Entity, Cert::GroupCode),
+        (registry_certificate::Entity, Cert::SubgroupCode),
+        (registry_certificate::Entity, Cert::ProvinceCode),
+        (registry_certificate::Entity, Cert::Commune),
+        (registry_certificate::Entity, Cert::CertificateNo),
+        (registry_certificate::Entity, Cert::LegacyProvince),
+        (registry_certificate::Entity, Cert::RecognitionDecisionNo),
+        (registry_certificate::Entity, Cert::RecognizedOn),
+        (registry_certificate::Entity, Cert::ExpiresOn),
+    ])
+    .expr_as(
+        Expr::col((registry_certificate::Entity, Cert::Status)),
+        "certificate_status",
+    )
+    .expr_as(
+        Expr::col((province::Entity, province::Column::NameVi)),
+        "province_name_vi",
+    )
+    .column((province::Entity, province::Column::RegionCode))
+    .columns([
+        (listing::Entity, listing::Column::PriceVnd),
+        (listing::Entity, listing::Column::Stock),
+        (listing::Entity, listing::Column::Unit),
+        (listing::Entity, listing::Column::WeightGrams),
+        (listing::Entity, listing::Column::DescriptionVi),
+        (listing::Entity, listing::Column::DescriptionEn),
+    ])
+    .expr_as(
+        Expr::col((seller::Entity, seller::Column::DisplayName)),
+        "seller_name",
+    )
+    .expr_as(
+        Expr::col((seller::Entity, seller::Column::Slug)),
+        "seller_slug",
+    )
+    .column((
+        registry_participant::Entity,
+        registry_participant::Column::ParticipantType,
+    ));
+    db.query_one(&q)
+        .await?
+        .map(|row| ListingDetail::from_query_result(&row, ""))
+        .transpose()
+}

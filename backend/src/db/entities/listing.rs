@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "listings")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub pid: Uuid,
+    pub seller_id: i64,
+    #[sea_orm(unique)]
+    pub certificate_id: i64,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub price_vnd: i64,
+    pub currency: String,
+    pub stock: i32,
+    pub unit: String,
+    pub weight_grams: i32,
+    #[sea_orm(column_type = "Text")]
+    pub description_vi: String,
+    #[sea_orm(column_type = "Text")]
+    pub description_en: String,
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub published_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,17 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "listing_photos")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub listing_id: i64,
+    pub position: i32,
+    pub storage_key: String,
+    pub alt_vi: String,
+    pub alt_en: String,
+    pub created_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,13 @@
+//! sea-orm entities, one module per table, mirroring `migrations/`. Query functions live in
+//! the modules that own the rules (`registry`, `catalog`, …), not here.
+pub mod listing;
+pub mod listing_photo;
+pub mod product_group;
+pub mod product_subgroup;
+pub mod province;
+pub mod province_name;
+pub mod region;
+pub mod registry_certificate;
+pub mod registry_import;
+pub mod registry_participant;
+pub mod seller;

@@ -1,0 +1,15 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "provinces")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub kind: String,
+    pub region_code: String,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,163 @@
+//! Database connection, migrations and reference-data sync.
+pub mod entities;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+
+use crate::config::redact_url;
+use crate::domain::reference::Reference;
+use entities::{product_group, product_subgroup, province, province_name, region};
+
+/// Connects to SQLite (WAL, foreign keys, busy timeout) or PostgreSQL.
+pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
+        .acquire_timeout(Duration::from_secs(10))
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the database at {}", redact_url(url)))
+}
+
+/// Applies pending migrations and syncs reference data (provinces, regions, groups).
+pub async fn migrate(db: &DatabaseConnection, reference: &Reference) -> anyhow::Result<()> {
+    Migrator::up(db, None).await.context("running migrations")?;
+    sync_reference(db, reference).await
+}
+
+/// Upserts the reference tables from the compiled-in data (plus region overrides), so the
+/// database can join on them. Idempotent.
+pub async fn sync_reference(db: &DatabaseConnection, reference: &Reference) -> anyhow::Result<()> {
+    let txn = db.begin().await?;
+    let regions = reference
+        .regions
+        .iter()
+        .zip(0..)
+        .map(|(r, position)| region::ActiveModel {
+            code: Set(r.code.clone()),
+            name_vi: Set(r.name_vi.clone()),
+            name_en: Set(r.name_en.clone()),
+            position: Set(position),
+        });
+    region::Entity::insert_many(regions)
+        .on_conflict(
+            OnConflict::column(region::Column::Code)
+                .update_columns([
+                    region::Column::NameVi,
+                    region::Column::NameEn,
+                    region::Column::Position,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await
+        .context("syncing regions")?;
+
+    let provinces = reference.provinces.iter().map(|p| province::ActiveModel {
+        code: Set(p.code.clone()),
+        name_vi: Set(p.name_vi.clone()),
+        name_en: Set(p.name_en.clone()),
+        kind: Set(p.kind.clone()),
+        region_code: Set(p.region_code.clone()),
+    });
+    province::Entity::insert_many(provinces)
+        .on_conflict(
+            OnConflict::column(province::Column::Code)
+                .update_columns([
+                    province::Column::NameVi,
+                    province::Column::NameEn,
+                    province::Column::Kind,
+                    province::Column::RegionCode,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await
+        .context("syncing provinces")?;
+
+    let names = reference
+        .province_names
+        .iter()
+        .map(|n| province_name::ActiveModel {
+            name_key: Set(n.key.clone()),
+            name: Set(n.name.clone()),
+            province_code: Set(n.province_code.clone()),
+            legacy: Set(n.legacy),
+        });
+    province_name::Entity::insert_many(names)
+        .on_conflict(
+            OnConflict::column(province_name::Column::NameKey)
+                .update_columns([
+                    province_name::Column::Name,
+                    province_name::Column::ProvinceCode,
+                    province_name::Column::Legacy,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await
+        .context("syncing province names")?;
+
+    let groups = reference
+        .groups
+        .iter()
+        .zip(0..)
+        .map(|(g, position)| product_group::ActiveModel {
+            code: Set(g.code.clone()),
+            name_vi: Set(g.name_vi.clone()),
+            name_en: Set(g.name_en.clone()),
+            position: Set(position),
+        });
+    product_group::Entity::insert_many(groups)
+        .on_conflict(
+            OnConflict::column(product_group::Column::Code)
+                .update_columns([
+                    product_group::Column::NameVi,
+                    product_group::Column::NameEn,
+                    product_group::Column::Position,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await
+        .context("syncing product groups")?;
+
+    let subgroups = reference
+        .subgroups
+        .iter()
+        .map(|s| product_subgroup::ActiveModel {
+            code: Set(s.code.clone()),
+            group_code: Set(s.group_code.clone()),
+            set_no: Set(s.set_no),
+            name_vi: Set(s.name_vi.clone()),
+            name_en: Set(s.name_en.clone()),
+        });
+    product_subgroup::Entity::insert_many(subgroups)
+        .on_conflict(
+            OnConflict::column(product_subgroup::Column::Code)
+                .update_columns([
+                    product_subgroup::Column::GroupCode,
+                    product_subgroup::Column::SetNo,
+                    product_subgroup::Column::NameVi,
+                    product_subgroup::Column::NameEn,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await
+        .context("syncing product sets")?;
+    txn.commit().await?;
+    Ok(())
+}

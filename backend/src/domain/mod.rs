@@ -1,0 +1,6 @@
+//! Validated domain types and rules. Nothing here knows about actix or sea-orm.
+pub mod money;
+pub mod reference;
+pub mod registry;
+pub mod text;
+pub mod time;

@@ -1,0 +1,79 @@
+//! Vietnamese text folding: the one place that decides when two spellings are "the same".
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Lower-cases, removes diacritics (including đ → d) and turns every run of
+/// non-alphanumeric characters into one space.
+///
+/// `"Thừa Thiên - Huế"` and `"thua thien hue"` fold to the same key.
+pub fn fold(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut pending_space = false;
+    for c in input.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        let c = match c {
+            'đ' | 'Đ' => 'd',
+            _ => c,
+        };
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// A URL slug: folded text with hyphens, at most `max` bytes, cut at a word boundary.
+pub fn slugify(input: &str, max: usize) -> String {
+    let folded = fold(input);
+    let mut slug = String::new();
+    for word in folded.split(' ') {
+        let extra = if slug.is_empty() {
+            word.len()
+        } else {
+            word.len() + 1
+        };
+        if slug.len() + extra > max {
+            break;
+        }
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(word);
+    }
+    slug
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_removes_vietnamese_diacritics_and_case() {
+        let cases = [
+            ("Trà Shan Tuyết", "tra shan tuyet"),
+            ("ĐẮK LẮK", "dak lak"),
+            ("Thừa Thiên - Huế", "thua thien hue"),
+            ("  TP. Hồ Chí Minh ", "tp ho chi minh"),
+            ("Bà Rịa–Vũng Tàu", "ba ria vung tau"),
+            ("", ""),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(fold(input), expected, "folding {input:?}");
+        }
+    }
+
+    #[test]
+    fn slugify_cuts_at_word_boundaries() {
+        assert_eq!(slugify("Cam sành Hà Giang", 80), "cam-sanh-ha-giang");
+        assert_eq!(slugify("Cam sành Hà Giang", 12), "cam-sanh-ha");
+        assert_eq!(slugify("!!!", 10), "");
+    }
+}

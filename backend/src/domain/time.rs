@@ -1,0 +1,37 @@
+//! Times are stored in UTC and shown in Vietnam's time zone. Calendar rules (a certificate is
+//! valid until its expiry date) use the date in Vietnam.
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Asia::Ho_Chi_Minh;
+
+/// The calendar date in Vietnam at `instant`.
+pub fn vietnam_date(instant: DateTime<Utc>) -> NaiveDate {
+    instant.with_timezone(&Ho_Chi_Minh).date_naive()
+}
+
+/// `22/11/2026 19:05`, Vietnamese style, in Vietnam's time zone.
+pub fn format_vietnam(instant: DateTime<Utc>) -> String {
+    instant
+        .with_timezone(&Ho_Chi_Minh)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn late_evening_utc_is_already_tomorrow_in_vietnam() {
+        let instant = Utc
+            .with_ymd_and_hms(2026, 11, 22, 18, 30, 0)
+            .single()
+            .expect("valid");
+        assert_eq!(
+            vietnam_date(instant),
+            NaiveDate::from_ymd_opt(2026, 11, 23).expect("date")
+        );
+        assert_eq!(format_vietnam(instant), "23/11/2026 01:30");
+    }
+}

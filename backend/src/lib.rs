@@ -1,0 +1,14 @@
+//! OCOP Village: the online "e-commerce village" of Vietnam's One Commune One Product programme.
+//!
+//! `main.rs` is a thin command line over this library: configuration ([`config`]), then
+//! [`telemetry`], then the [`startup::Application`] (HTTP server) or a one-off command.
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod registry;
+pub mod routes;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

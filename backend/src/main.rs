@@ -1,0 +1,213 @@
+//! The `ocop-village` command: serve the marketplace, or run one administrative task.
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use ocop_village::config::Settings;
+use ocop_village::domain::reference::Reference;
+use ocop_village::registry::import::ImportError;
+use ocop_village::registry::{ImportOptions, import_registry};
+use ocop_village::startup::{Application, Clock};
+use ocop_village::{db, seed, telemetry};
+
+#[derive(Parser)]
+#[command(name = "ocop-village", version, about = "OCOP Village marketplace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the marketplace (the default).
+    Serve {
+        /// Load the demo catalog first (safe to repeat).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and sync reference data, then exit.
+    Migrate,
+    /// OCOP registry tasks.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+    /// Load demo data.
+    Seed {
+        /// The sample registry and a demo catalog built from it.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Import a registry CSV export; upserts by certificate number. A file with any bad row
+    /// imports nothing.
+    Import {
+        file: PathBuf,
+        /// Check the file and report what would change, without writing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Who is importing, for the import log.
+        #[arg(long, default_value = "command line")]
+        by: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, settings)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn progress_bar(what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({elapsed})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
+            if demo {
+                seed_demo(&settings).await?;
+            }
+            let app = Application::build(&settings, Clock::System).await?;
+            tracing::info!(
+                "OCOP Village is serving at http://{}:{}/",
+                settings.bind.ip(),
+                app.port()
+            );
+            app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let (conn, _) = connect(&settings).await?;
+            drop(conn);
+            println!("migrations applied, reference data synced");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Seed { demo: _ } => {
+            seed_demo(&settings).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Registry {
+            command: RegistryCommand::Import { file, dry_run, by },
+        } => {
+            let (conn, reference) = connect(&settings).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file.display().to_string();
+            let result = import_registry(
+                &conn,
+                &reference,
+                &bytes,
+                ImportOptions {
+                    dry_run,
+                    file_name: &name,
+                    imported_by: &by,
+                    now: chrono::Utc::now(),
+                    progress: progress_bar("importing"),
+                },
+            )
+            .await;
+            match result {
+                Ok(report) => {
+                    let verb = if dry_run {
+                        "would import (dry run)"
+                    } else {
+                        "imported"
+                    };
+                    println!(
+                        "{verb} {name}: {} rows; certificates {} new, {} updated, {} unchanged; participants {} new, {} updated, {} unchanged; {} listings delisted",
+                        report.rows,
+                        report.certificates_inserted,
+                        report.certificates_updated,
+                        report.certificates_unchanged,
+                        report.participants_inserted,
+                        report.participants_updated,
+                        report.participants_unchanged,
+                        report.listings_delisted
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(ImportError::Invalid(problems)) => {
+                    eprintln!(
+                        "{name}: {} problem(s); nothing was imported",
+                        problems.len()
+                    );
+                    for problem in &problems {
+                        eprintln!("  {name}:{problem}");
+                    }
+                    Ok(ExitCode::from(1))
+                }
+                Err(ImportError::Unexpected(e)) => Err(e),
+            }
+        }
+    }
+}
+
+async fn connect(settings: &Settings) -> anyhow::Result<(sea_orm::DatabaseConnection, Reference)> {
+    if settings.is_sqlite() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating {}", settings.data_dir.display()))?;
+    }
+    let reference = Reference::load(&settings.region_overrides)?;
+    let conn = db::connect(&settings.database_url).await?;
+    db::migrate(&conn, &reference).await?;
+    Ok((conn, reference))
+}
+
+async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
+    let (conn, reference) = connect(settings).await?;
+    let report = seed::seed_demo(
+        &conn,
+        &reference,
+        chrono::Utc::now(),
+        progress_bar("seeding"),
+    )
+    .await?;
+    println!(
+        "demo data: registry {} certificates ({} new), {} participants; {} sellers and {} listings created ({} of them delisted because the certificate has expired since the registry snapshot)",
+        report.registry.rows,
+        report.registry.certificates_inserted,
+        report.registry.participants_inserted
+            + report.registry.participants_updated
+            + report.registry.participants_unchanged,
+        report.sellers_created,
+        report.listings_created,
+        report.listings_created_delisted
+    );
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! HTTP routes: health checks, the JSON API under `/api/v1`, and storefront pages.
+pub mod api;
+pub mod health;
+pub mod pages;
+
+use actix_web::{HttpRequest, error, web};
+
+use crate::web::assets;
+use crate::web::error::{ApiError, PageError};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(assets::serve_static)
+        .service(web::scope("/api/v1").configure(api::configure))
+        .configure(pages::configure)
+        .default_service(web::to(pages::not_found));
+}
+
+fn is_api(req: &HttpRequest) -> bool {
+    req.path().starts_with("/api/")
+}
+
+/// Malformed query strings get a 400 with a message, as JSON or as a page.
+pub fn query_error(err: error::QueryPayloadError, req: &HttpRequest) -> error::Error {
+    let message = format!("invalid query parameters: {err}");
+    if is_api(req) {
+        ApiError::bad_request("invalid_query", message).into()
+    } else {
+        PageError::BadRequest(message).into()
+    }
+}
+
+pub fn path_error(err: error::PathError, req: &HttpRequest) -> error::Error {
+    let message = format!("invalid path: {err}");
+    if is_api(req) {
+        ApiError::bad_request("invalid_path", message).into()
+    } else {
+        PageError::BadRequest(message).into()
+    }
+}

@@ -1,0 +1,231 @@
+//! Server-rendered storefront pages (Vietnamese first).
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::catalog::{ListingFilter, queries};
+use crate::startup::AppState;
+use crate::web::error::{ApiError, PageError};
+use crate::web::templates::render;
+
+const PER_PAGE: u64 = 24;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(home)
+        .service(provinces_index)
+        .service(province_page)
+        .service(product_page);
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<u64>,
+}
+
+impl PageQuery {
+    fn page(&self) -> Result<u64, PageError> {
+        match self.page.unwrap_or(1) {
+            n @ 1..=10_000 => Ok(n),
+            _ => Err(PageError::BadRequest(
+                "số trang không hợp lệ (invalid page number)".into(),
+            )),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Pager {
+    page: u64,
+    pages: u64,
+    prev: Option<u64>,
+    next: Option<u64>,
+}
+
+fn pager(page: u64, total: u64) -> Pager {
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    Pager {
+        page,
+        pages,
+        prev: (page > 1).then(|| page - 1),
+        next: (page < pages).then(|| page + 1),
+    }
+}
+
+fn html(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+#[derive(Serialize)]
+struct RegionBlock {
+    code: String,
+    name_vi: String,
+    provinces: Vec<ProvinceLink>,
+}
+
+#[derive(Serialize)]
+struct ProvinceLink {
+    code: String,
+    name_vi: String,
+    count: i64,
+}
+
+async fn region_blocks(state: &AppState) -> Result<Vec<RegionBlock>, PageError> {
+    let counts: std::collections::HashMap<String, i64> =
+        queries::count_visible_by_province(&state.db, state.clock.today())
+            .await?
+            .into_iter()
+            .collect();
+    Ok(state
+        .reference
+        .regions
+        .iter()
+        .map(|r| RegionBlock {
+            code: r.code.clone(),
+            name_vi: r.name_vi.clone(),
+            provinces: state
+                .reference
+                .provinces
+                .iter()
+                .filter(|p| p.region_code == r.code)
+                .map(|p| ProvinceLink {
+                    code: p.code.clone(),
+                    name_vi: p.name_vi.clone(),
+                    count: counts.get(&p.code).copied().unwrap_or(0),
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+#[get("/")]
+async fn home(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, PageError> {
+    let page = query.page()?;
+    let listings = queries::list_visible(
+        &state.db,
+        state.clock.today(),
+        &ListingFilter::default(),
+        page,
+        PER_PAGE,
+    )
+    .await?;
+    let body = render(
+        "pages/home",
+        &json!({
+            "title": "OCOP Village — Chợ sản phẩm OCOP trực tuyến",
+            "total": listings.total,
+            "listings": listings.items,
+            "pager": pager(page, listings.total),
+            "regions": region_blocks(&state).await?,
+        }),
+    )?;
+    Ok(html(body))
+}
+
+#[get("/provinces")]
+async fn provinces_index(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let body = render(
+        "pages/provinces",
+        &json!({
+            "title": "Sản phẩm OCOP theo tỉnh, thành phố",
+            "regions": region_blocks(&state).await?,
+        }),
+    )?;
+    Ok(html(body))
+}
+
+/// `/provinces/{code}`. A former province or any spelling (`/provinces/ha-giang`,
+/// `/provinces/Hà%20Giang`) redirects permanently to today's province.
+#[get("/provinces/{code}")]
+async fn province_page(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, PageError> {
+    let requested = path.into_inner();
+    let province = state
+        .reference
+        .resolve_province(&requested)
+        .ok_or(PageError::NotFound)?;
+    if province.code != requested {
+        return Ok(HttpResponse::PermanentRedirect()
+            .insert_header((LOCATION, format!("/provinces/{}", province.code)))
+            .finish());
+    }
+    let page = query.page()?;
+    let filter = ListingFilter {
+        province_code: Some(province.code.clone()),
+        ..ListingFilter::default()
+    };
+    let listings =
+        queries::list_visible(&state.db, state.clock.today(), &filter, page, PER_PAGE).await?;
+    let former: Vec<&str> = state
+        .reference
+        .province_names
+        .iter()
+        .filter(|n| {
+            n.legacy && n.province_code == province.code && n.name.chars().any(|c| !c.is_ascii())
+        })
+        .map(|n| n.name.as_str())
+        .collect();
+    let region = state.reference.region(&province.region_code);
+    let body = render(
+        "pages/province",
+        &json!({
+            "title": format!("Sản phẩm OCOP {}", province.name_vi),
+            "province": { "code": province.code, "name_vi": province.name_vi, "name_en": province.name_en },
+            "region_name_vi": region.map(|r| r.name_vi.as_str()),
+            "former": former,
+            "total": listings.total,
+            "listings": listings.items,
+            "pager": pager(page, listings.total),
+        }),
+    )?;
+    Ok(html(body))
+}
+
+#[get("/products/{slug}")]
+async fn product_page(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let listing = queries::find_visible_by_slug(&state.db, state.clock.today(), &path)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let reference = &state.reference;
+    let group = reference.group(&listing.group_code);
+    let subgroup = reference.subgroup(&listing.subgroup_code);
+    let region = reference.region(&listing.region_code);
+    let issuer = if listing.stars == 5 {
+        "Bộ Nông nghiệp và Môi trường (cấp quốc gia)"
+    } else {
+        "UBND cấp tỉnh"
+    };
+    let body = render(
+        "pages/product",
+        &json!({
+            "title": format!("{} — OCOP {} sao", listing.title_vi, listing.stars),
+            "listing": listing,
+            "group_name_vi": group.map(|g| g.name_vi.as_str()),
+            "subgroup_name_vi": subgroup.map(|s| s.name_vi.as_str()),
+            "region_name_vi": region.map(|r| r.name_vi.as_str()),
+            "issuer": issuer,
+            "in_stock": listing.stock > 0,
+        }),
+    )?;
+    Ok(html(body))
+}
+
+/// Anything unrouted: a JSON 404 under `/api`, the friendly page elsewhere.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        ApiError::NotFound(format!("no such endpoint: {}", req.path())).error_response()
+    } else {
+        PageError::NotFound.error_response()
+    }
+}

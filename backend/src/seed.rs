@@ -1,0 +1,264 @@
+//! Demo data: the sample registry, one verified seller per participant, and one listing per
+//! active certificate with plausible prices and stock. Safe to rerun: nothing that exists is
+//! overwritten, so a seller's edits survive a second `seed --demo`.
+use std::collections::HashMap;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use indicatif::ProgressBar;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use uuid::Uuid;
+
+use crate::catalog::{ListingState, SellerState};
+use crate::db::entities::{listing, province, registry_certificate, registry_participant, seller};
+use crate::domain::reference::Reference;
+use crate::domain::registry::CertificateStatus;
+use crate::domain::text::slugify;
+use crate::domain::time::vietnam_date;
+use crate::registry::import::is_valid_on;
+use crate::registry::{ImportOptions, ImportReport, import_registry};
+
+/// The sample registry (synthetic data, see its first line), compiled in.
+pub const SAMPLE_REGISTRY: &[u8] = include_bytes!("../../seed/ocop-registry-sample.csv");
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SeedReport {
+    pub registry: ImportReport,
+    pub sellers_created: usize,
+    pub listings_created: usize,
+    /// Created already delisted because the certificate, active in the snapshot, has since
+    /// passed its expiry date.
+    pub listings_created_delisted: usize,
+}
+
+/// Loads the sample registry and builds the demo catalog as of `now`.
+pub async fn seed_demo(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    now: DateTime<Utc>,
+    progress: ProgressBar,
+) -> anyhow::Result<SeedReport> {
+    let registry = import_registry(
+        db,
+        reference,
+        SAMPLE_REGISTRY,
+        ImportOptions {
+            dry_run: false,
+            file_name: "seed/ocop-registry-sample.csv",
+            imported_by: "seed --demo",
+            now,
+            progress: progress.clone(),
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("importing the sample registry: {e}"))?;
+    let mut report = SeedReport {
+        registry,
+        ..SeedReport::default()
+    };
+
+    let txn = db.begin().await?;
+    let participants = registry_participant::Entity::find().all(&txn).await?;
+    let certificates = registry_certificate::Entity::find().all(&txn).await?;
+    let provinces: HashMap<String, province::Model> = province::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.code.clone(), p))
+        .collect();
+    let mut sellers: HashMap<i64, seller::Model> = seller::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|s| (s.participant_id, s))
+        .collect();
+    let listed: std::collections::HashSet<i64> = listing::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|l| l.certificate_id)
+        .collect();
+    progress.set_length((participants.len() + certificates.len()) as u64);
+    progress.set_position(0);
+
+    for participant in &participants {
+        if !sellers.contains_key(&participant.id) {
+            let created = seller::ActiveModel {
+                pid: Set(Uuid::new_v4()),
+                participant_id: Set(participant.id),
+                slug: Set(format!(
+                    "{}-{}",
+                    slugify(&participant.name, 60),
+                    participant.business_registration_no
+                )),
+                display_name: Set(participant.name.clone()),
+                state: Set(SellerState::Active.as_str().to_owned()),
+                verified_at: Set(Some(now)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .context("creating a demo seller")?;
+            sellers.insert(participant.id, created);
+            report.sellers_created += 1;
+        }
+        progress.inc(1);
+    }
+
+    let participant_names: HashMap<i64, &str> = participants
+        .iter()
+        .map(|p| (p.id, p.name.as_str()))
+        .collect();
+    let mut new_listings = Vec::new();
+    for cert in &certificates {
+        progress.inc(1);
+        if cert.status != CertificateStatus::Active.as_str() || listed.contains(&cert.id) {
+            continue;
+        }
+        let seller = sellers
+            .get(&cert.participant_id)
+            .context("every participant has a seller")?;
+        let province_name = provinces
+            .get(&cert.province_code)
+            .map_or(cert.province_code.as_str(), |p| p.name_vi.as_str());
+        let producer = participant_names
+            .get(&cert.participant_id)
+            .copied()
+            .unwrap_or("");
+        let demo = DemoListing::for_certificate(&cert.certificate_no, &cert.subgroup_code);
+        let valid = is_valid_on(
+            CertificateStatus::Active,
+            cert.expires_on,
+            vietnam_date(now),
+        );
+        let (state, reason) = if valid {
+            (ListingState::Published, None)
+        } else {
+            (
+                ListingState::Delisted,
+                Some("certificate expired".to_owned()),
+            )
+        };
+        if !valid {
+            report.listings_created_delisted += 1;
+        }
+        new_listings.push(listing::ActiveModel {
+            pid: Set(Uuid::new_v4()),
+            seller_id: Set(seller.id),
+            certificate_id: Set(cert.id),
+            slug: Set(format!(
+                "{}-{}",
+                slugify(&cert.product_name_vi, 60),
+                slugify(&cert.certificate_no, 32)
+            )),
+            price_vnd: Set(demo.price_vnd),
+            currency: Set("VND".into()),
+            stock: Set(demo.stock),
+            unit: Set(demo.unit.into()),
+            weight_grams: Set(demo.weight_grams),
+            description_vi: Set(format!(
+                "{} là sản phẩm OCOP {} sao của {}, sản xuất tại {}, {}.",
+                cert.product_name_vi, cert.stars, producer, cert.commune, province_name
+            )),
+            description_en: Set(format!(
+                "{} is a {}-star OCOP product made by {} in {}, {}.",
+                cert.product_name_en, cert.stars, producer, cert.commune, province_name
+            )),
+            state: Set(state.as_str().into()),
+            state_reason: Set(reason),
+            published_at: Set(valid.then(|| now - Duration::hours(demo.age_hours))),
+            created_at: Set(now - Duration::hours(demo.age_hours)),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+    }
+    report.listings_created = new_listings.len();
+    for chunk in new_listings.chunks(500) {
+        listing::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await
+            .context("creating demo listings")?;
+    }
+    txn.commit().await?;
+    progress.finish_and_clear();
+    Ok(report)
+}
+
+/// Plausible, deterministic demo values for a certificate.
+struct DemoListing {
+    price_vnd: i64,
+    stock: i32,
+    unit: &'static str,
+    weight_grams: i32,
+    age_hours: i64,
+}
+
+impl DemoListing {
+    fn for_certificate(certificate_no: &str, subgroup: &str) -> Self {
+        let h = fnv1a(certificate_no.as_bytes());
+        // (unit, lowest price, highest price, weight in grams)
+        let (unit, low, high, grams) = match subgroup {
+            "fresh-produce" => ("kg", 40_000, 150_000, 1_000),
+            "fresh-meat-seafood" => ("kg", 150_000, 450_000, 1_000),
+            "rice-grains" => ("túi 5 kg", 120_000, 250_000, 5_000),
+            "honey-other-raw" => ("chai 500 ml", 150_000, 350_000, 700),
+            "fast-food" | "processed-rice-grains" => ("gói", 30_000, 90_000, 500),
+            "processed-fruit-veg" | "processed-meat-seafood" => ("hộp", 60_000, 250_000, 500),
+            "sauces-fish-sauce" => ("chai 500 ml", 50_000, 180_000, 700),
+            "other-condiments" => ("hũ", 35_000, 120_000, 300),
+            "tea" | "herbal-infusions" => ("hộp 200 g", 80_000, 450_000, 250),
+            "coffee-cocoa" => ("gói 500 g", 120_000, 380_000, 550),
+            "white-liquor" | "other-alcoholic" => ("chai 750 ml", 90_000, 600_000, 1_300),
+            "bottled-water" | "other-non-alcoholic" => ("thùng 24 chai", 120_000, 260_000, 9_000),
+            "functional-medicinal" | "essential-oils-herbs" => ("hộp", 150_000, 900_000, 300),
+            "herbal-cosmetics" => ("chai", 90_000, 350_000, 250),
+            "craft-household-decor" | "textiles-garments" => ("chiếc", 150_000, 1_500_000, 800),
+            "flowers" | "ornamental-plants" => ("chậu", 200_000, 2_000_000, 3_000),
+            "ornamental-animals" => ("con", 300_000, 3_000_000, 1_000),
+            "community-eco-tourism" => ("vé", 100_000, 800_000, 0),
+            _ => ("sản phẩm", 50_000, 500_000, 500),
+        };
+        let steps = (high - low) / 5_000 + 1;
+        let price_vnd = low + ((h % steps as u64) as i64) * 5_000;
+        // About one listing in twelve is sold out, so "out of stock" shows in the demo.
+        let stock = if (h >> 8) % 12 == 0 {
+            0
+        } else {
+            5 + ((h >> 16) % 196) as i32
+        };
+        Self {
+            price_vnd,
+            stock,
+            unit,
+            weight_grams: grams,
+            age_hours: ((h >> 24) % (24 * 90)) as i64,
+        }
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DemoListing;
+
+    #[test]
+    fn demo_prices_are_whole_thousands_in_the_subgroup_range() {
+        for n in 0..200 {
+            let demo = DemoListing::for_certificate(&format!("OCOP-X-{n}"), "tea");
+            assert!(
+                (80_000..=450_000).contains(&demo.price_vnd),
+                "{}",
+                demo.price_vnd
+            );
+            assert_eq!(demo.price_vnd % 5_000, 0);
+            assert!((0..=200).contains(&demo.stock));
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Errors as users see them: JSON with a stable `code` under `/api`, an HTML page elsewhere.
+//! The cause chain is logged once, here, and never shown.
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use super::templates;
+
+/// An error from a JSON API handler.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("internal error")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let code = match self {
+            Self::BadRequest { code, .. } => code,
+            Self::NotFound(_) => "not_found",
+            Self::Unexpected(e) => {
+                tracing::error!(error = format!("{e:#}"), "request failed");
+                "internal_error"
+            }
+        };
+        HttpResponse::build(self.status_code())
+            .json(json!({ "error": { "code": code, "message": self.to_string() } }))
+    }
+}
+
+/// An error from a storefront page handler.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("internal error")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for PageError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+impl From<templates::RenderError> for PageError {
+    fn from(e: templates::RenderError) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message) = match self {
+            Self::NotFound => (
+                "Không tìm thấy trang",
+                "Trang bạn tìm không có hoặc sản phẩm đã ngừng bán.".to_owned(),
+            ),
+            Self::BadRequest(why) => ("Yêu cầu không hợp lệ", why.clone()),
+            Self::Unexpected(e) => {
+                tracing::error!(error = format!("{e:#}"), "page failed");
+                (
+                    "Đã có lỗi xảy ra",
+                    "Xin lỗi, hệ thống gặp sự cố. Vui lòng thử lại sau ít phút.".to_owned(),
+                )
+            }
+        };
+        let status = self.status_code();
+        let body = templates::render(
+            "pages/error",
+            &json!({ "title": title, "message": message, "status": status.as_u16() }),
+        )
+        .unwrap_or_else(|_| {
+            format!(
+                "<!doctype html><title>{}</title><h1>{}</h1>",
+                status, status
+            )
+        });
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body)
+    }
+}

@@ -1,0 +1,4 @@
+//! Storefront plumbing: templates, static assets and error pages.
+pub mod assets;
+pub mod error;
+pub mod templates;

@@ -1,0 +1,89 @@
+//! Handlebars templates from `storefront/templates`, compiled into the binary. Templates only
+//! display: prices and dates arrive formatted by the helpers below, never computed.
+use std::sync::OnceLock;
+
+use handlebars::{Handlebars, handlebars_helper};
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+use crate::domain::money::Vnd;
+
+#[derive(RustEmbed)]
+#[folder = "../storefront/templates"]
+struct TemplateFiles;
+
+static TEMPLATES: OnceLock<Handlebars<'static>> = OnceLock::new();
+
+handlebars_helper!(vnd: |amount: i64| Vnd::new(amount).to_string());
+handlebars_helper!(star_icons: |n: u64| "★".repeat(usize::try_from(n.min(5)).unwrap_or(0)));
+handlebars_helper!(vi_date: |iso: str| {
+    match chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
+        Ok(d) => d.format("%d/%m/%Y").to_string(),
+        Err(_) => iso.to_owned(),
+    }
+});
+handlebars_helper!(eq: |a: Json, b: Json| a == b);
+
+fn build() -> Result<Handlebars<'static>, handlebars::TemplateError> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_embed_templates_with_extension::<TemplateFiles>(".hbs")?;
+    hb.register_helper("vnd", Box::new(vnd));
+    hb.register_helper("star_icons", Box::new(star_icons));
+    hb.register_helper("vi_date", Box::new(vi_date));
+    hb.register_helper("eq", Box::new(eq));
+    Ok(hb)
+}
+
+/// Compiles the templates once; a broken template stops start-up instead of a request.
+pub fn init() -> Result<(), handlebars::TemplateError> {
+    if TEMPLATES.get().is_none() {
+        let _ = TEMPLATES.set(build()?);
+    }
+    Ok(())
+}
+
+/// Renders `name` (a path under `storefront/templates`, without `.hbs`).
+pub fn render<T: Serialize>(name: &str, data: &T) -> Result<String, RenderError> {
+    let hb = match TEMPLATES.get() {
+        Some(hb) => hb,
+        None => {
+            init().map_err(|e| RenderError(e.to_string()))?;
+            TEMPLATES
+                .get()
+                .ok_or_else(|| RenderError("templates missing".into()))?
+        }
+    };
+    hb.render(name, data)
+        .map_err(|e| RenderError(e.to_string()))
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("rendering a template: {0}")]
+pub struct RenderError(String);
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn all_templates_compile() {
+        build().expect("templates compile");
+    }
+
+    #[test]
+    fn helpers_format_money_stars_and_dates_and_output_is_escaped() {
+        let mut hb = build().expect("templates compile");
+        hb.register_template_string("t", "{{vnd p}}|{{star_icons s}}|{{vi_date d}}|{{name}}")
+            .expect("template");
+        let out = hb
+            .render(
+                "t",
+                &json!({"p": 150000, "s": 4, "d": "2027-01-10", "name": "<b>"}),
+            )
+            .expect("render");
+        assert_eq!(out, "150.000 ₫|★★★★|10/01/2027|&lt;b&gt;");
+    }
+}

@@ -1,0 +1,19 @@
+//! Database schema for OCOP Village. Every migration runs on SQLite and PostgreSQL.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_reference_tables;
+mod m20261122_000002_create_registry_tables;
+mod m20261122_000003_create_catalog_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_reference_tables::Migration),
+            Box::new(m20261122_000002_create_registry_tables::Migration),
+            Box::new(m20261122_000003_create_catalog_tables::Migration),
+        ]
+    }
+}
