@@ -82,7 +82,7 @@ pub async fn seed_demo(
     progress.set_position(0);
 
     for participant in &participants {
-        if !sellers.contains_key(&participant.id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = sellers.entry(participant.id) {
             let created = seller::ActiveModel {
                 pid: Set(Uuid::new_v4()),
                 participant_id: Set(participant.id),
@@ -101,7 +101,7 @@ pub async fn seed_demo(
             .insert(&txn)
             .await
             .context("creating a demo seller")?;
-            sellers.insert(participant.id, created);
+            e.insert(created);
             report.sellers_created += 1;
         }
         progress.inc(1);
@@ -223,7 +223,7 @@ impl DemoListing {
         let steps = (high - low) / 5_000 + 1;
         let price_vnd = low + ((h % steps as u64) as i64) * 5_000;
         // About one listing in twelve is sold out, so "out of stock" shows in the demo.
-        let stock = if (h >> 8) % 12 == 0 {
+        let stock = if (h >> 8).is_multiple_of(12) {
             0
         } else {
             5 + ((h >> 16) % 196) as i32

@@ -232,7 +232,7 @@ pub fn parse_registry_csv(
     if problems.is_empty() {
         Ok(parsed)
     } else {
-        problems.sort_by(|a, b| a.line.cmp(&b.line));
+        problems.sort_by_key(|a| a.line);
         Err(problems)
     }
 }

@@ -168,9 +168,7 @@ async fn province_page(
         .reference
         .province_names
         .iter()
-        .filter(|n| {
-            n.legacy && n.province_code == province.code && n.name.chars().any(|c| !c.is_ascii())
-        })
+        .filter(|n| n.legacy && n.province_code == province.code && !n.name.is_ascii())
         .map(|n| n.name.as_str())
         .collect();
     let region = state.reference.region(&province.region_code);

@@ -1,0 +1,280 @@
+//! `spawn_app()` and friends.
+use std::path::PathBuf;
+
+use chrono::{DateTime, TimeZone, Utc};
+use ocop_village::config::{LogFormat, Settings};
+use ocop_village::db;
+use ocop_village::domain::reference::Reference;
+use ocop_village::registry::import::{ImportError, ImportOptions, ImportReport};
+use ocop_village::seed::{SeedReport, seed_demo};
+use ocop_village::startup::{Application, Clock};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+/// The day after the sample registry's snapshot (2025-10-31): every certificate marked active
+/// in it is still within its validity then.
+pub fn snapshot_day() -> DateTime<Utc> {
+    at(2025, 11, 1)
+}
+
+pub fn at(year: i32, month: u32, day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(year, month, day, 3, 0, 0)
+        .single()
+        .expect("a valid date")
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: DatabaseConnection,
+    pub reference: Reference,
+    pub client: reqwest::Client,
+    pub now: DateTime<Utc>,
+    _database: TestDatabase,
+}
+
+/// Starts the app with the clock fixed at [`snapshot_day`].
+pub async fn spawn_app() -> TestApp {
+    spawn_app_at(snapshot_day()).await
+}
+
+/// Starts the app with the clock fixed at `now`.
+pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        ocop_village::telemetry::init(LogFormat::Pretty);
+    }
+    let database = TestDatabase::create().await;
+    let settings = Settings {
+        database_url: database.url.clone(),
+        bind: "127.0.0.1:0".parse().expect("address"),
+        data_dir: database.dir.path().to_path_buf(),
+        log_format: LogFormat::Pretty,
+        region_overrides: Default::default(),
+    };
+    let app = Application::build(&settings, Clock::Fixed(now))
+        .await
+        .expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let db = db::connect(&database.url).await.expect("test connection");
+    TestApp {
+        address,
+        db,
+        reference: Reference::load(&Default::default()).expect("reference data"),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client"),
+        now,
+        _database: database,
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
+    pub async fn import(&self, bytes: &[u8], dry_run: bool) -> Result<ImportReport, ImportError> {
+        ocop_village::registry::import_registry(
+            &self.db,
+            &self.reference,
+            bytes,
+            ImportOptions {
+                dry_run,
+                file_name: "test.csv",
+                imported_by: "test",
+                now: self.now,
+                progress: indicatif_hidden(),
+            },
+        )
+        .await
+    }
+
+    pub async fn seed_demo(&self) -> SeedReport {
+        seed_demo(&self.db, &self.reference, self.now, indicatif_hidden())
+            .await
+            .expect("demo seed")
+    }
+
+    /// `SELECT COUNT(*) FROM table [WHERE …]`.
+    pub async fn count(&self, table: &str, condition: &str) -> i64 {
+        let sql = if condition.is_empty() {
+            format!("SELECT COUNT(*) AS n FROM {table}")
+        } else {
+            format!("SELECT COUNT(*) AS n FROM {table} WHERE {condition}")
+        };
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                sql,
+            ))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("a count")
+    }
+}
+
+fn indicatif_hidden() -> ocop_village::registry::import::ProgressBar {
+    ocop_village::registry::import::ProgressBar::hidden()
+}
+
+/// The sample registry shipped in `seed/`.
+pub fn sample_registry() -> &'static [u8] {
+    ocop_village::seed::SAMPLE_REGISTRY
+}
+
+/// The sample registry as lines, to edit in tests. Line `n` (1-based) is `lines[n - 1]`.
+pub fn sample_lines() -> Vec<String> {
+    std::str::from_utf8(sample_registry())
+        .expect("the sample is UTF-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A database of its own for one test, removed when the test ends.
+struct TestDatabase {
+    url: String,
+    dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    async fn create() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("ocop_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = db::connect(&admin_url)
+                    .await
+                    .expect("connecting to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("creating a test database");
+                drop(admin);
+                let url = replace_database(&admin_url, &name);
+                Self {
+                    url,
+                    dir,
+                    postgres: Some((admin_url, name)),
+                }
+            }
+            _ => {
+                let path: PathBuf = dir.path().join("test.db");
+                Self {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    dir,
+                    postgres: None,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres.take() {
+            // Drop runs outside async context: a short-lived runtime on its own thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(rt) = rt {
+                    rt.block_on(async {
+                        if let Ok(admin) = db::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    match base.rfind('/') {
+        Some(slash) if slash > base.find("://").map_or(0, |i| i + 2) => {
+            format!("{}/{name}{query}", &base[..slash])
+        }
+        _ => format!("{base}/{name}{query}"),
+    }
+}
+
+/// Sets `column` of data line `line` (1-based file line) to `value`, CSV-quoting as needed.
+pub fn edit_line(lines: &mut [String], line: usize, column: &str, value: &str) {
+    let header: Vec<String> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(lines[1].as_bytes())
+        .records()
+        .next()
+        .expect("a header")
+        .expect("a readable header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let index = header
+        .iter()
+        .position(|h| h == column)
+        .expect("a known column");
+    let mut fields: Vec<String> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(lines[line - 1].as_bytes())
+        .records()
+        .next()
+        .expect("a row")
+        .expect("a readable row")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    fields[index] = value.to_owned();
+    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+    writer.write_record(&fields).expect("writing a row");
+    let bytes = writer.into_inner().expect("flushed");
+    lines[line - 1] = String::from_utf8(bytes)
+        .expect("utf-8")
+        .trim_end()
+        .to_owned();
+}
+
+/// The value of `column` on file line `line`.
+pub fn field(lines: &[String], line: usize, column: &str) -> String {
+    let text = format!("{}\n{}\n", lines[1], lines[line - 1]);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header = records.next().expect("header").expect("readable");
+    let row = records.next().expect("row").expect("readable");
+    let index = header
+        .iter()
+        .position(|h| h == column)
+        .expect("a known column");
+    row[index].to_owned()
+}
+
+pub fn join(lines: &[String]) -> Vec<u8> {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text.into_bytes()
+}

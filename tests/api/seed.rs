@@ -1,0 +1,64 @@
+use crate::helpers::{at, spawn_app, spawn_app_at};
+
+#[tokio::test]
+async fn the_demo_seed_creates_a_seller_per_participant_and_a_listing_per_active_certificate() {
+    let app = spawn_app().await;
+
+    let report = app.seed_demo().await;
+
+    assert_eq!(report.sellers_created, 150);
+    assert_eq!(report.listings_created, 340);
+    assert_eq!(report.listings_created_delisted, 0);
+    assert_eq!(app.count("sellers", "state = 'active'").await, 150);
+    assert_eq!(app.count("listings", "state = 'published'").await, 340);
+    let listed_inactive = app
+        .count(
+            "listings l JOIN registry_certificates c ON c.id = l.certificate_id",
+            "c.status <> 'active'",
+        )
+        .await;
+    assert_eq!(
+        listed_inactive, 0,
+        "expired and revoked certificates get no listing"
+    );
+    assert_eq!(
+        app.count("listings", "price_vnd <= 0 OR stock < 0").await,
+        0
+    );
+    let (_, body) = app.get_json("/api/v1/listings").await;
+    assert_eq!(body["total"], 340);
+}
+
+#[tokio::test]
+async fn seeding_twice_creates_nothing_new() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+
+    let again = app.seed_demo().await;
+
+    assert_eq!(again.sellers_created, 0);
+    assert_eq!(again.listings_created, 0);
+    assert_eq!(again.registry.certificates_unchanged, 400);
+    assert_eq!(app.count("sellers", "").await, 150);
+    assert_eq!(app.count("listings", "").await, 340);
+}
+
+#[tokio::test]
+async fn certificates_past_their_expiry_date_are_not_shown_even_if_the_registry_says_active() {
+    // A year after the snapshot, 101 of the 340 "active" certificates have run out.
+    let app = spawn_app_at(at(2026, 11, 22)).await;
+
+    let report = app.seed_demo().await;
+
+    assert_eq!(report.listings_created, 340);
+    assert_eq!(report.listings_created_delisted, 101);
+    let past_expiry = app
+        .count(
+            "registry_certificates",
+            "status = 'active' AND expires_on <= '2026-11-22'",
+        )
+        .await;
+    assert_eq!(past_expiry, 101);
+    let (_, body) = app.get_json("/api/v1/listings").await;
+    assert_eq!(body["total"], 239);
+}

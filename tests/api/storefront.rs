@@ -1,0 +1,72 @@
+use crate::helpers::{at, spawn_app, spawn_app_at};
+
+#[tokio::test]
+async fn the_home_page_shows_the_demo_catalog() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+
+    let response = app.get("/").await;
+
+    assert_eq!(response.status().as_u16(), 200);
+    let html = response.text().await.expect("body");
+    assert!(html.contains("<html lang=\"vi\">"));
+    assert!(html.contains("340 sản phẩm OCOP"), "the total is shown");
+    assert_eq!(
+        html.matches("class=\"card\"").count(),
+        24,
+        "one page of products"
+    );
+    assert!(html.contains("href=\"/provinces/tuyen-quang\""));
+}
+
+#[tokio::test]
+async fn a_product_page_shows_price_and_certificate_panel() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let (_, list) = app
+        .get_json("/api/v1/listings?province=tuyen-quang&per_page=1")
+        .await;
+    let item = &list["items"][0];
+    let slug = item["slug"].as_str().expect("a slug");
+
+    let html = app
+        .get(&format!("/products/{slug}"))
+        .await
+        .text()
+        .await
+        .expect("body");
+
+    assert!(html.contains(item["certificate_no"].as_str().expect("certificate")));
+    assert!(html.contains("Giấy chứng nhận OCOP"));
+    assert!(html.contains("Hiệu lực đến"));
+    let price = item["price_vnd"].as_i64().expect("price");
+    let formatted = ocop_village::domain::money::Vnd::new(price).to_string();
+    assert!(html.contains(&formatted), "price shown as {formatted}");
+}
+
+#[tokio::test]
+async fn the_product_page_of_an_expired_certificate_is_gone() {
+    let app = spawn_app_at(at(2026, 11, 22)).await;
+    app.seed_demo().await;
+    let slug: String = {
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT slug FROM listings WHERE state = 'delisted' ORDER BY id LIMIT 1",
+            ))
+            .await
+            .expect("query")
+            .expect("a delisted listing");
+        row.try_get("", "slug").expect("slug")
+    };
+
+    assert_eq!(
+        app.get(&format!("/products/{slug}"))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+}
