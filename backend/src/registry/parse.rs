@@ -105,7 +105,11 @@ pub fn parse_registry_csv(
         Ok(h) => h.clone(),
         Err(e) => return Err(header_problem(format!("cannot read the header row: {e}"))),
     };
-    let header_line = reader.position().line().max(1);
+    // The header is the first line that is neither a comment nor blank.
+    let header_line = 1 + text
+        .lines()
+        .take_while(|l| l.starts_with('#') || l.trim().is_empty())
+        .count() as u64;
     let index: HashMap<&str, usize> = headers
         .iter()
         .enumerate()
@@ -526,6 +530,10 @@ mod tests {
         let problems = parse_registry_csv(b"certificate_no,stars\nX-1,3\n", &reference())
             .expect_err("missing columns");
         assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, 1);
         assert!(problems[0].message.contains("product_name_vi"));
+        let problems = parse_registry_csv(b"# comment\ncertificate_no\n", &reference())
+            .expect_err("missing columns");
+        assert_eq!(problems[0].line, 2, "the header follows the comment line");
     }
 }
