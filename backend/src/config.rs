@@ -17,6 +17,40 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Province code → region code, overriding `seed/provinces.json`.
     pub region_overrides: BTreeMap<String, String>,
+    pub search: SearchSettings,
+}
+
+/// Which search engine serves queries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SearchSettings {
+    /// tantivy, index on local disk.
+    Embedded { dir: PathBuf },
+    /// Meilisearch, shared by every app instance; indexes are named `{prefix}listings`.
+    Meilisearch {
+        url: String,
+        key: Option<Secret>,
+        prefix: String,
+    },
+}
+
+/// A secret value: never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +84,8 @@ struct FileSettings {
     port: Option<u16>,
     data_dir: Option<String>,
     log_format: Option<String>,
+    meili_url: Option<String>,
+    meili_index_prefix: Option<String>,
     #[serde(default)]
     region_overrides: BTreeMap<String, String>,
 }
@@ -149,6 +185,48 @@ impl Settings {
             }
         };
 
+        // The master key is a secret: read from the environment only, never from the file.
+        let meili_key = var("MEILI_MASTER_KEY");
+        let prefix = var("MEILI_INDEX_PREFIX")
+            .or(file.meili_index_prefix)
+            .unwrap_or_else(|| "ocop_".into());
+        if !prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            problems.push(format!(
+                "MEILI_INDEX_PREFIX: {prefix:?} may only hold letters, digits, '_' and '-'"
+            ));
+        }
+        let search = match var("MEILI_URL").or(file.meili_url) {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                SearchSettings::Meilisearch {
+                    url: url.trim_end_matches('/').to_owned(),
+                    key: meili_key.map(Secret::new),
+                    prefix,
+                }
+            }
+            Some(url) => {
+                problems.push(format!(
+                    "MEILI_URL: {url:?} is not an http:// or https:// URL"
+                ));
+                SearchSettings::Embedded {
+                    dir: data_dir.join("search"),
+                }
+            }
+            None => {
+                if meili_key.is_some() {
+                    problems.push(
+                        "MEILI_MASTER_KEY is set but MEILI_URL is not: set both to use Meilisearch"
+                            .into(),
+                    );
+                }
+                SearchSettings::Embedded {
+                    dir: data_dir.join("search"),
+                }
+            }
+        };
+
         match (bind, problems.is_empty()) {
             (Some(bind), true) => Ok(Self {
                 database_url,
@@ -156,6 +234,7 @@ impl Settings {
                 data_dir,
                 log_format,
                 region_overrides: file.region_overrides,
+                search,
             }),
             _ => Err(ConfigError(problems)),
         }
@@ -237,6 +316,33 @@ mod tests {
             !err.to_string().contains("secret"),
             "passwords are redacted: {err}"
         );
+    }
+
+    #[test]
+    fn meilisearch_is_used_when_its_url_is_set_and_the_key_stays_secret() {
+        let s = settings(&[
+            ("MEILI_URL", "http://127.0.0.1:7700/"),
+            ("MEILI_MASTER_KEY", "k3y"),
+        ])
+        .expect("valid");
+        match &s.search {
+            SearchSettings::Meilisearch { url, key, prefix } => {
+                assert_eq!(url, "http://127.0.0.1:7700");
+                assert_eq!(key.as_ref().map(Secret::expose), Some("k3y"));
+                assert_eq!(prefix, "ocop_");
+            }
+            other => panic!("expected Meilisearch, got {other:?}"),
+        }
+        assert!(
+            !format!("{s:?}").contains("k3y"),
+            "Debug never shows the key"
+        );
+        assert!(matches!(
+            settings(&[]).expect("ok").search,
+            SearchSettings::Embedded { .. }
+        ));
+        assert!(settings(&[("MEILI_URL", "localhost:7700")]).is_err());
+        assert!(settings(&[("MEILI_MASTER_KEY", "k3y")]).is_err());
     }
 
     #[test]

@@ -6,12 +6,13 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use ocop_village::config::Settings;
+use ocop_village::config::{SearchSettings, Settings};
 use ocop_village::domain::reference::Reference;
+use ocop_village::jobs::outbox;
 use ocop_village::registry::import::ImportError;
 use ocop_village::registry::{ImportOptions, import_registry};
 use ocop_village::startup::{Application, Clock};
-use ocop_village::{db, seed, telemetry};
+use ocop_village::{db, search, seed, telemetry};
 
 #[derive(Parser)]
 #[command(name = "ocop-village", version, about = "OCOP Village marketplace")]
@@ -35,11 +36,42 @@ enum Command {
         #[command(subcommand)]
         command: RegistryCommand,
     },
+    /// Search index tasks.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
+    /// Benchmarks that print figures.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Load demo data.
     Seed {
         /// The sample registry and a demo catalog built from it.
         #[arg(long, required = true)]
         demo: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Rebuild the search index from the database.
+    Reindex,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Index a synthetic catalog and time a fixed query mix on the configured engine kind
+    /// (embedded: a temporary index; Meilisearch: `{prefix}bench_` indexes).
+    Search {
+        #[arg(long, default_value_t = 100_000)]
+        listings: usize,
+        /// Queries of each kind in the single-threaded run.
+        #[arg(long, default_value_t = 250)]
+        queries: usize,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
     },
 }
 
@@ -116,6 +148,64 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
             let (conn, _) = connect(&settings).await?;
             drop(conn);
             println!("migrations applied, reference data synced");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search {
+            command: SearchCommand::Reindex,
+        } => {
+            let (conn, reference) = connect(&settings).await?;
+            let today = Clock::System.today();
+            match search::build_engine(&settings.search, &reference) {
+                Ok(engine) => {
+                    let n =
+                        search::sync::reindex(&conn, engine.as_ref(), &reference, today).await?;
+                    println!("search index rebuilt ({}): {n} listings", engine.kind());
+                }
+                // The embedded index is held by a running server: let it rebuild.
+                Err(search::SearchError::Unavailable(why)) => {
+                    outbox::enqueue(
+                        &conn,
+                        outbox::SEARCH_REINDEX,
+                        [serde_json::json!({})],
+                        chrono::Utc::now(),
+                    )
+                    .await?;
+                    println!("{why}; a rebuild was queued for the running server");
+                }
+                Err(e) => return Err(e.into()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Search {
+                    listings,
+                    queries,
+                    concurrency,
+                },
+        } => {
+            let reference = Reference::load(&settings.region_overrides)?;
+            let scratch = tempfile::tempdir()?;
+            let engine: std::sync::Arc<dyn search::SearchEngine> = match &settings.search {
+                SearchSettings::Embedded { .. } => std::sync::Arc::new(
+                    search::embedded::EmbeddedEngine::open(scratch.path(), &reference)?,
+                ),
+                SearchSettings::Meilisearch { url, key, prefix } => {
+                    std::sync::Arc::new(search::meili::MeiliEngine::new(
+                        url,
+                        key.as_ref().map(|k| k.expose()),
+                        &format!("{prefix}bench_"),
+                    )?)
+                }
+            };
+            let options = search::bench::BenchOptions {
+                listings,
+                queries,
+                concurrency,
+            };
+            let report =
+                search::bench::run(engine, &reference, &options, progress_bar("bench")).await?;
+            println!("{report}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Seed { demo: _ } => {

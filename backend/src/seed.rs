@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use indicatif::ProgressBar;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
 
 use crate::catalog::{ListingState, SellerState};
@@ -15,6 +15,7 @@ use crate::domain::reference::Reference;
 use crate::domain::registry::CertificateStatus;
 use crate::domain::text::slugify;
 use crate::domain::time::vietnam_date;
+use crate::jobs::outbox;
 use crate::registry::import::is_valid_on;
 use crate::registry::{ImportOptions, ImportReport, import_registry};
 
@@ -57,7 +58,7 @@ pub async fn seed_demo(
         ..SeedReport::default()
     };
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let participants = registry_participant::Entity::find().all(&txn).await?;
     let certificates = registry_certificate::Entity::find().all(&txn).await?;
     let provinces: HashMap<String, province::Model> = province::Entity::find()
@@ -180,6 +181,10 @@ pub async fn seed_demo(
             .exec_without_returning(&txn)
             .await
             .context("creating demo listings")?;
+    }
+    if report.listings_created > 0 {
+        // One rebuild instead of one entry per new listing.
+        outbox::enqueue(&txn, outbox::SEARCH_REINDEX, [serde_json::json!({})], now).await?;
     }
     txn.commit().await?;
     progress.finish_and_clear();

@@ -8,11 +8,16 @@ use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::config::Settings;
 use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
+use crate::jobs::outbox;
+use crate::jobs::worker::{Worker, WorkerConfig};
+use crate::search::SearchEngine;
+use crate::search::sync::ensure_fresh;
 use crate::{db, routes, web as site};
 
 /// Where "now" comes from. Tests fix it so date-dependent rules (certificate expiry) are
@@ -41,17 +46,36 @@ impl Clock {
 pub struct AppState {
     pub db: DatabaseConnection,
     pub reference: Arc<Reference>,
+    pub search: Arc<dyn SearchEngine>,
     pub clock: Clock,
+}
+
+/// Replacements for tests: a given search engine (e.g. one that can fail) and worker timing.
+#[derive(Default)]
+pub struct Overrides {
+    pub search: Option<Arc<dyn SearchEngine>>,
+    pub worker: Option<WorkerConfig>,
 }
 
 pub struct Application {
     port: u16,
     server: Server,
+    worker: tokio::task::JoinHandle<()>,
+    stop_worker: watch::Sender<bool>,
 }
 
 impl Application {
-    /// Connects to the database, applies migrations and binds the listener.
+    /// Connects to the database, applies migrations, opens the search engine (rebuilding the
+    /// index if it is stale), starts the background worker and binds the listener.
     pub async fn build(settings: &Settings, clock: Clock) -> anyhow::Result<Self> {
+        Self::build_with(settings, clock, Overrides::default()).await
+    }
+
+    pub async fn build_with(
+        settings: &Settings,
+        clock: Clock,
+        overrides: Overrides,
+    ) -> anyhow::Result<Self> {
         if settings.is_sqlite() {
             std::fs::create_dir_all(&settings.data_dir).with_context(|| {
                 format!(
@@ -67,12 +91,42 @@ impl Application {
         db::migrate(&db, &reference).await?;
         site::templates::init().context("compiling templates")?;
 
+        let search = match overrides.search {
+            Some(engine) => engine,
+            None => crate::search::build_engine(&settings.search, &reference)
+                .context("opening the search engine")?,
+        };
+        // An unreachable engine must not stop the shop: queue a rebuild for the worker.
+        if let Err(e) = ensure_fresh(&db, search.as_ref(), &reference, clock.today()).await {
+            tracing::warn!(error = %e, "search engine not ready; the worker will rebuild the index");
+            outbox::enqueue(
+                &db,
+                outbox::SEARCH_REINDEX,
+                [serde_json::json!({})],
+                Utc::now(),
+            )
+            .await
+            .context("queueing a search rebuild")?;
+        }
+        let (stop_worker, stop) = watch::channel(false);
+        let worker = tokio::spawn(
+            Worker {
+                db: db.clone(),
+                search: search.clone(),
+                reference: reference.clone(),
+                clock,
+                config: overrides.worker.unwrap_or_default(),
+            }
+            .run(stop),
+        );
+
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             db,
             reference,
+            search,
             clock,
         });
         let server = HttpServer::new(move || {
@@ -102,7 +156,12 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(20)
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            worker,
+            stop_worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -110,7 +169,12 @@ impl Application {
     }
 
     /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests (graceful shutdown).
+    /// The worker stops after the server; an unfinished outbox entry is retried at the next
+    /// start, so stopping loses nothing.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        let _ = self.stop_worker.send(true);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), self.worker).await;
+        result
     }
 }

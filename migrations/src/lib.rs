@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_reference_tables;
 mod m20261122_000002_create_registry_tables;
 mod m20261122_000003_create_catalog_tables;
+mod m20261122_000004_create_outbox;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_reference_tables::Migration),
             Box::new(m20261122_000002_create_registry_tables::Migration),
             Box::new(m20261122_000003_create_catalog_tables::Migration),
+            Box::new(m20261122_000004_create_outbox::Migration),
         ]
     }
 }

@@ -2,12 +2,19 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
-use ocop_village::config::{LogFormat, Settings};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ocop_village::config::{LogFormat, SearchSettings, Settings};
 use ocop_village::db;
 use ocop_village::domain::reference::Reference;
+use ocop_village::jobs::worker::WorkerConfig;
 use ocop_village::registry::import::{ImportError, ImportOptions, ImportReport};
+use ocop_village::search::SearchEngine;
+use ocop_village::search::embedded::EmbeddedEngine;
+use ocop_village::search::faults::FaultySearch;
 use ocop_village::seed::{SeedReport, seed_demo};
-use ocop_village::startup::{Application, Clock};
+use ocop_village::startup::{Application, Clock, Overrides};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 /// The day after the sample registry's snapshot (2025-10-31): every certificate marked active
@@ -28,6 +35,8 @@ pub struct TestApp {
     pub reference: Reference,
     pub client: reqwest::Client,
     pub now: DateTime<Utc>,
+    /// The app's search engine (embedded), which tests can switch off.
+    pub search: Arc<FaultySearch>,
     _database: TestDatabase,
 }
 
@@ -42,14 +51,32 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         ocop_village::telemetry::init(LogFormat::Pretty);
     }
     let database = TestDatabase::create().await;
+    let search_dir = database.dir.path().join("search");
     let settings = Settings {
         database_url: database.url.clone(),
         bind: "127.0.0.1:0".parse().expect("address"),
         data_dir: database.dir.path().to_path_buf(),
         log_format: LogFormat::Pretty,
         region_overrides: Default::default(),
+        search: SearchSettings::Embedded {
+            dir: search_dir.clone(),
+        },
     };
-    let app = Application::build(&settings, Clock::Fixed(now))
+    let reference = Reference::load(&Default::default()).expect("reference data");
+    let engine: Arc<dyn SearchEngine> =
+        Arc::new(EmbeddedEngine::open(&search_dir, &reference).expect("search index"));
+    let search = Arc::new(FaultySearch::new(engine));
+    let overrides = Overrides {
+        search: Some(search.clone()),
+        worker: Some(WorkerConfig {
+            poll: Duration::from_millis(20),
+            backoff_base: Duration::from_millis(20),
+            backoff_max: Duration::from_millis(200),
+            sweep_every: Duration::from_secs(3600),
+            batch: 500,
+        }),
+    };
+    let app = Application::build_with(&settings, Clock::Fixed(now), overrides)
         .await
         .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -58,12 +85,13 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     TestApp {
         address,
         db,
-        reference: Reference::load(&Default::default()).expect("reference data"),
+        reference,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http client"),
         now,
+        search,
         _database: database,
     }
 }
@@ -103,6 +131,24 @@ impl TestApp {
         seed_demo(&self.db, &self.reference, self.now, indicatif_hidden())
             .await
             .expect("demo seed")
+    }
+
+    /// Waits until the worker has applied every outbox entry (panics after 20 s).
+    pub async fn wait_for_outbox(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let backlog = ocop_village::jobs::outbox::backlog(&self.db)
+                .await
+                .expect("backlog");
+            if backlog == 0 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{backlog} outbox entries still pending"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// `SELECT COUNT(*) FROM table [WHERE …]`.

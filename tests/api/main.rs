@@ -4,5 +4,7 @@ mod health;
 mod helpers;
 mod provinces;
 mod registry_import;
+mod search;
+mod search_conformance;
 mod seed;
 mod storefront;

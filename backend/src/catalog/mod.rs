@@ -1,4 +1,6 @@
 //! The catalog: sellers and listings, and the one rule of what a shopper may find.
+pub mod commands;
+pub mod lifecycle;
 pub mod queries;
 
 pub use queries::{ListingCard, ListingDetail, ListingFilter, Page};

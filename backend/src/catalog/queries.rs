@@ -73,7 +73,7 @@ pub struct Page<T> {
 }
 
 /// listings ⋈ sellers ⋈ certificates ⋈ provinces, restricted to what shoppers may see.
-fn visible_base(today: NaiveDate) -> SelectStatement {
+pub(crate) fn visible_base(today: NaiveDate) -> SelectStatement {
     use registry_certificate::Column as Cert;
     Query::select()
         .from(listing::Entity)

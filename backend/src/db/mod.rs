@@ -7,7 +7,10 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, Set,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 use crate::config::redact_url;
 use crate::domain::reference::Reference;
@@ -31,6 +34,17 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .with_context(|| format!("connecting to the database at {}", redact_url(url)))
 }
 
+/// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (`BEGIN IMMEDIATE`): a deferred transaction that read first could not upgrade to a writer
+/// once another connection had committed, and would fail instead of waiting.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
+
 /// Applies pending migrations and syncs reference data (provinces, regions, groups).
 pub async fn migrate(db: &DatabaseConnection, reference: &Reference) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("running migrations")?;
@@ -40,7 +54,7 @@ pub async fn migrate(db: &DatabaseConnection, reference: &Reference) -> anyhow::
 /// Upserts the reference tables from the compiled-in data (plus region overrides), so the
 /// database can join on them. Idempotent.
 pub async fn sync_reference(db: &DatabaseConnection, reference: &Reference) -> anyhow::Result<()> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let regions = reference
         .regions
         .iter()

@@ -4,19 +4,18 @@ use std::collections::HashMap;
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 pub use indicatif::ProgressBar;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 
 use super::parse::{CertificateRow, ParticipantRow, RowProblem, parse_registry_csv};
-use crate::catalog::ListingState;
+use crate::catalog::{ListingState, lifecycle};
 use crate::db::entities::{listing, registry_certificate, registry_import, registry_participant};
 use crate::domain::reference::Reference;
 use crate::domain::registry::CertificateStatus;
 use crate::domain::time::vietnam_date;
+use crate::jobs::outbox;
 
 pub struct ImportOptions<'a> {
     /// Validate and compute the counts, then roll back.
@@ -71,8 +70,7 @@ pub async fn import_registry(
         .progress
         .set_length((parsed.participants.len() + parsed.certificates.len()) as u64);
 
-    let txn = db
-        .begin()
+    let txn = crate::db::begin_write(db)
         .await
         .context("starting the import transaction")?;
 
@@ -131,7 +129,8 @@ pub async fn import_registry(
             .map(|c| (c.certificate_no.clone(), c))
             .collect();
     let mut new_certificates = Vec::new();
-    let mut no_longer_valid = Vec::new();
+    let mut no_longer_valid = std::collections::HashSet::new();
+    let mut changed = Vec::new();
     for row in &parsed.certificates {
         let participant_id = *participant_ids
             .get(&row.business_registration_no)
@@ -149,8 +148,9 @@ pub async fn import_registry(
                     .await
                     .context("updating a certificate")?;
                 report.certificates_updated += 1;
+                changed.push(stored.id);
                 if !is_valid_on(row.status, row.expires_on, today) {
-                    no_longer_valid.push(stored.id);
+                    no_longer_valid.insert(stored.id);
                 }
             }
             None => {
@@ -174,24 +174,38 @@ pub async fn import_registry(
             .context("inserting certificates")?;
     }
 
-    // A certificate that expired or was revoked takes its listing off sale at once.
-    for chunk in no_longer_valid.chunks(500) {
-        let delisted = listing::Entity::update_many()
-            .col_expr(
-                listing::Column::State,
-                Expr::value(ListingState::Delisted.as_str()),
-            )
-            .col_expr(
-                listing::Column::StateReason,
-                Expr::value("certificate no longer valid (registry import)"),
-            )
-            .col_expr(listing::Column::UpdatedAt, Expr::value(now))
-            .filter(listing::Column::CertificateId.is_in(chunk.iter().copied()))
-            .filter(listing::Column::State.ne(ListingState::Delisted.as_str()))
-            .exec(&txn)
+    // A certificate that expired or was revoked takes its listing off sale at once; every
+    // listing of a changed certificate is re-indexed (name, stars, province may have changed).
+    if !changed.is_empty() {
+        let affected: Vec<(i64, i64, String)> = listing::Entity::find()
+            .select_only()
+            .column(listing::Column::Id)
+            .column(listing::Column::CertificateId)
+            .column(listing::Column::State)
+            .filter(listing::Column::CertificateId.is_in(changed.iter().copied()))
+            .into_tuple()
+            .all(&txn)
             .await
-            .context("delisting listings of invalid certificates")?;
-        report.listings_delisted += delisted.rows_affected as usize;
+            .context("finding listings of changed certificates")?;
+        let to_delist: Vec<i64> = affected
+            .iter()
+            .filter(|(_, cert, state)| {
+                no_longer_valid.contains(cert) && state != ListingState::Delisted.as_str()
+            })
+            .map(|(id, _, _)| *id)
+            .collect();
+        lifecycle::delist(
+            &txn,
+            &to_delist,
+            "certificate no longer valid (registry import)",
+            now,
+        )
+        .await
+        .context("delisting listings of invalid certificates")?;
+        report.listings_delisted = to_delist.len();
+        outbox::enqueue_listing_sync(&txn, affected.iter().map(|(id, _, _)| *id), now)
+            .await
+            .context("queueing search updates")?;
     }
 
     if options.dry_run {

@@ -3,13 +3,16 @@ use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{ListingFilter, queries};
+use crate::search::SearchError;
+use crate::search::request::SearchParams;
 use crate::startup::AppState;
 use crate::web::error::ApiError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list_provinces)
         .service(resolve_province)
-        .service(list_listings);
+        .service(list_listings)
+        .service(search);
 }
 
 #[derive(Serialize)]
@@ -126,4 +129,20 @@ async fn list_listings(
     let page =
         queries::list_visible(&state.db, state.clock.today(), &filter, page, per_page).await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Full-text search with disjunctive facets. See `search-config/` for the matching rules.
+#[get("/search")]
+async fn search(
+    state: web::Data<AppState>,
+    params: web::Query<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    let query = params
+        .parse(&state.reference, state.clock.today())
+        .map_err(|bad| ApiError::bad_request(bad.code, bad.message))?;
+    match state.search.search(&query).await {
+        Ok(results) => Ok(HttpResponse::Ok().json(results)),
+        Err(SearchError::Unavailable(why)) => Err(ApiError::Unavailable(why)),
+        Err(e) => Err(ApiError::Unexpected(e.into())),
+    }
 }

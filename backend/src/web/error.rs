@@ -13,6 +13,9 @@ pub enum ApiError {
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
     NotFound(String),
+    /// A dependency (the search engine) is down; retrying later will work.
+    #[error("temporarily unavailable, please retry")]
+    Unavailable(String),
     #[error("internal error")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -37,6 +40,7 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -45,13 +49,20 @@ impl ResponseError for ApiError {
         let code = match self {
             Self::BadRequest { code, .. } => code,
             Self::NotFound(_) => "not_found",
+            Self::Unavailable(why) => {
+                tracing::warn!(cause = %why, "dependency unavailable");
+                "unavailable"
+            }
             Self::Unexpected(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
                 "internal_error"
             }
         };
-        HttpResponse::build(self.status_code())
-            .json(json!({ "error": { "code": code, "message": self.to_string() } }))
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, Self::Unavailable(_)) {
+            response.insert_header(("Retry-After", "5"));
+        }
+        response.json(json!({ "error": { "code": code, "message": self.to_string() } }))
     }
 }
 

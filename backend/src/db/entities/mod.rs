@@ -2,6 +2,7 @@
 //! the modules that own the rules (`registry`, `catalog`, …), not here.
 pub mod listing;
 pub mod listing_photo;
+pub mod outbox;
 pub mod product_group;
 pub mod product_subgroup;
 pub mod province;

@@ -1,0 +1,3 @@
+//! Background work: the outbox and the worker that drains it.
+pub mod outbox;
+pub mod worker;

@@ -1,0 +1,210 @@
+//! The outbox table: enqueue in the caller's transaction, claim with a lease (several app
+//! instances may drain it; PostgreSQL uses `FOR UPDATE SKIP LOCKED`), complete, or fail with
+//! exponential backoff. An entry is only marked done after its effect was applied, so a crash
+//! means a retry, never a loss.
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, Set, Statement, Value,
+};
+
+use crate::db::entities::outbox;
+
+/// Re-index one listing (payload `{"listing_id": <internal id>}`).
+pub const SEARCH_LISTING: &str = "search.listing";
+/// Rebuild the whole search index from the database.
+pub const SEARCH_REINDEX: &str = "search.reindex";
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub id: i64,
+    pub topic: String,
+    pub payload: serde_json::Value,
+    pub attempts: i32,
+}
+
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// Adds entries in the caller's transaction.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    topic: &str,
+    payloads: impl IntoIterator<Item = serde_json::Value>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let rows: Vec<outbox::ActiveModel> = payloads
+        .into_iter()
+        .map(|payload| outbox::ActiveModel {
+            topic: Set(topic.to_owned()),
+            payload: Set(payload.to_string()),
+            attempts: Set(0),
+            available_at_ms: Set(millis(now)),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        outbox::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Queues a search re-index of each listing.
+pub async fn enqueue_listing_sync(
+    db: &impl ConnectionTrait,
+    listing_ids: impl IntoIterator<Item = i64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        db,
+        SEARCH_LISTING,
+        listing_ids
+            .into_iter()
+            .map(|id| serde_json::json!({ "listing_id": id })),
+        now,
+    )
+    .await
+}
+
+/// Claims up to `limit` due entries of `topics` for `lease`.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    topics: &[&str],
+    limit: u64,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Vec<Entry>, DbErr> {
+    let backend = db.get_database_backend();
+    let now_ms = millis(now);
+    let lease_until = now_ms + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+    let (p, skip_locked) = match backend {
+        DbBackend::Postgres => (
+            (1..=4).map(|i| format!("${i}")).collect::<Vec<_>>(),
+            " FOR UPDATE SKIP LOCKED",
+        ),
+        _ => (vec!["?".to_owned(); 4], ""),
+    };
+    let topic_list = topics
+        .iter()
+        .map(|t| format!("'{}'", t.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE outbox SET locked_until_ms = {lease} \
+         WHERE id IN (SELECT id FROM outbox WHERE done_at IS NULL AND available_at_ms <= {now} \
+           AND (locked_until_ms IS NULL OR locked_until_ms < {now2}) AND topic IN ({topic_list}) \
+           ORDER BY id LIMIT {limit}{skip_locked}) \
+         RETURNING id, topic, payload, attempts",
+        lease = p[0],
+        now = p[1],
+        now2 = p[2],
+        limit = p[3],
+    );
+    let values: Vec<Value> = vec![
+        lease_until.into(),
+        now_ms.into(),
+        now_ms.into(),
+        i64::try_from(limit).unwrap_or(100).into(),
+    ];
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in rows {
+        let payload: String = row.try_get("", "payload")?;
+        entries.push(Entry {
+            id: row.try_get("", "id")?,
+            topic: row.try_get("", "topic")?,
+            payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+            attempts: row.try_get("", "attempts")?,
+        });
+    }
+    entries.sort_by_key(|e| e.id);
+    Ok(entries)
+}
+
+/// Marks entries done.
+pub async fn complete(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::DoneAt, Expr::value(now))
+        .col_expr(
+            outbox::Column::LockedUntilMs,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(outbox::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records a failure and schedules the next attempt: `base × 2^attempts`, at most `max`.
+pub async fn fail(
+    db: &impl ConnectionTrait,
+    entries: &[Entry],
+    error: &str,
+    now: DateTime<Utc>,
+    base: Duration,
+    max: Duration,
+) -> Result<(), DbErr> {
+    for entry in entries {
+        let delay = backoff(entry.attempts, base, max);
+        let next = millis(now) + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        outbox::Entity::update_many()
+            .col_expr(
+                outbox::Column::Attempts,
+                Expr::col(outbox::Column::Attempts).add(1),
+            )
+            .col_expr(outbox::Column::AvailableAtMs, Expr::value(next))
+            .col_expr(
+                outbox::Column::LockedUntilMs,
+                Expr::value(Option::<i64>::None),
+            )
+            .col_expr(
+                outbox::Column::LastError,
+                Expr::value(error.chars().take(500).collect::<String>()),
+            )
+            .filter(outbox::Column::Id.eq(entry.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {
+    let factor = 2u32.saturating_pow(u32::try_from(attempts.clamp(0, 20)).unwrap_or(20));
+    base.saturating_mul(factor).min(max)
+}
+
+/// Entries not yet done.
+pub async fn backlog(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::DoneAt.is_null())
+        .count(db)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let base = Duration::from_millis(100);
+        let max = Duration::from_secs(5);
+        assert_eq!(backoff(0, base, max), Duration::from_millis(100));
+        assert_eq!(backoff(3, base, max), Duration::from_millis(800));
+        assert_eq!(backoff(10, base, max), max);
+        assert_eq!(backoff(1000, base, max), max);
+    }
+}

@@ -1,0 +1,143 @@
+//! The background worker, on the server's tokio runtime: drains the outbox (search sync with
+//! retries and backoff) and runs the certificate-expiry sweep.
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
+
+use super::outbox::{self, Entry, SEARCH_LISTING, SEARCH_REINDEX};
+use crate::catalog::lifecycle;
+use crate::domain::reference::Reference;
+use crate::domain::time::vietnam_date;
+use crate::search::SearchEngine;
+use crate::search::sync::{reindex, sync_listings};
+use crate::startup::Clock;
+
+#[derive(Clone, Copy, Debug)]
+pub struct WorkerConfig {
+    /// Sleep between polls when there is nothing to do.
+    pub poll: Duration,
+    /// First retry delay; doubles per attempt.
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// How often the expiry sweep runs.
+    pub sweep_every: Duration,
+    pub batch: u64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            poll: Duration::from_millis(500),
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(300),
+            sweep_every: Duration::from_secs(3600),
+            batch: 500,
+        }
+    }
+}
+
+pub struct Worker {
+    pub db: DatabaseConnection,
+    pub search: Arc<dyn SearchEngine>,
+    pub reference: Arc<Reference>,
+    pub clock: Clock,
+    pub config: WorkerConfig,
+}
+
+impl Worker {
+    /// Runs until `stop` turns true.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut last_sweep: Option<DateTime<Utc>> = None;
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            // Scheduling runs on wall-clock time; business rules (expiry) on the app's clock.
+            let now = Utc::now();
+            let sweep_due = last_sweep.is_none_or(|at| {
+                (now - at).to_std().unwrap_or_default() >= self.config.sweep_every
+            });
+            if sweep_due {
+                match lifecycle::sweep(&self.db, self.clock.now()).await {
+                    Ok(n) if n > 0 => tracing::info!(delisted = n, "expiry sweep"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+                }
+                last_sweep = Some(now);
+            }
+            let worked = match self.step().await {
+                Ok(n) => n > 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox step failed");
+                    false
+                }
+            };
+            if !worked {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.config.poll) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+    }
+
+    /// Claims and applies one batch; returns how many entries were handled.
+    pub async fn step(&self) -> Result<usize, sea_orm::DbErr> {
+        let now = Utc::now();
+        let entries = outbox::claim(
+            &self.db,
+            &[SEARCH_LISTING, SEARCH_REINDEX],
+            self.config.batch,
+            now,
+            Duration::from_secs(120),
+        )
+        .await?;
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        let today = vietnam_date(self.clock.now());
+        let result = if entries.iter().any(|e| e.topic == SEARCH_REINDEX) {
+            // A rebuild reads the current database, which covers every listing entry too.
+            reindex(&self.db, self.search.as_ref(), &self.reference, today)
+                .await
+                .map(|n| tracing::info!(documents = n, "search index rebuilt"))
+        } else {
+            let ids: Vec<i64> = listing_ids(&entries);
+            sync_listings(&self.db, self.search.as_ref(), &self.reference, today, &ids).await
+        };
+        let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
+        match result {
+            Ok(()) => outbox::complete(&self.db, &ids, Utc::now()).await?,
+            Err(e) => {
+                tracing::warn!(error = %e, entries = entries.len(), "search sync failed; will retry");
+                outbox::fail(
+                    &self.db,
+                    &entries,
+                    &e.to_string(),
+                    Utc::now(),
+                    self.config.backoff_base,
+                    self.config.backoff_max,
+                )
+                .await?;
+            }
+        }
+        Ok(entries.len())
+    }
+}
+
+fn listing_ids(entries: &[Entry]) -> Vec<i64> {
+    let mut ids: Vec<i64> = entries
+        .iter()
+        .filter_map(|e| {
+            e.payload
+                .get("listing_id")
+                .and_then(serde_json::Value::as_i64)
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}

@@ -1,0 +1,344 @@
+//! `ocop-village bench search`: index a synthetic catalog and time a fixed query mix.
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use indicatif::ProgressBar;
+
+use super::{SearchDocument, SearchEngine, SearchError, SearchQuery, Sort, day_key};
+use crate::domain::reference::Reference;
+use crate::domain::text::fold;
+
+pub struct BenchOptions {
+    pub listings: usize,
+    /// Queries per kind in the single-threaded run.
+    pub queries: usize,
+    /// Concurrent clients in the load run.
+    pub concurrency: usize,
+}
+
+/// Latency percentiles of one query kind, in milliseconds.
+#[derive(Debug, Clone)]
+pub struct Latency {
+    pub kind: &'static str,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct BenchReport {
+    pub engine: &'static str,
+    pub listings: usize,
+    pub indexing: Duration,
+    pub single: Vec<Latency>,
+    pub concurrent: Vec<Latency>,
+    pub concurrency: usize,
+    pub concurrent_qps: f64,
+}
+
+const KINDS: [&str; 4] = ["text", "text+facets", "facets only", "sorted"];
+
+/// Product names of the sample registry: realistic Vietnamese vocabulary.
+fn sample_names() -> Vec<(String, String, String, u8)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(crate::seed::SAMPLE_REGISTRY);
+    reader
+        .records()
+        .filter_map(Result::ok)
+        .map(|r| {
+            (
+                r.get(1).unwrap_or("").to_owned(),
+                r.get(2).unwrap_or("").to_owned(),
+                r.get(3).unwrap_or("food").to_owned(),
+                r.get(5).and_then(|s| s.parse().ok()).unwrap_or(3),
+            )
+        })
+        .collect()
+}
+
+fn mix(h: u64) -> u64 {
+    let mut x = h.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// `n` documents spread over every province, region and group.
+pub fn synthetic_catalog(reference: &Reference, n: usize) -> Vec<SearchDocument> {
+    let names = sample_names();
+    let sellers = [
+        "HTX Nông nghiệp",
+        "Công ty TNHH",
+        "Hộ kinh doanh",
+        "Tổ hợp tác",
+    ];
+    (0..n)
+        .map(|i| {
+            let h = mix(i as u64);
+            let (vi, en, group, stars) = &names[i % names.len().max(1)];
+            let province = &reference.provinces[(h % reference.provinces.len() as u64) as usize];
+            let title_vi = format!("{vi} lô {}", i / names.len().max(1));
+            let seller = format!(
+                "{} {}",
+                sellers[(h >> 8) as usize % sellers.len()],
+                i % 5000
+            );
+            SearchDocument {
+                id: format!("bench-{i:07}"),
+                slug: format!("bench-{i}"),
+                certificate_no: format!("OCOP-BN-{}-{:05}", 2023 + i % 3, i),
+                title_folded: fold(&format!("{title_vi} {en}")),
+                title_vi,
+                title_en: en.clone(),
+                context_folded: fold(&format!(
+                    "{seller} {} {}",
+                    province.name_vi, province.name_en
+                )),
+                seller_name: seller,
+                stars: *stars,
+                province_code: province.code.clone(),
+                region_code: province.region_code.clone(),
+                group_code: group.clone(),
+                price_vnd: 20_000 + ((h >> 16) % 400) as i64 * 5_000,
+                in_stock: !(h >> 24).is_multiple_of(10),
+                thumbnail_url: None,
+                published_at: 1_700_000_000 + ((h >> 32) % 30_000_000) as i64,
+                expires_on: 20_291_231,
+            }
+        })
+        .collect()
+}
+
+/// The fixed query mix: `count` queries of each kind.
+pub fn query_mix(
+    reference: &Reference,
+    today: NaiveDate,
+    count: usize,
+) -> Vec<(&'static str, SearchQuery)> {
+    let texts = [
+        "tra shan tuyet",
+        "mat ong",
+        "ruou ngo",
+        "gao",
+        "ca phe",
+        "nuoc mam",
+        "banh",
+        "che thai nguyen",
+        "hat dieu",
+        "mien",
+        "tuong ot",
+        "nem chua",
+        "tea",
+        "honey",
+        "rice",
+        "coffee",
+        "caphe",
+        "mat o",
+        "nuoc mamm",
+        "ha giang",
+    ];
+    let regions: Vec<&str> = reference.regions.iter().map(|r| r.code.as_str()).collect();
+    let provinces: Vec<&str> = reference
+        .provinces
+        .iter()
+        .map(|p| p.code.as_str())
+        .collect();
+    let groups: Vec<&str> = reference.groups.iter().map(|g| g.code.as_str()).collect();
+    let mut out = Vec::with_capacity(count * KINDS.len());
+    for i in 0..count {
+        let h = mix(i as u64 + 17);
+        let text = texts[i % texts.len()].to_owned();
+        let base = SearchQuery {
+            per_page: 20,
+            ..SearchQuery::all(today)
+        };
+        out.push((
+            "text",
+            SearchQuery {
+                text: text.clone(),
+                ..base.clone()
+            },
+        ));
+        out.push((
+            "text+facets",
+            SearchQuery {
+                text,
+                stars: vec![4, 5],
+                regions: vec![regions[h as usize % regions.len()].to_owned()],
+                ..base.clone()
+            },
+        ));
+        out.push((
+            "facets only",
+            SearchQuery {
+                stars: vec![3 + (h % 3) as u8],
+                provinces: vec![provinces[(h >> 8) as usize % provinces.len()].to_owned()],
+                groups: vec![groups[(h >> 16) as usize % groups.len()].to_owned()],
+                ..base.clone()
+            },
+        ));
+        out.push((
+            "sorted",
+            SearchQuery {
+                groups: vec![groups[(h >> 24) as usize % groups.len()].to_owned()],
+                sort: [Sort::PriceAsc, Sort::PriceDesc, Sort::Newest, Sort::Stars][i % 4],
+                page: 1 + (h % 5) as usize,
+                ..base
+            },
+        ));
+    }
+    out
+}
+
+fn percentiles(kind: &'static str, mut samples: Vec<Duration>) -> Latency {
+    samples.sort();
+    let at = |q: f64| {
+        if samples.is_empty() {
+            return 0.0;
+        }
+        let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
+        samples[i].as_secs_f64() * 1000.0
+    };
+    Latency {
+        kind,
+        p50: at(0.50),
+        p95: at(0.95),
+        p99: at(0.99),
+    }
+}
+
+fn by_kind(samples: &[(&'static str, Duration)]) -> Vec<Latency> {
+    KINDS
+        .iter()
+        .map(|kind| {
+            percentiles(
+                kind,
+                samples
+                    .iter()
+                    .filter(|(k, _)| k == kind)
+                    .map(|(_, d)| *d)
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+pub async fn run(
+    engine: Arc<dyn SearchEngine>,
+    reference: &Reference,
+    options: &BenchOptions,
+    progress: ProgressBar,
+) -> Result<BenchReport, SearchError> {
+    let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+    debug_assert!(day_key(today) < 20_291_231);
+    let documents = synthetic_catalog(reference, options.listings);
+    engine.prepare().await?;
+    progress.set_message("indexing");
+    progress.set_length(documents.len() as u64);
+    let started = Instant::now();
+    engine.replace_all(&[]).await?;
+    for chunk in documents.chunks(10_000) {
+        engine.upsert(chunk).await?;
+        progress.inc(chunk.len() as u64);
+    }
+    let indexing = started.elapsed();
+
+    let queries = query_mix(reference, today, options.queries);
+    // Warm up caches so the figures describe steady state.
+    for (_, q) in queries.iter().take(KINDS.len() * 5) {
+        engine.search(q).await?;
+    }
+    progress.set_message("single-threaded queries");
+    progress.set_position(0);
+    progress.set_length(queries.len() as u64);
+    let mut samples = Vec::with_capacity(queries.len());
+    for (kind, q) in &queries {
+        let t = Instant::now();
+        engine.search(q).await?;
+        samples.push((*kind, t.elapsed()));
+        progress.inc(1);
+    }
+    let single = by_kind(&samples);
+
+    progress.set_message("concurrent queries");
+    progress.set_position(0);
+    let concurrency = options.concurrency.max(1);
+    progress.set_length((queries.len() * concurrency) as u64);
+    let queries = Arc::new(queries);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let engine = engine.clone();
+        let queries = queries.clone();
+        let progress = progress.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::with_capacity(queries.len());
+            for i in 0..queries.len() {
+                let (kind, q) = &queries[(i + worker * 7) % queries.len()];
+                let t = Instant::now();
+                engine.search(q).await?;
+                samples.push((*kind, t.elapsed()));
+                progress.inc(1);
+            }
+            Ok::<_, SearchError>(samples)
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        let samples = task
+            .await
+            .map_err(|e| SearchError::Engine(format!("bench task: {e}")))??;
+        all.extend(samples);
+    }
+    let elapsed = started.elapsed();
+    progress.finish_and_clear();
+    Ok(BenchReport {
+        engine: engine.kind(),
+        listings: documents.len(),
+        indexing,
+        single,
+        concurrent: by_kind(&all),
+        concurrency,
+        concurrent_qps: all.len() as f64 / elapsed.as_secs_f64().max(1e-9),
+    })
+}
+
+impl std::fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "engine {}: {} listings indexed in {:.1} s ({:.0} docs/s)",
+            self.engine,
+            self.listings,
+            self.indexing.as_secs_f64(),
+            self.listings as f64 / self.indexing.as_secs_f64().max(1e-9)
+        )?;
+        writeln!(
+            f,
+            "{:<28} {:>9} {:>9} {:>9}",
+            "query kind", "p50 ms", "p95 ms", "p99 ms"
+        )?;
+        for (label, rows) in [
+            ("single-threaded", &self.single),
+            ("concurrent", &self.concurrent),
+        ] {
+            for l in rows.iter() {
+                writeln!(
+                    f,
+                    "{:<28} {:>9.2} {:>9.2} {:>9.2}",
+                    format!("{} ({label})", l.kind),
+                    l.p50,
+                    l.p95,
+                    l.p99
+                )?;
+            }
+        }
+        write!(
+            f,
+            "concurrent: {} clients, {:.0} queries/s",
+            self.concurrency, self.concurrent_qps
+        )
+    }
+}

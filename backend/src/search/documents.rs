@@ -1,0 +1,145 @@
+//! Building search documents from the database. Only visible listings become documents.
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, Order};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult, QueryFilter,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{SearchDocument, day_key};
+use crate::catalog::queries::visible_base;
+use crate::db::entities::{listing, province, registry_certificate, seller};
+use crate::domain::reference::Reference;
+use crate::domain::text::fold;
+
+#[derive(FromQueryResult)]
+struct DocRow {
+    id: i64,
+    pid: Uuid,
+    slug: String,
+    certificate_no: String,
+    product_name_vi: String,
+    product_name_en: String,
+    seller_name: String,
+    commune: String,
+    stars: i16,
+    province_code: String,
+    region_code: String,
+    group_code: String,
+    subgroup_code: String,
+    price_vnd: i64,
+    stock: i32,
+    published_at: Option<DateTime<Utc>>,
+    expires_on: NaiveDate,
+}
+
+/// The documents of the visible listings among `listing_ids` (all visible listings when
+/// `None`), keyed by internal listing id.
+pub async fn load_visible(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+    today: NaiveDate,
+    listing_ids: Option<&[i64]>,
+) -> Result<HashMap<i64, SearchDocument>, DbErr> {
+    use registry_certificate::Column as Cert;
+    let mut q = visible_base(today);
+    q.columns([
+        (listing::Entity, listing::Column::Id),
+        (listing::Entity, listing::Column::Pid),
+        (listing::Entity, listing::Column::Slug),
+        (listing::Entity, listing::Column::PriceVnd),
+        (listing::Entity, listing::Column::Stock),
+        (listing::Entity, listing::Column::PublishedAt),
+    ])
+    .columns([
+        (registry_certificate::Entity, Cert::CertificateNo),
+        (registry_certificate::Entity, Cert::ProductNameVi),
+        (registry_certificate::Entity, Cert::ProductNameEn),
+        (registry_certificate::Entity, Cert::Commune),
+        (registry_certificate::Entity, Cert::Stars),
+        (registry_certificate::Entity, Cert::ProvinceCode),
+        (registry_certificate::Entity, Cert::GroupCode),
+        (registry_certificate::Entity, Cert::SubgroupCode),
+        (registry_certificate::Entity, Cert::ExpiresOn),
+    ])
+    .column((province::Entity, province::Column::RegionCode))
+    .expr_as(
+        Expr::col((seller::Entity, seller::Column::DisplayName)),
+        "seller_name",
+    )
+    .order_by((listing::Entity, listing::Column::Id), Order::Asc);
+    if let Some(ids) = listing_ids {
+        q.and_where(Expr::col((listing::Entity, listing::Column::Id)).is_in(ids.iter().copied()));
+    }
+    let rows = db
+        .query_all(&q)
+        .await?
+        .iter()
+        .map(|row| DocRow::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut place_names: HashMap<&str, String> = HashMap::new();
+    for name in &reference.province_names {
+        let entry = place_names.entry(name.province_code.as_str()).or_default();
+        entry.push(' ');
+        entry.push_str(&name.key);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let group = reference.group(&r.group_code);
+            let subgroup = reference.subgroup(&r.subgroup_code);
+            let context = [
+                r.seller_name.as_str(),
+                r.commune.as_str(),
+                group.map_or("", |g| g.name_vi.as_str()),
+                group.map_or("", |g| g.name_en.as_str()),
+                subgroup.map_or("", |s| s.name_vi.as_str()),
+                subgroup.map_or("", |s| s.name_en.as_str()),
+            ]
+            .join(" ");
+            let places = place_names
+                .get(r.province_code.as_str())
+                .map_or("", String::as_str);
+            let document = SearchDocument {
+                id: r.pid.to_string(),
+                slug: r.slug,
+                certificate_no: r.certificate_no,
+                title_folded: fold(&format!("{} {}", r.product_name_vi, r.product_name_en)),
+                title_vi: r.product_name_vi,
+                title_en: r.product_name_en,
+                context_folded: format!("{} {places}", fold(&context)),
+                seller_name: r.seller_name,
+                stars: u8::try_from(r.stars).unwrap_or(0),
+                province_code: r.province_code,
+                region_code: r.region_code,
+                group_code: r.group_code,
+                price_vnd: r.price_vnd,
+                in_stock: r.stock > 0,
+                thumbnail_url: None,
+                published_at: r.published_at.map_or(0, |t| t.timestamp()),
+                expires_on: day_key(r.expires_on),
+            };
+            (r.id, document)
+        })
+        .collect())
+}
+
+/// Public ids of the given listings, visible or not (to delete the invisible ones).
+pub async fn public_ids(
+    db: &impl ConnectionTrait,
+    listing_ids: &[i64],
+) -> Result<HashMap<i64, Uuid>, DbErr> {
+    let rows: Vec<(i64, Uuid)> = listing::Entity::find()
+        .select_only()
+        .column(listing::Column::Id)
+        .column(listing::Column::Pid)
+        .filter(listing::Column::Id.is_in(listing_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -1,0 +1,317 @@
+//! Product search: one interface, two engines.
+//!
+//! - [`embedded::EmbeddedEngine`] (tantivy, index on local disk): the default.
+//! - [`meili::MeiliEngine`] (Meilisearch): used when `MEILI_URL` is set, shared by every app
+//!   instance.
+//!
+//! Both follow `search-config/listings.json` and pass the same conformance suite
+//! (`tests/api/search_conformance.rs`). The index is kept in sync through the outbox
+//! ([`sync`]); what may be indexed is decided by [`crate::catalog::visibility`].
+pub mod bench;
+pub mod config;
+pub mod documents;
+pub mod embedded;
+pub mod faults;
+pub mod meili;
+pub mod request;
+pub mod sync;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// One listing as the engines index it. Built only by [`documents`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchDocument {
+    /// The listing's public id (UUID), the document's primary key.
+    pub id: String,
+    pub slug: String,
+    pub certificate_no: String,
+    pub title_vi: String,
+    pub title_en: String,
+    /// Both titles folded (no diacritics, lower case).
+    pub title_folded: String,
+    /// Seller, commune, every name of the province (current and former) and the product
+    /// group and set names, folded.
+    pub context_folded: String,
+    pub seller_name: String,
+    pub stars: u8,
+    pub province_code: String,
+    pub region_code: String,
+    pub group_code: String,
+    pub price_vnd: i64,
+    pub in_stock: bool,
+    pub thumbnail_url: Option<String>,
+    /// Unix seconds; the "newest" sort.
+    pub published_at: i64,
+    /// The certificate's expiry as `YYYYMMDD`: documents stop matching from that day even
+    /// before the sync removes them.
+    pub expires_on: u32,
+}
+
+impl SearchDocument {
+    pub fn hit(&self) -> SearchHit {
+        SearchHit {
+            listing_id: self.id.clone(),
+            slug: self.slug.clone(),
+            certificate_no: self.certificate_no.clone(),
+            title_vi: self.title_vi.clone(),
+            title_en: self.title_en.clone(),
+            stars: self.stars,
+            province_code: self.province_code.clone(),
+            region_code: self.region_code.clone(),
+            group_code: self.group_code.clone(),
+            price_vnd: self.price_vnd,
+            seller_name: self.seller_name.clone(),
+            in_stock: self.in_stock,
+            thumbnail_url: self.thumbnail_url.clone(),
+        }
+    }
+}
+
+/// A day as the `YYYYMMDD` number stored in [`SearchDocument::expires_on`].
+pub fn day_key(day: NaiveDate) -> u32 {
+    use chrono::Datelike;
+    let year = u32::try_from(day.year()).unwrap_or(0);
+    year * 10_000 + day.month() * 100 + day.day()
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    PriceAsc,
+    PriceDesc,
+    /// Most stars first.
+    Stars,
+    /// Most recently published first.
+    Newest,
+}
+
+impl Sort {
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "" | "relevance" => Self::Relevance,
+            "price_asc" => Self::PriceAsc,
+            "price_desc" => Self::PriceDesc,
+            "stars" => Self::Stars,
+            "newest" => Self::Newest,
+            _ => return None,
+        })
+    }
+}
+
+/// A validated search. Filters within one facet are OR-ed, facets are AND-ed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchQuery {
+    pub text: String,
+    pub stars: Vec<u8>,
+    pub regions: Vec<String>,
+    pub provinces: Vec<String>,
+    pub groups: Vec<String>,
+    pub sort: Sort,
+    pub page: usize,
+    pub per_page: usize,
+    /// Certificates expiring on or before this day are not found.
+    pub today: NaiveDate,
+}
+
+impl SearchQuery {
+    pub fn all(today: NaiveDate) -> Self {
+        Self {
+            text: String::new(),
+            stars: Vec::new(),
+            regions: Vec::new(),
+            provinces: Vec::new(),
+            groups: Vec::new(),
+            sort: Sort::Relevance,
+            page: 1,
+            per_page: 20,
+            today,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub listing_id: String,
+    pub slug: String,
+    pub certificate_no: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub stars: u8,
+    pub province_code: String,
+    pub region_code: String,
+    pub group_code: String,
+    pub price_vnd: i64,
+    pub seller_name: String,
+    pub in_stock: bool,
+    pub thumbnail_url: Option<String>,
+}
+
+/// Disjunctive facet counts: each facet's counts apply every other selected filter, not its
+/// own. Values with no match are left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    pub stars: BTreeMap<String, u64>,
+    pub region: BTreeMap<String, u64>,
+    pub province: BTreeMap<String, u64>,
+    pub group: BTreeMap<String, u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    pub total: u64,
+    pub page: usize,
+    pub per_page: usize,
+    pub facets: Facets,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("the search engine is unavailable: {0}")]
+    Unavailable(String),
+    #[error("search engine error: {0}")]
+    Engine(String),
+}
+
+/// What both engines do.
+#[async_trait]
+pub trait SearchEngine: Send + Sync {
+    /// `embedded` or `meilisearch`.
+    fn kind(&self) -> &'static str;
+    /// Creates the index if needed and applies `search-config/listings.json`.
+    async fn prepare(&self) -> Result<(), SearchError>;
+    /// Adds or replaces documents by id.
+    async fn upsert(&self, documents: &[SearchDocument]) -> Result<(), SearchError>;
+    /// Removes documents by id; unknown ids are ignored.
+    async fn delete(&self, ids: &[String]) -> Result<(), SearchError>;
+    /// Replaces the whole index with `documents`.
+    async fn replace_all(&self, documents: &[SearchDocument]) -> Result<(), SearchError>;
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError>;
+    /// Every indexed document id, for consistency checks.
+    async fn all_ids(&self) -> Result<Vec<String>, SearchError>;
+    async fn health(&self) -> Result<(), SearchError>;
+    /// What the index was last fully built for (settings, reference data, schema version).
+    async fn fingerprint(&self) -> Result<Option<String>, SearchError>;
+    async fn set_fingerprint(&self, fingerprint: &str) -> Result<(), SearchError>;
+}
+
+/// The engine the settings ask for.
+pub fn build_engine(
+    settings: &crate::config::SearchSettings,
+    reference: &crate::domain::reference::Reference,
+) -> Result<std::sync::Arc<dyn SearchEngine>, SearchError> {
+    use crate::config::SearchSettings;
+    Ok(match settings {
+        SearchSettings::Embedded { dir } => {
+            std::sync::Arc::new(embedded::EmbeddedEngine::open(dir, reference)?)
+        }
+        SearchSettings::Meilisearch { url, key, prefix } => std::sync::Arc::new(
+            meili::MeiliEngine::new(url, key.as_ref().map(|k| k.expose()), prefix)?,
+        ),
+    })
+}
+
+/// Computes facet counts and the filtered set the same way for any engine that can list
+/// candidate rows: `rows` are the text matches, each with its facet values.
+pub(crate) struct FacetFilter<'a> {
+    query: &'a SearchQuery,
+}
+
+impl<'a> FacetFilter<'a> {
+    pub(crate) fn new(query: &'a SearchQuery) -> Self {
+        Self { query }
+    }
+
+    /// Which of the four facet filters a row passes: (stars, region, province, group).
+    pub(crate) fn passes(&self, stars: u8, region: &str, province: &str, group: &str) -> [bool; 4] {
+        let q = self.query;
+        [
+            q.stars.is_empty() || q.stars.contains(&stars),
+            q.regions.is_empty() || q.regions.iter().any(|r| r == region),
+            q.provinces.is_empty() || q.provinces.iter().any(|p| p == province),
+            q.groups.is_empty() || q.groups.iter().any(|g| g == group),
+        ]
+    }
+}
+
+impl Facets {
+    /// Counts one row into the facets it contributes to under disjunctive rules.
+    pub(crate) fn count(&mut self, pass: [bool; 4], values: (u8, &str, &str, &str)) {
+        let others = |skip: usize| pass.iter().enumerate().all(|(i, ok)| i == skip || *ok);
+        if others(0) {
+            *self.stars.entry(values.0.to_string()).or_default() += 1;
+        }
+        if others(1) {
+            *self.region.entry(values.1.to_owned()).or_default() += 1;
+        }
+        if others(2) {
+            *self.province.entry(values.2.to_owned()).or_default() += 1;
+        }
+        if others(3) {
+            *self.group.entry(values.3.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// Keeps the `limit` largest values of each facet (`faceting.maxValuesPerFacet`).
+    pub(crate) fn truncate(&mut self, limit: usize) {
+        for map in [
+            &mut self.stars,
+            &mut self.region,
+            &mut self.province,
+            &mut self.group,
+        ] {
+            if map.len() > limit {
+                let mut entries: Vec<(String, u64)> = std::mem::take(map).into_iter().collect();
+                entries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                entries.truncate(limit);
+                *map = entries.into_iter().collect();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_facet_ignores_its_own_filter_but_applies_the_others() {
+        let mut query = SearchQuery::all(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"));
+        query.stars = vec![4];
+        query.groups = vec!["food".into()];
+        let filter = FacetFilter::new(&query);
+        let mut facets = Facets::default();
+        for (stars, group) in [(3, "food"), (4, "food"), (5, "food"), (4, "beverage")] {
+            let pass = filter.passes(stars, "r", "p", group);
+            facets.count(pass, (stars, "r", "p", group));
+        }
+        assert_eq!(facets.stars.get("3"), Some(&1));
+        assert_eq!(facets.stars.get("5"), Some(&1));
+        assert_eq!(
+            facets.stars.get("4"),
+            Some(&1),
+            "4★ beverage is excluded by the group"
+        );
+        assert_eq!(facets.group.get("food"), Some(&1));
+        assert_eq!(facets.group.get("beverage"), Some(&1));
+        assert_eq!(
+            facets.region.get("r"),
+            Some(&1),
+            "only the row passing all filters"
+        );
+    }
+
+    #[test]
+    fn day_keys_order_like_dates() {
+        let a = day_key(NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"));
+        let b = day_key(NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"));
+        assert_eq!(a, 20_261_231);
+        assert!(a < b);
+    }
+}
