@@ -17,8 +17,7 @@ use tantivy::{
 
 use super::config::SearchConfig;
 use super::{
-    FacetFilter, Facets, SearchDocument, SearchEngine, SearchError, SearchQuery, SearchResults,
-    Sort, day_key,
+    Facets, SearchDocument, SearchEngine, SearchError, SearchQuery, SearchResults, Sort, day_key,
 };
 use crate::domain::reference::Reference;
 use crate::domain::text::fold;
@@ -32,14 +31,38 @@ struct Fields {
     title: Field,
     context: Field,
     cert: Field,
-    stars: Field,
-    region: Field,
-    province: Field,
-    group: Field,
+    /// Expiry day, stars and facet ordinals in one fast field: see [`Packed`].
+    packed: Field,
     price: Field,
     published: Field,
-    expires: Field,
     stored: Field,
+}
+
+/// `[expires_on: 27 bits][stars: 3][region: 4][province: 8][group: 4]`: one fast-field read
+/// gives everything filtering and facet counting need.
+struct Packed;
+
+impl Packed {
+    const GROUP_BITS: u32 = 4;
+    const PROVINCE_BITS: u32 = 8;
+    const REGION_BITS: u32 = 4;
+    const STARS_BITS: u32 = 3;
+    const PROVINCE_SHIFT: u32 = Self::GROUP_BITS;
+    const REGION_SHIFT: u32 = Self::PROVINCE_SHIFT + Self::PROVINCE_BITS;
+    const STARS_SHIFT: u32 = Self::REGION_SHIFT + Self::REGION_BITS;
+    const EXPIRES_SHIFT: u32 = Self::STARS_SHIFT + Self::STARS_BITS;
+
+    fn pack(expires: u32, stars: u8, region: usize, province: usize, group: usize) -> u64 {
+        (u64::from(expires) << Self::EXPIRES_SHIFT)
+            | (u64::from(stars) << Self::STARS_SHIFT)
+            | ((region as u64) << Self::REGION_SHIFT)
+            | ((province as u64) << Self::PROVINCE_SHIFT)
+            | group as u64
+    }
+
+    fn field(packed: u64, shift: u32, bits: u32) -> usize {
+        ((packed >> shift) & ((1 << bits) - 1)) as usize
+    }
 }
 
 fn schema() -> (Schema, Fields) {
@@ -54,13 +77,9 @@ fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", text.clone()),
         context: b.add_text_field("context", text.clone()),
         cert: b.add_text_field("cert", text),
-        stars: b.add_u64_field("stars", FAST),
-        region: b.add_u64_field("region", FAST),
-        province: b.add_u64_field("province", FAST),
-        group: b.add_u64_field("group", FAST),
+        packed: b.add_u64_field("packed", FAST),
         price: b.add_i64_field("price", FAST),
         published: b.add_i64_field("published", FAST),
-        expires: b.add_u64_field("expires", FAST),
         stored: b.add_text_field("doc", STORED),
     };
     (b.build(), fields)
@@ -74,17 +93,28 @@ struct Vocabulary {
 }
 
 impl Vocabulary {
-    fn ordinal(list: &[String], code: &str) -> u64 {
-        list.iter()
-            .position(|c| c == code)
-            .map_or(u64::MAX, |i| i as u64)
+    /// Position of `code`, or `None` for a code the reference data does not know.
+    fn ordinal(list: &[String], code: &str) -> Option<usize> {
+        list.iter().position(|c| c == code)
     }
 
-    fn code(list: &[String], ordinal: u64) -> &str {
-        usize::try_from(ordinal)
-            .ok()
-            .and_then(|i| list.get(i))
-            .map_or("", String::as_str)
+    /// Which ordinals a facet filter lets through (all of them when nothing is selected).
+    fn allowed(list: &[String], selected: &[String], bits: u32) -> Vec<bool> {
+        let mut allowed = vec![selected.is_empty(); 1 << bits];
+        for code in selected {
+            if let Some(i) = Self::ordinal(list, code) {
+                allowed[i] = true;
+            }
+        }
+        allowed
+    }
+
+    fn counts(list: &[String], counts: &[u64]) -> std::collections::BTreeMap<String, u64> {
+        list.iter()
+            .zip(counts)
+            .filter(|(_, n)| **n > 0)
+            .map(|(code, n)| (code.clone(), *n))
+            .collect()
     }
 }
 
@@ -156,6 +186,15 @@ impl EmbeddedEngine {
             .try_into()
             .map_err(engine_error)?;
         let config = SearchConfig::load().map_err(|e| SearchError::Engine(e.to_string()))?;
+        let fits = |n: usize, bits: u32| n < (1 << bits);
+        if !(fits(reference.regions.len(), Packed::REGION_BITS)
+            && fits(reference.provinces.len(), Packed::PROVINCE_BITS)
+            && fits(reference.groups.len(), Packed::GROUP_BITS))
+        {
+            return Err(SearchError::Engine(
+                "reference data outgrew the packed facet field".into(),
+            ));
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 reader,
@@ -223,16 +262,21 @@ impl Inner {
         doc.add_text(f.title, &d.title_folded);
         doc.add_text(f.context, &d.context_folded);
         doc.add_text(f.cert, fold(&d.certificate_no));
-        doc.add_u64(f.stars, u64::from(d.stars));
-        doc.add_u64(f.region, Vocabulary::ordinal(&v.regions, &d.region_code));
+        let unknown = |what: &str, code: &str| {
+            SearchError::Engine(format!("document {} has an unknown {what} {code:?}", d.id))
+        };
+        let region = Vocabulary::ordinal(&v.regions, &d.region_code)
+            .ok_or_else(|| unknown("region", &d.region_code))?;
+        let province = Vocabulary::ordinal(&v.provinces, &d.province_code)
+            .ok_or_else(|| unknown("province", &d.province_code))?;
+        let group = Vocabulary::ordinal(&v.groups, &d.group_code)
+            .ok_or_else(|| unknown("group", &d.group_code))?;
         doc.add_u64(
-            f.province,
-            Vocabulary::ordinal(&v.provinces, &d.province_code),
+            f.packed,
+            Packed::pack(d.expires_on, d.stars.min(7), region, province, group),
         );
-        doc.add_u64(f.group, Vocabulary::ordinal(&v.groups, &d.group_code));
         doc.add_i64(f.price, d.price_vnd);
         doc.add_i64(f.published, d.published_at);
-        doc.add_u64(f.expires, u64::from(d.expires_on));
         let json = serde_json::to_string(d).map_err(|e| SearchError::Engine(e.to_string()))?;
         doc.add_text(f.stored, json);
         Ok(doc)
@@ -310,41 +354,44 @@ impl Inner {
     fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
         let query = self.text_query(&q.text);
+        let v = &self.vocabulary;
+        let mut allowed_stars = vec![q.stars.is_empty(); 1 << Packed::STARS_BITS];
+        for &n in &q.stars {
+            if let Some(slot) = allowed_stars.get_mut(usize::from(n)) {
+                *slot = true;
+            }
+        }
         let collector = RowCollector {
             fields: self.fields,
             scoring: q.sort == Sort::Relevance && !fold(&q.text).is_empty(),
+            sort: q.sort,
             first_invalid_day: u64::from(day_key(q.today)),
+            allowed: Arc::new([
+                allowed_stars,
+                Vocabulary::allowed(&v.regions, &q.regions, Packed::REGION_BITS),
+                Vocabulary::allowed(&v.provinces, &q.provinces, Packed::PROVINCE_BITS),
+                Vocabulary::allowed(&v.groups, &q.groups, Packed::GROUP_BITS),
+            ]),
         };
-        let rows = searcher.search(&*query, &collector).map_err(engine_error)?;
+        let found = searcher.search(&*query, &collector).map_err(engine_error)?;
 
-        let v = &self.vocabulary;
-        let filter = FacetFilter::new(q);
-        let mut facets = Facets::default();
-        let mut kept: Vec<Row> = Vec::new();
-        for row in rows {
-            let region = Vocabulary::code(&v.regions, row.region);
-            let province = Vocabulary::code(&v.provinces, row.province);
-            let group = Vocabulary::code(&v.groups, row.group);
-            let stars = u8::try_from(row.stars).unwrap_or(0);
-            let pass = filter.passes(stars, region, province, group);
-            facets.count(pass, (stars, region, province, group));
-            if pass.iter().all(|ok| *ok) {
-                kept.push(row);
-            }
-        }
+        let stars_codes: Vec<String> = (0..8).map(|n: u8| n.to_string()).collect();
+        let mut facets = Facets {
+            stars: Vocabulary::counts(&stars_codes, &found.counts[0]),
+            region: Vocabulary::counts(&v.regions, &found.counts[1]),
+            province: Vocabulary::counts(&v.provinces, &found.counts[2]),
+            group: Vocabulary::counts(&v.groups, &found.counts[3]),
+        };
         facets.truncate(self.config.faceting.max_values_per_facet);
+        let mut kept = found.rows;
         let total = kept.len() as u64;
 
+        // Higher `key` first, then newest, then index order: a total, stable order.
         let order = |a: &Row, b: &Row| {
-            let by_newest = b.published.cmp(&a.published);
-            let primary = match q.sort {
-                Sort::Relevance => b.score.total_cmp(&a.score),
-                Sort::PriceAsc => a.price.cmp(&b.price),
-                Sort::PriceDesc => b.price.cmp(&a.price),
-                Sort::Stars => b.stars.cmp(&a.stars).then(b.score.total_cmp(&a.score)),
-                Sort::Newest => std::cmp::Ordering::Equal,
-            };
-            primary.then(by_newest).then(a.address.cmp(&b.address))
+            b.key
+                .total_cmp(&a.key)
+                .then(b.published.cmp(&a.published))
+                .then(a.address.cmp(&b.address))
         };
         let offset = (q.page.saturating_sub(1)).saturating_mul(q.per_page);
         let end = offset.saturating_add(q.per_page).min(kept.len());
@@ -494,40 +541,42 @@ impl SearchEngine for EmbeddedEngine {
     }
 }
 
-/// A text match with the values sorting and faceting need.
+/// A document that passed every filter, with its sort key (higher first).
 struct Row {
     address: DocAddress,
-    score: Score,
-    stars: u64,
-    region: u64,
-    province: u64,
-    group: u64,
-    price: i64,
+    key: f64,
     published: i64,
 }
 
-/// Collects every matching, unexpired document with its fast-field values.
+/// Facet counts per ordinal (stars, region, province, group) and the rows passing all filters.
+struct Found {
+    counts: [Vec<u64>; 4],
+    rows: Vec<Row>,
+}
+
+/// Counts disjunctive facets and keeps the filtered rows in one pass over the text matches.
 struct RowCollector {
     fields: Fields,
     scoring: bool,
+    sort: Sort,
     first_invalid_day: u64,
+    /// Per facet (stars, region, province, group): which ordinals the filter lets through.
+    allowed: Arc<[Vec<bool>; 4]>,
 }
 
 struct RowSegmentCollector {
     segment: SegmentOrdinal,
-    stars: Column<u64>,
-    region: Column<u64>,
-    province: Column<u64>,
-    group: Column<u64>,
+    packed: Column<u64>,
     price: Column<i64>,
     published: Column<i64>,
-    expires: Column<u64>,
+    sort: Sort,
     first_invalid_day: u64,
-    rows: Vec<Row>,
+    allowed: Arc<[Vec<bool>; 4]>,
+    found: Found,
 }
 
 impl Collector for RowCollector {
-    type Fruit = Vec<Row>;
+    type Fruit = Found;
     type Child = RowSegmentCollector;
 
     fn for_segment(
@@ -540,15 +589,21 @@ impl Collector for RowCollector {
         let name = |f: Field| schema.get_field_name(f).to_owned();
         Ok(RowSegmentCollector {
             segment,
-            stars: ff.u64(&name(self.fields.stars))?,
-            region: ff.u64(&name(self.fields.region))?,
-            province: ff.u64(&name(self.fields.province))?,
-            group: ff.u64(&name(self.fields.group))?,
+            packed: ff.u64(&name(self.fields.packed))?,
             price: ff.i64(&name(self.fields.price))?,
             published: ff.i64(&name(self.fields.published))?,
-            expires: ff.u64(&name(self.fields.expires))?,
+            sort: self.sort,
             first_invalid_day: self.first_invalid_day,
-            rows: Vec::new(),
+            found: Found {
+                counts: [
+                    vec![0; self.allowed[0].len()],
+                    vec![0; self.allowed[1].len()],
+                    vec![0; self.allowed[2].len()],
+                    vec![0; self.allowed[3].len()],
+                ],
+                rows: Vec::new(),
+            },
+            allowed: self.allowed.clone(),
         })
     }
 
@@ -556,31 +611,73 @@ impl Collector for RowCollector {
         self.scoring
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<Row>>) -> tantivy::Result<Vec<Row>> {
-        Ok(fruits.into_iter().flatten().collect())
+    fn merge_fruits(&self, fruits: Vec<Found>) -> tantivy::Result<Found> {
+        let mut merged = Found {
+            counts: [
+                vec![0; self.allowed[0].len()],
+                vec![0; self.allowed[1].len()],
+                vec![0; self.allowed[2].len()],
+                vec![0; self.allowed[3].len()],
+            ],
+            rows: Vec::new(),
+        };
+        for fruit in fruits {
+            for (total, part) in merged.counts.iter_mut().zip(fruit.counts) {
+                for (t, p) in total.iter_mut().zip(part) {
+                    *t += p;
+                }
+            }
+            merged.rows.extend(fruit.rows);
+        }
+        Ok(merged)
     }
 }
 
 impl SegmentCollector for RowSegmentCollector {
-    type Fruit = Vec<Row>;
+    type Fruit = Found;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        if self.expires.first(doc).unwrap_or(0) <= self.first_invalid_day {
+        let Some(packed) = self.packed.first(doc) else {
+            return;
+        };
+        if packed >> Packed::EXPIRES_SHIFT <= self.first_invalid_day {
             return;
         }
-        self.rows.push(Row {
-            address: DocAddress::new(self.segment, doc),
-            score,
-            stars: self.stars.first(doc).unwrap_or(0),
-            region: self.region.first(doc).unwrap_or(u64::MAX),
-            province: self.province.first(doc).unwrap_or(u64::MAX),
-            group: self.group.first(doc).unwrap_or(u64::MAX),
-            price: self.price.first(doc).unwrap_or(0),
-            published: self.published.first(doc).unwrap_or(0),
-        });
+        let values = [
+            Packed::field(packed, Packed::STARS_SHIFT, Packed::STARS_BITS),
+            Packed::field(packed, Packed::REGION_SHIFT, Packed::REGION_BITS),
+            Packed::field(packed, Packed::PROVINCE_SHIFT, Packed::PROVINCE_BITS),
+            Packed::field(packed, 0, Packed::GROUP_BITS),
+        ];
+        let pass = [
+            self.allowed[0][values[0]],
+            self.allowed[1][values[1]],
+            self.allowed[2][values[2]],
+            self.allowed[3][values[3]],
+        ];
+        // Each facet counts the documents that pass every *other* filter.
+        for (facet, (counts, value)) in self.found.counts.iter_mut().zip(values).enumerate() {
+            if (0..4).all(|other| other == facet || pass[other]) {
+                counts[value] += 1;
+            }
+        }
+        if pass.iter().all(|p| *p) {
+            let key = match self.sort {
+                Sort::Relevance => f64::from(score),
+                Sort::PriceAsc => -(self.price.first(doc).unwrap_or(0) as f64),
+                Sort::PriceDesc => self.price.first(doc).unwrap_or(0) as f64,
+                Sort::Stars => values[0] as f64 * 1e6 + f64::from(score),
+                Sort::Newest => 0.0,
+            };
+            self.found.rows.push(Row {
+                address: DocAddress::new(self.segment, doc),
+                key,
+                published: self.published.first(doc).unwrap_or(0),
+            });
+        }
     }
 
-    fn harvest(self) -> Vec<Row> {
-        self.rows
+    fn harvest(self) -> Found {
+        self.found
     }
 }

@@ -217,47 +217,7 @@ pub fn build_engine(
     })
 }
 
-/// Computes facet counts and the filtered set the same way for any engine that can list
-/// candidate rows: `rows` are the text matches, each with its facet values.
-pub(crate) struct FacetFilter<'a> {
-    query: &'a SearchQuery,
-}
-
-impl<'a> FacetFilter<'a> {
-    pub(crate) fn new(query: &'a SearchQuery) -> Self {
-        Self { query }
-    }
-
-    /// Which of the four facet filters a row passes: (stars, region, province, group).
-    pub(crate) fn passes(&self, stars: u8, region: &str, province: &str, group: &str) -> [bool; 4] {
-        let q = self.query;
-        [
-            q.stars.is_empty() || q.stars.contains(&stars),
-            q.regions.is_empty() || q.regions.iter().any(|r| r == region),
-            q.provinces.is_empty() || q.provinces.iter().any(|p| p == province),
-            q.groups.is_empty() || q.groups.iter().any(|g| g == group),
-        ]
-    }
-}
-
 impl Facets {
-    /// Counts one row into the facets it contributes to under disjunctive rules.
-    pub(crate) fn count(&mut self, pass: [bool; 4], values: (u8, &str, &str, &str)) {
-        let others = |skip: usize| pass.iter().enumerate().all(|(i, ok)| i == skip || *ok);
-        if others(0) {
-            *self.stars.entry(values.0.to_string()).or_default() += 1;
-        }
-        if others(1) {
-            *self.region.entry(values.1.to_owned()).or_default() += 1;
-        }
-        if others(2) {
-            *self.province.entry(values.2.to_owned()).or_default() += 1;
-        }
-        if others(3) {
-            *self.group.entry(values.3.to_owned()).or_default() += 1;
-        }
-    }
-
     /// Keeps the `limit` largest values of each facet (`faceting.maxValuesPerFacet`).
     pub(crate) fn truncate(&mut self, limit: usize) {
         for map in [
@@ -281,30 +241,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_facet_ignores_its_own_filter_but_applies_the_others() {
-        let mut query = SearchQuery::all(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"));
-        query.stars = vec![4];
-        query.groups = vec!["food".into()];
-        let filter = FacetFilter::new(&query);
-        let mut facets = Facets::default();
-        for (stars, group) in [(3, "food"), (4, "food"), (5, "food"), (4, "beverage")] {
-            let pass = filter.passes(stars, "r", "p", group);
-            facets.count(pass, (stars, "r", "p", group));
-        }
-        assert_eq!(facets.stars.get("3"), Some(&1));
-        assert_eq!(facets.stars.get("5"), Some(&1));
-        assert_eq!(
-            facets.stars.get("4"),
-            Some(&1),
-            "4★ beverage is excluded by the group"
-        );
-        assert_eq!(facets.group.get("food"), Some(&1));
-        assert_eq!(facets.group.get("beverage"), Some(&1));
-        assert_eq!(
-            facets.region.get("r"),
-            Some(&1),
-            "only the row passing all filters"
-        );
+    fn truncation_keeps_the_largest_facet_values() {
+        let mut facets = Facets {
+            province: [("a", 1), ("b", 5), ("c", 3)]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            ..Facets::default()
+        };
+        facets.truncate(2);
+        assert_eq!(facets.province.keys().collect::<Vec<_>>(), ["b", "c"]);
     }
 
     #[test]
