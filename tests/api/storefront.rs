@@ -70,3 +70,78 @@ async fn the_product_page_of_an_expired_certificate_is_gone() {
         404
     );
 }
+
+fn unescape(html: &str) -> String {
+    html.replace("&amp;", "&")
+        .replace("&#x3D;", "=")
+        .replace("&quot;", "\"")
+}
+
+#[tokio::test]
+async fn the_search_page_shows_results_and_facet_links_that_work_without_javascript() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    app.wait_for_outbox().await;
+    let (_, api) = app.get_json("/api/v1/search?q=tra&stars=4").await;
+
+    let response = app.get("/search?q=tra&stars=4").await;
+
+    assert_eq!(response.status().as_u16(), 200);
+    let html = unescape(&response.text().await.expect("body"));
+    assert!(
+        html.contains(&format!("{} sản phẩm", api["total"])),
+        "the total matches the API"
+    );
+    assert!(
+        html.contains("✓ 4 sao"),
+        "the selected facet value is marked"
+    );
+    // Other star values stay visible with their counts (disjunctive facets) as links that
+    // add them to the selection.
+    let three = api["facets"]["stars"]["3"].as_u64().expect("3-star count");
+    assert!(
+        html.contains(&format!(
+            "href=\"/search?q=tra&stars=4%2C3\">3 sao</a> <span class=\"count\">({three})"
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"/search?q=tra\""),
+        "removing the selection is a link too"
+    );
+    let first = api["hits"][0]["title_vi"].as_str().expect("a hit");
+    assert!(html.contains(first));
+}
+
+#[tokio::test]
+async fn the_search_page_answers_bad_filters_with_a_400_page() {
+    let app = spawn_app().await;
+
+    let response = app.get("/search?stars=9").await;
+
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("stars must be 3, 4 or 5")
+    );
+}
+
+#[tokio::test]
+async fn the_search_page_says_when_search_is_down() {
+    let app = spawn_app().await;
+    app.search.set_down(true);
+
+    let response = app.get("/search?q=tra").await;
+
+    assert_eq!(response.status().as_u16(), 503);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("Tìm kiếm tạm thời gián đoạn")
+    );
+}

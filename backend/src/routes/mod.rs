@@ -2,6 +2,7 @@
 pub mod api;
 pub mod health;
 pub mod pages;
+pub mod search_page;
 
 use actix_web::{HttpRequest, error, web};
 
@@ -13,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(health::readyz)
         .service(assets::serve_static)
         .service(web::scope("/api/v1").configure(api::configure))
+        .service(search_page::search_page)
         .configure(pages::configure)
         .default_service(web::to(pages::not_found));
 }

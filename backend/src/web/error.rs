@@ -73,6 +73,9 @@ pub enum PageError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A dependency (the search engine) is down.
+    #[error("temporarily unavailable")]
+    Unavailable(String),
     #[error("internal error")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -94,6 +97,7 @@ impl ResponseError for PageError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -105,6 +109,13 @@ impl ResponseError for PageError {
                 "Trang bạn tìm không có hoặc sản phẩm đã ngừng bán.".to_owned(),
             ),
             Self::BadRequest(why) => ("Yêu cầu không hợp lệ", why.clone()),
+            Self::Unavailable(why) => {
+                tracing::warn!(cause = %why, "page dependency unavailable");
+                (
+                    "Tìm kiếm tạm thời gián đoạn",
+                    "Chức năng tìm kiếm đang tạm dừng. Vui lòng thử lại sau ít phút.".to_owned(),
+                )
+            }
             Self::Unexpected(e) => {
                 tracing::error!(error = format!("{e:#}"), "page failed");
                 (

@@ -1,0 +1,252 @@
+//! `/search`: the storefront's search results with a facet sidebar that works without
+//! JavaScript (every facet value is a link that adds or removes it).
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::domain::text::fold;
+use crate::search::request::SearchParams;
+use crate::search::{SearchError, SearchResults};
+use crate::startup::AppState;
+use crate::web::error::PageError;
+use crate::web::templates::render;
+
+const SORTS: [(&str, &str); 5] = [
+    ("relevance", "Phù hợp nhất"),
+    ("price_asc", "Giá thấp đến cao"),
+    ("price_desc", "Giá cao đến thấp"),
+    ("stars", "Nhiều sao nhất"),
+    ("newest", "Mới nhất"),
+];
+const PER_PAGE: usize = 24;
+
+#[derive(Serialize)]
+struct FacetValue {
+    label: String,
+    count: u64,
+    selected: bool,
+    href: String,
+}
+
+#[derive(Serialize)]
+struct FacetBlock {
+    title: &'static str,
+    values: Vec<FacetValue>,
+}
+
+/// The current parameters, to build links that change one thing.
+#[derive(Clone, Default)]
+struct Link {
+    q: String,
+    stars: Vec<String>,
+    region: Vec<String>,
+    province: Vec<String>,
+    group: Vec<String>,
+    sort: String,
+    page: usize,
+}
+
+impl Link {
+    fn list_mut(&mut self, facet: &str) -> &mut Vec<String> {
+        match facet {
+            "stars" => &mut self.stars,
+            "region" => &mut self.region,
+            "province" => &mut self.province,
+            _ => &mut self.group,
+        }
+    }
+
+    /// The URL with `value` of `facet` toggled, back on page 1.
+    fn toggled(&self, facet: &str, value: &str) -> String {
+        let mut next = self.clone();
+        let list = next.list_mut(facet);
+        match list.iter().position(|v| v == value) {
+            Some(i) => {
+                list.remove(i);
+            }
+            None => list.push(value.to_owned()),
+        }
+        next.page = 1;
+        next.href()
+    }
+
+    fn with_page(&self, page: usize) -> String {
+        Self {
+            page,
+            ..self.clone()
+        }
+        .href()
+    }
+
+    fn href(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if !self.q.is_empty() {
+            pairs.push(("q", self.q.clone()));
+        }
+        for (name, list) in [
+            ("stars", &self.stars),
+            ("region", &self.region),
+            ("province", &self.province),
+            ("group", &self.group),
+        ] {
+            if !list.is_empty() {
+                pairs.push((name, list.join(",")));
+            }
+        }
+        if !self.sort.is_empty() && self.sort != "relevance" {
+            pairs.push(("sort", self.sort.clone()));
+        }
+        if self.page > 1 {
+            pairs.push(("page", self.page.to_string()));
+        }
+        match serde_urlencoded::to_string(&pairs) {
+            Ok(query) if !query.is_empty() => format!("/search?{query}"),
+            _ => "/search".to_owned(),
+        }
+    }
+}
+
+#[get("/search")]
+pub async fn search_page(
+    state: web::Data<AppState>,
+    params: web::Query<SearchParams>,
+) -> Result<HttpResponse, PageError> {
+    let mut params = params.into_inner();
+    params.per_page = Some(PER_PAGE);
+    let query = params
+        .parse(&state.reference, state.clock.today())
+        .map_err(|bad| PageError::BadRequest(bad.message))?;
+    let results: SearchResults = match state.search.search(&query).await {
+        Ok(r) => r,
+        Err(SearchError::Unavailable(why)) => return Err(PageError::Unavailable(why)),
+        Err(e) => return Err(PageError::Unexpected(e.into())),
+    };
+
+    let link = Link {
+        q: query.text.clone(),
+        stars: query.stars.iter().map(u8::to_string).collect(),
+        region: query.regions.clone(),
+        province: query.provinces.clone(),
+        group: query.groups.clone(),
+        sort: params.sort.clone().unwrap_or_default(),
+        page: query.page,
+    };
+    let reference = &state.reference;
+    let block = |title,
+                 facet: &str,
+                 counts: &std::collections::BTreeMap<String, u64>,
+                 label: &dyn Fn(&str) -> String| {
+        let selected: &Vec<String> = match facet {
+            "stars" => &link.stars,
+            "region" => &link.region,
+            "province" => &link.province,
+            _ => &link.group,
+        };
+        let mut values: Vec<FacetValue> = counts
+            .iter()
+            .map(|(code, count)| FacetValue {
+                label: label(code),
+                count: *count,
+                selected: selected.contains(code),
+                href: link.toggled(facet, code),
+            })
+            .collect();
+        // A selected value with no match still shows, so it can be removed.
+        for code in selected {
+            if !counts.contains_key(code) {
+                values.push(FacetValue {
+                    label: label(code),
+                    count: 0,
+                    selected: true,
+                    href: link.toggled(facet, code),
+                });
+            }
+        }
+        if facet != "stars" {
+            values.sort_by_cached_key(|v| fold(&v.label));
+        }
+        FacetBlock { title, values }
+    };
+    let mut stars_block = block("Hạng sao", "stars", &results.facets.stars, &|c| {
+        format!("{c} sao")
+    });
+    stars_block.values.reverse();
+    let facets = vec![
+        stars_block,
+        block("Vùng", "region", &results.facets.region, &|c| {
+            reference
+                .region(c)
+                .map_or(c.to_owned(), |r| r.name_vi.clone())
+        }),
+        block(
+            "Tỉnh, thành phố",
+            "province",
+            &results.facets.province,
+            &|c| {
+                reference
+                    .province(c)
+                    .map_or(c.to_owned(), |p| p.name_vi.clone())
+            },
+        ),
+        block("Nhóm sản phẩm", "group", &results.facets.group, &|c| {
+            reference
+                .group(c)
+                .map_or(c.to_owned(), |g| g.name_vi.clone())
+        }),
+    ];
+    let pages = (results.total as usize).div_ceil(PER_PAGE).max(1);
+    let hidden: Vec<serde_json::Value> = [
+        ("stars", &link.stars),
+        ("region", &link.region),
+        ("province", &link.province),
+        ("group", &link.group),
+    ]
+    .into_iter()
+    .filter(|(_, list)| !list.is_empty())
+    .map(|(name, list)| json!({ "name": name, "value": list.join(",") }))
+    .collect();
+    let current_sort = if link.sort.is_empty() {
+        "relevance"
+    } else {
+        link.sort.as_str()
+    };
+    let sorts: Vec<serde_json::Value> = SORTS
+        .iter()
+        .map(|(value, label)| json!({ "value": value, "label": label, "selected": *value == current_sort }))
+        .collect();
+    let any_filter = !(link.stars.is_empty()
+        && link.region.is_empty()
+        && link.province.is_empty()
+        && link.group.is_empty());
+    let clear = Link {
+        q: link.q.clone(),
+        sort: link.sort.clone(),
+        ..Link::default()
+    };
+    let title = if query.text.is_empty() {
+        "Tìm sản phẩm OCOP".to_owned()
+    } else {
+        format!("{} — tìm sản phẩm OCOP", query.text)
+    };
+    let body = render(
+        "pages/search",
+        &json!({
+            "title": title,
+            "q": query.text,
+            "hidden": hidden,
+            "sorts": sorts,
+            "facets": facets,
+            "any_filter": any_filter,
+            "clear_href": clear.href(),
+            "total": results.total,
+            "hits": results.hits,
+            "page": query.page,
+            "pages": pages,
+            "prev_href": (query.page > 1).then(|| link.with_page(query.page - 1)),
+            "next_href": (query.page < pages).then(|| link.with_page(query.page + 1)),
+        }),
+    )?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
