@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use meilisearch_sdk::client::{Client, SwapIndexes};
 use meilisearch_sdk::documents::DocumentsQuery;
-use meilisearch_sdk::errors::{Error as MeiliError, ErrorCode};
+use meilisearch_sdk::errors::{Error as MeiliError, ErrorCode, MeilisearchError};
 use meilisearch_sdk::search::{MatchingStrategies, Selectors};
 use meilisearch_sdk::settings::Settings;
 use meilisearch_sdk::task_info::TaskInfo;
@@ -78,7 +78,8 @@ impl MeiliEngine {
         Ok(())
     }
 
-    async fn wait(&self, task: TaskInfo) -> Result<(), SearchError> {
+    /// Waits for a task to finish and returns its failure, if it failed.
+    async fn settle(&self, task: TaskInfo) -> Result<Option<MeilisearchError>, SearchError> {
         let task = task
             .wait_for_completion(
                 &self.client,
@@ -87,33 +88,33 @@ impl MeiliEngine {
             )
             .await
             .map_err(unavailable)?;
-        if task.is_failure() {
-            return Err(SearchError::Engine(task.unwrap_failure().to_string()));
-        }
-        Ok(())
+        Ok(if task.is_failure() {
+            Some(task.unwrap_failure())
+        } else {
+            None
+        })
     }
 
+    async fn wait(&self, task: TaskInfo) -> Result<(), SearchError> {
+        match self.settle(task).await? {
+            Some(failure) => Err(SearchError::Engine(failure.to_string())),
+            None => Ok(()),
+        }
+    }
+
+    /// Creates the index; one that already exists is fine.
     async fn ensure_index(&self, uid: &str) -> Result<(), SearchError> {
         let task = self
             .client
             .create_index(uid, Some("id"))
             .await
             .map_err(unavailable)?;
-        let task = task
-            .wait_for_completion(
-                &self.client,
-                Some(Duration::from_millis(25)),
-                Some(TASK_TIMEOUT),
-            )
-            .await
-            .map_err(unavailable)?;
-        if task.is_failure() {
-            let failure = task.unwrap_failure();
-            if failure.error_code != ErrorCode::IndexAlreadyExists {
-                return Err(SearchError::Engine(failure.to_string()));
+        match self.settle(task).await? {
+            Some(failure) if failure.error_code != ErrorCode::IndexAlreadyExists => {
+                Err(SearchError::Engine(failure.to_string()))
             }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     async fn add_in_batches(
