@@ -145,3 +145,82 @@ async fn the_search_page_says_when_search_is_down() {
             .contains("Tìm kiếm tạm thời gián đoạn")
     );
 }
+
+#[tokio::test]
+async fn the_verification_page_says_whether_a_certificate_is_valid_expired_revoked_or_unknown() {
+    use ocop_village::db::entities::registry_certificate;
+    use sea_orm::EntityTrait;
+    let app = spawn_app_at(at(2026, 11, 22)).await;
+    app.seed_demo().await;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
+    let certificates = registry_certificate::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("query");
+    let pick = |f: &dyn Fn(&registry_certificate::Model) -> bool| {
+        certificates
+            .iter()
+            .find(|c| f(c))
+            .expect("a certificate")
+            .certificate_no
+            .clone()
+    };
+    let cases = [
+        (
+            pick(&|c| c.status == "active" && c.expires_on > today),
+            200,
+            "Còn hiệu lực",
+        ),
+        (
+            pick(&|c| c.status == "active" && c.expires_on <= today),
+            200,
+            "Hết hiệu lực",
+        ),
+        (pick(&|c| c.status == "expired"), 200, "Hết hiệu lực"),
+        (pick(&|c| c.status == "revoked"), 200, "Đã bị thu hồi"),
+        (
+            "OCOP-XX-2099-9999".to_owned(),
+            404,
+            "Không có trong sổ đăng ký OCOP",
+        ),
+    ];
+    for (number, status, verdict) in cases {
+        let response = app.get(&format!("/verify/{number}")).await;
+        assert_eq!(response.status().as_u16(), status, "{number}");
+        let html = response.text().await.expect("body");
+        assert!(html.contains(verdict), "{number}: expected {verdict}");
+    }
+    // Lower case, as typed from a package, works too; a valid one links to its product.
+    let valid = pick(&|c| c.status == "active" && c.expires_on > today);
+    let html = app
+        .get(&format!("/verify/{}", valid.to_lowercase()))
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("Còn hiệu lực"));
+    assert!(
+        html.contains("href=\"/products/"),
+        "links to the product on sale"
+    );
+}
+
+#[tokio::test]
+async fn the_product_page_links_to_its_verification_page() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let (_, list) = app.get_json("/api/v1/listings?per_page=1").await;
+    let slug = list["items"][0]["slug"].as_str().expect("slug");
+    let certificate = list["items"][0]["certificate_no"]
+        .as_str()
+        .expect("certificate");
+
+    let html = app
+        .get(&format!("/products/{slug}"))
+        .await
+        .text()
+        .await
+        .expect("body");
+
+    assert!(html.contains(&format!("href=\"/verify/{certificate}\"")));
+}

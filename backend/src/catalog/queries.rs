@@ -281,3 +281,18 @@ pub async fn find_visible_by_slug(
         .map(|row| ListingDetail::from_query_result(&row, ""))
         .transpose()
 }
+
+/// The slug of a certificate's listing, if a shopper may see it today.
+pub async fn visible_slug_for_certificate(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+    certificate_id: i64,
+) -> Result<Option<String>, DbErr> {
+    let mut q = visible_base(today);
+    q.column((listing::Entity, listing::Column::Slug))
+        .and_where(Expr::col((listing::Entity, listing::Column::CertificateId)).eq(certificate_id));
+    match db.query_one(&q).await? {
+        Some(row) => Ok(Some(row.try_get::<String>("", "slug")?)),
+        None => Ok(None),
+    }
+}
