@@ -15,6 +15,9 @@ pub struct Settings {
     /// Where the embedded defaults keep their files (SQLite database, search index, mail).
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
+    /// The address shoppers use, for canonical links and the sitemap (no trailing slash).
+    /// `None`: derived from the request's host.
+    pub public_url: Option<String>,
     /// Province code → region code, overriding `seed/provinces.json`.
     pub region_overrides: BTreeMap<String, String>,
     pub search: SearchSettings,
@@ -84,6 +87,7 @@ struct FileSettings {
     port: Option<u16>,
     data_dir: Option<String>,
     log_format: Option<String>,
+    public_url: Option<String>,
     meili_url: Option<String>,
     meili_index_prefix: Option<String>,
     #[serde(default)]
@@ -185,6 +189,19 @@ impl Settings {
             }
         };
 
+        let public_url = match var("PUBLIC_URL").or(file.public_url) {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.trim_end_matches('/').to_owned())
+            }
+            Some(url) => {
+                problems.push(format!(
+                    "PUBLIC_URL: {url:?} is not an http:// or https:// URL"
+                ));
+                None
+            }
+            None => None,
+        };
+
         // The master key is a secret: read from the environment only, never from the file.
         let meili_key = var("MEILI_MASTER_KEY");
         let prefix = var("MEILI_INDEX_PREFIX")
@@ -233,6 +250,7 @@ impl Settings {
                 bind,
                 data_dir,
                 log_format,
+                public_url,
                 region_overrides: file.region_overrides,
                 search,
             }),
@@ -343,6 +361,14 @@ mod tests {
         ));
         assert!(settings(&[("MEILI_URL", "localhost:7700")]).is_err());
         assert!(settings(&[("MEILI_MASTER_KEY", "k3y")]).is_err());
+        assert_eq!(
+            settings(&[("PUBLIC_URL", "https://ocop.example.vn/")])
+                .expect("ok")
+                .public_url
+                .as_deref(),
+            Some("https://ocop.example.vn")
+        );
+        assert!(settings(&[("PUBLIC_URL", "ocop.example.vn")]).is_err());
     }
 
     #[test]

@@ -48,6 +48,21 @@ pub struct AppState {
     pub reference: Arc<Reference>,
     pub search: Arc<dyn SearchEngine>,
     pub clock: Clock,
+    /// `PUBLIC_URL`, when configured.
+    pub public_url: Option<String>,
+}
+
+impl AppState {
+    /// The site's base URL: `PUBLIC_URL`, or the scheme and host the request came in on.
+    pub fn base_url(&self, req: &actix_web::HttpRequest) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None => {
+                let info = req.connection_info();
+                format!("{}://{}", info.scheme(), info.host())
+            }
+        }
+    }
 }
 
 /// Replacements for tests: a given search engine (e.g. one that can fail) and worker timing.
@@ -128,6 +143,7 @@ impl Application {
             reference,
             search,
             clock,
+            public_url: settings.public_url.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()

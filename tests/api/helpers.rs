@@ -57,6 +57,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         bind: "127.0.0.1:0".parse().expect("address"),
         data_dir: database.dir.path().to_path_buf(),
         log_format: LogFormat::Pretty,
+        public_url: None,
         region_overrides: Default::default(),
         search: SearchSettings::Embedded {
             dir: search_dir.clone(),

@@ -7,4 +7,5 @@ mod registry_import;
 mod search;
 mod search_conformance;
 mod seed;
+mod seo;
 mod storefront;

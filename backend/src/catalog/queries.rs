@@ -296,3 +296,19 @@ pub async fn visible_slug_for_certificate(
         None => Ok(None),
     }
 }
+
+/// Slug and last change of every visible listing, for the sitemap.
+pub async fn visible_slugs(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>, DbErr> {
+    let mut q = visible_base(today);
+    q.column((listing::Entity, listing::Column::Slug))
+        .column((listing::Entity, listing::Column::UpdatedAt))
+        .order_by((listing::Entity, listing::Column::Id), Order::Asc);
+    db.query_all(&q)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("", "slug")?, row.try_get("", "updated_at")?)))
+        .collect()
+}

@@ -3,6 +3,7 @@ pub mod api;
 pub mod health;
 pub mod pages;
 pub mod search_page;
+pub mod seo;
 pub mod verify;
 
 use actix_web::{HttpRequest, error, web};
@@ -17,6 +18,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/api/v1").configure(api::configure))
         .service(search_page::search_page)
         .service(verify::verify_certificate)
+        .service(seo::robots)
+        .service(seo::sitemap)
         .configure(pages::configure)
         .default_service(web::to(pages::not_found));
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::catalog::{ListingFilter, queries};
 use crate::startup::AppState;
 use crate::web::error::{ApiError, PageError};
-use crate::web::templates::render;
+use crate::web::templates::{render, script_json};
 
 const PER_PAGE: u64 = 24;
 
@@ -49,6 +49,15 @@ fn pager(page: u64, total: u64) -> Pager {
         pages,
         prev: (page > 1).then(|| page - 1),
         next: (page < pages).then(|| page + 1),
+    }
+}
+
+/// The page's own URL: no query string except a page number above 1.
+fn canonical(state: &AppState, req: &HttpRequest, page: u64) -> String {
+    let base = state.base_url(req);
+    match page {
+        0 | 1 => format!("{base}{}", req.path()),
+        n => format!("{base}{}?page={n}", req.path()),
     }
 }
 
@@ -103,6 +112,7 @@ async fn region_blocks(state: &AppState) -> Result<Vec<RegionBlock>, PageError> 
 #[get("/")]
 async fn home(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, PageError> {
     let page = query.page()?;
@@ -118,6 +128,7 @@ async fn home(
         "pages/home",
         &json!({
             "title": "OCOP Village — Chợ sản phẩm OCOP trực tuyến",
+            "canonical": canonical(&state, &req, page),
             "total": listings.total,
             "listings": listings.items,
             "pager": pager(page, listings.total),
@@ -128,11 +139,15 @@ async fn home(
 }
 
 #[get("/provinces")]
-async fn provinces_index(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+async fn provinces_index(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
     let body = render(
         "pages/provinces",
         &json!({
             "title": "Sản phẩm OCOP theo tỉnh, thành phố",
+            "canonical": canonical(&state, &req, 1),
             "regions": region_blocks(&state).await?,
         }),
     )?;
@@ -144,6 +159,7 @@ async fn provinces_index(state: web::Data<AppState>) -> Result<HttpResponse, Pag
 #[get("/provinces/{code}")]
 async fn province_page(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -176,6 +192,11 @@ async fn province_page(
         "pages/province",
         &json!({
             "title": format!("Sản phẩm OCOP {}", province.name_vi),
+            "canonical": canonical(&state, &req, page),
+            "description": format!(
+                "{} sản phẩm OCOP 3-5 sao của {}, mua trực tiếp từ người sản xuất.",
+                listings.total, province.name_vi
+            ),
             "province": { "code": province.code, "name_vi": province.name_vi, "name_en": province.name_en },
             "region_name_vi": region.map(|r| r.name_vi.as_str()),
             "former": former,
@@ -190,6 +211,7 @@ async fn province_page(
 #[get("/products/{slug}")]
 async fn product_page(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let listing = queries::find_visible_by_slug(&state.db, state.clock.today(), &path)
@@ -204,10 +226,38 @@ async fn product_page(
     } else {
         "UBND cấp tỉnh"
     };
+    let url = canonical(&state, &req, 1);
+    let availability = if listing.stock > 0 {
+        "InStock"
+    } else {
+        "OutOfStock"
+    };
+    let json_ld = json!({
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": listing.title_vi,
+        "description": listing.description_vi,
+        "sku": listing.certificate_no,
+        "category": group.map(|g| g.name_vi.as_str()),
+        "brand": { "@type": "Brand", "name": listing.seller_name },
+        "offers": {
+            "@type": "Offer",
+            "url": url,
+            "price": listing.price_vnd,
+            "priceCurrency": "VND",
+            "availability": format!("https://schema.org/{availability}"),
+            "seller": { "@type": "Organization", "name": listing.seller_name },
+        },
+    });
+    let description: String = listing.description_vi.chars().take(160).collect();
     let body = render(
         "pages/product",
         &json!({
             "title": format!("{} — OCOP {} sao", listing.title_vi, listing.stars),
+            "canonical": url,
+            "description": description,
+            "og_type": "product",
+            "json_ld": script_json(&json_ld),
             "listing": listing,
             "group_name_vi": group.map(|g| g.name_vi.as_str()),
             "subgroup_name_vi": subgroup.map(|s| s.name_vi.as_str()),

@@ -232,6 +232,7 @@ pub async fn search_page(
         "pages/search",
         &json!({
             "title": title,
+            "noindex": true,
             "q": query.text,
             "hidden": hidden,
             "sorts": sorts,

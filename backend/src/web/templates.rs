@@ -43,8 +43,40 @@ pub fn init() -> Result<(), handlebars::TemplateError> {
     Ok(())
 }
 
+/// What every page's `<head>` shows unless the page says otherwise.
+pub const DEFAULT_DESCRIPTION: &str = "Sản phẩm OCOP 3-5 sao được chứng nhận, mua trực tiếp từ hợp tác xã, doanh nghiệp và hộ sản xuất trên khắp 34 tỉnh, thành phố.";
+
+/// Adds the layout's defaults (description, canonical, Open Graph type, robots, JSON-LD)
+/// to page data that does not set them.
+fn with_layout_defaults(mut data: serde_json::Value) -> serde_json::Value {
+    if let Some(map) = data.as_object_mut() {
+        for (key, value) in [
+            ("description", serde_json::Value::from(DEFAULT_DESCRIPTION)),
+            ("canonical", serde_json::Value::Null),
+            ("og_type", serde_json::Value::from("website")),
+            ("noindex", serde_json::Value::Bool(false)),
+            ("json_ld", serde_json::Value::Null),
+        ] {
+            map.entry(key).or_insert(value);
+        }
+    }
+    data
+}
+
+/// JSON for a `<script type="application/ld+json">` block: `<`, `>` and `&` are escaped so
+/// no text inside (a product name, say) can close the script element.
+pub fn script_json(value: &serde_json::Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
 /// Renders `name` (a path under `storefront/templates`, without `.hbs`).
 pub fn render<T: Serialize>(name: &str, data: &T) -> Result<String, RenderError> {
+    let data =
+        with_layout_defaults(serde_json::to_value(data).map_err(|e| RenderError(e.to_string()))?);
     let hb = match TEMPLATES.get() {
         Some(hb) => hb,
         None => {
@@ -54,7 +86,7 @@ pub fn render<T: Serialize>(name: &str, data: &T) -> Result<String, RenderError>
                 .ok_or_else(|| RenderError("templates missing".into()))?
         }
     };
-    hb.render(name, data)
+    hb.render(name, &data)
         .map_err(|e| RenderError(e.to_string()))
 }
 
@@ -71,6 +103,18 @@ mod tests {
     #[test]
     fn all_templates_compile() {
         build().expect("templates compile");
+    }
+
+    #[test]
+    fn script_json_cannot_close_the_script_element() {
+        let value = json!({ "name": "</script><script>alert(1)</script> & co" });
+        let out = script_json(&value);
+        assert!(
+            !out.contains('<') && !out.contains('>') && !out.contains('&'),
+            "{out}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&out).expect("still JSON");
+        assert_eq!(back, value, "the escapes decode to the same text");
     }
 
     #[test]

@@ -1,0 +1,62 @@
+//! `robots.txt` and `sitemap.xml`. The sitemap lists only products a shopper may find today.
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use crate::catalog::queries;
+use crate::startup::AppState;
+use crate::web::error::PageError;
+
+#[get("/robots.txt")]
+pub async fn robots(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let base = state.base_url(&req);
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(format!(
+            "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /search\n\nSitemap: {base}/sitemap.xml\n"
+        ))
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+#[get("/sitemap.xml")]
+pub async fn sitemap(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let base = state.base_url(&req);
+    let products = queries::visible_slugs(&state.db, state.clock.today()).await?;
+    let mut xml = String::with_capacity(200 + products.len() * 120);
+    xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut url = |path: &str, lastmod: Option<String>| {
+        xml.push_str("  <url><loc>");
+        xml.push_str(&xml_escape(&format!("{base}{path}")));
+        xml.push_str("</loc>");
+        if let Some(day) = lastmod {
+            xml.push_str("<lastmod>");
+            xml.push_str(&day);
+            xml.push_str("</lastmod>");
+        }
+        xml.push_str("</url>\n");
+    };
+    url("/", None);
+    url("/provinces", None);
+    for province in &state.reference.provinces {
+        url(&format!("/provinces/{}", province.code), None);
+    }
+    for (slug, updated_at) in &products {
+        url(
+            &format!("/products/{slug}"),
+            Some(updated_at.format("%Y-%m-%d").to_string()),
+        );
+    }
+    xml.push_str("</urlset>\n");
+    Ok(HttpResponse::Ok()
+        .content_type("application/xml; charset=utf-8")
+        .body(xml))
+}
