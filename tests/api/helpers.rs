@@ -106,6 +106,17 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// The body of a page, as text.
+    pub async fn get_html(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("a text body")
+    }
+
+    /// The newest listing a shopper may find, as `/api/v1/listings` returns it.
+    pub async fn first_listing(&self) -> serde_json::Value {
+        let (_, list) = self.get_json("/api/v1/listings?per_page=1").await;
+        list["items"][0].clone()
+    }
+
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
         let response = self.get(path).await;
         let status = response.status().as_u16();

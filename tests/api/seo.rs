@@ -52,16 +52,10 @@ async fn the_sitemap_lists_only_products_a_shopper_may_find() {
 async fn a_product_page_carries_canonical_open_graph_and_product_json_ld() {
     let app = spawn_app().await;
     app.seed_demo().await;
-    let (_, list) = app.get_json("/api/v1/listings?per_page=1").await;
-    let item = &list["items"][0];
+    let item = app.first_listing().await;
     let slug = item["slug"].as_str().expect("slug");
 
-    let html = app
-        .get(&format!("/products/{slug}"))
-        .await
-        .text()
-        .await
-        .expect("body");
+    let html = app.get_html(&format!("/products/{slug}")).await;
 
     let url = format!("{}/products/{slug}", app.address);
     assert!(

@@ -209,18 +209,11 @@ async fn the_verification_page_says_whether_a_certificate_is_valid_expired_revok
 async fn the_product_page_links_to_its_verification_page() {
     let app = spawn_app().await;
     app.seed_demo().await;
-    let (_, list) = app.get_json("/api/v1/listings?per_page=1").await;
-    let slug = list["items"][0]["slug"].as_str().expect("slug");
-    let certificate = list["items"][0]["certificate_no"]
-        .as_str()
-        .expect("certificate");
+    let item = app.first_listing().await;
+    let slug = item["slug"].as_str().expect("slug");
+    let certificate = item["certificate_no"].as_str().expect("certificate");
 
-    let html = app
-        .get(&format!("/products/{slug}"))
-        .await
-        .text()
-        .await
-        .expect("body");
+    let html = app.get_html(&format!("/products/{slug}")).await;
 
     assert!(html.contains(&format!("href=\"/verify/{certificate}\"")));
 }
