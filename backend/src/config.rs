@@ -18,6 +18,9 @@ pub struct Settings {
     /// The address shoppers use, for canonical links and the sitemap (no trailing slash).
     /// `None`: derived from the request's host.
     pub public_url: Option<String>,
+    /// `SESSION_KEY`: 128 hex digits signing session and CSRF cookies. Several instances must
+    /// share it; without it a key is kept in `DATA_DIR/session.key`.
+    pub session_key: Option<Secret>,
     /// Province code → region code, overriding `seed/provinces.json`.
     pub region_overrides: BTreeMap<String, String>,
     pub search: SearchSettings,
@@ -202,6 +205,13 @@ impl Settings {
             None => None,
         };
 
+        let session_key = var("SESSION_KEY");
+        if let Some(key) = &session_key
+            && (key.len() != 128 || !key.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            problems.push("SESSION_KEY: must be 128 hexadecimal digits (64 random bytes)".into());
+        }
+
         // The master key is a secret: read from the environment only, never from the file.
         let meili_key = var("MEILI_MASTER_KEY");
         let prefix = var("MEILI_INDEX_PREFIX")
@@ -251,6 +261,7 @@ impl Settings {
                 data_dir,
                 log_format,
                 public_url,
+                session_key: session_key.map(Secret::new),
                 region_overrides: file.region_overrides,
                 search,
             }),

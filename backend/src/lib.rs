@@ -2,6 +2,7 @@
 //!
 //! `main.rs` is a thin command line over this library: configuration ([`config`]), then
 //! [`telemetry`], then the [`startup::Application`] (HTTP server) or a one-off command.
+pub mod accounts;
 pub mod catalog;
 pub mod config;
 pub mod db;

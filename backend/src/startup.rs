@@ -18,6 +18,7 @@ use crate::jobs::outbox;
 use crate::jobs::worker::{Worker, WorkerConfig};
 use crate::search::SearchEngine;
 use crate::search::sync::ensure_fresh;
+use crate::web::session::{CookieConfig, load_key};
 use crate::{db, routes, web as site};
 
 /// Where "now" comes from. Tests fix it so date-dependent rules (certificate expiry) are
@@ -50,6 +51,8 @@ pub struct AppState {
     pub clock: Clock,
     /// `PUBLIC_URL`, when configured.
     pub public_url: Option<String>,
+    /// Signing key and flags for session and CSRF cookies.
+    pub cookies: CookieConfig,
 }
 
 impl AppState {
@@ -138,18 +141,34 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let cookies = CookieConfig {
+            key: load_key(
+                settings.session_key.as_ref().map(|k| k.expose()),
+                &settings.data_dir,
+            )?,
+            secure: settings
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
+        };
         let state = web::Data::new(AppState {
             db,
             reference,
             search,
             clock,
             public_url: settings.public_url.clone(),
+            cookies,
         });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::QueryConfig::default().error_handler(routes::query_error))
                 .app_data(web::PathConfig::default().error_handler(routes::path_error))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(64 * 1024)
+                        .error_handler(routes::form_error),
+                )
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::NormalizePath::trim())
                 .wrap_fn(|req, srv| {

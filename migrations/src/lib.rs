@@ -5,6 +5,7 @@ mod m20261122_000001_create_reference_tables;
 mod m20261122_000002_create_registry_tables;
 mod m20261122_000003_create_catalog_tables;
 mod m20261122_000004_create_outbox;
+mod m20261122_000005_create_accounts;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_registry_tables::Migration),
             Box::new(m20261122_000003_create_catalog_tables::Migration),
             Box::new(m20261122_000004_create_outbox::Migration),
+            Box::new(m20261122_000005_create_accounts::Migration),
         ]
     }
 }

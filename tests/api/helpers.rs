@@ -58,6 +58,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         data_dir: database.dir.path().to_path_buf(),
         log_format: LogFormat::Pretty,
         public_url: None,
+        session_key: None,
         region_overrides: Default::default(),
         search: SearchSettings::Embedded {
             dir: search_dir.clone(),
@@ -87,14 +88,20 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         address,
         db,
         reference,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client"),
+        client: browser(),
         now,
         search,
         _database: database,
     }
+}
+
+/// An HTTP client that keeps cookies (a browser session) and does not follow redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
 }
 
 impl TestApp {

@@ -1,4 +1,5 @@
 //! HTTP routes: health checks, the JSON API under `/api/v1`, and storefront pages.
+pub mod account;
 pub mod api;
 pub mod health;
 pub mod pages;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(verify::verify_certificate)
         .service(seo::robots)
         .service(seo::sitemap)
+        .configure(account::configure)
         .configure(pages::configure)
         .default_service(web::to(pages::not_found));
 }
@@ -33,6 +35,15 @@ pub fn query_error(err: error::QueryPayloadError, req: &HttpRequest) -> error::E
     let message = format!("invalid query parameters: {err}");
     if is_api(req) {
         ApiError::bad_request("invalid_query", message).into()
+    } else {
+        PageError::BadRequest(message).into()
+    }
+}
+
+pub fn form_error(err: error::UrlencodedError, req: &HttpRequest) -> error::Error {
+    let message = format!("invalid form: {err}");
+    if is_api(req) {
+        ApiError::bad_request("invalid_form", message).into()
     } else {
         PageError::BadRequest(message).into()
     }

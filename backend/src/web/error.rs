@@ -76,6 +76,11 @@ pub enum PageError {
     /// A dependency (the search engine) is down.
     #[error("temporarily unavailable")]
     Unavailable(String),
+    /// A form without this browser's CSRF token.
+    #[error("forbidden")]
+    Forbidden,
+    #[error("too many attempts")]
+    TooManyRequests,
     #[error("internal error")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -98,12 +103,22 @@ impl ResponseError for PageError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let (title, message) = match self {
+            Self::Forbidden => (
+                "Phiên làm việc đã hết hạn",
+                "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.".to_owned(),
+            ),
+            Self::TooManyRequests => (
+                "Quá nhiều lần thử",
+                "Bạn đã thử quá nhiều lần. Vui lòng đợi 15 phút rồi thử lại.".to_owned(),
+            ),
             Self::NotFound => (
                 "Không tìm thấy trang",
                 "Trang bạn tìm không có hoặc sản phẩm đã ngừng bán.".to_owned(),
@@ -135,8 +150,10 @@ impl ResponseError for PageError {
                 status, status
             )
         });
-        HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .body(body)
+        let mut response = HttpResponse::build(status);
+        if matches!(self, Self::TooManyRequests) {
+            response.insert_header(("Retry-After", "900"));
+        }
+        response.content_type("text/html; charset=utf-8").body(body)
     }
 }

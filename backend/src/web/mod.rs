@@ -1,4 +1,5 @@
 //! Storefront plumbing: templates, static assets and error pages.
 pub mod assets;
 pub mod error;
+pub mod session;
 pub mod templates;

@@ -12,3 +12,4 @@ pub mod registry_certificate;
 pub mod registry_import;
 pub mod registry_participant;
 pub mod seller;
+pub mod user;

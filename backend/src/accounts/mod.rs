@@ -1,0 +1,213 @@
+//! Accounts: sign-up, password checks, and the rate limiter that guards them.
+pub mod rate_limit;
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+};
+use uuid::Uuid;
+
+use crate::db::entities::user;
+use crate::domain::registry::parse_email;
+
+/// A new password: 10 to 128 characters, not only spaces.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN: usize = 10;
+    pub const MAX: usize = 128;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let n = raw.chars().count();
+        if n < Self::MIN {
+            Err(format!("Mật khẩu cần ít nhất {} ký tự.", Self::MIN))
+        } else if n > Self::MAX {
+            Err(format!("Mật khẩu tối đa {} ký tự.", Self::MAX))
+        } else if raw.trim().is_empty() {
+            Err("Mật khẩu không được chỉ gồm dấu cách.".into())
+        } else {
+            Ok(Self(raw.to_owned()))
+        }
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// What a sign-up form asks for, validated.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub email: String,
+    pub password: Password,
+    pub display_name: String,
+}
+
+impl NewAccount {
+    /// Every problem, keyed by form field.
+    pub fn parse(
+        email: &str,
+        password: &str,
+        display_name: &str,
+    ) -> Result<Self, Vec<(&'static str, String)>> {
+        let mut problems = Vec::new();
+        let email = parse_email(email.trim())
+            .map_err(|_| problems.push(("email", "Địa chỉ e-mail không hợp lệ.".to_owned())))
+            .ok();
+        let password = Password::parse(password)
+            .map_err(|why| problems.push(("password", why)))
+            .ok();
+        let name = display_name.trim();
+        if name.is_empty() || name.chars().count() > 80 {
+            problems.push((
+                "display_name",
+                "Tên hiển thị cần từ 1 đến 80 ký tự.".to_owned(),
+            ));
+        }
+        match (email, password, problems.is_empty()) {
+            (Some(email), Some(password), true) => Ok(Self {
+                email,
+                password,
+                display_name: name.to_owned(),
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("this e-mail address already has an account")]
+    EmailTaken,
+    #[error("wrong e-mail or password")]
+    WrongCredentials,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+    #[error("password hashing: {0}")]
+    Hashing(String),
+}
+
+/// Argon2id hash, computed on the blocking pool (it is deliberately slow).
+pub async fn hash_password(password: &Password) -> Result<String, AccountError> {
+    let password = password.0.clone();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AccountError::Hashing(e.to_string()))
+    })
+    .await
+    .map_err(|e| AccountError::Hashing(e.to_string()))?
+}
+
+async fn verify_password(hash: String, candidate: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(candidate.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A valid hash of a random password: checked when the e-mail is unknown, so a wrong
+/// address takes as long as a wrong password and does not reveal who has an account.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5Y6Cu9bSCqkYFdZl8Y7v0yqEbZxgw9Oq3PpD3kH1yRo";
+
+pub async fn sign_up(
+    db: &DatabaseConnection,
+    account: NewAccount,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AccountError> {
+    let hash = hash_password(&account.password).await?;
+    let inserted = user::ActiveModel {
+        pid: Set(Uuid::new_v4()),
+        email: Set(account.email),
+        password_hash: Set(hash),
+        display_name: Set(account.display_name),
+        locale: Set("vi".into()),
+        is_admin: Set(false),
+        session_epoch: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(user) => Ok(user),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(AccountError::EmailTaken)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The user with this e-mail and password.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+) -> Result<user::Model, AccountError> {
+    let email = email.trim().to_lowercase();
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?;
+    let hash = found
+        .as_ref()
+        .map_or(DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
+    let ok = verify_password(hash, password.to_owned()).await;
+    match (found, ok) {
+        (Some(user), true) => Ok(user),
+        _ => Err(AccountError::WrongCredentials),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_need_ten_characters_and_not_only_spaces() {
+        assert!(Password::parse("short").is_err());
+        assert!(Password::parse("          ").is_err());
+        assert!(Password::parse(&"x".repeat(129)).is_err());
+        assert!(Password::parse("mật khẩu dài đủ").is_ok());
+        assert_eq!(
+            format!("{:?}", Password::parse("secret-password").expect("ok")),
+            "Password(***)"
+        );
+    }
+
+    #[test]
+    fn a_new_account_reports_every_bad_field() {
+        let problems = NewAccount::parse("not-an-email", "short", " ").expect_err("bad");
+        let fields: Vec<&str> = problems.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["email", "password", "display_name"]);
+        let ok = NewAccount::parse(" Lan@Example.COM ", "a long passphrase", " Lan ").expect("ok");
+        assert_eq!(ok.email, "lan@example.com");
+        assert_eq!(ok.display_name, "Lan");
+    }
+
+    #[tokio::test]
+    async fn hashes_verify_and_the_dummy_hash_is_well_formed() {
+        let password = Password::parse("a long passphrase").expect("ok");
+        let hash = hash_password(&password).await.expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password(hash.clone(), "a long passphrase".into()).await);
+        assert!(!verify_password(hash, "another passphrase".into()).await);
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+}

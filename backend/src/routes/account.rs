@@ -1,0 +1,262 @@
+//! Sign-up, sign-in, sign-out and the account page. Every form carries a CSRF token; sign-in is
+//! rate-limited per address and per e-mail.
+use std::time::Duration;
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::accounts::{self, AccountError, NewAccount, rate_limit};
+use crate::domain::time::format_vietnam;
+use crate::startup::AppState;
+use crate::web::error::PageError;
+use crate::web::session::safe_next;
+use crate::web::templates::render;
+
+/// Sign-in attempts allowed per window, per e-mail and per client address.
+const LOGIN_PER_EMAIL: u32 = 5;
+const LOGIN_PER_ADDRESS: u32 = 30;
+const SIGNUP_PER_ADDRESS: u32 = 10;
+const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(signup_form)
+        .service(signup)
+        .service(login_form)
+        .service(login)
+        .service(logout)
+        .service(account_page);
+}
+
+/// A page with a form: sets the CSRF cookie when the browser has none yet.
+fn form_page(
+    state: &AppState,
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    template: &str,
+    mut data: serde_json::Value,
+) -> Result<HttpResponse, PageError> {
+    let (token, cookie) = state.cookies.csrf_token(req);
+    if let Some(map) = data.as_object_mut() {
+        map.insert("csrf".into(), token.into());
+        map.entry("noindex").or_insert(true.into());
+    }
+    let body = render(template, &data)?;
+    let mut response = HttpResponse::build(status);
+    response.insert_header(("Cache-Control", "no-store"));
+    if let Some(cookie) = cookie {
+        response.cookie(cookie);
+    }
+    Ok(response.content_type("text/html; charset=utf-8").body(body))
+}
+
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map_or_else(|| "unknown".into(), |a| a.ip().to_string())
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+#[get("/account/signup")]
+async fn signup_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    form_page(
+        &state,
+        &req,
+        actix_web::http::StatusCode::OK,
+        "pages/signup",
+        json!({ "title": "Tạo tài khoản — OCOP Village", "errors": [], "email": "", "display_name": "" }),
+    )
+}
+
+#[derive(Deserialize)]
+struct SignupForm {
+    csrf: String,
+    email: String,
+    password: String,
+    display_name: String,
+}
+
+#[post("/account/signup")]
+async fn signup(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<SignupForm>,
+) -> Result<HttpResponse, PageError> {
+    if !state.cookies.csrf_ok(&req, &form.csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let now = state.clock.now();
+    let key = format!("signup:addr:{}", client_address(&req));
+    if !rate_limit::hit(&state.db, &key, SIGNUP_PER_ADDRESS, WINDOW, now).await? {
+        return Err(PageError::TooManyRequests);
+    }
+    let again = |errors: Vec<String>| {
+        form_page(
+            &state,
+            &req,
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "pages/signup",
+            json!({
+                "title": "Tạo tài khoản — OCOP Village",
+                "errors": errors,
+                "email": form.email,
+                "display_name": form.display_name,
+            }),
+        )
+    };
+    let account = match NewAccount::parse(&form.email, &form.password, &form.display_name) {
+        Ok(account) => account,
+        Err(problems) => return again(problems.into_iter().map(|(_, why)| why).collect()),
+    };
+    let user = match accounts::sign_up(&state.db, account, now).await {
+        Ok(user) => user,
+        Err(AccountError::EmailTaken) => {
+            return again(vec![
+                "Địa chỉ e-mail này đã có tài khoản. Hãy đăng nhập.".to_owned(),
+            ]);
+        }
+        Err(e) => return Err(PageError::Unexpected(e.into())),
+    };
+    tracing::info!(user = %user.pid, "account created");
+    Ok(HttpResponse::SeeOther()
+        .cookie(state.cookies.session_cookie(&user, now))
+        .insert_header((LOCATION, "/account"))
+        .finish())
+}
+
+#[get("/account/login")]
+async fn login_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, PageError> {
+    form_page(
+        &state,
+        &req,
+        actix_web::http::StatusCode::OK,
+        "pages/login",
+        json!({
+            "title": "Đăng nhập — OCOP Village",
+            "error": null,
+            "email": "",
+            "next": safe_next(query.next.as_deref()),
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+#[post("/account/login")]
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, PageError> {
+    if !state.cookies.csrf_ok(&req, &form.csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let now = state.clock.now();
+    let email = form.email.trim().to_lowercase();
+    let by_email = rate_limit::hit(
+        &state.db,
+        &format!("login:email:{email}"),
+        LOGIN_PER_EMAIL,
+        WINDOW,
+        now,
+    )
+    .await?;
+    let by_address = rate_limit::hit(
+        &state.db,
+        &format!("login:addr:{}", client_address(&req)),
+        LOGIN_PER_ADDRESS,
+        WINDOW,
+        now,
+    )
+    .await?;
+    if !(by_email && by_address) {
+        tracing::warn!("sign-in rate limit reached");
+        return Err(PageError::TooManyRequests);
+    }
+    let next = safe_next(form.next.as_deref());
+    match accounts::authenticate(&state.db, &email, &form.password).await {
+        Ok(user) => Ok(HttpResponse::SeeOther()
+            .cookie(state.cookies.session_cookie(&user, now))
+            .insert_header((LOCATION, next))
+            .finish()),
+        Err(AccountError::WrongCredentials) => form_page(
+            &state,
+            &req,
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "pages/login",
+            json!({
+                "title": "Đăng nhập — OCOP Village",
+                "error": "E-mail hoặc mật khẩu không đúng.",
+                "email": form.email,
+                "next": next,
+            }),
+        ),
+        Err(e) => Err(PageError::Unexpected(e.into())),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+#[post("/account/logout")]
+async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    if !state.cookies.csrf_ok(&req, &form.csrf) {
+        return Err(PageError::Forbidden);
+    }
+    Ok(HttpResponse::SeeOther()
+        .cookie(state.cookies.expired_session_cookie())
+        .insert_header((LOCATION, "/"))
+        .finish())
+}
+
+#[get("/account")]
+async fn account_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let Some(user) = state
+        .cookies
+        .current_user(&req, &state.db, state.clock.now())
+        .await?
+    else {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, "/account/login?next=%2Faccount"))
+            .finish());
+    };
+    form_page(
+        &state,
+        &req,
+        actix_web::http::StatusCode::OK,
+        "pages/account",
+        json!({
+            "title": "Tài khoản — OCOP Village",
+            "display_name": user.display_name,
+            "email": user.email,
+            "verified": user.email_verified_at.is_some(),
+            "member_since": format_vietnam(user.created_at),
+        }),
+    )
+}

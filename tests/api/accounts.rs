@@ -1,0 +1,330 @@
+use ocop_village::db::entities::user;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::helpers::{TestApp, browser, spawn_app};
+
+const PASSWORD: &str = "một mật khẩu dài";
+
+/// Opens `path` in `client` and returns the form's CSRF token.
+async fn csrf(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let html = client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    let start = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    html[start..start + 32].to_owned()
+}
+
+async fn post_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(format!("{}{path}", app.address))
+        .form(form)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn sign_up(app: &TestApp, client: &reqwest::Client, email: &str) -> reqwest::Response {
+    let token = csrf(app, client, "/account/signup").await;
+    post_form(
+        app,
+        client,
+        "/account/signup",
+        &[
+            ("csrf", &token),
+            ("email", email),
+            ("password", PASSWORD),
+            ("display_name", "Chị Lan"),
+        ],
+    )
+    .await
+}
+
+async fn account_status(app: &TestApp, client: &reqwest::Client) -> (u16, String) {
+    let response = client
+        .get(format!("{}/account", app.address))
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn signing_up_starts_a_session_and_stores_only_an_argon2_hash() {
+    let app = spawn_app().await;
+    let client = browser();
+
+    let response = sign_up(&app, &client, "Lan@Example.com").await;
+
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], "/account");
+    let (status, html) = account_status(&app, &client).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("lan@example.com"));
+    assert!(html.contains("Chị Lan"));
+    let stored = user::Entity::find()
+        .filter(user::Column::Email.eq("lan@example.com"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the user");
+    assert!(stored.password_hash.starts_with("$argon2id$"));
+    assert!(!stored.password_hash.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn sign_up_rejects_bad_fields_and_a_taken_email() {
+    let app = spawn_app().await;
+    let client = browser();
+    sign_up(&app, &client, "lan@example.com").await;
+
+    let taken = sign_up(&app, &browser(), "LAN@example.com").await;
+    assert_eq!(taken.status().as_u16(), 400);
+    assert!(
+        taken
+            .text()
+            .await
+            .expect("body")
+            .contains("đã có tài khoản")
+    );
+
+    let other = browser();
+    let token = csrf(&app, &other, "/account/signup").await;
+    let bad = post_form(
+        &app,
+        &other,
+        "/account/signup",
+        &[
+            ("csrf", &token),
+            ("email", "nope"),
+            ("password", "short"),
+            ("display_name", ""),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status().as_u16(), 400);
+    let html = bad.text().await.expect("body");
+    for message in ["E-mail không hợp lệ", "ít nhất 10 ký tự", "Tên hiển thị"] {
+        assert!(
+            html.to_lowercase().contains(&message.to_lowercase()),
+            "{message}"
+        );
+    }
+    assert_eq!(app.count("users", "").await, 1);
+}
+
+#[tokio::test]
+async fn forms_without_the_browsers_csrf_token_are_refused() {
+    let app = spawn_app().await;
+    let client = browser();
+    csrf(&app, &client, "/account/signup").await;
+
+    let forged = post_form(
+        &app,
+        &client,
+        "/account/signup",
+        &[
+            ("csrf", "0123456789abcdef0123456789abcdef"),
+            ("email", "x@example.com"),
+            ("password", PASSWORD),
+            ("display_name", "X"),
+        ],
+    )
+    .await;
+    // Another site's page has no CSRF cookie at all.
+    let cross_site = post_form(
+        &app,
+        &browser(),
+        "/account/signup",
+        &[
+            ("csrf", ""),
+            ("email", "y@example.com"),
+            ("password", PASSWORD),
+            ("display_name", "Y"),
+        ],
+    )
+    .await;
+
+    assert_eq!(forged.status().as_u16(), 403);
+    assert_eq!(cross_site.status().as_u16(), 403);
+    assert_eq!(app.count("users", "").await, 0);
+}
+
+#[tokio::test]
+async fn signing_in_and_out() {
+    let app = spawn_app().await;
+    sign_up(&app, &browser(), "lan@example.com").await;
+    let client = browser();
+
+    let token = csrf(&app, &client, "/account/login").await;
+    let wrong = post_form(
+        &app,
+        &client,
+        "/account/login",
+        &[
+            ("csrf", &token),
+            ("email", "lan@example.com"),
+            ("password", "not the password"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status().as_u16(), 400);
+    assert!(wrong.text().await.expect("body").contains("không đúng"));
+    assert_eq!(
+        account_status(&app, &client).await.0,
+        303,
+        "still signed out"
+    );
+
+    let right = post_form(
+        &app,
+        &client,
+        "/account/login",
+        &[
+            ("csrf", &token),
+            ("email", "LAN@example.com"),
+            ("password", PASSWORD),
+            ("next", "/search?q=tra"),
+        ],
+    )
+    .await;
+    assert_eq!(right.status().as_u16(), 303);
+    assert_eq!(right.headers()["location"], "/search?q=tra");
+    assert_eq!(account_status(&app, &client).await.0, 200);
+
+    let out = post_form(&app, &client, "/account/logout", &[("csrf", &token)]).await;
+    assert_eq!(out.status().as_u16(), 303);
+    let (status, _) = account_status(&app, &client).await;
+    assert_eq!(status, 303, "signed out");
+}
+
+#[tokio::test]
+async fn a_sign_in_never_redirects_off_site() {
+    let app = spawn_app().await;
+    sign_up(&app, &browser(), "lan@example.com").await;
+    for next in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+    ] {
+        let client = browser();
+        let token = csrf(&app, &client, "/account/login").await;
+        let response = post_form(
+            &app,
+            &client,
+            "/account/login",
+            &[
+                ("csrf", &token),
+                ("email", "lan@example.com"),
+                ("password", PASSWORD),
+                ("next", next),
+            ],
+        )
+        .await;
+        assert_eq!(response.headers()["location"], "/account", "{next}");
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_or_voided_session_cookie_is_ignored() {
+    let app = spawn_app().await;
+    let client = browser();
+    sign_up(&app, &client, "lan@example.com").await;
+    assert_eq!(account_status(&app, &client).await.0, 200);
+
+    // A forged cookie: someone else's claims, no valid signature.
+    let forged = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let response = forged
+        .get(format!("{}/account", app.address))
+        .header("cookie", "ocop_session=%7B%22u%22%3A%2200000000-0000-0000-0000-000000000000%22%2C%22e%22%3A0%2C%22x%22%3A9999999999%7D")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status().as_u16(), 303);
+
+    // Bumping the epoch (password change, "sign out everywhere") voids existing sessions.
+    use sea_orm::{ConnectionTrait, Statement};
+    app.db
+        .execute_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "UPDATE users SET session_epoch = session_epoch + 1",
+        ))
+        .await
+        .expect("update");
+    assert_eq!(account_status(&app, &client).await.0, 303);
+}
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_are_rate_limited_with_a_clear_429() {
+    let app = spawn_app().await;
+    sign_up(&app, &browser(), "lan@example.com").await;
+    let client = browser();
+    let token = csrf(&app, &client, "/account/login").await;
+    for _ in 0..5 {
+        let r = post_form(
+            &app,
+            &client,
+            "/account/login",
+            &[
+                ("csrf", &token),
+                ("email", "lan@example.com"),
+                ("password", "wrong guess!"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status().as_u16(), 400);
+    }
+
+    let blocked = post_form(
+        &app,
+        &client,
+        "/account/login",
+        &[
+            ("csrf", &token),
+            ("email", "lan@example.com"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+
+    assert_eq!(
+        blocked.status().as_u16(),
+        429,
+        "even the right password waits"
+    );
+    assert_eq!(blocked.headers()["retry-after"], "900");
+    assert!(
+        blocked
+            .text()
+            .await
+            .expect("body")
+            .contains("Quá nhiều lần thử")
+    );
+    // Another account is not affected by this e-mail's limit.
+    sign_up(&app, &browser(), "minh@example.com").await;
+    let other = post_form(
+        &app,
+        &client,
+        "/account/login",
+        &[
+            ("csrf", &token),
+            ("email", "minh@example.com"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(other.status().as_u16(), 303);
+}
