@@ -21,6 +21,11 @@ pub struct Settings {
     /// `SESSION_KEY`: 128 hex digits signing session and CSRF cookies. Several instances must
     /// share it; without it a key is kept in `DATA_DIR/session.key`.
     pub session_key: Option<Secret>,
+    /// `SMTP_URL` (`smtp://user:pass@host:587`, `smtps://…`); without it mail is written to
+    /// `DATA_DIR/mail` as `.eml` files.
+    pub smtp_url: Option<Secret>,
+    /// `MAIL_FROM`: the sender of every message.
+    pub mail_from: String,
     /// Province code → region code, overriding `seed/provinces.json`.
     pub region_overrides: BTreeMap<String, String>,
     pub search: SearchSettings,
@@ -91,6 +96,7 @@ struct FileSettings {
     data_dir: Option<String>,
     log_format: Option<String>,
     public_url: Option<String>,
+    mail_from: Option<String>,
     meili_url: Option<String>,
     meili_index_prefix: Option<String>,
     #[serde(default)]
@@ -212,6 +218,25 @@ impl Settings {
             problems.push("SESSION_KEY: must be 128 hexadecimal digits (64 random bytes)".into());
         }
 
+        // SMTP_URL may carry a password: environment only.
+        let smtp_url = var("SMTP_URL");
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            problems.push(format!(
+                "SMTP_URL: {:?} is not an smtp:// or smtps:// URL",
+                redact_url(url)
+            ));
+        }
+        let mail_from = var("MAIL_FROM")
+            .or(file.mail_from)
+            .unwrap_or_else(|| "OCOP Village <no-reply@localhost>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            problems.push(format!(
+                "MAIL_FROM: {mail_from:?} is not an address like \"OCOP Village <no-reply@example.vn>\""
+            ));
+        }
+
         // The master key is a secret: read from the environment only, never from the file.
         let meili_key = var("MEILI_MASTER_KEY");
         let prefix = var("MEILI_INDEX_PREFIX")
@@ -262,6 +287,8 @@ impl Settings {
                 log_format,
                 public_url,
                 session_key: session_key.map(Secret::new),
+                smtp_url: smtp_url.map(Secret::new),
+                mail_from,
                 region_overrides: file.region_overrides,
                 search,
             }),

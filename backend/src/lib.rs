@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod jobs;
+pub mod mail;
 pub mod registry;
 pub mod routes;
 pub mod search;

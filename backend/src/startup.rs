@@ -16,6 +16,7 @@ use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
 use crate::jobs::outbox;
 use crate::jobs::worker::{Worker, WorkerConfig};
+use crate::mail::{Mailer, build_mailer};
 use crate::search::SearchEngine;
 use crate::search::sync::ensure_fresh;
 use crate::web::session::{CookieConfig, load_key};
@@ -72,6 +73,7 @@ impl AppState {
 #[derive(Default)]
 pub struct Overrides {
     pub search: Option<Arc<dyn SearchEngine>>,
+    pub mailer: Option<Arc<dyn Mailer>>,
     pub worker: Option<WorkerConfig>,
 }
 
@@ -126,11 +128,20 @@ impl Application {
             .await
             .context("queueing a search rebuild")?;
         }
+        let mailer = match overrides.mailer {
+            Some(mailer) => mailer,
+            None => build_mailer(
+                settings.smtp_url.as_ref().map(|u| u.expose()),
+                &settings.mail_from,
+                settings.data_dir.join("mail"),
+            )?,
+        };
         let (stop_worker, stop) = watch::channel(false);
         let worker = tokio::spawn(
             Worker {
                 db: db.clone(),
                 search: search.clone(),
+                mailer,
                 reference: reference.clone(),
                 clock,
                 config: overrides.worker.unwrap_or_default(),

@@ -6,6 +6,7 @@ mod m20261122_000002_create_registry_tables;
 mod m20261122_000003_create_catalog_tables;
 mod m20261122_000004_create_outbox;
 mod m20261122_000005_create_accounts;
+mod m20261122_000006_create_verification_tokens;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_catalog_tables::Migration),
             Box::new(m20261122_000004_create_outbox::Migration),
             Box::new(m20261122_000005_create_accounts::Migration),
+            Box::new(m20261122_000006_create_verification_tokens::Migration),
         ]
     }
 }

@@ -328,3 +328,112 @@ async fn repeated_failed_sign_ins_are_rate_limited_with_a_clear_429() {
     .await;
     assert_eq!(other.status().as_u16(), 303);
 }
+
+/// The path of the first link to this site in a message's text.
+fn link_path(app: &TestApp, text: &str) -> String {
+    let start = text.find(&app.address).expect("a link to the site");
+    let rest = &text[start + app.address.len()..];
+    rest.split_whitespace().next().expect("a path").to_owned()
+}
+
+#[tokio::test]
+async fn signing_up_mails_a_verification_link_that_works_once() {
+    let app = spawn_app().await;
+    let client = browser();
+    sign_up(&app, &client, "lan@example.com").await;
+    app.wait_for_outbox().await;
+
+    let sent = app.mailer.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to, "lan@example.com");
+    assert!(sent[0].subject.contains("Xác minh"));
+    assert!(sent[0].html.contains("Xác minh e-mail"));
+    let path = link_path(&app, &sent[0].text);
+    assert!(path.starts_with("/account/verify?token="), "{path}");
+    assert!(
+        account_status(&app, &client)
+            .await
+            .1
+            .contains("chưa xác minh")
+    );
+
+    let first = client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(first.status().as_u16(), 200);
+    assert!(
+        first
+            .text()
+            .await
+            .expect("body")
+            .contains("Đã xác minh e-mail")
+    );
+    assert_eq!(app.count("users", "email_verified_at IS NOT NULL").await, 1);
+    assert!(
+        !account_status(&app, &client)
+            .await
+            .1
+            .contains("chưa xác minh")
+    );
+
+    let again = client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(again.status().as_u16(), 400, "a link works once");
+}
+
+#[tokio::test]
+async fn forged_and_expired_verification_links_are_refused() {
+    let app = spawn_app().await;
+    sign_up(&app, &browser(), "lan@example.com").await;
+    app.wait_for_outbox().await;
+    let path = link_path(&app, &app.mailer.sent()[0].text);
+
+    let forged = app.get("/account/verify?token=0000").await;
+    assert_eq!(forged.status().as_u16(), 400);
+
+    use sea_orm::{ConnectionTrait, Statement};
+    app.db
+        .execute_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "UPDATE verification_tokens SET expires_at = created_at",
+        ))
+        .await
+        .expect("expire the token");
+    assert_eq!(app.get(&path).await.status().as_u16(), 400);
+    assert_eq!(app.count("users", "email_verified_at IS NULL").await, 1);
+}
+
+#[tokio::test]
+async fn mail_waits_out_an_smtp_outage_and_is_sent_once() {
+    let app = spawn_app().await;
+    app.mailer.set_down(true);
+
+    let response = sign_up(&app, &browser(), "lan@example.com").await;
+
+    assert_eq!(
+        response.status().as_u16(),
+        303,
+        "sign-up does not wait for mail"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(app.mailer.sent().is_empty());
+    assert_eq!(
+        app.count(
+            "outbox",
+            "topic = 'mail.send' AND done_at IS NULL AND attempts > 0"
+        )
+        .await,
+        1,
+        "the message waits with its error"
+    );
+    app.mailer.set_down(false);
+    app.wait_for_outbox().await;
+    assert_eq!(app.mailer.sent().len(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.mailer.sent().len(), 1, "and only once");
+}

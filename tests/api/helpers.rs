@@ -9,6 +9,7 @@ use ocop_village::config::{LogFormat, SearchSettings, Settings};
 use ocop_village::db;
 use ocop_village::domain::reference::Reference;
 use ocop_village::jobs::worker::WorkerConfig;
+use ocop_village::mail::MemoryMailer;
 use ocop_village::registry::import::{ImportError, ImportOptions, ImportReport};
 use ocop_village::search::SearchEngine;
 use ocop_village::search::embedded::EmbeddedEngine;
@@ -37,6 +38,8 @@ pub struct TestApp {
     pub now: DateTime<Utc>,
     /// The app's search engine (embedded), which tests can switch off.
     pub search: Arc<FaultySearch>,
+    /// Every message the app sent; can be switched off like an SMTP outage.
+    pub mailer: Arc<MemoryMailer>,
     _database: TestDatabase,
 }
 
@@ -59,6 +62,8 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         log_format: LogFormat::Pretty,
         public_url: None,
         session_key: None,
+        smtp_url: None,
+        mail_from: "OCOP Village <no-reply@ocop.test>".into(),
         region_overrides: Default::default(),
         search: SearchSettings::Embedded {
             dir: search_dir.clone(),
@@ -68,8 +73,10 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     let engine: Arc<dyn SearchEngine> =
         Arc::new(EmbeddedEngine::open(&search_dir, &reference).expect("search index"));
     let search = Arc::new(FaultySearch::new(engine));
+    let mailer = Arc::new(MemoryMailer::default());
     let overrides = Overrides {
         search: Some(search.clone()),
+        mailer: Some(mailer.clone()),
         worker: Some(WorkerConfig {
             poll: Duration::from_millis(20),
             backoff_base: Duration::from_millis(20),
@@ -91,6 +98,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         client: browser(),
         now,
         search,
+        mailer,
         _database: database,
     }
 }

@@ -10,8 +10,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::db::entities::user;
+use crate::db::entities::{user, verification_token};
 use crate::domain::registry::parse_email;
+use crate::mail;
 
 /// A new password: 10 to 128 characters, not only spaces.
 #[derive(Clone)]
@@ -87,6 +88,8 @@ pub enum AccountError {
     EmailTaken,
     #[error("wrong e-mail or password")]
     WrongCredentials,
+    #[error("the link is unknown, used or expired")]
+    InvalidToken,
     #[error(transparent)]
     Database(#[from] DbErr),
     #[error("password hashing: {0}")]
@@ -125,12 +128,28 @@ async fn verify_password(hash: String, candidate: String) -> bool {
 /// address takes as long as a wrong password and does not reveal who has an account.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5Y6Cu9bSCqkYFdZl8Y7v0yqEbZxgw9Oq3PpD3kH1yRo";
 
+/// How long an e-mail verification link works.
+pub const VERIFY_EMAIL_HOURS: i64 = 48;
+const VERIFY_EMAIL: &str = "verify_email";
+
+fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Creates the account and, in the same transaction, queues the e-mail with its verification
+/// link (`{site}/account/verify?token=…`).
 pub async fn sign_up(
     db: &DatabaseConnection,
     account: NewAccount,
+    site: &str,
     now: DateTime<Utc>,
 ) -> Result<user::Model, AccountError> {
     let hash = hash_password(&account.password).await?;
+    let txn = crate::db::begin_write(db).await?;
     let inserted = user::ActiveModel {
         pid: Set(Uuid::new_v4()),
         email: Set(account.email),
@@ -143,15 +162,68 @@ pub async fn sign_up(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await;
-    match inserted {
-        Ok(user) => Ok(user),
+    let user = match inserted {
+        Ok(user) => user,
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            Err(AccountError::EmailTaken)
+            return Err(AccountError::EmailTaken);
         }
-        Err(e) => Err(e.into()),
+        Err(e) => return Err(e.into()),
+    };
+    let token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+    verification_token::ActiveModel {
+        user_id: Set(user.id),
+        purpose: Set(VERIFY_EMAIL.into()),
+        token_hash: Set(token_hash(&token)),
+        expires_at: Set(now + chrono::Duration::hours(VERIFY_EMAIL_HOURS)),
+        created_at: Set(now),
+        ..Default::default()
     }
+    .insert(&txn)
+    .await?;
+    let mail = mail::compose(
+        "verify_email",
+        &user.email,
+        &serde_json::json!({
+            "name": user.display_name,
+            "link": format!("{site}/account/verify?token={token}"),
+        }),
+    )
+    .map_err(|e| AccountError::Hashing(e.to_string()))?;
+    mail::enqueue(&txn, &mail, now).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Marks the e-mail of the token's user as verified. A token works once, before it expires.
+pub async fn verify_email(
+    db: &DatabaseConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AccountError> {
+    let txn = crate::db::begin_write(db).await?;
+    let found = verification_token::Entity::find()
+        .filter(verification_token::Column::TokenHash.eq(token_hash(token)))
+        .filter(verification_token::Column::Purpose.eq(VERIFY_EMAIL))
+        .one(&txn)
+        .await?;
+    let Some(found) = found.filter(|t| t.used_at.is_none() && t.expires_at > now) else {
+        return Err(AccountError::InvalidToken);
+    };
+    let user = user::Entity::find_by_id(found.user_id)
+        .one(&txn)
+        .await?
+        .ok_or(AccountError::InvalidToken)?;
+    let mut used: verification_token::ActiveModel = found.into();
+    used.used_at = Set(Some(now));
+    used.update(&txn).await?;
+    let mut verified: user::ActiveModel = user.into();
+    verified.email_verified_at = Set(Some(now));
+    verified.updated_at = Set(now);
+    let user = verified.update(&txn).await?;
+    txn.commit().await?;
+    Ok(user)
 }
 
 /// The user with this e-mail and password.

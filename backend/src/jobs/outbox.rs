@@ -17,6 +17,8 @@ use crate::db::entities::outbox;
 pub const SEARCH_LISTING: &str = "search.listing";
 /// Rebuild the whole search index from the database.
 pub const SEARCH_REINDEX: &str = "search.reindex";
+/// Send one e-mail (payload: a rendered [`crate::mail::OutgoingMail`]).
+pub const MAIL_SEND: &str = "mail.send";
 
 #[derive(Clone, Debug)]
 pub struct Entry {
@@ -178,6 +180,30 @@ pub async fn fail(
             .exec(db)
             .await?;
     }
+    Ok(())
+}
+
+/// Gives up on an entry that can never succeed (a malformed message): marks it done and keeps
+/// the reason, so it shows in the outbox instead of being retried forever.
+pub async fn give_up(
+    db: &impl ConnectionTrait,
+    id: i64,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::DoneAt, Expr::value(now))
+        .col_expr(
+            outbox::Column::LockedUntilMs,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(format!("gave up: {error}")),
+        )
+        .filter(outbox::Column::Id.eq(id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
-use super::outbox::{self, Entry, SEARCH_LISTING, SEARCH_REINDEX};
+use super::outbox::{self, Entry, MAIL_SEND, SEARCH_LISTING, SEARCH_REINDEX};
 use crate::catalog::lifecycle;
 use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
+use crate::mail::{MailError, Mailer, OutgoingMail};
 use crate::search::SearchEngine;
 use crate::search::sync::{reindex, sync_listings};
 use crate::startup::Clock;
@@ -42,6 +43,7 @@ impl Default for WorkerConfig {
 pub struct Worker {
     pub db: DatabaseConnection,
     pub search: Arc<dyn SearchEngine>,
+    pub mailer: Arc<dyn Mailer>,
     pub reference: Arc<Reference>,
     pub clock: Clock,
     pub config: WorkerConfig,
@@ -68,9 +70,11 @@ impl Worker {
                 }
                 last_sweep = Some(now);
             }
-            let worked = match self.step().await {
-                Ok(n) => n > 0,
-                Err(e) => {
+            let searched = self.step().await;
+            let mailed = self.send_mail().await;
+            let worked = match (searched, mailed) {
+                (Ok(a), Ok(b)) => a + b > 0,
+                (Err(e), _) | (_, Err(e)) => {
                     tracing::warn!(error = %e, "outbox step failed");
                     false
                 }
@@ -122,6 +126,47 @@ impl Worker {
                     self.config.backoff_max,
                 )
                 .await?;
+            }
+        }
+        Ok(entries.len())
+    }
+}
+
+impl Worker {
+    /// Sends due mail, one message at a time; each is marked done right after it was accepted.
+    pub async fn send_mail(&self) -> Result<usize, sea_orm::DbErr> {
+        let entries = outbox::claim(
+            &self.db,
+            &[MAIL_SEND],
+            20,
+            Utc::now(),
+            Duration::from_secs(120),
+        )
+        .await?;
+        for entry in &entries {
+            let mail: Result<OutgoingMail, _> = serde_json::from_value(entry.payload.clone());
+            let result = match mail {
+                Ok(mail) => self.mailer.send(&mail).await,
+                Err(e) => Err(MailError::Invalid(e.to_string())),
+            };
+            match result {
+                Ok(()) => outbox::complete(&self.db, &[entry.id], Utc::now()).await?,
+                Err(MailError::Invalid(why)) => {
+                    tracing::error!(entry = entry.id, error = %why, "mail refused; giving up");
+                    outbox::give_up(&self.db, entry.id, &why, Utc::now()).await?;
+                }
+                Err(e) => {
+                    tracing::warn!(entry = entry.id, error = %e, "mail not sent; will retry");
+                    outbox::fail(
+                        &self.db,
+                        std::slice::from_ref(entry),
+                        &e.to_string(),
+                        Utc::now(),
+                        self.config.backoff_base,
+                        self.config.backoff_max,
+                    )
+                    .await?;
+                }
             }
         }
         Ok(entries.len())

@@ -26,7 +26,43 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(login_form)
         .service(login)
         .service(logout)
-        .service(account_page);
+        .service(account_page)
+        .service(verify_email);
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: String,
+}
+
+/// The link from the verification e-mail.
+#[get("/account/verify")]
+async fn verify_email(
+    state: web::Data<AppState>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, PageError> {
+    match accounts::verify_email(&state.db, &query.token, state.clock.now()).await {
+        Ok(user) => {
+            tracing::info!(user = %user.pid, "e-mail verified");
+            let body = render(
+                "pages/message",
+                &json!({
+                    "title": "Đã xác minh e-mail",
+                    "message": format!("Cảm ơn bạn. Địa chỉ {} đã được xác minh.", user.email),
+                    "link_href": "/account",
+                    "link_text": "Về trang tài khoản",
+                    "noindex": true,
+                }),
+            )?;
+            Ok(HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(body))
+        }
+        Err(AccountError::InvalidToken) => Err(PageError::BadRequest(
+            "Liên kết xác minh không hợp lệ, đã được dùng hoặc đã hết hạn.".into(),
+        )),
+        Err(e) => Err(PageError::Unexpected(e.into())),
+    }
 }
 
 /// A page with a form: sets the CSRF cookie when the browser has none yet.
@@ -115,7 +151,8 @@ async fn signup(
         Ok(account) => account,
         Err(problems) => return again(problems.into_iter().map(|(_, why)| why).collect()),
     };
-    let user = match accounts::sign_up(&state.db, account, now).await {
+    let site = state.base_url(&req);
+    let user = match accounts::sign_up(&state.db, account, &site, now).await {
         Ok(user) => user,
         Err(AccountError::EmailTaken) => {
             return again(vec![

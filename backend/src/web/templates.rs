@@ -90,6 +90,16 @@ pub fn render<T: Serialize>(name: &str, data: &T) -> Result<String, RenderError>
         .map_err(|e| RenderError(e.to_string()))
 }
 
+/// Renders a template without the page layout's defaults (mail bodies).
+pub fn render_raw<T: Serialize>(name: &str, data: &T) -> Result<String, RenderError> {
+    init().map_err(|e| RenderError(e.to_string()))?;
+    let hb = TEMPLATES
+        .get()
+        .ok_or_else(|| RenderError("templates missing".into()))?;
+    hb.render(name, data)
+        .map_err(|e| RenderError(e.to_string()))
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("rendering a template: {0}")]
 pub struct RenderError(String);

@@ -13,3 +13,4 @@ pub mod registry_import;
 pub mod registry_participant;
 pub mod seller;
 pub mod user;
+pub mod verification_token;

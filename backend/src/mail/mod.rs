@@ -1,0 +1,249 @@
+//! E-mail with lettre, behind one small interface: SMTP (`SMTP_URL`) in production, `.eml`
+//! files under `DATA_DIR/mail` by default (nothing is lost in development), and an in-memory
+//! mailer for tests. Mail is queued in the outbox, in the transaction of the change that causes
+//! it, and sent by the background worker: an SMTP outage delays mail, it never loses it.
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sea_orm::{ConnectionTrait, DbErr};
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::outbox;
+use crate::web::templates::{RenderError, render_raw};
+
+/// A rendered message, as it waits in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("the mail server is unavailable: {0}")]
+    Unavailable(String),
+    #[error("the message was refused: {0}")]
+    Invalid(String),
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    fn kind(&self) -> &'static str;
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError>;
+}
+
+fn message(from: &Mailbox, mail: &OutgoingMail) -> Result<Message, MailError> {
+    let to: Mailbox = mail
+        .to
+        .parse()
+        .map_err(|e| MailError::Invalid(format!("recipient {:?}: {e}", mail.to)))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(mail.subject.clone())
+        .multipart(MultiPart::alternative_plain_html(
+            mail.text.clone(),
+            mail.html.clone(),
+        ))
+        .map_err(|e| MailError::Invalid(e.to_string()))
+}
+
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    fn kind(&self) -> &'static str {
+        "smtp"
+    }
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
+        let message = message(&self.from, mail)?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| MailError::Unavailable(e.to_string()))
+    }
+}
+
+/// Writes each message as an `.eml` file.
+pub struct FileMailer {
+    transport: AsyncFileTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+#[async_trait]
+impl Mailer for FileMailer {
+    fn kind(&self) -> &'static str {
+        "files"
+    }
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
+        let message = message(&self.from, mail)?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| MailError::Unavailable(e.to_string()))
+    }
+}
+
+/// Keeps sent mail in memory; can be switched off to simulate an outage. For tests.
+#[derive(Default)]
+pub struct MemoryMailer {
+    sent: Mutex<Vec<OutgoingMail>>,
+    down: AtomicBool,
+}
+
+impl MemoryMailer {
+    pub fn sent(&self) -> Vec<OutgoingMail> {
+        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl Mailer for MemoryMailer {
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(MailError::Unavailable("injected outage".into()));
+        }
+        self.sent
+            .lock()
+            .map_err(|_| MailError::Unavailable("poisoned".into()))?
+            .push(mail.clone());
+        Ok(())
+    }
+}
+
+/// The mailer the settings ask for.
+pub fn build_mailer(
+    smtp_url: Option<&str>,
+    from: &str,
+    mail_dir: PathBuf,
+) -> anyhow::Result<Arc<dyn Mailer>> {
+    use anyhow::Context;
+    let from: Mailbox = from.parse().context("MAIL_FROM is not a valid address")?;
+    Ok(match smtp_url {
+        Some(url) => Arc::new(SmtpMailer {
+            transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .context("SMTP_URL is not a valid smtp:// or smtps:// URL")?
+                .build(),
+            from,
+        }),
+        None => {
+            std::fs::create_dir_all(&mail_dir)
+                .with_context(|| format!("creating {}", mail_dir.display()))?;
+            Arc::new(FileMailer {
+                transport: AsyncFileTransport::<Tokio1Executor>::new(mail_dir),
+                from,
+            })
+        }
+    })
+}
+
+/// Renders `mail/{name}.subject|text|html` with `data`.
+pub fn compose(
+    name: &str,
+    to: &str,
+    data: &serde_json::Value,
+) -> Result<OutgoingMail, RenderError> {
+    Ok(OutgoingMail {
+        to: to.to_owned(),
+        subject: render_raw(&format!("mail/{name}.subject"), data)?
+            .trim()
+            .to_owned(),
+        text: render_raw(&format!("mail/{name}.text"), data)?,
+        html: render_raw(&format!("mail/{name}.html"), data)?,
+    })
+}
+
+/// Queues a message in the caller's transaction.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    mail: &OutgoingMail,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let payload = serde_json::to_value(mail).map_err(|e| DbErr::Custom(e.to_string()))?;
+    outbox::enqueue(db, outbox::MAIL_SEND, [payload], now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> OutgoingMail {
+        OutgoingMail {
+            to: "lan@example.com".into(),
+            subject: "Xác minh e-mail".into(),
+            text: "Xin chào".into(),
+            html: "<p>Xin chào</p>".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_default_mailer_writes_eml_files() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mailer = build_mailer(
+            None,
+            "OCOP Village <no-reply@ocop.example>",
+            dir.path().to_path_buf(),
+        )
+        .expect("mailer");
+        mailer.send(&sample()).await.expect("sent");
+        let files: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .flatten()
+            .collect();
+        assert_eq!(files.len(), 1);
+        let eml = std::fs::read_to_string(files[0].path()).expect("eml");
+        let header = |name: &str| {
+            eml.lines()
+                .find(|l| l.starts_with(name))
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert!(header("To:").contains("lan@example.com"), "{eml}");
+        let from = header("From:");
+        assert!(
+            from.contains("OCOP Village") && from.contains("<no-reply@ocop.example>"),
+            "{from}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bad_recipient_is_refused_not_retried_forever() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mailer =
+            build_mailer(None, "no-reply@ocop.example", dir.path().to_path_buf()).expect("mailer");
+        let bad = OutgoingMail {
+            to: "not an address".into(),
+            ..sample()
+        };
+        assert!(matches!(
+            mailer.send(&bad).await,
+            Err(MailError::Invalid(_))
+        ));
+        assert!(
+            build_mailer(
+                Some("ftp://x"),
+                "no-reply@ocop.example",
+                dir.path().to_path_buf()
+            )
+            .is_err()
+        );
+    }
+}
