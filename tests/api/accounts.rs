@@ -437,3 +437,140 @@ async fn mail_waits_out_an_smtp_outage_and_is_sent_once() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(app.mailer.sent().len(), 1, "and only once");
 }
+
+#[tokio::test]
+async fn a_password_reset_changes_the_password_once_and_signs_out_every_session() {
+    let app = spawn_app().await;
+    let old_session = browser();
+    sign_up(&app, &old_session, "lan@example.com").await;
+    app.wait_for_outbox().await;
+
+    let client = browser();
+    let token = csrf(&app, &client, "/account/password/forgot").await;
+    let answer = post_form(
+        &app,
+        &client,
+        "/account/password/forgot",
+        &[("csrf", &token), ("email", "LAN@example.com")],
+    )
+    .await;
+    assert_eq!(answer.status().as_u16(), 200);
+    app.wait_for_outbox().await;
+    let mail = app.mailer.sent().pop().expect("a reset mail");
+    assert_eq!(mail.to, "lan@example.com");
+    let path = link_path(&app, &mail.text);
+    assert!(path.starts_with("/account/password/reset?token="), "{path}");
+
+    let form_token = csrf(&app, &client, &path).await;
+    let reset_token = path.split("token=").nth(1).expect("token").to_owned();
+    let short = post_form(
+        &app,
+        &client,
+        "/account/password/reset",
+        &[
+            ("csrf", &form_token),
+            ("token", &reset_token),
+            ("password", "short"),
+        ],
+    )
+    .await;
+    assert_eq!(short.status().as_u16(), 400);
+    let done = post_form(
+        &app,
+        &client,
+        "/account/password/reset",
+        &[
+            ("csrf", &form_token),
+            ("token", &reset_token),
+            ("password", "mật khẩu mới rất dài"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status().as_u16(), 200);
+    assert!(done.text().await.expect("body").contains("Đã đổi mật khẩu"));
+
+    assert_eq!(
+        account_status(&app, &old_session).await.0,
+        303,
+        "old sessions are over"
+    );
+    let again = post_form(
+        &app,
+        &client,
+        "/account/password/reset",
+        &[
+            ("csrf", &form_token),
+            ("token", &reset_token),
+            ("password", "another long one"),
+        ],
+    )
+    .await;
+    assert_eq!(again.status().as_u16(), 400, "a reset link works once");
+    let login_token = csrf(&app, &client, "/account/login").await;
+    let old = post_form(
+        &app,
+        &client,
+        "/account/login",
+        &[
+            ("csrf", &login_token),
+            ("email", "lan@example.com"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(old.status().as_u16(), 400);
+    let new = post_form(
+        &app,
+        &client,
+        "/account/login",
+        &[
+            ("csrf", &login_token),
+            ("email", "lan@example.com"),
+            ("password", "mật khẩu mới rất dài"),
+        ],
+    )
+    .await;
+    assert_eq!(new.status().as_u16(), 303);
+}
+
+#[tokio::test]
+async fn a_reset_request_for_an_unknown_address_looks_the_same_and_sends_nothing() {
+    let app = spawn_app().await;
+    sign_up(&app, &browser(), "lan@example.com").await;
+    app.wait_for_outbox().await;
+    let client = browser();
+    let token = csrf(&app, &client, "/account/password/forgot").await;
+
+    let known = post_form(
+        &app,
+        &client,
+        "/account/password/forgot",
+        &[("csrf", &token), ("email", "lan@example.com")],
+    )
+    .await;
+    let unknown = post_form(
+        &app,
+        &client,
+        "/account/password/forgot",
+        &[("csrf", &token), ("email", "nobody@example.com")],
+    )
+    .await;
+
+    assert_eq!(known.status(), unknown.status());
+    let strip = |html: String| html.replace(&token, "");
+    assert_eq!(
+        strip(known.text().await.expect("body")),
+        strip(unknown.text().await.expect("body"))
+    );
+    app.wait_for_outbox().await;
+    let sent = app.mailer.sent();
+    assert_eq!(sent.len(), 2, "the verification mail and one reset mail");
+    assert!(sent.iter().all(|m| m.to == "lan@example.com"));
+    assert_eq!(
+        app.get("/account/password/reset?token=forged")
+            .await
+            .status()
+            .as_u16(),
+        400
+    );
+}

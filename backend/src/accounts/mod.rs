@@ -140,6 +140,134 @@ fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// How long a password-reset link works.
+pub const RESET_PASSWORD_MINUTES: i64 = 60;
+const RESET_PASSWORD: &str = "reset_password";
+
+/// Stores a new one-time token for `user_id` and returns it (only its hash is kept).
+async fn issue_token(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: i64,
+    purpose: &str,
+    valid_for: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+    verification_token::ActiveModel {
+        user_id: Set(user_id),
+        purpose: Set(purpose.into()),
+        token_hash: Set(token_hash(&token)),
+        expires_at: Set(now + valid_for),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Uses up a token: the user it was issued to, if it is known, unused and unexpired.
+async fn consume_token(
+    db: &impl sea_orm::ConnectionTrait,
+    token: &str,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AccountError> {
+    let found = verification_token::Entity::find()
+        .filter(verification_token::Column::TokenHash.eq(token_hash(token)))
+        .filter(verification_token::Column::Purpose.eq(purpose))
+        .one(db)
+        .await?;
+    let Some(found) = found.filter(|t| t.used_at.is_none() && t.expires_at > now) else {
+        return Err(AccountError::InvalidToken);
+    };
+    let user = user::Entity::find_by_id(found.user_id)
+        .one(db)
+        .await?
+        .ok_or(AccountError::InvalidToken)?;
+    let mut used: verification_token::ActiveModel = found.into();
+    used.used_at = Set(Some(now));
+    used.update(db).await?;
+    Ok(user)
+}
+
+/// Whether a reset token is currently usable (to show the form), without using it.
+pub async fn reset_token_is_valid(
+    db: &DatabaseConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    Ok(verification_token::Entity::find()
+        .filter(verification_token::Column::TokenHash.eq(token_hash(token)))
+        .filter(verification_token::Column::Purpose.eq(RESET_PASSWORD))
+        .one(db)
+        .await?
+        .is_some_and(|t| t.used_at.is_none() && t.expires_at > now))
+}
+
+/// Mails a reset link if an account has this e-mail; does nothing visible otherwise, so the
+/// answer never tells who has an account.
+pub async fn request_password_reset(
+    db: &DatabaseConnection,
+    email: &str,
+    site: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AccountError> {
+    let email = email.trim().to_lowercase();
+    let txn = crate::db::begin_write(db).await?;
+    let Some(user) = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&txn)
+        .await?
+    else {
+        txn.rollback().await?;
+        return Ok(());
+    };
+    let token = issue_token(
+        &txn,
+        user.id,
+        RESET_PASSWORD,
+        chrono::Duration::minutes(RESET_PASSWORD_MINUTES),
+        now,
+    )
+    .await?;
+    let mail = mail::compose(
+        "reset_password",
+        &user.email,
+        &serde_json::json!({
+            "name": user.display_name,
+            "link": format!("{site}/account/password/reset?token={token}"),
+        }),
+    )
+    .map_err(|e| AccountError::Hashing(e.to_string()))?;
+    mail::enqueue(&txn, &mail, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password with a reset token. Every existing session is signed out, and the
+/// e-mail counts as verified (the link proved control of it).
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    token: &str,
+    password: &Password,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AccountError> {
+    let hash = hash_password(password).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let user = consume_token(&txn, token, RESET_PASSWORD, now).await?;
+    let epoch = user.session_epoch + 1;
+    let verified_at = user.email_verified_at.unwrap_or(now);
+    let mut changed: user::ActiveModel = user.into();
+    changed.password_hash = Set(hash);
+    changed.session_epoch = Set(epoch);
+    changed.email_verified_at = Set(Some(verified_at));
+    changed.updated_at = Set(now);
+    let user = changed.update(&txn).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
 /// Creates the account and, in the same transaction, queues the e-mail with its verification
 /// link (`{site}/account/verify?token=…`).
 pub async fn sign_up(
@@ -171,16 +299,13 @@ pub async fn sign_up(
         }
         Err(e) => return Err(e.into()),
     };
-    let token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
-    verification_token::ActiveModel {
-        user_id: Set(user.id),
-        purpose: Set(VERIFY_EMAIL.into()),
-        token_hash: Set(token_hash(&token)),
-        expires_at: Set(now + chrono::Duration::hours(VERIFY_EMAIL_HOURS)),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
+    let token = issue_token(
+        &txn,
+        user.id,
+        VERIFY_EMAIL,
+        chrono::Duration::hours(VERIFY_EMAIL_HOURS),
+        now,
+    )
     .await?;
     let mail = mail::compose(
         "verify_email",
@@ -203,21 +328,7 @@ pub async fn verify_email(
     now: DateTime<Utc>,
 ) -> Result<user::Model, AccountError> {
     let txn = crate::db::begin_write(db).await?;
-    let found = verification_token::Entity::find()
-        .filter(verification_token::Column::TokenHash.eq(token_hash(token)))
-        .filter(verification_token::Column::Purpose.eq(VERIFY_EMAIL))
-        .one(&txn)
-        .await?;
-    let Some(found) = found.filter(|t| t.used_at.is_none() && t.expires_at > now) else {
-        return Err(AccountError::InvalidToken);
-    };
-    let user = user::Entity::find_by_id(found.user_id)
-        .one(&txn)
-        .await?
-        .ok_or(AccountError::InvalidToken)?;
-    let mut used: verification_token::ActiveModel = found.into();
-    used.used_at = Set(Some(now));
-    used.update(&txn).await?;
+    let user = consume_token(&txn, token, VERIFY_EMAIL, now).await?;
     let mut verified: user::ActiveModel = user.into();
     verified.email_verified_at = Set(Some(now));
     verified.updated_at = Set(now);

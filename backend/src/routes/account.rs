@@ -27,7 +27,152 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(login)
         .service(logout)
         .service(account_page)
-        .service(verify_email);
+        .service(verify_email)
+        .service(forgot_form)
+        .service(forgot)
+        .service(reset_form)
+        .service(reset);
+}
+
+/// Reset requests per window, per e-mail and per client address.
+const RESET_PER_EMAIL: u32 = 3;
+const RESET_PER_ADDRESS: u32 = 10;
+
+#[get("/account/password/forgot")]
+async fn forgot_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    form_page(
+        &state,
+        &req,
+        actix_web::http::StatusCode::OK,
+        "pages/forgot_password",
+        json!({ "title": "Quên mật khẩu — OCOP Village", "sent": false }),
+    )
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    csrf: String,
+    email: String,
+}
+
+#[post("/account/password/forgot")]
+async fn forgot(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<ForgotForm>,
+) -> Result<HttpResponse, PageError> {
+    if !state.cookies.csrf_ok(&req, &form.csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let now = state.clock.now();
+    let email = form.email.trim().to_lowercase();
+    let by_email = rate_limit::hit(
+        &state.db,
+        &format!("reset:email:{email}"),
+        RESET_PER_EMAIL,
+        WINDOW,
+        now,
+    )
+    .await?;
+    let by_address = rate_limit::hit(
+        &state.db,
+        &format!("reset:addr:{}", client_address(&req)),
+        RESET_PER_ADDRESS,
+        WINDOW,
+        now,
+    )
+    .await?;
+    if !(by_email && by_address) {
+        return Err(PageError::TooManyRequests);
+    }
+    let site = state.base_url(&req);
+    accounts::request_password_reset(&state.db, &email, &site, now)
+        .await
+        .map_err(|e| PageError::Unexpected(e.into()))?;
+    // The same answer whether or not the address has an account.
+    form_page(
+        &state,
+        &req,
+        actix_web::http::StatusCode::OK,
+        "pages/forgot_password",
+        json!({ "title": "Quên mật khẩu — OCOP Village", "sent": true }),
+    )
+}
+
+#[get("/account/password/reset")]
+async fn reset_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, PageError> {
+    if !accounts::reset_token_is_valid(&state.db, &query.token, state.clock.now()).await? {
+        return Err(PageError::BadRequest(
+            "Liên kết đặt lại mật khẩu không hợp lệ, đã được dùng hoặc đã hết hạn.".into(),
+        ));
+    }
+    form_page(
+        &state,
+        &req,
+        actix_web::http::StatusCode::OK,
+        "pages/reset_password",
+        json!({ "title": "Chọn mật khẩu mới — OCOP Village", "token": query.token, "error": null }),
+    )
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    csrf: String,
+    token: String,
+    password: String,
+}
+
+#[post("/account/password/reset")]
+async fn reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<ResetForm>,
+) -> Result<HttpResponse, PageError> {
+    if !state.cookies.csrf_ok(&req, &form.csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let password = match accounts::Password::parse(&form.password) {
+        Ok(p) => p,
+        Err(why) => {
+            return form_page(
+                &state,
+                &req,
+                actix_web::http::StatusCode::BAD_REQUEST,
+                "pages/reset_password",
+                json!({ "title": "Chọn mật khẩu mới — OCOP Village", "token": form.token, "error": why }),
+            );
+        }
+    };
+    match accounts::reset_password(&state.db, &form.token, &password, state.clock.now()).await {
+        Ok(user) => {
+            tracing::info!(user = %user.pid, "password reset; every session signed out");
+            let body = render(
+                "pages/message",
+                &json!({
+                    "title": "Đã đổi mật khẩu",
+                    "message": "Mật khẩu mới đã được lưu và mọi phiên đăng nhập cũ đã kết thúc. Hãy đăng nhập lại.",
+                    "link_href": "/account/login",
+                    "link_text": "Đăng nhập",
+                    "noindex": true,
+                }),
+            )?;
+            Ok(HttpResponse::Ok()
+                .cookie(state.cookies.expired_session_cookie())
+                .content_type("text/html; charset=utf-8")
+                .body(body))
+        }
+        Err(AccountError::InvalidToken) => Err(PageError::BadRequest(
+            "Liên kết đặt lại mật khẩu không hợp lệ, đã được dùng hoặc đã hết hạn.".into(),
+        )),
+        Err(e) => Err(PageError::Unexpected(e.into())),
+    }
 }
 
 #[derive(Deserialize)]
