@@ -299,5 +299,9 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         report.listings_created,
         report.listings_created_delisted
     );
+    println!("demo accounts (sign in at /account/login):");
+    for (role, email, password) in seed::DEMO_ACCOUNTS {
+        println!("  {role:<10} {email:<24} password: {password}");
+    }
     Ok(())
 }

@@ -22,6 +22,10 @@ use crate::registry::{ImportOptions, ImportReport, import_registry};
 /// The sample registry (synthetic data, see its first line), compiled in.
 pub const SAMPLE_REGISTRY: &[u8] = include_bytes!("../../seed/ocop-registry-sample.csv");
 
+/// Demo accounts: (role, e-mail, password). The passwords are public: demo data only.
+pub const DEMO_ACCOUNTS: [(&str, &str, &str); 1] =
+    [("shopper", "khach@ocop.demo", "demo-khach-2026")];
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SeedReport {
     pub registry: ImportReport,
@@ -30,6 +34,7 @@ pub struct SeedReport {
     /// Created already delisted because the certificate, active in the snapshot, has since
     /// passed its expiry date.
     pub listings_created_delisted: usize,
+    pub accounts_created: usize,
 }
 
 /// Loads the sample registry and builds the demo catalog as of `now`.
@@ -187,8 +192,47 @@ pub async fn seed_demo(
         outbox::enqueue(&txn, outbox::SEARCH_REINDEX, [serde_json::json!({})], now).await?;
     }
     txn.commit().await?;
+    report.accounts_created = seed_accounts(db, now).await?;
     progress.finish_and_clear();
     Ok(report)
+}
+
+/// The demo accounts, with verified e-mail addresses; existing ones are left as they are.
+async fn seed_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    use crate::db::entities::user;
+    let mut created = 0;
+    for (role, email, password) in DEMO_ACCOUNTS {
+        let exists = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(db)
+            .await?
+            .is_some();
+        if exists {
+            continue;
+        }
+        let password = crate::accounts::Password::parse(password)
+            .map_err(|why| anyhow::anyhow!("demo password for {role}: {why}"))?;
+        user::ActiveModel {
+            pid: Set(Uuid::new_v4()),
+            email: Set(email.to_owned()),
+            password_hash: Set(crate::accounts::hash_password(&password).await?),
+            display_name: Set(format!("Demo {role}")),
+            locale: Set("vi".into()),
+            is_admin: Set(false),
+            session_epoch: Set(0),
+            email_verified_at: Set(Some(now)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .context("creating a demo account")?;
+        created += 1;
+    }
+    Ok(created)
 }
 
 /// Plausible, deterministic demo values for a certificate.

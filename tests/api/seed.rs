@@ -38,6 +38,7 @@ async fn seeding_twice_creates_nothing_new() {
 
     assert_eq!(again.sellers_created, 0);
     assert_eq!(again.listings_created, 0);
+    assert_eq!(again.accounts_created, 0);
     assert_eq!(again.registry.certificates_unchanged, 400);
     assert_eq!(app.count("sellers", "").await, 150);
     assert_eq!(app.count("listings", "").await, 340);
@@ -61,4 +62,21 @@ async fn certificates_past_their_expiry_date_are_not_shown_even_if_the_registry_
     assert_eq!(past_expiry, 101);
     let (_, body) = app.get_json("/api/v1/listings").await;
     assert_eq!(body["total"], 239);
+}
+
+#[tokio::test]
+async fn the_demo_accounts_can_sign_in() {
+    let app = spawn_app().await;
+    let report = app.seed_demo().await;
+    assert_eq!(
+        report.accounts_created,
+        ocop_village::seed::DEMO_ACCOUNTS.len()
+    );
+
+    for (role, email, password) in ocop_village::seed::DEMO_ACCOUNTS {
+        let user = ocop_village::accounts::authenticate(&app.db, email, password)
+            .await
+            .unwrap_or_else(|e| panic!("{role}: {e}"));
+        assert!(user.email_verified_at.is_some(), "{role}");
+    }
 }
