@@ -94,6 +94,8 @@ pub enum AccountError {
     Database(#[from] DbErr),
     #[error("password hashing: {0}")]
     Hashing(String),
+    #[error("composing an e-mail: {0}")]
+    Compose(String),
 }
 
 /// Argon2id hash, computed on the blocking pool (it is deliberately slow).
@@ -239,7 +241,7 @@ pub async fn request_password_reset(
             "link": format!("{site}/account/password/reset?token={token}"),
         }),
     )
-    .map_err(|e| AccountError::Hashing(e.to_string()))?;
+    .map_err(|e| AccountError::Compose(e.to_string()))?;
     mail::enqueue(&txn, &mail, now).await?;
     txn.commit().await?;
     Ok(())
@@ -315,7 +317,7 @@ pub async fn sign_up(
             "link": format!("{site}/account/verify?token={token}"),
         }),
     )
-    .map_err(|e| AccountError::Hashing(e.to_string()))?;
+    .map_err(|e| AccountError::Compose(e.to_string()))?;
     mail::enqueue(&txn, &mail, now).await?;
     txn.commit().await?;
     Ok(user)

@@ -150,7 +150,8 @@ pub async fn complete(
     Ok(())
 }
 
-/// Records a failure and schedules the next attempt: `base × 2^attempts`, at most `max`.
+/// Records a failure of a batch and schedules its next attempt, in one statement:
+/// `base × 2^attempts` (the batch's most-tried entry), at most `max`.
 pub async fn fail(
     db: &impl ConnectionTrait,
     entries: &[Entry],
@@ -159,27 +160,26 @@ pub async fn fail(
     base: Duration,
     max: Duration,
 ) -> Result<(), DbErr> {
-    for entry in entries {
-        let delay = backoff(entry.attempts, base, max);
-        let next = millis(now) + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
-        outbox::Entity::update_many()
-            .col_expr(
-                outbox::Column::Attempts,
-                Expr::col(outbox::Column::Attempts).add(1),
-            )
-            .col_expr(outbox::Column::AvailableAtMs, Expr::value(next))
-            .col_expr(
-                outbox::Column::LockedUntilMs,
-                Expr::value(Option::<i64>::None),
-            )
-            .col_expr(
-                outbox::Column::LastError,
-                Expr::value(error.chars().take(500).collect::<String>()),
-            )
-            .filter(outbox::Column::Id.eq(entry.id))
-            .exec(db)
-            .await?;
-    }
+    let attempts = entries.iter().map(|e| e.attempts).max().unwrap_or(0);
+    let delay = backoff(attempts, base, max);
+    let next = millis(now) + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::Attempts,
+            Expr::col(outbox::Column::Attempts).add(1),
+        )
+        .col_expr(outbox::Column::AvailableAtMs, Expr::value(next))
+        .col_expr(
+            outbox::Column::LockedUntilMs,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(error.chars().take(500).collect::<String>()),
+        )
+        .filter(outbox::Column::Id.is_in(entries.iter().map(|e| e.id)))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -64,30 +64,16 @@ async fn forgot(
     req: HttpRequest,
     form: web::Form<ForgotForm>,
 ) -> Result<HttpResponse, PageError> {
-    if !state.cookies.csrf_ok(&req, &form.csrf) {
-        return Err(PageError::Forbidden);
-    }
-    let now = state.clock.now();
     let email = form.email.trim().to_lowercase();
-    let by_email = rate_limit::hit(
-        &state.db,
-        &format!("reset:email:{email}"),
-        RESET_PER_EMAIL,
-        WINDOW,
-        now,
-    )
-    .await?;
-    let by_address = rate_limit::hit(
-        &state.db,
-        &format!("reset:addr:{}", client_address(&req)),
-        RESET_PER_ADDRESS,
-        WINDOW,
-        now,
-    )
-    .await?;
-    if !(by_email && by_address) {
-        return Err(PageError::TooManyRequests);
-    }
+    let limits = [
+        (format!("reset:email:{email}"), RESET_PER_EMAIL),
+        (
+            format!("reset:addr:{}", client_address(&req)),
+            RESET_PER_ADDRESS,
+        ),
+    ];
+    guard(&state, &req, &form.csrf, &limits).await?;
+    let now = state.clock.now();
     let site = state.base_url(&req);
     accounts::request_password_reset(&state.db, &email, &site, now)
         .await
@@ -109,9 +95,7 @@ async fn reset_form(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
     if !accounts::reset_token_is_valid(&state.db, &query.token, state.clock.now()).await? {
-        return Err(PageError::BadRequest(
-            "Liên kết đặt lại mật khẩu không hợp lệ, đã được dùng hoặc đã hết hạn.".into(),
-        ));
+        return Err(PageError::BadRequest(BAD_RESET_LINK.into()));
     }
     form_page(
         &state,
@@ -135,9 +119,7 @@ async fn reset(
     req: HttpRequest,
     form: web::Form<ResetForm>,
 ) -> Result<HttpResponse, PageError> {
-    if !state.cookies.csrf_ok(&req, &form.csrf) {
-        return Err(PageError::Forbidden);
-    }
+    guard(&state, &req, &form.csrf, &[]).await?;
     let password = match accounts::Password::parse(&form.password) {
         Ok(p) => p,
         Err(why) => {
@@ -153,24 +135,18 @@ async fn reset(
     match accounts::reset_password(&state.db, &form.token, &password, state.clock.now()).await {
         Ok(user) => {
             tracing::info!(user = %user.pid, "password reset; every session signed out");
-            let body = render(
-                "pages/message",
-                &json!({
-                    "title": "Đã đổi mật khẩu",
-                    "message": "Mật khẩu mới đã được lưu và mọi phiên đăng nhập cũ đã kết thúc. Hãy đăng nhập lại.",
-                    "link_href": "/account/login",
-                    "link_text": "Đăng nhập",
-                    "noindex": true,
-                }),
+            let body = message_page(
+                "Đã đổi mật khẩu",
+                "Mật khẩu mới đã được lưu và mọi phiên đăng nhập cũ đã kết thúc. Hãy đăng nhập lại.",
+                "/account/login",
+                "Đăng nhập",
             )?;
             Ok(HttpResponse::Ok()
                 .cookie(state.cookies.expired_session_cookie())
                 .content_type("text/html; charset=utf-8")
                 .body(body))
         }
-        Err(AccountError::InvalidToken) => Err(PageError::BadRequest(
-            "Liên kết đặt lại mật khẩu không hợp lệ, đã được dùng hoặc đã hết hạn.".into(),
-        )),
+        Err(AccountError::InvalidToken) => Err(PageError::BadRequest(BAD_RESET_LINK.into())),
         Err(e) => Err(PageError::Unexpected(e.into())),
     }
 }
@@ -189,15 +165,11 @@ async fn verify_email(
     match accounts::verify_email(&state.db, &query.token, state.clock.now()).await {
         Ok(user) => {
             tracing::info!(user = %user.pid, "e-mail verified");
-            let body = render(
-                "pages/message",
-                &json!({
-                    "title": "Đã xác minh e-mail",
-                    "message": format!("Cảm ơn bạn. Địa chỉ {} đã được xác minh.", user.email),
-                    "link_href": "/account",
-                    "link_text": "Về trang tài khoản",
-                    "noindex": true,
-                }),
+            let body = message_page(
+                "Đã xác minh e-mail",
+                &format!("Cảm ơn bạn. Địa chỉ {} đã được xác minh.", user.email),
+                "/account",
+                "Về trang tài khoản",
             )?;
             Ok(HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")
@@ -237,6 +209,52 @@ fn client_address(req: &HttpRequest) -> String {
         .map_or_else(|| "unknown".into(), |a| a.ip().to_string())
 }
 
+/// What every account form checks before acting: the browser's CSRF token, then each rate
+/// limit (`key`, hits allowed per [`WINDOW`]); every limit counts the attempt.
+async fn guard(
+    state: &AppState,
+    req: &HttpRequest,
+    csrf: &str,
+    limits: &[(String, u32)],
+) -> Result<(), PageError> {
+    if !state.cookies.csrf_ok(req, csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let now = state.clock.now();
+    let mut within = true;
+    for (key, limit) in limits {
+        within &= rate_limit::hit(&state.db, key, *limit, WINDOW, now).await?;
+    }
+    if within {
+        Ok(())
+    } else {
+        tracing::warn!(form = req.path(), "rate limit reached");
+        Err(PageError::TooManyRequests)
+    }
+}
+
+/// A short page that confirms something happened, with one link onwards.
+fn message_page(
+    title: &str,
+    message: &str,
+    link_href: &str,
+    link_text: &str,
+) -> Result<String, PageError> {
+    Ok(render(
+        "pages/message",
+        &json!({
+            "title": title,
+            "message": message,
+            "link_href": link_href,
+            "link_text": link_text,
+            "noindex": true,
+        }),
+    )?)
+}
+
+const BAD_RESET_LINK: &str =
+    "Liên kết đặt lại mật khẩu không hợp lệ, đã được dùng hoặc đã hết hạn.";
+
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
@@ -270,14 +288,12 @@ async fn signup(
     req: HttpRequest,
     form: web::Form<SignupForm>,
 ) -> Result<HttpResponse, PageError> {
-    if !state.cookies.csrf_ok(&req, &form.csrf) {
-        return Err(PageError::Forbidden);
-    }
+    let limits = [(
+        format!("signup:addr:{}", client_address(&req)),
+        SIGNUP_PER_ADDRESS,
+    )];
+    guard(&state, &req, &form.csrf, &limits).await?;
     let now = state.clock.now();
-    let key = format!("signup:addr:{}", client_address(&req));
-    if !rate_limit::hit(&state.db, &key, SIGNUP_PER_ADDRESS, WINDOW, now).await? {
-        return Err(PageError::TooManyRequests);
-    }
     let again = |errors: Vec<String>| {
         form_page(
             &state,
@@ -347,31 +363,16 @@ async fn login(
     req: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
-    if !state.cookies.csrf_ok(&req, &form.csrf) {
-        return Err(PageError::Forbidden);
-    }
-    let now = state.clock.now();
     let email = form.email.trim().to_lowercase();
-    let by_email = rate_limit::hit(
-        &state.db,
-        &format!("login:email:{email}"),
-        LOGIN_PER_EMAIL,
-        WINDOW,
-        now,
-    )
-    .await?;
-    let by_address = rate_limit::hit(
-        &state.db,
-        &format!("login:addr:{}", client_address(&req)),
-        LOGIN_PER_ADDRESS,
-        WINDOW,
-        now,
-    )
-    .await?;
-    if !(by_email && by_address) {
-        tracing::warn!("sign-in rate limit reached");
-        return Err(PageError::TooManyRequests);
-    }
+    let limits = [
+        (format!("login:email:{email}"), LOGIN_PER_EMAIL),
+        (
+            format!("login:addr:{}", client_address(&req)),
+            LOGIN_PER_ADDRESS,
+        ),
+    ];
+    guard(&state, &req, &form.csrf, &limits).await?;
+    let now = state.clock.now();
     let next = safe_next(form.next.as_deref());
     match accounts::authenticate(&state.db, &email, &form.password).await {
         Ok(user) => Ok(HttpResponse::SeeOther()
@@ -405,9 +406,7 @@ async fn logout(
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    if !state.cookies.csrf_ok(&req, &form.csrf) {
-        return Err(PageError::Forbidden);
-    }
+    guard(&state, &req, &form.csrf, &[]).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(state.cookies.expired_session_cookie())
         .insert_header((LOCATION, "/"))

@@ -77,17 +77,7 @@ pub fn script_json(value: &serde_json::Value) -> String {
 pub fn render<T: Serialize>(name: &str, data: &T) -> Result<String, RenderError> {
     let data =
         with_layout_defaults(serde_json::to_value(data).map_err(|e| RenderError(e.to_string()))?);
-    let hb = match TEMPLATES.get() {
-        Some(hb) => hb,
-        None => {
-            init().map_err(|e| RenderError(e.to_string()))?;
-            TEMPLATES
-                .get()
-                .ok_or_else(|| RenderError("templates missing".into()))?
-        }
-    };
-    hb.render(name, &data)
-        .map_err(|e| RenderError(e.to_string()))
+    render_raw(name, &data)
 }
 
 /// Renders a template without the page layout's defaults (mail bodies).
