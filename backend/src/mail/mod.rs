@@ -55,36 +55,21 @@ fn message(from: &Mailbox, mail: &OutgoingMail) -> Result<Message, MailError> {
         .map_err(|e| MailError::Invalid(e.to_string()))
 }
 
-pub struct SmtpMailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+/// A lettre transport (SMTP, or `.eml` files) with the sender address.
+pub struct LettreMailer<T> {
+    transport: T,
     from: Mailbox,
+    kind: &'static str,
 }
 
 #[async_trait]
-impl Mailer for SmtpMailer {
+impl<T> Mailer for LettreMailer<T>
+where
+    T: AsyncTransport + Send + Sync + 'static,
+    T::Error: std::fmt::Display,
+{
     fn kind(&self) -> &'static str {
-        "smtp"
-    }
-    async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
-        let message = message(&self.from, mail)?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| MailError::Unavailable(e.to_string()))
-    }
-}
-
-/// Writes each message as an `.eml` file.
-pub struct FileMailer {
-    transport: AsyncFileTransport<Tokio1Executor>,
-    from: Mailbox,
-}
-
-#[async_trait]
-impl Mailer for FileMailer {
-    fn kind(&self) -> &'static str {
-        "files"
+        self.kind
     }
     async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
         let message = message(&self.from, mail)?;
@@ -138,18 +123,20 @@ pub fn build_mailer(
     use anyhow::Context;
     let from: Mailbox = from.parse().context("MAIL_FROM is not a valid address")?;
     Ok(match smtp_url {
-        Some(url) => Arc::new(SmtpMailer {
+        Some(url) => Arc::new(LettreMailer {
             transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                 .context("SMTP_URL is not a valid smtp:// or smtps:// URL")?
                 .build(),
             from,
+            kind: "smtp",
         }),
         None => {
             std::fs::create_dir_all(&mail_dir)
                 .with_context(|| format!("creating {}", mail_dir.display()))?;
-            Arc::new(FileMailer {
+            Arc::new(LettreMailer {
                 transport: AsyncFileTransport::<Tokio1Executor>::new(mail_dir),
                 from,
+                kind: "files",
             })
         }
     })
