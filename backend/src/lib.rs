@@ -3,16 +3,21 @@
 //! `main.rs` is a thin command line over this library: configuration ([`config`]), then
 //! [`telemetry`], then the [`startup::Application`] (HTTP server) or a one-off command.
 pub mod accounts;
+pub mod audit;
+pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod jobs;
 pub mod mail;
+pub mod media;
+pub mod onboarding;
 pub mod registry;
 pub mod routes;
 pub mod search;
 pub mod seed;
+pub mod selling;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

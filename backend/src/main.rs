@@ -303,5 +303,17 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     for (role, email, password) in seed::DEMO_ACCOUNTS {
         println!("  {role:<10} {email:<24} password: {password}");
     }
+    let roles = &report.roles;
+    println!(
+        "  the seller sells for {}; the officer reviews {} (see /officer); the outlet account staffs the outlet {}",
+        roles.seller, roles.province_code, roles.outlet_slug
+    );
+    if !roles.onboarding_registration_no.is_empty() {
+        println!(
+            "  try onboarding: sign in as the shopper, apply at /seller/apply with registration no {}; the code mail is written to {}",
+            roles.onboarding_registration_no,
+            settings.data_dir.join("mail").display()
+        );
+    }
     Ok(())
 }

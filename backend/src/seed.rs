@@ -9,6 +9,7 @@ use indicatif::ProgressBar;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
 
+use crate::catalog::lifecycle::DelistedBy;
 use crate::catalog::{ListingState, SellerState};
 use crate::db::entities::{listing, province, registry_certificate, registry_participant, seller};
 use crate::domain::reference::Reference;
@@ -23,8 +24,27 @@ use crate::registry::{ImportOptions, ImportReport, import_registry};
 pub const SAMPLE_REGISTRY: &[u8] = include_bytes!("../../seed/ocop-registry-sample.csv");
 
 /// Demo accounts: (role, e-mail, password). The passwords are public: demo data only.
-pub const DEMO_ACCOUNTS: [(&str, &str, &str); 1] =
-    [("shopper", "khach@ocop.demo", "demo-khach-2026")];
+pub const DEMO_ACCOUNTS: [(&str, &str, &str); 6] = [
+    ("shopper", "khach@ocop.demo", "demo-khach-2026"),
+    ("seller", "nguoiban@ocop.demo", "demo-nguoiban-2026"),
+    ("outlet", "diemban@ocop.demo", "demo-diemban-2026"),
+    ("officer", "canbo@ocop.demo", "demo-canbo-2026"),
+    ("admin", "quantri@ocop.demo", "demo-quantri-2026"),
+    ("applicant", "ungvien@ocop.demo", "demo-ungvien-2026"),
+];
+
+/// What the demo roles were attached to, for the run command to print.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DemoRoles {
+    /// The seller the `seller` account belongs to.
+    pub seller: String,
+    /// The province of that seller: the `officer` reviews it, the `outlet` is in it.
+    pub province_code: String,
+    pub outlet_slug: String,
+    /// A participant with a registry contact address that has no members yet: apply with
+    /// this number to try onboarding by e-mailed code.
+    pub onboarding_registration_no: String,
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SeedReport {
@@ -35,6 +55,7 @@ pub struct SeedReport {
     /// passed its expiry date.
     pub listings_created_delisted: usize,
     pub accounts_created: usize,
+    pub roles: DemoRoles,
 }
 
 /// Loads the sample registry and builds the demo catalog as of `now`.
@@ -173,6 +194,7 @@ pub async fn seed_demo(
                 cert.product_name_en, cert.stars, producer, cert.commune, province_name
             )),
             state: Set(state.as_str().into()),
+            delisted_by: Set((!valid).then(|| DelistedBy::System.as_str().to_owned())),
             state_reason: Set(reason),
             published_at: Set(valid.then(|| now - Duration::hours(demo.age_hours))),
             created_at: Set(now - Duration::hours(demo.age_hours)),
@@ -193,6 +215,7 @@ pub async fn seed_demo(
     }
     txn.commit().await?;
     report.accounts_created = seed_accounts(db, now).await?;
+    report.roles = seed_roles(db, now).await?;
     progress.finish_and_clear();
     Ok(report)
 }
@@ -220,7 +243,7 @@ async fn seed_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
             password_hash: Set(crate::accounts::hash_password(&password).await?),
             display_name: Set(format!("Demo {role}")),
             locale: Set("vi".into()),
-            is_admin: Set(false),
+            is_admin: Set(role == "admin"),
             session_epoch: Set(0),
             email_verified_at: Set(Some(now)),
             created_at: Set(now),
@@ -233,6 +256,194 @@ async fn seed_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
         created += 1;
     }
     Ok(created)
+}
+
+/// Gives the demo accounts their roles: the seller joins the seller whose valid certificate
+/// expires first (so expiry warnings show), the officer reviews that seller's province, the
+/// outlet account staffs a demo outlet there, and the applicant has an application waiting in
+/// the officer's queue. Safe to rerun.
+async fn seed_roles(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<DemoRoles> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+
+    use crate::auth::{Role, grant};
+    use crate::db::entities::{membership, outlet, seller_application, user};
+    use crate::onboarding;
+
+    let today = vietnam_date(now);
+    let account = |email: &'static str| async move {
+        user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(db)
+            .await?
+            .with_context(|| format!("demo account {email}"))
+    };
+    let valid_certs = registry_certificate::Entity::find()
+        .filter(registry_certificate::Column::Status.eq(CertificateStatus::Active.as_str()))
+        .filter(registry_certificate::Column::ExpiresOn.gt(today))
+        .order_by_asc(registry_certificate::Column::ExpiresOn)
+        .order_by_asc(registry_certificate::Column::Id)
+        .all(db)
+        .await?;
+    let participants: HashMap<i64, registry_participant::Model> =
+        registry_participant::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+    let with_contact = |id: &i64| {
+        participants
+            .get(id)
+            .is_some_and(|p| p.contact_email.is_some())
+    };
+    let first = valid_certs
+        .iter()
+        .find(|c| with_contact(&c.participant_id))
+        .context("the sample registry has a valid certificate with a contact")?;
+    let participant = &participants[&first.participant_id];
+    let seller = seller::Entity::find()
+        .filter(seller::Column::ParticipantId.eq(participant.id))
+        .one(db)
+        .await?
+        .context("every participant has a demo seller")?;
+    let province = participant.province_code.clone();
+
+    let txn = crate::db::begin_write(db).await?;
+    let seller_user = account("nguoiban@ocop.demo").await?;
+    grant(
+        &txn,
+        seller_user.id,
+        Role::Seller,
+        Some(seller.id),
+        None,
+        None,
+        now,
+    )
+    .await?;
+    let officer = account("canbo@ocop.demo").await?;
+    grant(
+        &txn,
+        officer.id,
+        Role::Officer,
+        None,
+        None,
+        Some(&province),
+        now,
+    )
+    .await?;
+    let outlet_slug = format!("ocop-{province}");
+    let outlet = match outlet::Entity::find()
+        .filter(outlet::Column::Slug.eq(&outlet_slug))
+        .one(&txn)
+        .await?
+    {
+        Some(o) => o,
+        None => {
+            let province_name = crate::db::entities::province::Entity::find_by_id(province.clone())
+                .one(&txn)
+                .await?
+                .map_or_else(|| province.clone(), |p| p.name_vi);
+            outlet::ActiveModel {
+                slug: Set(outlet_slug.clone()),
+                name: Set(format!(
+                    "Điểm giới thiệu và bán sản phẩm OCOP {province_name}"
+                )),
+                province_code: Set(province.clone()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    let staff = account("diemban@ocop.demo").await?;
+    grant(
+        &txn,
+        staff.id,
+        Role::OutletStaff,
+        None,
+        Some(outlet.id),
+        None,
+        now,
+    )
+    .await?;
+
+    // Participants someone already acts for are not offered for onboarding.
+    let member_sellers: std::collections::HashSet<i64> = membership::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter_map(|m| m.seller_id)
+        .collect();
+    let sellers_by_participant: HashMap<i64, i64> = seller::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|s| (s.participant_id, s.id))
+        .collect();
+    let free = |id: &i64| {
+        sellers_by_participant
+            .get(id)
+            .is_none_or(|s| !member_sellers.contains(s))
+    };
+    let onboarding_no = valid_certs
+        .iter()
+        .find(|c| {
+            c.participant_id != participant.id
+                && with_contact(&c.participant_id)
+                && free(&c.participant_id)
+        })
+        .map(|c| {
+            participants[&c.participant_id]
+                .business_registration_no
+                .clone()
+        })
+        .unwrap_or_default();
+
+    // An application waiting in the officer's queue: a participant of the same province
+    // without a contact address (or, failing that, any other one there).
+    let applicant = account("ungvien@ocop.demo").await?;
+    let has_application = seller_application::Entity::find()
+        .filter(seller_application::Column::UserId.eq(applicant.id))
+        .one(&txn)
+        .await?
+        .is_some();
+    let mut in_province: Vec<&registry_participant::Model> = participants
+        .values()
+        .filter(|p| p.province_code == province && p.id != participant.id)
+        .collect();
+    in_province.sort_by_key(|p| (p.contact_email.is_some(), p.id));
+    if let (false, Some(target)) = (has_application, in_province.first()) {
+        seller_application::ActiveModel {
+            pid: Set(Uuid::new_v4()),
+            user_id: Set(applicant.id),
+            participant_id: Set(target.id),
+            province_code: Set(province.clone()),
+            state: Set(onboarding::State::InReview.as_str().into()),
+            review_reason: Set(Some(
+                if target.contact_email.is_none() {
+                    onboarding::ReviewReason::NoContact
+                } else {
+                    onboarding::ReviewReason::TooManyAttempts
+                }
+                .as_str()
+                .into(),
+            )),
+            code_attempts: Set(0),
+            created_at: Set(now - Duration::hours(20)),
+            updated_at: Set(now - Duration::hours(20)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(DemoRoles {
+        seller: seller.display_name,
+        province_code: province,
+        outlet_slug,
+        onboarding_registration_no: onboarding_no,
+    })
 }
 
 /// Plausible, deterministic demo values for a certificate.

@@ -17,6 +17,7 @@ use crate::domain::time::vietnam_date;
 use crate::jobs::outbox;
 use crate::jobs::worker::{Worker, WorkerConfig};
 use crate::mail::{Mailer, build_mailer};
+use crate::media::store::{LocalStore, MediaStore};
 use crate::search::SearchEngine;
 use crate::search::sync::ensure_fresh;
 use crate::web::session::{CookieConfig, load_key};
@@ -54,6 +55,10 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Signing key and flags for session and CSRF cookies.
     pub cookies: CookieConfig,
+    /// Where product photos are kept.
+    pub media: Arc<dyn MediaStore>,
+    /// Photos processed at once: decoding a 12 MP photo takes about 50 MB and a core.
+    pub photo_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -74,6 +79,7 @@ impl AppState {
 pub struct Overrides {
     pub search: Option<Arc<dyn SearchEngine>>,
     pub mailer: Option<Arc<dyn Mailer>>,
+    pub media: Option<Arc<dyn MediaStore>>,
     pub worker: Option<WorkerConfig>,
 }
 
@@ -144,6 +150,10 @@ impl Application {
                 mailer,
                 reference: reference.clone(),
                 clock,
+                site: settings
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", settings.bind)),
                 config: overrides.worker.unwrap_or_default(),
             }
             .run(stop),
@@ -169,12 +179,17 @@ impl Application {
             clock,
             public_url: settings.public_url.clone(),
             cookies,
+            media: overrides
+                .media
+                .unwrap_or_else(|| Arc::new(LocalStore::new(settings.data_dir.join("media")))),
+            photo_permits: Arc::new(tokio::sync::Semaphore::new(2)),
         });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::QueryConfig::default().error_handler(routes::query_error))
                 .app_data(web::PathConfig::default().error_handler(routes::path_error))
+                .app_data(web::PayloadConfig::new(crate::media::MAX_BYTES + 64 * 1024))
                 .app_data(
                     web::FormConfig::default()
                         .limit(64 * 1024)

@@ -7,6 +7,7 @@ mod m20261122_000003_create_catalog_tables;
 mod m20261122_000004_create_outbox;
 mod m20261122_000005_create_accounts;
 mod m20261122_000006_create_verification_tokens;
+mod m20261122_000007_create_roles_and_onboarding;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_outbox::Migration),
             Box::new(m20261122_000005_create_accounts::Migration),
             Box::new(m20261122_000006_create_verification_tokens::Migration),
+            Box::new(m20261122_000007_create_roles_and_onboarding::Migration),
         ]
     }
 }

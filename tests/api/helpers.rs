@@ -77,6 +77,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     let overrides = Overrides {
         search: Some(search.clone()),
         mailer: Some(mailer.clone()),
+        media: None,
         worker: Some(WorkerConfig {
             poll: Duration::from_millis(20),
             backoff_base: Duration::from_millis(20),

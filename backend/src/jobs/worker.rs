@@ -46,6 +46,8 @@ pub struct Worker {
     pub mailer: Arc<dyn Mailer>,
     pub reference: Arc<Reference>,
     pub clock: Clock,
+    /// Base URL for links in mail the worker writes (certificate reminders).
+    pub site: String,
     pub config: WorkerConfig,
 }
 
@@ -67,6 +69,11 @@ impl Worker {
                     Ok(n) if n > 0 => tracing::info!(delisted = n, "expiry sweep"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+                }
+                match lifecycle::remind(&self.db, &self.site, self.clock.now()).await {
+                    Ok(n) if n > 0 => tracing::info!(reminders = n, "certificate reminders queued"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "certificate reminders failed"),
                 }
                 last_sweep = Some(now);
             }

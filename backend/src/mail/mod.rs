@@ -158,6 +158,20 @@ pub fn compose(
     })
 }
 
+/// Composes `mail/{name}` and queues it in the caller's transaction. A template that fails to
+/// render is a programming error and fails the transaction like a database error.
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    name: &str,
+    to: &str,
+    data: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mail =
+        compose(name, to, data).map_err(|e| DbErr::Custom(format!("composing {name}: {e}")))?;
+    enqueue(db, &mail, now).await
+}
+
 /// Queues a message in the caller's transaction.
 pub async fn enqueue(
     db: &impl ConnectionTrait,

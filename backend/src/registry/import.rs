@@ -197,6 +197,7 @@ pub async fn import_registry(
         lifecycle::delist(
             &txn,
             &to_delist,
+            lifecycle::DelistedBy::System,
             "certificate no longer valid (registry import)",
             now,
         )

@@ -7,7 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use serde_json::json;
 
+use actix_web::http::StatusCode;
+
 use crate::accounts::{self, AccountError, NewAccount, rate_limit};
+use crate::auth::tokens::{self, TokenError};
 use crate::domain::time::format_vietnam;
 use crate::startup::AppState;
 use crate::web::error::PageError;
@@ -27,6 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(login)
         .service(logout)
         .service(account_page)
+        .service(create_token)
+        .service(revoke_token)
         .service(verify_email)
         .service(forgot_form)
         .service(forgot)
@@ -183,7 +188,7 @@ async fn verify_email(
 }
 
 /// A page with a form: sets the CSRF cookie when the browser has none yet.
-fn form_page(
+pub(crate) fn form_page(
     state: &AppState,
     req: &HttpRequest,
     status: actix_web::http::StatusCode,
@@ -204,14 +209,14 @@ fn form_page(
     Ok(response.content_type("text/html; charset=utf-8").body(body))
 }
 
-fn client_address(req: &HttpRequest) -> String {
+pub(crate) fn client_address(req: &HttpRequest) -> String {
     req.peer_addr()
         .map_or_else(|| "unknown".into(), |a| a.ip().to_string())
 }
 
 /// What every account form checks before acting: the browser's CSRF token, then each rate
 /// limit (`key`, hits allowed per [`WINDOW`]); every limit counts the attempt.
-async fn guard(
+pub(crate) async fn guard(
     state: &AppState,
     req: &HttpRequest,
     csrf: &str,
@@ -234,7 +239,7 @@ async fn guard(
 }
 
 /// A short page that confirms something happened, with one link onwards.
-fn message_page(
+pub(crate) fn message_page(
     title: &str,
     message: &str,
     link_href: &str,
@@ -418,19 +423,28 @@ async fn account_page(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let Some(user) = state
-        .cookies
-        .current_user(&req, &state.db, state.clock.now())
+    let principal = crate::web::auth::require(&state, &req).await?;
+    render_account(&state, &req, &principal, StatusCode::OK, None, None).await
+}
+
+async fn render_account(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &crate::auth::Principal,
+    status: StatusCode,
+    new_token: Option<String>,
+    token_error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = &principal.user;
+    let tokens: Vec<_> = tokens::list(&state.db, user.id)
         .await?
-    else {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, "/account/login?next=%2Faccount"))
-            .finish());
-    };
+        .into_iter()
+        .map(|t| json!({ "id": t.id, "name": t.name, "prefix": t.prefix, "created": format_vietnam(t.created_at) }))
+        .collect();
     form_page(
-        &state,
-        &req,
-        actix_web::http::StatusCode::OK,
+        state,
+        req,
+        status,
         "pages/account",
         json!({
             "title": "Tài khoản — OCOP Village",
@@ -438,6 +452,61 @@ async fn account_page(
             "email": user.email,
             "verified": user.email_verified_at.is_some(),
             "member_since": format_vietnam(user.created_at),
+            "is_officer": principal.is_officer(),
+            "tokens": tokens,
+            "new_token": new_token,
+            "token_error": token_error,
         }),
     )
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    csrf: String,
+    name: String,
+}
+
+#[post("/account/tokens")]
+async fn create_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = crate::web::auth::require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    match tokens::create(&state.db, principal.user.id, &form.name, state.clock.now()).await {
+        Ok(token) => {
+            tracing::info!(user = %principal.user.pid, "API token created");
+            render_account(&state, &req, &principal, StatusCode::OK, Some(token), None).await
+        }
+        Err(TokenError::Database(e)) => Err(e.into()),
+        Err(e) => {
+            render_account(
+                &state,
+                &req,
+                &principal,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(e.to_string()),
+            )
+            .await
+        }
+    }
+}
+
+#[post("/account/tokens/{id}/revoke")]
+async fn revoke_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = crate::web::auth::require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    if !tokens::revoke(&state.db, principal.user.id, *path, state.clock.now()).await? {
+        return Err(PageError::NotFound);
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/account"))
+        .finish())
 }

@@ -2,8 +2,12 @@
 pub mod account;
 pub mod api;
 pub mod health;
+pub mod media;
+pub mod officer;
 pub mod pages;
 pub mod search_page;
+pub mod seller;
+pub mod seller_api;
 pub mod seo;
 pub mod verify;
 
@@ -16,12 +20,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(assets::serve_static)
-        .service(web::scope("/api/v1").configure(api::configure))
+        .service(seller_api::openapi_json)
+        .service(
+            web::scope("/api/v1")
+                .configure(seller_api::configure)
+                .configure(api::configure),
+        )
         .service(search_page::search_page)
         .service(verify::verify_certificate)
         .service(seo::robots)
         .service(seo::sitemap)
         .configure(account::configure)
+        .configure(seller::configure)
+        .configure(officer::configure)
+        .service(media::serve)
         .configure(pages::configure)
         .default_service(web::to(pages::not_found));
 }

@@ -13,6 +13,16 @@ pub enum ApiError {
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
     NotFound(String),
+    /// No valid bearer token.
+    #[error("a valid API token is required: Authorization: Bearer ocop_…")]
+    Unauthorized,
+    /// Refused for a reason the client can read: 403, 409, 413, 415, 422.
+    #[error("{message}")]
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     /// A dependency (the search engine) is down; retrying later will work.
     #[error("temporarily unavailable, please retry")]
     Unavailable(String),
@@ -23,6 +33,14 @@ pub enum ApiError {
 impl ApiError {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn refused(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Refused {
+            status,
             code,
             message: message.into(),
         }
@@ -40,6 +58,8 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Refused { status, .. } => *status,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -47,8 +67,9 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let code = match self {
-            Self::BadRequest { code, .. } => code,
+            Self::BadRequest { code, .. } | Self::Refused { code, .. } => code,
             Self::NotFound(_) => "not_found",
+            Self::Unauthorized => "unauthorized",
             Self::Unavailable(why) => {
                 tracing::warn!(cause = %why, "dependency unavailable");
                 "unavailable"
@@ -61,6 +82,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, Self::Unavailable(_)) {
             response.insert_header(("Retry-After", "5"));
+        }
+        if matches!(self, Self::Unauthorized) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         response.json(json!({ "error": { "code": code, "message": self.to_string() } }))
     }
@@ -81,6 +105,12 @@ pub enum PageError {
     Forbidden,
     #[error("too many attempts")]
     TooManyRequests,
+    /// The page needs a signed-in user: redirect to sign-in, then back to this path.
+    #[error("sign-in required")]
+    SignInRequired(String),
+    /// Signed in, but the user's roles do not cover this page.
+    #[error("access denied")]
+    AccessDenied,
     #[error("internal error")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -105,12 +135,25 @@ impl ResponseError for PageError {
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::SignInRequired(_) => StatusCode::SEE_OTHER,
+            Self::AccessDenied => StatusCode::FORBIDDEN,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Self::SignInRequired(next) = self {
+            let next: String =
+                serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/account/login?{next}")))
+                .finish();
+        }
         let (title, message) = match self {
+            Self::SignInRequired(_) | Self::AccessDenied => (
+                "Không có quyền truy cập",
+                "Tài khoản của bạn không có quyền xem hoặc thực hiện thao tác này.".to_owned(),
+            ),
             Self::Forbidden => (
                 "Phiên làm việc đã hết hạn",
                 "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.".to_owned(),

@@ -24,6 +24,7 @@ pub struct Model {
     pub description_en: String,
     pub state: String,
     pub state_reason: Option<String>,
+    pub delisted_by: Option<String>,
     pub published_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

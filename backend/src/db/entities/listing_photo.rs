@@ -11,6 +11,9 @@ pub struct Model {
     pub storage_key: String,
     pub alt_vi: String,
     pub alt_en: String,
+    pub width: i32,
+    pub height: i32,
+    pub variants: String,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,0 +1,720 @@
+//! The seller area, server-rendered: onboarding (apply, enter the code), the dashboard with
+//! certificate status, and listing management with photos. Every handler loads the signed-in
+//! principal and lets `selling`/`onboarding` check its scope.
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::account::{form_page, guard, message_page};
+use crate::auth::{Action, Principal, Scope};
+use crate::db::entities::{registry_certificate, seller};
+use crate::onboarding::{self, OnboardingError};
+use crate::selling::{self, ListingInput, Move, SellerTarget, SellingError};
+use crate::startup::AppState;
+use crate::web::auth::require;
+use crate::web::error::PageError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(dashboard)
+        .service(apply_form)
+        .service(apply)
+        .service(application_page)
+        .service(submit_code)
+        .service(resend_code)
+        .service(new_listing_form)
+        .service(create_listing)
+        .service(edit_listing)
+        .service(save_listing)
+        .service(change_state)
+        .service(upload_photo)
+        .service(move_photo)
+        .service(delete_photo);
+}
+
+const APPLY_PER_USER: u32 = 10;
+const CODE_PER_USER: u32 = 20;
+const RESEND_PER_USER: u32 = 3;
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, to.to_owned()))
+        .finish()
+}
+
+/// Maps a selling error to a page error, or to a message shown on the form again.
+fn selling_error(e: SellingError) -> Result<String, PageError> {
+    match e {
+        SellingError::NotFound => Err(PageError::NotFound),
+        SellingError::NotMember => Err(PageError::AccessDenied),
+        SellingError::Database(e) => Err(e.into()),
+        SellingError::Store(why) => Err(PageError::Unexpected(anyhow::anyhow!(why))),
+        other => Ok(other.to_string()),
+    }
+}
+
+#[get("/seller")]
+async fn dashboard(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let sellers = selling::dashboards(&state.db, &principal, state.clock.now()).await?;
+    let applications = onboarding::for_user(&state.db, principal.user.id).await?;
+    form_page(
+        &state,
+        &req,
+        StatusCode::OK,
+        "pages/seller_dashboard",
+        json!({
+            "title": "Khu vực người bán — OCOP Village",
+            "sellers": sellers,
+            "applications": applications,
+            "is_officer": principal.is_officer(),
+        }),
+    )
+}
+
+fn apply_page(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    error: Option<String>,
+    registration_no: &str,
+) -> Result<HttpResponse, PageError> {
+    form_page(
+        state,
+        req,
+        status,
+        "pages/seller_apply",
+        json!({
+            "title": "Đăng ký bán hàng — OCOP Village",
+            "error": error,
+            "registration_no": registration_no,
+        }),
+    )
+}
+
+#[get("/seller/apply")]
+async fn apply_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    require(&state, &req).await?;
+    apply_page(&state, &req, StatusCode::OK, None, "")
+}
+
+#[derive(Deserialize)]
+struct ApplyForm {
+    csrf: String,
+    registration_no: String,
+}
+
+#[post("/seller/apply")]
+async fn apply(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<ApplyForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let limits = [(format!("apply:user:{}", principal.user.id), APPLY_PER_USER)];
+    guard(&state, &req, &form.csrf, &limits).await?;
+    let site = state.base_url(&req);
+    match onboarding::apply(
+        &state.db,
+        &principal,
+        &form.registration_no,
+        &site,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(applied) => Ok(see_other(&format!(
+            "/seller/applications/{}",
+            applied.application.pid
+        ))),
+        Err(OnboardingError::Database(e)) => Err(e.into()),
+        Err(e) => apply_page(
+            &state,
+            &req,
+            StatusCode::BAD_REQUEST,
+            Some(e.to_string()),
+            &form.registration_no,
+        ),
+    }
+}
+
+async fn application_view(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    pid: Uuid,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let view = onboarding::for_user(&state.db, principal.user.id)
+        .await?
+        .into_iter()
+        .find(|a| a.pid == pid)
+        .ok_or(PageError::NotFound)?;
+    form_page(
+        state,
+        req,
+        status,
+        "pages/seller_application",
+        json!({
+            "title": "Hồ sơ người bán — OCOP Village",
+            "application": view,
+            "awaiting_code": view.state == onboarding::State::AwaitingCode.as_str(),
+            "in_review": view.state == onboarding::State::InReview.as_str(),
+            "approved": view.state == onboarding::State::Approved.as_str(),
+            "rejected": view.state == onboarding::State::Rejected.as_str(),
+            "minutes": onboarding::CODE_MINUTES,
+            "error": error,
+            "notice": notice,
+        }),
+    )
+}
+
+#[get("/seller/applications/{pid}")]
+async fn application_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    application_view(&state, &req, &principal, *path, StatusCode::OK, None, None).await
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    csrf: String,
+    code: String,
+}
+
+#[post("/seller/applications/{pid}/code")]
+async fn submit_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let limits = [(format!("code:user:{}", principal.user.id), CODE_PER_USER)];
+    guard(&state, &req, &form.csrf, &limits).await?;
+    let site = state.base_url(&req);
+    match onboarding::submit_code(&state.db, &principal, *path, &form.code, &site, state.clock.now()).await {
+        Ok(_) => Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(message_page(
+                "Đã xác minh người bán",
+                "Mã xác minh đúng: bạn đã trở thành người bán. Hãy đăng bán sản phẩm OCOP của mình.",
+                "/seller",
+                "Vào khu vực người bán",
+            )?)),
+        Err(OnboardingError::NotFound) => Err(PageError::NotFound),
+        Err(OnboardingError::Database(e)) => Err(e.into()),
+        Err(e) => {
+            application_view(&state, &req, &principal, *path, StatusCode::BAD_REQUEST, Some(e.to_string()), None)
+                .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+#[post("/seller/applications/{pid}/resend")]
+async fn resend_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let limits = [(
+        format!("resend:user:{}", principal.user.id),
+        RESEND_PER_USER,
+    )];
+    guard(&state, &req, &form.csrf, &limits).await?;
+    match onboarding::resend_code(&state.db, &principal, *path, state.clock.now()).await {
+        Ok(to) => {
+            application_view(
+                &state,
+                &req,
+                &principal,
+                *path,
+                StatusCode::OK,
+                None,
+                Some(format!(
+                    "Đã gửi mã mới tới {to}. Mã cũ không còn dùng được."
+                )),
+            )
+            .await
+        }
+        Err(OnboardingError::NotFound) => Err(PageError::NotFound),
+        Err(OnboardingError::Database(e)) => Err(e.into()),
+        Err(e) => {
+            application_view(
+                &state,
+                &req,
+                &principal,
+                *path,
+                StatusCode::BAD_REQUEST,
+                Some(e.to_string()),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+/// The listing form as submitted: numbers arrive as text and are checked here.
+#[derive(Deserialize)]
+struct ListingForm {
+    csrf: String,
+    price_vnd: String,
+    stock: String,
+    unit: String,
+    weight_grams: String,
+    description_vi: String,
+    description_en: String,
+}
+
+impl ListingForm {
+    fn input(&self) -> Result<ListingInput, String> {
+        fn number<T: std::str::FromStr>(raw: &str, what: &str) -> Result<Option<T>, String> {
+            // "150.000" and "150 000" are how prices are written in Vietnam.
+            let digits: String = raw
+                .chars()
+                .filter(|c| !matches!(c, '.' | ' ' | '_'))
+                .collect();
+            if digits.is_empty() {
+                return Ok(None);
+            }
+            digits
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("{what} phải là số nguyên."))
+        }
+        Ok(ListingInput {
+            price_vnd: number(&self.price_vnd, "Giá")?,
+            stock: Some(number(&self.stock, "Tồn kho")?.unwrap_or(0)),
+            unit: Some(self.unit.clone()),
+            weight_grams: Some(number(&self.weight_grams, "Khối lượng")?.unwrap_or(0)),
+            description_vi: Some(self.description_vi.clone()),
+            description_en: Some(self.description_en.clone()),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct NewListingQuery {
+    seller: i64,
+    certificate: String,
+}
+
+async fn new_listing_page(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    seller_id: i64,
+    certificate_no: &str,
+    status: StatusCode,
+    error: Option<String>,
+    listing: serde_json::Value,
+) -> Result<HttpResponse, PageError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if !principal.can(Action::ManageSeller, &Scope::Seller(seller_id)) {
+        return Err(PageError::AccessDenied);
+    }
+    let seller = seller::Entity::find_by_id(seller_id)
+        .one(&state.db)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let cert = registry_certificate::Entity::find()
+        .filter(registry_certificate::Column::CertificateNo.eq(certificate_no))
+        .filter(registry_certificate::Column::ParticipantId.eq(seller.participant_id))
+        .one(&state.db)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    form_page(
+        state,
+        req,
+        status,
+        "pages/seller_listing_new",
+        json!({
+            "title": "Đăng bán sản phẩm — OCOP Village",
+            "seller": { "id": seller.id, "name": seller.display_name },
+            "certificate": cert,
+            "group": state.reference.group(&cert.group_code).map(|g| g.name_vi.clone()),
+            "province": state.reference.province(&cert.province_code).map(|p| p.name_vi.clone()),
+            "error": error,
+            "listing": listing,
+        }),
+    )
+}
+
+#[get("/seller/listings/new")]
+async fn new_listing_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<NewListingQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let blank = json!({
+        "price_vnd": "", "stock": "", "unit": "", "weight_grams": "",
+        "description_vi": "", "description_en": "",
+    });
+    new_listing_page(
+        &state,
+        &req,
+        &principal,
+        query.seller,
+        &query.certificate,
+        StatusCode::OK,
+        None,
+        blank,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    seller_id: i64,
+    certificate_no: String,
+    publish: Option<String>,
+    #[serde(flatten)]
+    listing: ListingForm,
+}
+
+#[post("/seller/listings/new")]
+async fn create_listing(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<CreateForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.listing.csrf, &[]).await?;
+    let submitted = json!({
+        "price_vnd": form.listing.price_vnd, "stock": form.listing.stock,
+        "unit": form.listing.unit, "weight_grams": form.listing.weight_grams,
+        "description_vi": form.listing.description_vi, "description_en": form.listing.description_en,
+    });
+    let again = |why: String| {
+        new_listing_page(
+            &state,
+            &req,
+            &principal,
+            form.seller_id,
+            &form.certificate_no,
+            StatusCode::BAD_REQUEST,
+            Some(why),
+            submitted.clone(),
+        )
+    };
+    let input = match form.listing.input() {
+        Ok(input) => input,
+        Err(why) => return again(why).await,
+    };
+    match selling::create_listing(
+        &state.db,
+        &principal,
+        form.seller_id,
+        &form.certificate_no,
+        &input,
+        form.publish.is_some(),
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(created) => Ok(see_other(&format!("/seller/listings/{}", created.pid))),
+        Err(e) => {
+            let why = selling_error(e)?;
+            again(why).await
+        }
+    }
+}
+
+async fn edit_page(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    pid: Uuid,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let own = selling::find_own(&state.db, principal, pid)
+        .await
+        .map_err(|e| selling_error(e).err().unwrap_or(PageError::NotFound))?;
+    let photos: Vec<_> = selling::photos_of(&state.db, own.listing.id)
+        .await?
+        .iter()
+        .map(selling::photo_view)
+        .collect();
+    let today = state.clock.today();
+    let certificate_valid =
+        own.certificate.status == "active" && own.certificate.expires_on > today;
+    let row = selling::row_for(&state.db, &own).await?;
+    form_page(
+        state,
+        req,
+        status,
+        "pages/seller_listing_edit",
+        json!({
+            "title": format!("{} — Khu vực người bán", own.certificate.product_name_vi),
+            "listing": row,
+            "certificate": own.certificate,
+            "certificate_valid": certificate_valid,
+            "days_left": (own.certificate.expires_on - today).num_days(),
+            "group": state.reference.group(&own.certificate.group_code).map(|g| g.name_vi.clone()),
+            "province": state.reference.province(&own.certificate.province_code).map(|p| p.name_vi.clone()),
+            "photo_count": photos.len(),
+            "photos": photos,
+            "max_photos": selling::MAX_PHOTOS,
+            "can_add_photo": photos.len() < selling::MAX_PHOTOS,
+            "is_published": own.listing.state == "published",
+            "is_delisted": own.listing.state == "delisted",
+            "error": error,
+            "notice": notice,
+        }),
+    )
+}
+
+#[get("/seller/listings/{pid}")]
+async fn edit_listing(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    edit_page(&state, &req, &principal, *path, StatusCode::OK, None, None).await
+}
+
+#[post("/seller/listings/{pid}")]
+async fn save_listing(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    form: web::Form<ListingForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let result = match form.input() {
+        Ok(input) => {
+            selling::update_listing(&state.db, &principal, *path, &input, state.clock.now())
+                .await
+                .map_err(selling_error)
+        }
+        Err(why) => Err(Ok(why)),
+    };
+    match result {
+        Ok(_) => {
+            edit_page(
+                &state,
+                &req,
+                &principal,
+                *path,
+                StatusCode::OK,
+                None,
+                Some("Đã lưu."),
+            )
+            .await
+        }
+        Err(Ok(why)) => {
+            edit_page(
+                &state,
+                &req,
+                &principal,
+                *path,
+                StatusCode::BAD_REQUEST,
+                Some(why),
+                None,
+            )
+            .await
+        }
+        Err(Err(page)) => Err(page),
+    }
+}
+
+#[derive(Deserialize)]
+struct StateForm {
+    csrf: String,
+    state: String,
+}
+
+#[post("/seller/listings/{pid}/state")]
+async fn change_state(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    form: web::Form<StateForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let target = SellerTarget::parse(&form.state)
+        .ok_or_else(|| PageError::BadRequest("Trạng thái không hợp lệ.".into()))?;
+    match selling::set_state(&state.db, &principal, *path, target, state.clock.now()).await {
+        Ok(_) => Ok(see_other(&format!("/seller/listings/{}", path))),
+        Err(e) => {
+            let why = selling_error(e)?;
+            edit_page(
+                &state,
+                &req,
+                &principal,
+                *path,
+                StatusCode::BAD_REQUEST,
+                Some(why),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+/// Reads the upload form: the CSRF token and one photo, refusing a file over the limit as
+/// soon as it passes it.
+async fn read_upload(mut payload: Multipart) -> Result<(String, Vec<u8>), String> {
+    let mut csrf = String::new();
+    let mut photo = None;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| format!("Biểu mẫu tải ảnh không hợp lệ: {e}"))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let limit = if name == "photo" {
+            crate::media::MAX_BYTES
+        } else {
+            256
+        };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| format!("Tải ảnh bị gián đoạn: {e}"))?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(crate::media::PhotoError::TooLarge.to_string());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "photo" => photo = Some(bytes),
+            _ => {}
+        }
+    }
+    match photo {
+        Some(bytes) if !bytes.is_empty() => Ok((csrf, bytes)),
+        _ => Err("Hãy chọn một ảnh để tải lên.".into()),
+    }
+}
+
+#[post("/seller/listings/{pid}/photos")]
+async fn upload_photo(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    payload: Multipart,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let (csrf, bytes) = match read_upload(payload).await {
+        Ok(read) => read,
+        Err(why) => {
+            return edit_page(
+                &state,
+                &req,
+                &principal,
+                *path,
+                StatusCode::BAD_REQUEST,
+                Some(why),
+                None,
+            )
+            .await;
+        }
+    };
+    guard(&state, &req, &csrf, &[]).await?;
+    let _permit = state
+        .photo_permits
+        .acquire()
+        .await
+        .map_err(|e| PageError::Unexpected(e.into()))?;
+    match selling::add_photo(
+        &state.db,
+        &state.media,
+        &principal,
+        *path,
+        bytes,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!("/seller/listings/{}#photos", path))),
+        Err(e) => {
+            let why = selling_error(e)?;
+            edit_page(
+                &state,
+                &req,
+                &principal,
+                *path,
+                StatusCode::BAD_REQUEST,
+                Some(why),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    csrf: String,
+    direction: String,
+}
+
+#[post("/seller/listings/{pid}/photos/{photo}/move")]
+async fn move_photo(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(Uuid, i64)>,
+    form: web::Form<MoveForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let (pid, photo) = path.into_inner();
+    let direction = match form.direction.as_str() {
+        "up" => Move::Up,
+        "down" => Move::Down,
+        _ => return Err(PageError::BadRequest("Hướng không hợp lệ.".into())),
+    };
+    selling::move_photo(
+        &state.db,
+        &principal,
+        pid,
+        photo,
+        direction,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| selling_error(e).err().unwrap_or(PageError::NotFound))?;
+    Ok(see_other(&format!("/seller/listings/{pid}#photos")))
+}
+
+#[post("/seller/listings/{pid}/photos/{photo}/delete")]
+async fn delete_photo(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(Uuid, i64)>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let (pid, photo) = path.into_inner();
+    selling::delete_photo(&state.db, &principal, pid, photo, state.clock.now())
+        .await
+        .map_err(|e| selling_error(e).err().unwrap_or(PageError::NotFound))?;
+    Ok(see_other(&format!("/seller/listings/{pid}#photos")))
+}

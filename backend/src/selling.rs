@@ -1,0 +1,736 @@
+//! What a verified seller does with its catalog, and what an officer may do to it. Every
+//! function takes the acting [`Principal`] and checks its scope first; a listing of another
+//! seller is reported as not found, so its existence does not leak.
+//!
+//! Title, stars, group, province and certificate data are read from the registry and are not
+//! fields here at all: a seller sets only price, stock, unit, weight, descriptions and photos.
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set, SqlErr,
+};
+use uuid::Uuid;
+
+use crate::audit::{self, Entry};
+use crate::auth::{Action, Principal, Scope};
+use crate::catalog::lifecycle::{self, DelistedBy};
+use crate::catalog::{ListingState, SellerState};
+use crate::db::entities::{
+    listing, listing_photo, registry_certificate, registry_participant, seller,
+};
+use crate::domain::registry::CertificateStatus;
+use crate::domain::text::slugify;
+use crate::domain::time::vietnam_date;
+use crate::jobs::outbox;
+use crate::media::{self, PhotoError, store::MediaStore};
+
+/// Photos a listing may have.
+pub const MAX_PHOTOS: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SellingError {
+    #[error("not found")]
+    NotFound,
+    #[error("Bạn không phải thành viên của người bán này.")]
+    NotMember,
+    #[error("Giấy chứng nhận này không thuộc chủ thể của bạn.")]
+    ForeignCertificate,
+    #[error("Giấy chứng nhận này đã hết hạn hoặc bị thu hồi: không thể đăng bán.")]
+    InactiveCertificate,
+    #[error("Sản phẩm của giấy chứng nhận này đã được đăng bán.")]
+    AlreadyListed,
+    #[error("Người bán đang bị tạm ngừng hoạt động.")]
+    SellerNotActive,
+    #[error("Sản phẩm đã bị cán bộ OCOP gỡ xuống; chỉ cán bộ mới có thể khôi phục.")]
+    DelistedByOfficer,
+    #[error("Không thể chuyển sang trạng thái này.")]
+    BadTransition,
+    #[error("Mỗi sản phẩm có tối đa {MAX_PHOTOS} ảnh.")]
+    TooManyPhotos,
+    #[error("Cần ghi rõ lý do (từ 5 ký tự).")]
+    ReasonRequired,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Photo(#[from] PhotoError),
+    #[error("media store: {0}")]
+    Store(String),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// What a seller sets on a listing. `None` leaves a field as it is (on creation: a default).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListingInput {
+    /// Price in đồng, a positive integer.
+    pub price_vnd: Option<i64>,
+    pub stock: Option<i32>,
+    /// Sales unit, e.g. "hộp 200 g".
+    pub unit: Option<String>,
+    pub weight_grams: Option<i32>,
+    pub description_vi: Option<String>,
+    pub description_en: Option<String>,
+}
+
+impl ListingInput {
+    /// Every problem, in Vietnamese.
+    pub fn validate(&self) -> Result<(), SellingError> {
+        let mut problems = Vec::new();
+        if self
+            .price_vnd
+            .is_some_and(|p| !(1..=10_000_000_000).contains(&p))
+        {
+            problems.push("Giá phải là số đồng dương (tối đa 10 tỷ).");
+        }
+        if self.stock.is_some_and(|s| !(0..=1_000_000).contains(&s)) {
+            problems.push("Tồn kho từ 0 đến 1.000.000.");
+        }
+        if self
+            .unit
+            .as_deref()
+            .is_some_and(|u| u.trim().is_empty() || u.chars().count() > 40)
+        {
+            problems.push("Đơn vị bán cần 1 đến 40 ký tự.");
+        }
+        if self
+            .weight_grams
+            .is_some_and(|w| !(0..=100_000).contains(&w))
+        {
+            problems.push("Khối lượng từ 0 đến 100.000 g.");
+        }
+        for d in [&self.description_vi, &self.description_en]
+            .into_iter()
+            .flatten()
+        {
+            if d.chars().count() > 5_000 {
+                problems.push("Mô tả tối đa 5.000 ký tự.");
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(SellingError::Invalid(problems.join(" ")))
+        }
+    }
+}
+
+/// The listing states a seller may ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SellerTarget {
+    Draft,
+    Published,
+    Paused,
+}
+
+impl SellerTarget {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "draft" => Some(Self::Draft),
+            "published" => Some(Self::Published),
+            "paused" => Some(Self::Paused),
+            _ => None,
+        }
+    }
+
+    const fn state(self) -> ListingState {
+        match self {
+            Self::Draft => ListingState::Draft,
+            Self::Published => ListingState::Published,
+            Self::Paused => ListingState::Paused,
+        }
+    }
+}
+
+fn certificate_valid(cert: &registry_certificate::Model, today: NaiveDate) -> bool {
+    cert.status == CertificateStatus::Active.as_str() && cert.expires_on > today
+}
+
+/// A listing the principal may manage, with its certificate and seller.
+pub struct OwnListing {
+    pub listing: listing::Model,
+    pub certificate: registry_certificate::Model,
+    pub seller: seller::Model,
+}
+
+/// The listing, if the principal is a member of its seller; `NotFound` otherwise.
+pub async fn find_own(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    pid: Uuid,
+) -> Result<OwnListing, SellingError> {
+    let listing = listing::Entity::find()
+        .filter(listing::Column::Pid.eq(pid))
+        .one(db)
+        .await?
+        .filter(|l| principal.can(Action::ManageSeller, &Scope::Seller(l.seller_id)))
+        .ok_or(SellingError::NotFound)?;
+    let certificate = registry_certificate::Entity::find_by_id(listing.certificate_id)
+        .one(db)
+        .await?
+        .ok_or(SellingError::NotFound)?;
+    let seller = seller::Entity::find_by_id(listing.seller_id)
+        .one(db)
+        .await?
+        .ok_or(SellingError::NotFound)?;
+    Ok(OwnListing {
+        listing,
+        certificate,
+        seller,
+    })
+}
+
+/// Lists a certificate of the seller's own participant. It starts as a draft unless
+/// `publish` is set.
+pub async fn create_listing(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    seller_id: i64,
+    certificate_no: &str,
+    input: &ListingInput,
+    publish: bool,
+    now: DateTime<Utc>,
+) -> Result<listing::Model, SellingError> {
+    if !principal.can(Action::ManageSeller, &Scope::Seller(seller_id)) {
+        return Err(SellingError::NotMember);
+    }
+    input.validate()?;
+    let txn = crate::db::begin_write(db).await?;
+    let seller = seller::Entity::find_by_id(seller_id)
+        .one(&txn)
+        .await?
+        .ok_or(SellingError::NotFound)?;
+    if seller.state != SellerState::Active.as_str() {
+        return Err(SellingError::SellerNotActive);
+    }
+    let cert = registry_certificate::Entity::find()
+        .filter(registry_certificate::Column::CertificateNo.eq(certificate_no.trim()))
+        .one(&txn)
+        .await?
+        .ok_or(SellingError::ForeignCertificate)?;
+    if cert.participant_id != seller.participant_id {
+        return Err(SellingError::ForeignCertificate);
+    }
+    if !certificate_valid(&cert, vietnam_date(now)) {
+        return Err(SellingError::InactiveCertificate);
+    }
+    let state = if publish && input.price_vnd.is_some() {
+        ListingState::Published
+    } else {
+        ListingState::Draft
+    };
+    let inserted = listing::ActiveModel {
+        pid: Set(Uuid::new_v4()),
+        seller_id: Set(seller.id),
+        certificate_id: Set(cert.id),
+        slug: Set(format!(
+            "{}-{}",
+            slugify(&cert.product_name_vi, 60),
+            slugify(&cert.certificate_no, 32)
+        )),
+        price_vnd: Set(input.price_vnd.unwrap_or(0)),
+        currency: Set("VND".into()),
+        stock: Set(input.stock.unwrap_or(0)),
+        unit: Set(input.unit.clone().unwrap_or_else(|| "sản phẩm".into())),
+        weight_grams: Set(input.weight_grams.unwrap_or(0)),
+        description_vi: Set(input.description_vi.clone().unwrap_or_default()),
+        description_en: Set(input.description_en.clone().unwrap_or_default()),
+        state: Set(state.as_str().into()),
+        published_at: Set((state == ListingState::Published).then_some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let created = match inserted {
+        Ok(row) => row,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(SellingError::AlreadyListed);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    outbox::enqueue_listing_sync(&txn, [created.id], now).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Changes the seller-owned fields of a listing.
+pub async fn update_listing(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    pid: Uuid,
+    input: &ListingInput,
+    now: DateTime<Utc>,
+) -> Result<listing::Model, SellingError> {
+    input.validate()?;
+    let txn = crate::db::begin_write(db).await?;
+    let own = find_own(&txn, principal, pid).await?;
+    if input.price_vnd.is_none()
+        && own.listing.price_vnd <= 0
+        && own.listing.state == ListingState::Published.as_str()
+    {
+        return Err(SellingError::Invalid("Cần nhập giá bán.".into()));
+    }
+    let mut row: listing::ActiveModel = own.listing.into();
+    if let Some(v) = input.price_vnd {
+        row.price_vnd = Set(v);
+    }
+    if let Some(v) = input.stock {
+        row.stock = Set(v);
+    }
+    if let Some(v) = &input.unit {
+        row.unit = Set(v.trim().to_owned());
+    }
+    if let Some(v) = input.weight_grams {
+        row.weight_grams = Set(v);
+    }
+    if let Some(v) = &input.description_vi {
+        row.description_vi = Set(v.trim().to_owned());
+    }
+    if let Some(v) = &input.description_en {
+        row.description_en = Set(v.trim().to_owned());
+    }
+    row.updated_at = Set(now);
+    let updated = row.update(&txn).await?;
+    outbox::enqueue_listing_sync(&txn, [updated.id], now).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Moves a listing between draft, published and paused. Publishing needs an active seller,
+/// a valid certificate and a price; a listing the system delisted (lapsed certificate) can be
+/// republished once the certificate is renewed, one an officer delisted cannot.
+pub async fn set_state(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    pid: Uuid,
+    target: SellerTarget,
+    now: DateTime<Utc>,
+) -> Result<listing::Model, SellingError> {
+    let txn = crate::db::begin_write(db).await?;
+    let own = find_own(&txn, principal, pid).await?;
+    let today = vietnam_date(now);
+    if own.listing.state == ListingState::Delisted.as_str() {
+        if own.listing.delisted_by.as_deref() == Some(DelistedBy::Officer.as_str()) {
+            return Err(SellingError::DelistedByOfficer);
+        }
+        if !certificate_valid(&own.certificate, today) {
+            return Err(SellingError::InactiveCertificate);
+        }
+    }
+    if target == SellerTarget::Published {
+        if own.seller.state != SellerState::Active.as_str() {
+            return Err(SellingError::SellerNotActive);
+        }
+        if !certificate_valid(&own.certificate, today) {
+            return Err(SellingError::InactiveCertificate);
+        }
+        if own.listing.price_vnd <= 0 {
+            return Err(SellingError::Invalid(
+                "Cần nhập giá bán trước khi đăng bán.".into(),
+            ));
+        }
+    }
+    let was_published = own.listing.published_at;
+    let mut row: listing::ActiveModel = own.listing.into();
+    row.state = Set(target.state().as_str().into());
+    row.state_reason = Set(None);
+    row.delisted_by = Set(None);
+    if target == SellerTarget::Published {
+        row.published_at = Set(Some(was_published.unwrap_or(now)));
+    }
+    row.updated_at = Set(now);
+    let updated = row.update(&txn).await?;
+    outbox::enqueue_listing_sync(&txn, [updated.id], now).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// An officer of the listing's province delists it, with a reason that is audited.
+pub async fn officer_delist(
+    db: &DatabaseConnection,
+    officer: &Principal,
+    pid: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), SellingError> {
+    let reason = reason.trim();
+    if reason.chars().count() < 5 {
+        return Err(SellingError::ReasonRequired);
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let listing = listing::Entity::find()
+        .filter(listing::Column::Pid.eq(pid))
+        .one(&txn)
+        .await?
+        .ok_or(SellingError::NotFound)?;
+    let cert = registry_certificate::Entity::find_by_id(listing.certificate_id)
+        .one(&txn)
+        .await?
+        .ok_or(SellingError::NotFound)?;
+    if !officer.can(
+        Action::ReviewProvince,
+        &Scope::Province(&cert.province_code),
+    ) {
+        return Err(SellingError::NotMember);
+    }
+    lifecycle::delist(&txn, &[listing.id], DelistedBy::Officer, reason, now).await?;
+    audit::record(
+        &txn,
+        Entry {
+            actor: Some(officer.user.id),
+            action: "listing.delisted",
+            subject_type: "listing",
+            subject_id: pid.to_string(),
+            province_code: Some(&cert.province_code),
+            reason: Some(reason),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A certificate of the seller's participant, with its listing if any.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CertificateStatusView {
+    pub certificate_no: String,
+    pub product_name_vi: String,
+    pub stars: i16,
+    pub status: String,
+    pub expires_on: NaiveDate,
+    pub days_left: i64,
+    /// Valid and expiring within 60 days.
+    pub expiring_soon: bool,
+    pub valid: bool,
+    pub listing_pid: Option<Uuid>,
+    pub listing_state: Option<String>,
+}
+
+/// A seller the principal belongs to, with its certificates and listings.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SellerDashboard {
+    pub seller_id: i64,
+    pub seller_pid: Uuid,
+    pub name: String,
+    pub state: String,
+    pub registration_no: String,
+    pub certificates: Vec<CertificateStatusView>,
+    pub listings: Vec<ListingRow>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ListingRow {
+    pub pid: Uuid,
+    pub slug: String,
+    pub certificate_no: String,
+    pub title: String,
+    pub stars: i16,
+    pub price_vnd: i64,
+    pub stock: i32,
+    pub unit: String,
+    pub weight_grams: i32,
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub delisted_by: Option<String>,
+    pub description_vi: String,
+    pub description_en: String,
+    pub photos: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn listing_row(l: &listing::Model, cert: &registry_certificate::Model, photos: i64) -> ListingRow {
+    ListingRow {
+        pid: l.pid,
+        slug: l.slug.clone(),
+        certificate_no: cert.certificate_no.clone(),
+        title: cert.product_name_vi.clone(),
+        stars: cert.stars,
+        price_vnd: l.price_vnd,
+        stock: l.stock,
+        unit: l.unit.clone(),
+        weight_grams: l.weight_grams,
+        state: l.state.clone(),
+        state_reason: l.state_reason.clone(),
+        delisted_by: l.delisted_by.clone(),
+        description_vi: l.description_vi.clone(),
+        description_en: l.description_en.clone(),
+        photos,
+        updated_at: l.updated_at,
+    }
+}
+
+/// A listing as the API returns it.
+pub async fn row_for(db: &impl ConnectionTrait, own: &OwnListing) -> Result<ListingRow, DbErr> {
+    let photos = photos_of(db, own.listing.id).await?.len() as i64;
+    Ok(listing_row(&own.listing, &own.certificate, photos))
+}
+
+/// Every seller the principal belongs to.
+pub async fn dashboards(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    now: DateTime<Utc>,
+) -> Result<Vec<SellerDashboard>, DbErr> {
+    let today = vietnam_date(now);
+    let mut out = Vec::new();
+    for seller_id in principal.seller_ids() {
+        let Some(seller) = seller::Entity::find_by_id(seller_id).one(db).await? else {
+            continue;
+        };
+        let participant = registry_participant::Entity::find_by_id(seller.participant_id)
+            .one(db)
+            .await?;
+        let certs = registry_certificate::Entity::find()
+            .filter(registry_certificate::Column::ParticipantId.eq(seller.participant_id))
+            .order_by_asc(registry_certificate::Column::ExpiresOn)
+            .all(db)
+            .await?;
+        let listings = listing::Entity::find()
+            .filter(listing::Column::SellerId.eq(seller.id))
+            .order_by_desc(listing::Column::UpdatedAt)
+            .all(db)
+            .await?;
+        let mut photo_counts = std::collections::HashMap::new();
+        for p in listing_photo::Entity::find()
+            .filter(listing_photo::Column::ListingId.is_in(listings.iter().map(|l| l.id)))
+            .all(db)
+            .await?
+        {
+            *photo_counts.entry(p.listing_id).or_insert(0i64) += 1;
+        }
+        let certificates = certs
+            .iter()
+            .map(|c| {
+                let listed = listings.iter().find(|l| l.certificate_id == c.id);
+                let days_left = (c.expires_on - today).num_days();
+                let valid = certificate_valid(c, today);
+                CertificateStatusView {
+                    certificate_no: c.certificate_no.clone(),
+                    product_name_vi: c.product_name_vi.clone(),
+                    stars: c.stars,
+                    status: c.status.clone(),
+                    expires_on: c.expires_on,
+                    days_left,
+                    expiring_soon: valid && days_left <= 60,
+                    valid,
+                    listing_pid: listed.map(|l| l.pid),
+                    listing_state: listed.map(|l| l.state.clone()),
+                }
+            })
+            .collect();
+        let rows = listings
+            .iter()
+            .filter_map(|l| {
+                certs
+                    .iter()
+                    .find(|c| c.id == l.certificate_id)
+                    .map(|c| listing_row(l, c, photo_counts.get(&l.id).copied().unwrap_or(0)))
+            })
+            .collect();
+        out.push(SellerDashboard {
+            seller_id: seller.id,
+            seller_pid: seller.pid,
+            name: seller.display_name,
+            state: seller.state,
+            registration_no: participant.map_or_else(String::new, |p| p.business_registration_no),
+            certificates,
+            listings: rows,
+        });
+    }
+    Ok(out)
+}
+
+/// A stored photo with the URLs of its sizes.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PhotoView {
+    pub id: i64,
+    pub position: i32,
+    pub width: i32,
+    pub height: i32,
+    /// The full-size picture.
+    pub url: String,
+    /// `(width, url)` of each resized variant, narrowest first.
+    pub variants: Vec<PhotoVariant>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PhotoVariant {
+    pub width: u32,
+    pub url: String,
+}
+
+pub fn photo_view(p: &listing_photo::Model) -> PhotoView {
+    let digest = p.storage_key.as_str();
+    PhotoView {
+        id: p.id,
+        position: p.position,
+        width: p.width,
+        height: p.height,
+        url: format!("/media/{}", media::key(digest, None)),
+        variants: p
+            .variants
+            .split(',')
+            .filter_map(|w| w.parse::<u32>().ok())
+            .map(|w| PhotoVariant {
+                width: w,
+                url: format!("/media/{}", media::key(digest, Some(w))),
+            })
+            .collect(),
+    }
+}
+
+pub async fn photos_of(
+    db: &impl ConnectionTrait,
+    listing_id: i64,
+) -> Result<Vec<listing_photo::Model>, DbErr> {
+    listing_photo::Entity::find()
+        .filter(listing_photo::Column::ListingId.eq(listing_id))
+        .order_by_asc(listing_photo::Column::Position)
+        .order_by_asc(listing_photo::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Processes an upload (on a blocking thread), stores its files, then records it as the
+/// listing's last photo. Files are written first: a crash leaves at worst unreferenced
+/// files, never a photo row without its files.
+pub async fn add_photo(
+    db: &DatabaseConnection,
+    store: &Arc<dyn MediaStore>,
+    principal: &Principal,
+    pid: Uuid,
+    bytes: Vec<u8>,
+    now: DateTime<Utc>,
+) -> Result<PhotoView, SellingError> {
+    let own = find_own(db, principal, pid).await?;
+    if photos_of(db, own.listing.id).await?.len() >= MAX_PHOTOS {
+        return Err(SellingError::TooManyPhotos);
+    }
+    let processed = tokio::task::spawn_blocking(move || media::process(&bytes))
+        .await
+        .map_err(|e| SellingError::Store(e.to_string()))??;
+    let put = |key: String, body: Vec<u8>| async move {
+        store
+            .put(&key, body, "image/jpeg")
+            .await
+            .map_err(|e| SellingError::Store(e.to_string()))
+    };
+    put(media::key(&processed.digest, None), processed.original).await?;
+    let widths: Vec<String> = processed
+        .variants
+        .iter()
+        .map(|(w, _)| w.to_string())
+        .collect();
+    for (w, body) in processed.variants {
+        put(media::key(&processed.digest, Some(w)), body).await?;
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let existing = photos_of(&txn, own.listing.id).await?;
+    if existing.len() >= MAX_PHOTOS {
+        return Err(SellingError::TooManyPhotos);
+    }
+    let position = existing.iter().map(|p| p.position + 1).max().unwrap_or(0);
+    let row = listing_photo::ActiveModel {
+        listing_id: Set(own.listing.id),
+        position: Set(position),
+        storage_key: Set(processed.digest),
+        alt_vi: Set(own.certificate.product_name_vi.clone()),
+        alt_en: Set(own.certificate.product_name_en.clone()),
+        width: Set(processed.width as i32),
+        height: Set(processed.height as i32),
+        variants: Set(widths.join(",")),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    touch(&txn, own.listing.id, now).await?;
+    txn.commit().await?;
+    Ok(photo_view(&row))
+}
+
+/// Marks the listing changed and queues its search update (its thumbnail may have changed).
+async fn touch(
+    db: &impl ConnectionTrait,
+    listing_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    listing::Entity::update_many()
+        .col_expr(listing::Column::UpdatedAt, Expr::value(now))
+        .filter(listing::Column::Id.eq(listing_id))
+        .exec(db)
+        .await?;
+    outbox::enqueue_listing_sync(db, [listing_id], now).await
+}
+
+/// Where to move a photo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Move {
+    Up,
+    Down,
+}
+
+/// Swaps a photo with its neighbour; the first photo is the listing's cover.
+pub async fn move_photo(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    pid: Uuid,
+    photo_id: i64,
+    direction: Move,
+    now: DateTime<Utc>,
+) -> Result<(), SellingError> {
+    let txn = crate::db::begin_write(db).await?;
+    let own = find_own(&txn, principal, pid).await?;
+    let mut photos = photos_of(&txn, own.listing.id).await?;
+    let at = photos
+        .iter()
+        .position(|p| p.id == photo_id)
+        .ok_or(SellingError::NotFound)?;
+    let other = match direction {
+        Move::Up if at > 0 => at - 1,
+        Move::Down if at + 1 < photos.len() => at + 1,
+        _ => return Ok(()),
+    };
+    photos.swap(at, other);
+    for (position, photo) in photos.into_iter().enumerate() {
+        if photo.position != position as i32 {
+            let mut row: listing_photo::ActiveModel = photo.into();
+            row.position = Set(position as i32);
+            row.update(&txn).await?;
+        }
+    }
+    touch(&txn, own.listing.id, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes a photo from a listing. Its files stay (other listings may share the same
+/// content-addressed files); nothing links to them any more.
+pub async fn delete_photo(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    pid: Uuid,
+    photo_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), SellingError> {
+    let txn = crate::db::begin_write(db).await?;
+    let own = find_own(&txn, principal, pid).await?;
+    let deleted = listing_photo::Entity::delete_many()
+        .filter(listing_photo::Column::Id.eq(photo_id))
+        .filter(listing_photo::Column::ListingId.eq(own.listing.id))
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(SellingError::NotFound);
+    }
+    touch(&txn, own.listing.id, now).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! The acting principal of a request: from the session cookie for pages, from a bearer token
+//! for the JSON API. Role and scope checks are then [`crate::auth::Principal::can`].
+use actix_web::HttpRequest;
+
+use crate::auth::{Principal, tokens};
+use crate::startup::AppState;
+use crate::web::error::{ApiError, PageError};
+
+/// The signed-in user with its grants, or a redirect to sign-in that comes back here.
+pub async fn require(state: &AppState, req: &HttpRequest) -> Result<Principal, PageError> {
+    let now = state.clock.now();
+    match state.cookies.current_user(req, &state.db, now).await? {
+        Some(user) => Ok(Principal::load(&state.db, user).await?),
+        None => {
+            let back = match req.query_string() {
+                "" => req.path().to_owned(),
+                q => format!("{}?{q}", req.path()),
+            };
+            // Only pages that can be shown again: a form post returns to its page.
+            let back = if req.method() == actix_web::http::Method::GET {
+                back
+            } else {
+                "/seller".to_owned()
+            };
+            Err(PageError::SignInRequired(back))
+        }
+    }
+}
+
+/// The principal of `Authorization: Bearer ocop_…`, or 401.
+pub async fn bearer(state: &AppState, req: &HttpRequest) -> Result<Principal, ApiError> {
+    let token = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(ApiError::Unauthorized)?;
+    tokens::authenticate(&state.db, token, state.clock.now())
+        .await?
+        .ok_or(ApiError::Unauthorized)
+}
