@@ -1,37 +1,7 @@
 use ocop_village::db::entities::user;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::helpers::{TestApp, browser, spawn_app};
-
-const PASSWORD: &str = "một mật khẩu dài";
-
-/// Opens `path` in `client` and returns the form's CSRF token.
-async fn csrf(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
-    let html = client
-        .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("body");
-    let start = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
-    html[start..start + 32].to_owned()
-}
-
-async fn post_form(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    client
-        .post(format!("{}{path}", app.address))
-        .form(form)
-        .send()
-        .await
-        .expect("request")
-}
+use crate::helpers::{PASSWORD, TestApp, browser, csrf, post_form, spawn_app};
 
 async fn sign_up(app: &TestApp, client: &reqwest::Client, email: &str) -> reqwest::Response {
     let token = csrf(app, client, "/account/signup").await;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ocop_village::config::{LogFormat, SearchSettings, Settings};
 use ocop_village::db;
+use ocop_village::db::entities::{registry_participant, seller, user};
 use ocop_village::domain::reference::Reference;
 use ocop_village::jobs::worker::WorkerConfig;
 use ocop_village::mail::MemoryMailer;
@@ -16,7 +17,10 @@ use ocop_village::search::embedded::EmbeddedEngine;
 use ocop_village::search::faults::FaultySearch;
 use ocop_village::seed::{SeedReport, seed_demo};
 use ocop_village::startup::{Application, Clock, Overrides};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 
 /// The day after the sample registry's snapshot (2025-10-31): every certificate marked active
 /// in it is still within its validity then.
@@ -351,4 +355,142 @@ pub fn join(lines: &[String]) -> Vec<u8> {
     let mut text = lines.join("\n");
     text.push('\n');
     text.into_bytes()
+}
+
+/// The password of every account the helpers make.
+pub const PASSWORD: &str = "một mật khẩu dài";
+
+/// Opens `path` in `client` and returns the form's CSRF token.
+pub async fn csrf(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let html = client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    let start = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    html[start..start + 32].to_owned()
+}
+
+pub async fn post_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(format!("{}{path}", app.address))
+        .form(form)
+        .send()
+        .await
+        .expect("request")
+}
+
+impl TestApp {
+    /// A verified account, and a browser signed in as it.
+    pub async fn signed_in(&self, email: &str) -> (reqwest::Client, user::Model) {
+        let account = ocop_village::accounts::NewAccount::parse(email, PASSWORD, "Người thử")
+            .expect("a valid account");
+        let user = ocop_village::accounts::sign_up(&self.db, account, "http://test", self.now)
+            .await
+            .expect("sign-up");
+        let mut verified: user::ActiveModel = user.into();
+        verified.email_verified_at = Set(Some(self.now));
+        let user = verified.update(&self.db).await.expect("verified");
+        let client = browser();
+        let token = csrf(self, &client, "/account/login").await;
+        let response = post_form(
+            self,
+            &client,
+            "/account/login",
+            &[("csrf", &token), ("email", email), ("password", PASSWORD)],
+        )
+        .await;
+        assert_eq!(response.status().as_u16(), 303, "signed in");
+        (client, user)
+    }
+
+    /// The user's principal, as routes see it.
+    pub async fn principal(&self, user: &user::Model) -> ocop_village::auth::Principal {
+        let fresh = user::Entity::find_by_id(user.id)
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("the user");
+        ocop_village::auth::Principal::load(&self.db, fresh)
+            .await
+            .expect("principal")
+    }
+
+    /// Makes `user` a member of the (new or existing, active) seller of the participant with
+    /// this business registration number, as an approved application would.
+    pub async fn make_member(&self, user: &user::Model, registration_no: &str) -> seller::Model {
+        let participant = registry_participant::Entity::find()
+            .filter(registry_participant::Column::BusinessRegistrationNo.eq(registration_no))
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("the participant is in the registry");
+        let existing = seller::Entity::find()
+            .filter(seller::Column::ParticipantId.eq(participant.id))
+            .one(&self.db)
+            .await
+            .expect("query");
+        let seller = match existing {
+            Some(s) => s,
+            None => seller::ActiveModel {
+                pid: Set(uuid::Uuid::new_v4()),
+                participant_id: Set(participant.id),
+                slug: Set(format!("seller-{registration_no}")),
+                display_name: Set(participant.name.clone()),
+                state: Set("active".into()),
+                verified_at: Set(Some(self.now)),
+                created_at: Set(self.now),
+                updated_at: Set(self.now),
+                ..Default::default()
+            }
+            .insert(&self.db)
+            .await
+            .expect("seller"),
+        };
+        ocop_village::auth::grant(
+            &self.db,
+            user.id,
+            ocop_village::auth::Role::Seller,
+            Some(seller.id),
+            None,
+            None,
+            self.now,
+        )
+        .await
+        .expect("membership");
+        seller
+    }
+
+    /// Makes `user` an officer of `province`.
+    pub async fn make_officer(&self, user: &user::Model, province: &str) {
+        ocop_village::auth::grant(
+            &self.db,
+            user.id,
+            ocop_village::auth::Role::Officer,
+            None,
+            None,
+            Some(province),
+            self.now,
+        )
+        .await
+        .expect("membership");
+    }
+
+    /// Mail the worker has sent to `to`, oldest first.
+    pub async fn mail_to(&self, to: &str) -> Vec<ocop_village::mail::OutgoingMail> {
+        self.wait_for_outbox().await;
+        self.mailer
+            .sent()
+            .into_iter()
+            .filter(|m| m.to == to)
+            .collect()
+    }
 }

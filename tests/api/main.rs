@@ -3,10 +3,13 @@
 mod accounts;
 mod health;
 mod helpers;
+mod onboarding;
+mod photos;
 mod provinces;
 mod registry_import;
 mod search;
 mod search_conformance;
 mod seed;
+mod selling;
 mod seo;
 mod storefront;

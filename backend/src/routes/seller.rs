@@ -325,12 +325,12 @@ async fn new_listing_page(
     state: &AppState,
     req: &HttpRequest,
     principal: &Principal,
-    seller_id: i64,
-    certificate_no: &str,
+    which: &NewListingQuery,
     status: StatusCode,
     error: Option<String>,
     listing: serde_json::Value,
 ) -> Result<HttpResponse, PageError> {
+    let (seller_id, certificate_no) = (which.seller, which.certificate.as_str());
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     if !principal.can(Action::ManageSeller, &Scope::Seller(seller_id)) {
         return Err(PageError::AccessDenied);
@@ -377,8 +377,7 @@ async fn new_listing_form(
         &state,
         &req,
         &principal,
-        query.seller,
-        &query.certificate,
+        &query,
         StatusCode::OK,
         None,
         blank,
@@ -408,13 +407,16 @@ async fn create_listing(
         "unit": form.listing.unit, "weight_grams": form.listing.weight_grams,
         "description_vi": form.listing.description_vi, "description_en": form.listing.description_en,
     });
+    let which = NewListingQuery {
+        seller: form.seller_id,
+        certificate: form.certificate_no.clone(),
+    };
     let again = |why: String| {
         new_listing_page(
             &state,
             &req,
             &principal,
-            form.seller_id,
-            &form.certificate_no,
+            &which,
             StatusCode::BAD_REQUEST,
             Some(why),
             submitted.clone(),

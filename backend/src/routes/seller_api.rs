@@ -85,8 +85,12 @@ fn api_error(e: SellingError) -> ApiError {
     }
 }
 
-/// Parses a JSON object body, refusing registry fields by name before anything else.
-fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+/// Parses a JSON object body, refusing registry fields by name (except those in `allowed`,
+/// such as the certificate a new listing names) before anything else.
+fn parse_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    allowed: &[&str],
+) -> Result<T, ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request("invalid_json", format!("invalid JSON: {e}")))?;
     let Some(object) = value.as_object() else {
@@ -95,7 +99,10 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
             "expected a JSON object",
         ));
     };
-    if let Some(field) = REGISTRY_FIELDS.iter().find(|f| object.contains_key(**f)) {
+    if let Some(field) = REGISTRY_FIELDS
+        .iter()
+        .find(|f| object.contains_key(**f) && !allowed.contains(f))
+    {
         return Err(ApiError::bad_request(
             "registry_field",
             format!("`{field}` comes from the OCOP registry and cannot be edited"),
@@ -169,7 +176,7 @@ async fn create_listing(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let principal = bearer(&state, &req).await?;
-    let create: CreateListing = parse_body(&body)?;
+    let create: CreateListing = parse_body(&body, &["certificate_no"])?;
     let sellers = principal.seller_ids();
     let seller_id = match (create.seller_id, sellers.as_slice()) {
         (Some(id), _) => id,
@@ -293,7 +300,7 @@ async fn patch_listing(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let principal = bearer(&state, &req).await?;
-    let patch: ListingPatch = parse_body(&body)?;
+    let patch: ListingPatch = parse_body(&body, &[])?;
     let input = ListingInput {
         price_vnd: patch.price_vnd,
         stock: patch.stock,
