@@ -29,6 +29,20 @@ pub struct Settings {
     /// Province code → region code, overriding `seed/provinces.json`.
     pub region_overrides: BTreeMap<String, String>,
     pub search: SearchSettings,
+    pub media: MediaSettings,
+}
+
+/// Where product photos are stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MediaSettings {
+    /// Files under a local directory (`DATA_DIR/media`).
+    Local { dir: PathBuf },
+    /// An S3-compatible bucket; credentials from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`.
+    S3 {
+        bucket: String,
+        endpoint: Option<String>,
+        region: String,
+    },
 }
 
 /// Which search engine serves queries.
@@ -99,6 +113,9 @@ struct FileSettings {
     mail_from: Option<String>,
     meili_url: Option<String>,
     meili_index_prefix: Option<String>,
+    media_s3_bucket: Option<String>,
+    media_s3_endpoint: Option<String>,
+    media_s3_region: Option<String>,
     #[serde(default)]
     region_overrides: BTreeMap<String, String>,
 }
@@ -279,6 +296,29 @@ impl Settings {
             }
         };
 
+        let media = match var("MEDIA_S3_BUCKET").or(file.media_s3_bucket) {
+            None => MediaSettings::Local {
+                dir: data_dir.join("media"),
+            },
+            Some(bucket) => {
+                let endpoint = var("MEDIA_S3_ENDPOINT").or(file.media_s3_endpoint);
+                if let Some(url) = &endpoint
+                    && !(url.starts_with("http://") || url.starts_with("https://"))
+                {
+                    problems.push(format!(
+                        "MEDIA_S3_ENDPOINT: {url:?} is not an http:// or https:// URL"
+                    ));
+                }
+                MediaSettings::S3 {
+                    bucket,
+                    endpoint: endpoint.map(|u| u.trim_end_matches('/').to_owned()),
+                    region: var("MEDIA_S3_REGION")
+                        .or(file.media_s3_region)
+                        .unwrap_or_else(|| "us-east-1".into()),
+                }
+            }
+        };
+
         match (bind, problems.is_empty()) {
             (Some(bind), true) => Ok(Self {
                 database_url,
@@ -291,6 +331,7 @@ impl Settings {
                 mail_from,
                 region_overrides: file.region_overrides,
                 search,
+                media,
             }),
             _ => Err(ConfigError(problems)),
         }
@@ -327,6 +368,35 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Settings::from_source(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn photos_go_to_disk_unless_a_bucket_is_named() {
+        let local = settings(&[("DATA_DIR", "/srv/ocop")]).expect("ok");
+        assert_eq!(
+            local.media,
+            MediaSettings::Local {
+                dir: PathBuf::from("/srv/ocop/media")
+            }
+        );
+        let s3 = settings(&[
+            ("MEDIA_S3_BUCKET", "ocop-photos"),
+            ("MEDIA_S3_ENDPOINT", "http://127.0.0.1:9000/"),
+        ])
+        .expect("ok");
+        assert_eq!(
+            s3.media,
+            MediaSettings::S3 {
+                bucket: "ocop-photos".into(),
+                endpoint: Some("http://127.0.0.1:9000".into()),
+                region: "us-east-1".into(),
+            }
+        );
+        let bad = settings(&[
+            ("MEDIA_S3_BUCKET", "b"),
+            ("MEDIA_S3_ENDPOINT", "minio:9000"),
+        ]);
+        assert!(bad.is_err());
     }
 
     #[test]

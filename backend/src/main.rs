@@ -73,6 +73,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
     },
+    /// Process a synthetic phone photo (12 MP by default) as an upload is processed.
+    Photo {
+        #[arg(long, default_value_t = 4000)]
+        width: u32,
+        #[arg(long, default_value_t = 3000)]
+        height: u32,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -205,6 +214,21 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
             };
             let report =
                 search::bench::run(engine, &reference, &options, progress_bar("bench")).await?;
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Photo {
+                    width,
+                    height,
+                    runs,
+                },
+        } => {
+            let report = tokio::task::spawn_blocking(move || {
+                ocop_village::media::bench::run(width, height, runs, progress_bar("photo"))
+            })
+            .await??;
             println!("{report}");
             Ok(ExitCode::SUCCESS)
         }

@@ -17,7 +17,7 @@ use crate::domain::time::vietnam_date;
 use crate::jobs::outbox;
 use crate::jobs::worker::{Worker, WorkerConfig};
 use crate::mail::{Mailer, build_mailer};
-use crate::media::store::{LocalStore, MediaStore};
+use crate::media::store::MediaStore;
 use crate::search::SearchEngine;
 use crate::search::sync::ensure_fresh;
 use crate::web::session::{CookieConfig, load_key};
@@ -159,6 +159,12 @@ impl Application {
             .run(stop),
         );
 
+        let media = match overrides.media {
+            Some(media) => media,
+            None => {
+                crate::media::store::build(&settings.media).context("opening the media store")?
+            }
+        };
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -179,9 +185,7 @@ impl Application {
             clock,
             public_url: settings.public_url.clone(),
             cookies,
-            media: overrides
-                .media
-                .unwrap_or_else(|| Arc::new(LocalStore::new(settings.data_dir.join("media")))),
+            media,
             photo_permits: Arc::new(tokio::sync::Semaphore::new(2)),
         });
         let server = HttpServer::new(move || {

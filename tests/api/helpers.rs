@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ocop_village::config::{LogFormat, SearchSettings, Settings};
+use ocop_village::config::{LogFormat, MediaSettings, SearchSettings, Settings};
 use ocop_village::db;
 use ocop_village::db::entities::{registry_participant, seller, user};
 use ocop_village::domain::reference::Reference;
@@ -72,6 +72,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         search: SearchSettings::Embedded {
             dir: search_dir.clone(),
         },
+        media: test_media(&database),
     };
     let reference = Reference::load(&Default::default()).expect("reference data");
     let engine: Arc<dyn SearchEngine> =
@@ -105,6 +106,21 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         search,
         mailer,
         _database: database,
+    }
+}
+
+/// Photos go to an S3-compatible bucket when `TEST_S3_BUCKET` is set (CI runs one), to local
+/// disk otherwise.
+fn test_media(database: &TestDatabase) -> MediaSettings {
+    match std::env::var("TEST_S3_BUCKET") {
+        Ok(bucket) => MediaSettings::S3 {
+            bucket,
+            endpoint: std::env::var("TEST_S3_ENDPOINT").ok(),
+            region: std::env::var("TEST_S3_REGION").unwrap_or_else(|_| "us-east-1".into()),
+        },
+        Err(_) => MediaSettings::Local {
+            dir: database.dir.path().join("media"),
+        },
     }
 }
 

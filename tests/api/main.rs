@@ -3,6 +3,7 @@
 mod accounts;
 mod health;
 mod helpers;
+mod media_store;
 mod onboarding;
 mod photos;
 mod provinces;

@@ -38,6 +38,21 @@ pub fn check_key(key: &str) -> Result<(), StoreError> {
     if ok { Ok(()) } else { Err(StoreError::BadKey) }
 }
 
+/// The store the settings name.
+pub fn build(
+    settings: &crate::config::MediaSettings,
+) -> Result<std::sync::Arc<dyn MediaStore>, StoreError> {
+    use crate::config::MediaSettings;
+    Ok(match settings {
+        MediaSettings::Local { dir } => std::sync::Arc::new(LocalStore::new(dir.clone())),
+        MediaSettings::S3 {
+            bucket,
+            endpoint,
+            region,
+        } => std::sync::Arc::new(S3Store::new(bucket, endpoint.as_deref(), region)?),
+    })
+}
+
 /// Files under a directory.
 pub struct LocalStore {
     root: PathBuf,
@@ -89,6 +104,92 @@ impl MediaStore for LocalStore {
 
     async fn ready(&self) -> Result<(), StoreError> {
         tokio::fs::create_dir_all(&self.root).await.map_err(io)
+    }
+}
+
+/// An S3-compatible bucket (AWS S3, MinIO, Cloudflare R2, Viettel/FPT object storage…),
+/// shared by every app instance. Credentials come from the standard `AWS_*` environment
+/// variables.
+pub struct S3Store {
+    store: object_store::aws::AmazonS3,
+}
+
+impl S3Store {
+    pub fn new(bucket: &str, endpoint: Option<&str>, region: &str) -> Result<Self, StoreError> {
+        let mut builder = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .with_region(region);
+        if let Some(endpoint) = endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"))
+                // MinIO and most S3-compatible services address buckets by path.
+                .with_virtual_hosted_style_request(false);
+        }
+        let store = builder.build().map_err(|e| StoreError::Io(e.to_string()))?;
+        Ok(Self { store })
+    }
+}
+
+fn s3(e: object_store::Error) -> StoreError {
+    StoreError::Io(e.to_string())
+}
+
+#[async_trait]
+impl MediaStore for S3Store {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+        use object_store::{Attribute, Attributes, ObjectStore, PutOptions};
+        check_key(key)?;
+        let mut attributes = Attributes::new();
+        attributes.insert(Attribute::ContentType, content_type.to_owned().into());
+        attributes.insert(
+            Attribute::CacheControl,
+            "public, max-age=31536000, immutable".into(),
+        );
+        let options = PutOptions {
+            attributes,
+            ..Default::default()
+        };
+        self.store
+            .put_opts(&object_store::path::Path::from(key), bytes.into(), options)
+            .await
+            .map(|_| ())
+            .map_err(s3)
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        use object_store::ObjectStore;
+        check_key(key)?;
+        match self.store.get(&object_store::path::Path::from(key)).await {
+            Ok(found) => Ok(Some(found.bytes().await.map_err(s3)?.to_vec())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(s3(e)),
+        }
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        use object_store::ObjectStore;
+        check_key(key)?;
+        match self
+            .store
+            .delete(&object_store::path::Path::from(key))
+            .await
+        {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(s3(e)),
+        }
+    }
+
+    async fn ready(&self) -> Result<(), StoreError> {
+        use object_store::ObjectStore;
+        match self
+            .store
+            .head(&object_store::path::Path::from("ready-check"))
+            .await
+        {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(s3(e)),
+        }
     }
 }
 

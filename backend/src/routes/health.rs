@@ -1,4 +1,5 @@
-//! `/healthz`: the process is up. `/readyz`: it can serve (the database answers).
+//! `/healthz`: the process is up. `/readyz`: it can serve (the database, the search engine and
+//! the media store answer).
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
@@ -13,6 +14,10 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let database = state.db.ping().await;
     let search = state.search.health().await;
+    let media = state.media.ready().await;
+    if let Err(e) = &media {
+        tracing::warn!(error = %e, "readiness: media store unreachable");
+    }
     if let Err(e) = &database {
         tracing::warn!(error = %e, "readiness: database unreachable");
     }
@@ -20,13 +25,15 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         tracing::warn!(error = %e, "readiness: search engine unreachable");
     }
     let word = |ok: bool| if ok { "ok" } else { "unreachable" };
+    let ready = database.is_ok() && search.is_ok() && media.is_ok();
     let body = json!({
-        "status": if database.is_ok() && search.is_ok() { "ready" } else { "unavailable" },
+        "status": if ready { "ready" } else { "unavailable" },
         "database": word(database.is_ok()),
         "search": word(search.is_ok()),
         "search_engine": state.search.kind(),
+        "media": word(media.is_ok()),
     });
-    if database.is_ok() && search.is_ok() {
+    if ready {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)
