@@ -46,12 +46,31 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Appoint a user (who has signed up) to a role.
+    Grant {
+        #[command(subcommand)]
+        role: GrantCommand,
+    },
     /// Load demo data.
     Seed {
         /// The sample registry and a demo catalog built from it.
         #[arg(long, required = true)]
         demo: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum GrantCommand {
+    /// A programme administrator (every province, every outlet).
+    Admin { email: String },
+    /// A provincial OCOP officer: reviews that province's seller applications and listings.
+    Officer {
+        email: String,
+        /// Province code or name, e.g. `tuyen-quang` or "Hà Giang".
+        province: String,
+    },
+    /// Staff of an outlet, by the outlet's slug.
+    OutletStaff { email: String, outlet: String },
 }
 
 #[derive(Subcommand)]
@@ -230,6 +249,31 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
             })
             .await??;
             println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Grant { role } => {
+            use ocop_village::auth::{Appointment, appoint};
+            let (email, appointment) = match role {
+                GrantCommand::Admin { email } => (email, Appointment::Admin),
+                GrantCommand::Officer { email, province } => {
+                    (email, Appointment::Officer { province })
+                }
+                GrantCommand::OutletStaff { email, outlet } => (
+                    email,
+                    Appointment::OutletStaff {
+                        outlet_slug: outlet,
+                    },
+                ),
+            };
+            let (conn, reference) = connect(&settings).await?;
+            match appoint(&conn, &reference, &email, &appointment, chrono::Utc::now()).await {
+                Ok(true) => println!("{email}: granted"),
+                Ok(false) => println!("{email}: already had this role"),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return Ok(ExitCode::from(2));
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Seed { demo: _ } => {

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set, SqlErr,
+    IntoActiveModel, QueryFilter, QueryOrder, Set, SqlErr,
 };
 use uuid::Uuid;
 
@@ -259,52 +259,55 @@ pub async fn create_listing(
     Ok(created)
 }
 
-/// Changes the seller-owned fields of a listing.
+/// Changes the seller-owned fields of a listing and, if `target` is given, its state, in one
+/// transaction: a refused state change leaves the fields unchanged too.
 pub async fn update_listing(
     db: &DatabaseConnection,
     principal: &Principal,
     pid: Uuid,
     input: &ListingInput,
+    target: Option<SellerTarget>,
     now: DateTime<Utc>,
 ) -> Result<listing::Model, SellingError> {
     input.validate()?;
     let txn = crate::db::begin_write(db).await?;
     let own = find_own(&txn, principal, pid).await?;
-    if input.price_vnd.is_none()
-        && own.listing.price_vnd <= 0
-        && own.listing.state == ListingState::Published.as_str()
-    {
-        return Err(SellingError::Invalid("Cần nhập giá bán.".into()));
-    }
-    let mut row: listing::ActiveModel = own.listing.into();
+    let mut next = own.listing.clone();
     if let Some(v) = input.price_vnd {
-        row.price_vnd = Set(v);
+        next.price_vnd = v;
     }
     if let Some(v) = input.stock {
-        row.stock = Set(v);
+        next.stock = v;
     }
     if let Some(v) = &input.unit {
-        row.unit = Set(v.trim().to_owned());
+        v.trim().clone_into(&mut next.unit);
     }
     if let Some(v) = input.weight_grams {
-        row.weight_grams = Set(v);
+        next.weight_grams = v;
     }
     if let Some(v) = &input.description_vi {
-        row.description_vi = Set(v.trim().to_owned());
+        v.trim().clone_into(&mut next.description_vi);
     }
     if let Some(v) = &input.description_en {
-        row.description_en = Set(v.trim().to_owned());
+        v.trim().clone_into(&mut next.description_en);
     }
-    row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
+    if let Some(target) = target {
+        check_transition(&next, &own, target, vietnam_date(now))?;
+        next.state = target.state().as_str().into();
+        next.state_reason = None;
+        next.delisted_by = None;
+        if target == SellerTarget::Published {
+            next.published_at = Some(next.published_at.unwrap_or(now));
+        }
+    }
+    next.updated_at = now;
+    let updated = next.into_active_model().reset_all().update(&txn).await?;
     outbox::enqueue_listing_sync(&txn, [updated.id], now).await?;
     txn.commit().await?;
     Ok(updated)
 }
 
-/// Moves a listing between draft, published and paused. Publishing needs an active seller,
-/// a valid certificate and a price; a listing the system delisted (lapsed certificate) can be
-/// republished once the certificate is renewed, one an officer delisted cannot.
+/// Moves a listing between draft, published and paused.
 pub async fn set_state(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -312,9 +315,26 @@ pub async fn set_state(
     target: SellerTarget,
     now: DateTime<Utc>,
 ) -> Result<listing::Model, SellingError> {
-    let txn = crate::db::begin_write(db).await?;
-    let own = find_own(&txn, principal, pid).await?;
-    let today = vietnam_date(now);
+    update_listing(
+        db,
+        principal,
+        pid,
+        &ListingInput::default(),
+        Some(target),
+        now,
+    )
+    .await
+}
+
+/// Publishing needs an active seller, a valid certificate and a price. A listing the system
+/// delisted (lapsed certificate) can be republished once the certificate is renewed; one an
+/// officer delisted cannot.
+fn check_transition(
+    next: &listing::Model,
+    own: &OwnListing,
+    target: SellerTarget,
+    today: NaiveDate,
+) -> Result<(), SellingError> {
     if own.listing.state == ListingState::Delisted.as_str() {
         if own.listing.delisted_by.as_deref() == Some(DelistedBy::Officer.as_str()) {
             return Err(SellingError::DelistedByOfficer);
@@ -330,25 +350,13 @@ pub async fn set_state(
         if !certificate_valid(&own.certificate, today) {
             return Err(SellingError::InactiveCertificate);
         }
-        if own.listing.price_vnd <= 0 {
+        if next.price_vnd <= 0 {
             return Err(SellingError::Invalid(
                 "Cần nhập giá bán trước khi đăng bán.".into(),
             ));
         }
     }
-    let was_published = own.listing.published_at;
-    let mut row: listing::ActiveModel = own.listing.into();
-    row.state = Set(target.state().as_str().into());
-    row.state_reason = Set(None);
-    row.delisted_by = Set(None);
-    if target == SellerTarget::Published {
-        row.published_at = Set(Some(was_published.unwrap_or(now)));
-    }
-    row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    outbox::enqueue_listing_sync(&txn, [updated.id], now).await?;
-    txn.commit().await?;
-    Ok(updated)
+    Ok(())
 }
 
 /// An officer of the listing's province delists it, with a reason that is audited.

@@ -450,3 +450,65 @@ async fn an_officer_rejects_with_a_reason_the_applicant_receives() {
         .expect("page");
     assert_eq!(response.status().as_u16(), 403);
 }
+
+#[tokio::test]
+async fn administrators_appoint_officers_from_the_command_line() {
+    use ocop_village::auth::{Action, Appointment, AppointmentError, Scope, appoint};
+    let app = app_with_registry().await;
+    let (_, user) = app.signed_in("canbo@example.vn").await;
+    let officer = Appointment::Officer {
+        province: "Hà Giang".into(),
+    };
+    // A former province resolves to today's: Hà Giang is now part of Tuyên Quang.
+    assert!(
+        appoint(
+            &app.db,
+            &app.reference,
+            "CanBo@example.vn",
+            &officer,
+            app.now
+        )
+        .await
+        .expect("appointed")
+    );
+    assert!(
+        !appoint(
+            &app.db,
+            &app.reference,
+            "canbo@example.vn",
+            &officer,
+            app.now
+        )
+        .await
+        .expect("idempotent")
+    );
+    let principal = app.principal(&user).await;
+    assert!(principal.can(Action::ReviewProvince, &Scope::Province("tuyen-quang")));
+    assert!(!principal.can(Action::ReviewProvince, &Scope::Province("ha-noi")));
+    let log = ocop_village::audit::for_subject(&app.db, "user", &user.pid.to_string())
+        .await
+        .expect("audit");
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].province_code.as_deref(), Some("tuyen-quang"));
+
+    let unknown = appoint(
+        &app.db,
+        &app.reference,
+        "nobody@example.vn",
+        &Appointment::Admin,
+        app.now,
+    )
+    .await;
+    assert!(matches!(unknown, Err(AppointmentError::NoSuchUser(_))));
+    let bad = appoint(
+        &app.db,
+        &app.reference,
+        "canbo@example.vn",
+        &Appointment::Officer {
+            province: "Atlantis".into(),
+        },
+        app.now,
+    )
+    .await;
+    assert!(matches!(bad, Err(AppointmentError::NoSuchProvince(_))));
+}

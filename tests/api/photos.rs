@@ -208,6 +208,27 @@ async fn a_camera_jpeg_comes_out_upright_with_no_metadata() {
         let decoded = image::load_from_memory(&bytes).expect("a JPEG");
         assert!(decoded.height() > decoded.width(), "portrait: {url}");
     }
+
+    // Once published, search shows the cover's 320 px size.
+    let published = app
+        .client
+        .patch(format!("{}/api/v1/seller/listings/{pid}", app.address))
+        .bearer_auth(&token)
+        .json(&json!({"state": "published"}))
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(published.status().as_u16(), 200);
+    app.wait_for_outbox().await;
+    let (_, found) = app.get_json("/api/v1/search?q=cam%20sanh%20loai%201").await;
+    let hit = found["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .find(|h| h["certificate_no"] == "OCOP-TQ-2024-0001")
+        .expect("the listing is found")
+        .clone();
+    assert_eq!(hit["thumbnail_url"], photo["variants"][0]["url"]);
 }
 
 #[tokio::test]

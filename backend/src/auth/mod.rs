@@ -200,6 +200,100 @@ pub async fn grant(
     Ok(true)
 }
 
+/// A role the command line grants (administrators and officers are appointed, not applied for).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Appointment {
+    Admin,
+    Officer { province: String },
+    OutletStaff { outlet_slug: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppointmentError {
+    #[error("no account has the e-mail {0}; the person must sign up first")]
+    NoSuchUser(String),
+    #[error("no province has the code or name {0:?}")]
+    NoSuchProvince(String),
+    #[error("no outlet has the slug {0:?}")]
+    NoSuchOutlet(String),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Gives the user with `email` a role, audited as done by the command line. Returns false when
+/// the user already had it.
+pub async fn appoint(
+    db: &sea_orm::DatabaseConnection,
+    reference: &crate::domain::reference::Reference,
+    email: &str,
+    appointment: &Appointment,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, AppointmentError> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let email = email.trim().to_lowercase();
+    let txn = crate::db::begin_write(db).await?;
+    let user = user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppointmentError::NoSuchUser(email.clone()))?;
+    let (added, what, province) = match appointment {
+        Appointment::Admin => {
+            let added = !user.is_admin;
+            let mut admin: user::ActiveModel = user.clone().into();
+            admin.is_admin = Set(true);
+            admin.update(&txn).await?;
+            (added, "administrator".to_owned(), None)
+        }
+        Appointment::Officer { province } => {
+            let code = reference
+                .resolve_province(province)
+                .ok_or_else(|| AppointmentError::NoSuchProvince(province.clone()))?
+                .code
+                .clone();
+            let added = grant(&txn, user.id, Role::Officer, None, None, Some(&code), now).await?;
+            (added, format!("officer of {code}"), Some(code))
+        }
+        Appointment::OutletStaff { outlet_slug } => {
+            let found = outlet::Entity::find()
+                .filter(outlet::Column::Slug.eq(outlet_slug))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| AppointmentError::NoSuchOutlet(outlet_slug.clone()))?;
+            let added = grant(
+                &txn,
+                user.id,
+                Role::OutletStaff,
+                None,
+                Some(found.id),
+                None,
+                now,
+            )
+            .await?;
+            (
+                added,
+                format!("staff of outlet {}", found.slug),
+                Some(found.province_code),
+            )
+        }
+    };
+    crate::audit::record(
+        &txn,
+        crate::audit::Entry {
+            actor: None,
+            action: "role.granted",
+            subject_type: "user",
+            subject_id: user.pid.to_string(),
+            province_code: province.as_deref(),
+            reason: Some(&format!("{what} (command line)")),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(added)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

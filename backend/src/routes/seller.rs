@@ -511,11 +511,16 @@ async fn save_listing(
     let principal = require(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
     let result = match form.input() {
-        Ok(input) => {
-            selling::update_listing(&state.db, &principal, *path, &input, state.clock.now())
-                .await
-                .map_err(selling_error)
-        }
+        Ok(input) => selling::update_listing(
+            &state.db,
+            &principal,
+            *path,
+            &input,
+            None,
+            state.clock.now(),
+        )
+        .await
+        .map_err(selling_error),
         Err(why) => Err(Ok(why)),
     };
     match result {
@@ -587,7 +592,12 @@ async fn change_state(
 async fn read_upload(mut payload: Multipart) -> Result<(String, Vec<u8>), String> {
     let mut csrf = String::new();
     let mut photo = None;
+    let mut fields = 0;
     while let Some(field) = payload.next().await {
+        fields += 1;
+        if fields > 8 {
+            return Err("Biểu mẫu tải ảnh có quá nhiều trường.".into());
+        }
         let mut field = field.map_err(|e| format!("Biểu mẫu tải ảnh không hợp lệ: {e}"))?;
         let name = field.name().unwrap_or_default().to_owned();
         let limit = if name == "photo" {

@@ -310,14 +310,9 @@ async fn patch_listing(
         description_en: patch.description_en,
     };
     let now = state.clock.now();
-    selling::update_listing(&state.db, &principal, *pid, &input, now)
+    selling::update_listing(&state.db, &principal, *pid, &input, patch.state, now)
         .await
         .map_err(api_error)?;
-    if let Some(target) = patch.state {
-        selling::set_state(&state.db, &principal, *pid, target, now)
-            .await
-            .map_err(api_error)?;
-    }
     Ok(HttpResponse::Ok().json(detail(&state, &principal, *pid).await?))
 }
 

@@ -81,6 +81,7 @@ pub async fn load_visible(
         .map(|row| DocRow::from_query_result(row, ""))
         .collect::<Result<Vec<_>, _>>()?;
 
+    let covers = cover_urls(db, rows.iter().map(|r| r.id)).await?;
     let mut place_names: HashMap<&str, String> = HashMap::new();
     for name in &reference.province_names {
         let entry = place_names.entry(name.province_code.as_str()).or_default();
@@ -119,13 +120,42 @@ pub async fn load_visible(
                 group_code: r.group_code,
                 price_vnd: r.price_vnd,
                 in_stock: r.stock > 0,
-                thumbnail_url: None,
+                thumbnail_url: covers.get(&r.id).cloned(),
                 published_at: r.published_at.map_or(0, |t| t.timestamp()),
                 expires_on: day_key(r.expires_on),
             };
             (r.id, document)
         })
         .collect())
+}
+
+/// The URL of each listing's cover photo (its first, in the 320 px size when there is one).
+async fn cover_urls(
+    db: &impl ConnectionTrait,
+    listing_ids: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, String>, DbErr> {
+    use crate::db::entities::listing_photo;
+    use sea_orm::QueryOrder;
+    let ids: Vec<i64> = listing_ids.collect();
+    let mut covers: HashMap<i64, (i32, String)> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let photos = listing_photo::Entity::find()
+            .filter(listing_photo::Column::ListingId.is_in(chunk.iter().copied()))
+            .order_by_asc(listing_photo::Column::Id)
+            .all(db)
+            .await?;
+        for photo in photos {
+            let better = covers
+                .get(&photo.listing_id)
+                .is_none_or(|(position, _)| photo.position < *position);
+            if better {
+                let view = crate::selling::photo_view(&photo);
+                let url = view.variants.first().map_or(view.url, |v| v.url.clone());
+                covers.insert(photo.listing_id, (photo.position, url));
+            }
+        }
+    }
+    Ok(covers.into_iter().map(|(id, (_, url))| (id, url)).collect())
 }
 
 /// Public ids of the given listings, visible or not (to delete the invisible ones).

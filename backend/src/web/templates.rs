@@ -23,6 +23,13 @@ handlebars_helper!(vi_date: |iso: str| {
     }
 });
 handlebars_helper!(eq: |a: Json, b: Json| a == b);
+handlebars_helper!(state_vi: |state: str| match state {
+    "draft" => "bản nháp",
+    "published" => "đang bán",
+    "paused" => "tạm ngừng bán",
+    "delisted" => "đã gỡ",
+    other => other,
+}.to_owned());
 
 fn build() -> Result<Handlebars<'static>, handlebars::TemplateError> {
     let mut hb = Handlebars::new();
@@ -32,6 +39,7 @@ fn build() -> Result<Handlebars<'static>, handlebars::TemplateError> {
     hb.register_helper("star_icons", Box::new(star_icons));
     hb.register_helper("vi_date", Box::new(vi_date));
     hb.register_helper("eq", Box::new(eq));
+    hb.register_helper("state_vi", Box::new(state_vi));
     Ok(hb)
 }
 
