@@ -26,7 +26,6 @@ use crate::db::entities::{
     province, registry_certificate, registry_participant, seller, seller_application, user,
 };
 use crate::domain::registry::CertificateStatus;
-use crate::domain::text::slugify;
 use crate::domain::time::vietnam_date;
 use crate::mail;
 
@@ -127,6 +126,22 @@ pub fn parse_registration_no(raw: &str) -> Result<String, OnboardingError> {
     } else {
         Err(OnboardingError::BadRegistrationNo)
     }
+}
+
+/// What the code mail to the registry contact says: who asks, for whom, and the code.
+fn code_mail(
+    applicant: &Principal,
+    participant: &registry_participant::Model,
+    code: &str,
+) -> serde_json::Value {
+    json!({
+        "applicant": applicant.user.display_name,
+        "applicant_email": applicant.user.email,
+        "participant": participant.name,
+        "registration_no": participant.business_registration_no,
+        "code": code,
+        "minutes": CODE_MINUTES,
+    })
 }
 
 /// The province's Vietnamese name, for mail.
@@ -257,14 +272,7 @@ pub async fn apply(
                 &txn,
                 "seller_code",
                 contact,
-                &json!({
-                    "applicant": applicant.user.display_name,
-                    "applicant_email": applicant.user.email,
-                    "participant": participant.name,
-                    "registration_no": participant.business_registration_no,
-                    "code": code,
-                    "minutes": CODE_MINUTES,
-                }),
+                &code_mail(applicant, &participant, &code),
                 now,
             )
             .await?;
@@ -434,14 +442,7 @@ pub async fn resend_code(
         &txn,
         "seller_code",
         &contact,
-        &json!({
-            "applicant": applicant.user.display_name,
-            "applicant_email": applicant.user.email,
-            "participant": participant.name,
-            "registration_no": participant.business_registration_no,
-            "code": code,
-            "minutes": CODE_MINUTES,
-        }),
+        &code_mail(applicant, &participant, &code),
         now,
     )
     .await?;
@@ -585,23 +586,9 @@ async fn approve(
         }
         Some(existing) => existing,
         None => {
-            seller::ActiveModel {
-                pid: Set(Uuid::new_v4()),
-                participant_id: Set(participant.id),
-                slug: Set(format!(
-                    "{}-{}",
-                    slugify(&participant.name, 60),
-                    participant.business_registration_no
-                )),
-                display_name: Set(participant.name.clone()),
-                state: Set(SellerState::Active.as_str().into()),
-                verified_at: Set(Some(now)),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(txn)
-            .await?
+            crate::catalog::new_active_seller(&participant, now)
+                .insert(txn)
+                .await?
         }
     };
     auth::grant(

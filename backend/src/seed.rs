@@ -9,12 +9,11 @@ use indicatif::ProgressBar;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
 
+use crate::catalog::ListingState;
 use crate::catalog::lifecycle::DelistedBy;
-use crate::catalog::{ListingState, SellerState};
 use crate::db::entities::{listing, province, registry_certificate, registry_participant, seller};
 use crate::domain::reference::Reference;
 use crate::domain::registry::CertificateStatus;
-use crate::domain::text::slugify;
 use crate::domain::time::vietnam_date;
 use crate::jobs::outbox;
 use crate::registry::import::is_valid_on;
@@ -110,24 +109,10 @@ pub async fn seed_demo(
 
     for participant in &participants {
         if let std::collections::hash_map::Entry::Vacant(e) = sellers.entry(participant.id) {
-            let created = seller::ActiveModel {
-                pid: Set(Uuid::new_v4()),
-                participant_id: Set(participant.id),
-                slug: Set(format!(
-                    "{}-{}",
-                    slugify(&participant.name, 60),
-                    participant.business_registration_no
-                )),
-                display_name: Set(participant.name.clone()),
-                state: Set(SellerState::Active.as_str().to_owned()),
-                verified_at: Set(Some(now)),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .context("creating a demo seller")?;
+            let created = crate::catalog::new_active_seller(participant, now)
+                .insert(&txn)
+                .await
+                .context("creating a demo seller")?;
             e.insert(created);
             report.sellers_created += 1;
         }
@@ -175,11 +160,7 @@ pub async fn seed_demo(
             pid: Set(Uuid::new_v4()),
             seller_id: Set(seller.id),
             certificate_id: Set(cert.id),
-            slug: Set(format!(
-                "{}-{}",
-                slugify(&cert.product_name_vi, 60),
-                slugify(&cert.certificate_no, 32)
-            )),
+            slug: Set(crate::catalog::listing_slug(cert)),
             price_vnd: Set(demo.price_vnd),
             currency: Set("VND".into()),
             stock: Set(demo.stock),

@@ -22,7 +22,6 @@ use crate::db::entities::{
     listing, listing_photo, registry_certificate, registry_participant, seller,
 };
 use crate::domain::registry::CertificateStatus;
-use crate::domain::text::slugify;
 use crate::domain::time::vietnam_date;
 use crate::jobs::outbox;
 use crate::media::{self, PhotoError, store::MediaStore};
@@ -218,20 +217,20 @@ pub async fn create_listing(
     if !certificate_valid(&cert, vietnam_date(now)) {
         return Err(SellingError::InactiveCertificate);
     }
-    let state = if publish && input.price_vnd.is_some() {
-        ListingState::Published
-    } else {
-        ListingState::Draft
+    let state = match (publish, input.price_vnd) {
+        (true, Some(_)) => ListingState::Published,
+        (true, None) => {
+            return Err(SellingError::Invalid(
+                "Cần nhập giá bán trước khi đăng bán.".into(),
+            ));
+        }
+        (false, _) => ListingState::Draft,
     };
     let inserted = listing::ActiveModel {
         pid: Set(Uuid::new_v4()),
         seller_id: Set(seller.id),
         certificate_id: Set(cert.id),
-        slug: Set(format!(
-            "{}-{}",
-            slugify(&cert.product_name_vi, 60),
-            slugify(&cert.certificate_no, 32)
-        )),
+        slug: Set(crate::catalog::listing_slug(&cert)),
         price_vnd: Set(input.price_vnd.unwrap_or(0)),
         currency: Set("VND".into()),
         stock: Set(input.stock.unwrap_or(0)),

@@ -80,6 +80,19 @@ async fn a_seller_lists_only_its_own_active_certificates() {
     let app = spawn_app().await;
     let (a, _, _) = two_sellers(&app).await;
 
+    // Publishing needs a price.
+    let (status, body) = a
+        .post(
+            "/api/v1/seller/listings",
+            json!({"certificate_no": "OCOP-TQ-2024-0001", "publish": true}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_listing"))
+    );
+    assert_eq!(app.count("listings", "").await, 0);
+
     // Its own active certificate: a draft until published with a price.
     let (status, created) = a
         .post(

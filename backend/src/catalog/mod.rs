@@ -5,6 +5,43 @@ pub mod queries;
 
 pub use queries::{ListingCard, ListingDetail, ListingFilter, Page};
 
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+
+use crate::db::entities::{registry_certificate, registry_participant, seller};
+use crate::domain::text::slugify;
+
+/// A new, verified and active seller for a registry participant.
+pub fn new_active_seller(
+    participant: &registry_participant::Model,
+    now: DateTime<Utc>,
+) -> seller::ActiveModel {
+    seller::ActiveModel {
+        pid: Set(uuid::Uuid::new_v4()),
+        participant_id: Set(participant.id),
+        slug: Set(format!(
+            "{}-{}",
+            slugify(&participant.name, 60),
+            participant.business_registration_no
+        )),
+        display_name: Set(participant.name.clone()),
+        state: Set(SellerState::Active.as_str().to_owned()),
+        verified_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// A listing's URL slug: the product name and the certificate number (unique).
+pub fn listing_slug(certificate: &registry_certificate::Model) -> String {
+    format!(
+        "{}-{}",
+        slugify(&certificate.product_name_vi, 60),
+        slugify(&certificate.certificate_no, 32)
+    )
+}
+
 /// Life cycle of a listing. Only `Published` listings can be visible; `Delisted` is set by the
 /// system (certificate expired or revoked) or an officer, always with a reason.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
