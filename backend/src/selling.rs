@@ -573,6 +573,44 @@ pub struct PhotoVariant {
     pub url: String,
 }
 
+/// The photos of the listing with this public id, in order (for the product page).
+pub async fn photos_of_pid(db: &impl ConnectionTrait, pid: Uuid) -> Result<Vec<PhotoView>, DbErr> {
+    let Some(found) = listing::Entity::find()
+        .filter(listing::Column::Pid.eq(pid))
+        .one(db)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(photos_of(db, found.id)
+        .await?
+        .iter()
+        .map(photo_view)
+        .collect())
+}
+
+impl PhotoView {
+    /// A `srcset` of every stored size, for `<img srcset>`.
+    pub fn srcset(&self) -> String {
+        let mut parts: Vec<String> = self
+            .variants
+            .iter()
+            .map(|v| format!("{} {}w", v.url, v.width))
+            .collect();
+        parts.push(format!("{} {}w", self.url, self.width));
+        parts.join(", ")
+    }
+
+    /// The size to show at most 800 px wide: the 800 px variant, or the full picture.
+    pub fn display_url(&self) -> &str {
+        self.variants
+            .iter()
+            .rev()
+            .find(|v| v.width <= 800)
+            .map_or(self.url.as_str(), |v| v.url.as_str())
+    }
+}
+
 pub fn photo_view(p: &listing_photo::Model) -> PhotoView {
     let digest = p.storage_key.as_str();
     PhotoView {

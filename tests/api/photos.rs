@@ -229,6 +229,19 @@ async fn a_camera_jpeg_comes_out_upright_with_no_metadata() {
         .expect("the listing is found")
         .clone();
     assert_eq!(hit["thumbnail_url"], photo["variants"][0]["url"]);
+
+    // The product page shows the photo in every size, and shares it.
+    let page = app
+        .get_html(&format!(
+            "/products/{}",
+            hit["slug"].as_str().expect("slug")
+        ))
+        .await;
+    let small = photo["variants"][0]["url"].as_str().expect("url");
+    assert!(page.contains(&format!("{small} 320w")), "srcset");
+    assert!(page.contains("width=\"900\" height=\"1200\""));
+    assert!(page.contains("<meta property=\"og:image\""));
+    assert!(page.contains("\"image\":["), "JSON-LD image");
 }
 
 #[tokio::test]

@@ -27,7 +27,8 @@ async fn the_sitemap_lists_only_products_a_shopper_may_find() {
         239,
         "visible products only"
     );
-    assert_eq!(xml.matches("<loc>").count(), 239 + 34 + 2);
+    assert_eq!(xml.matches("<loc>").count(), 239 + 34 + 6 + 2);
+    assert!(xml.contains("/regions/mekong-delta</loc>"));
     let delisted = app.count("listings", "state = 'delisted'").await;
     assert_eq!(delisted, 101);
     use sea_orm::{ConnectionTrait, Statement};

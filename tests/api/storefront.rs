@@ -11,8 +11,9 @@ async fn the_home_page_shows_the_demo_catalog() {
     let html = response.text().await.expect("body");
     assert!(html.contains("<html lang=\"vi\">"));
     assert!(html.contains("340 sản phẩm OCOP"), "the total is shown");
+    let newest = &html[html.find("Sản phẩm mới").expect("new products")..];
     assert_eq!(
-        html.matches("class=\"card\"").count(),
+        newest.matches("class=\"card\"").count(),
         24,
         "one page of products"
     );
@@ -216,4 +217,82 @@ async fn the_product_page_links_to_its_verification_page() {
     let html = app.get_html(&format!("/products/{slug}")).await;
 
     assert!(html.contains(&format!("href=\"/verify/{certificate}\"")));
+}
+
+#[tokio::test]
+async fn stylesheets_have_versioned_immutable_urls() {
+    let app = spawn_app().await;
+    let html = app.get_html("/").await;
+    let start = html
+        .find("href=\"/static/site.")
+        .expect("a versioned stylesheet")
+        + 6;
+    let url = &html[start..start + html[start..].find('"').expect("end")];
+    assert!(
+        url.ends_with(".css") && url.len() == "/static/site.12345678.css".len(),
+        "{url}"
+    );
+    let response = app.get(url).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(response.text().await.expect("css").contains("--green"));
+    // The plain name is briefly cached; an outdated fingerprint is gone.
+    let plain = app.get("/static/site.css").await;
+    assert_eq!(plain.headers()["cache-control"], "public, max-age=3600");
+    assert_eq!(
+        app.get("/static/site.00000000.css").await.status().as_u16(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn region_pages_and_the_five_star_spotlight() {
+    let app = spawn_app_at(at(2026, 11, 22)).await;
+    app.seed_demo().await;
+
+    let home = app.get_html("/").await;
+    let spotlight = &home[home.find("Sản phẩm OCOP 5 sao").expect("a spotlight")
+        ..home.find("Sản phẩm mới").expect("new products")];
+    let cards = spotlight.matches("class=\"card\"").count();
+    assert!((1..=8).contains(&cards), "{cards} cards");
+    assert_eq!(
+        spotlight.matches("aria-label=\"5 sao\"").count(),
+        cards,
+        "only 5-star products"
+    );
+    assert!(home.contains("href=\"/regions/mekong-delta\""));
+
+    let response = app.get("/regions/mekong-delta").await;
+    assert_eq!(response.status().as_u16(), 200);
+    let page = response.text().await.expect("body");
+    assert!(page.contains("Sản phẩm OCOP vùng"));
+    assert!(
+        page.contains("href=\"/provinces/can-tho\""),
+        "its provinces"
+    );
+    assert!(
+        !page.contains("href=\"/provinces/ha-noi\""),
+        "not another region's"
+    );
+    // Its product count equals the API's sum over its provinces.
+    let (_, provinces) = app.get_json("/api/v1/provinces").await;
+    let mut expected = 0;
+    for p in provinces.as_array().expect("provinces") {
+        if p["region_code"] == "mekong-delta" {
+            let code = p["code"].as_str().expect("code");
+            let (_, list) = app
+                .get_json(&format!("/api/v1/listings?province={code}&per_page=1"))
+                .await;
+            expected += list["total"].as_u64().expect("total");
+        }
+    }
+    assert!(expected > 0);
+    assert!(
+        page.contains(&format!("{expected} sản phẩm từ")),
+        "{expected}"
+    );
+    assert_eq!(app.get("/regions/atlantis").await.status().as_u16(), 404);
 }

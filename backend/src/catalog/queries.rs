@@ -61,7 +61,9 @@ pub struct ListingDetail {
 #[derive(Clone, Debug, Default)]
 pub struct ListingFilter {
     pub province_code: Option<String>,
+    pub region_code: Option<String>,
     pub group_code: Option<String>,
+    pub stars: Option<i16>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -156,6 +158,14 @@ pub async fn list_visible(
         base.and_where(
             Expr::col((registry_certificate::Entity, Cert::GroupCode)).eq(code.as_str()),
         );
+    }
+    if let Some(code) = &filter.region_code {
+        base.and_where(
+            Expr::col((province::Entity, province::Column::RegionCode)).eq(code.as_str()),
+        );
+    }
+    if let Some(stars) = filter.stars {
+        base.and_where(Expr::col((registry_certificate::Entity, Cert::Stars)).eq(stars));
     }
 
     let mut count = base.clone();

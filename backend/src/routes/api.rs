@@ -125,6 +125,7 @@ async fn list_listings(
     let filter = ListingFilter {
         province_code,
         group_code,
+        ..ListingFilter::default()
     };
     let page =
         queries::list_visible(&state.db, state.clock.today(), &filter, page, per_page).await?;

@@ -15,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(home)
         .service(provinces_index)
         .service(province_page)
+        .service(region_page)
         .service(product_page);
 }
 
@@ -124,11 +125,24 @@ async fn home(
         PER_PAGE,
     )
     .await?;
+    let five_stars = ListingFilter {
+        stars: Some(5),
+        ..ListingFilter::default()
+    };
+    // The spotlight shows on the first page only.
+    let spotlight = if page == 1 {
+        queries::list_visible(&state.db, state.clock.today(), &five_stars, 1, 8)
+            .await?
+            .items
+    } else {
+        Vec::new()
+    };
     let body = render(
         "pages/home",
         &json!({
             "title": "OCOP Village — Chợ sản phẩm OCOP trực tuyến",
             "canonical": canonical(&state, &req, page),
+            "spotlight": { "listings": spotlight },
             "total": listings.total,
             "listings": listings.items,
             "pager": pager(page, listings.total),
@@ -149,6 +163,50 @@ async fn provinces_index(
             "title": "Sản phẩm OCOP theo tỉnh, thành phố",
             "canonical": canonical(&state, &req, 1),
             "regions": region_blocks(&state).await?,
+        }),
+    )?;
+    Ok(html(body))
+}
+
+/// `/regions/{code}`: the products of one of the six regions, and its provinces.
+#[get("/regions/{code}")]
+async fn region_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, PageError> {
+    let region = state
+        .reference
+        .region(&path)
+        .ok_or(PageError::NotFound)?
+        .clone();
+    let page = query.page()?;
+    let filter = ListingFilter {
+        region_code: Some(region.code.clone()),
+        ..ListingFilter::default()
+    };
+    let listings =
+        queries::list_visible(&state.db, state.clock.today(), &filter, page, PER_PAGE).await?;
+    let blocks: Vec<RegionBlock> = region_blocks(&state)
+        .await?
+        .into_iter()
+        .filter(|b| b.code == region.code)
+        .collect();
+    let body = render(
+        "pages/region",
+        &json!({
+            "title": format!("Sản phẩm OCOP vùng {}", region.name_vi),
+            "canonical": canonical(&state, &req, page),
+            "description": format!(
+                "{} sản phẩm OCOP 3-5 sao của vùng {}, mua trực tiếp từ người sản xuất.",
+                listings.total, region.name_vi
+            ),
+            "region": { "code": region.code, "name_vi": region.name_vi },
+            "provinces": blocks.first().map(|b| &b.provinces),
+            "total": listings.total,
+            "listings": listings.items,
+            "pager": pager(page, listings.total),
         }),
     )?;
     Ok(html(body))
@@ -250,6 +308,30 @@ async fn product_page(
         },
     });
     let description: String = listing.description_vi.chars().take(160).collect();
+    let photos = crate::selling::photos_of_pid(&state.db, listing.listing_id).await?;
+    let site = state.base_url(&req);
+    let mut json_ld = json_ld;
+    if !photos.is_empty() {
+        json_ld["image"] = photos
+            .iter()
+            .map(|p| format!("{site}{}", p.display_url()))
+            .collect();
+    }
+    let gallery: Vec<_> = photos
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            json!({
+                "src": p.display_url(),
+                "srcset": p.srcset(),
+                "full": p.url,
+                "thumb": p.variants.first().map_or(p.url.as_str(), |v| v.url.as_str()),
+                "width": p.width,
+                "height": p.height,
+                "number": i + 1,
+            })
+        })
+        .collect();
     let body = render(
         "pages/product",
         &json!({
@@ -264,6 +346,9 @@ async fn product_page(
             "region_name_vi": region.map(|r| r.name_vi.as_str()),
             "issuer": issuer,
             "in_stock": listing.stock > 0,
+            "og_image": gallery.first().map(|g| format!("{site}{}", g["src"].as_str().unwrap_or_default())),
+            "cover": gallery.first(),
+            "more_photos": gallery.get(1..).unwrap_or_default(),
         }),
     )?;
     Ok(html(body))

@@ -46,6 +46,9 @@ pub async fn sitemap(
     };
     url("/", None);
     url("/provinces", None);
+    for region in &state.reference.regions {
+        url(&format!("/regions/{}", region.code), None);
+    }
     for province in &state.reference.provinces {
         url(&format!("/provinces/{}", province.code), None);
     }

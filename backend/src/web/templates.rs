@@ -23,6 +23,7 @@ handlebars_helper!(vi_date: |iso: str| {
     }
 });
 handlebars_helper!(eq: |a: Json, b: Json| a == b);
+handlebars_helper!(asset: |path: str| super::assets::versioned(path));
 handlebars_helper!(state_vi: |state: str| match state {
     "draft" => "bản nháp",
     "published" => "đang bán",
@@ -40,6 +41,7 @@ fn build() -> Result<Handlebars<'static>, handlebars::TemplateError> {
     hb.register_helper("vi_date", Box::new(vi_date));
     hb.register_helper("eq", Box::new(eq));
     hb.register_helper("state_vi", Box::new(state_vi));
+    hb.register_helper("asset", Box::new(asset));
     Ok(hb)
 }
 
@@ -64,6 +66,7 @@ fn with_layout_defaults(mut data: serde_json::Value) -> serde_json::Value {
             ("og_type", serde_json::Value::from("website")),
             ("noindex", serde_json::Value::Bool(false)),
             ("json_ld", serde_json::Value::Null),
+            ("og_image", serde_json::Value::Null),
         ] {
             map.entry(key).or_insert(value);
         }
