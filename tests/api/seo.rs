@@ -11,6 +11,11 @@ async fn robots_txt_points_at_the_sitemap_and_keeps_crawlers_off_the_api() {
         "{body}"
     );
     assert!(body.contains("Disallow: /api/"));
+    assert!(body.contains("Disallow: /seller"));
+    assert!(
+        !body.contains("Disallow: /search"),
+        "search pages stay crawlable"
+    );
 }
 
 #[tokio::test]
@@ -78,10 +83,26 @@ async fn a_product_page_carries_canonical_open_graph_and_product_json_ld() {
 }
 
 #[tokio::test]
-async fn search_result_pages_ask_not_to_be_indexed() {
+async fn only_a_plain_query_page_may_be_indexed() {
     let app = spawn_app().await;
+    let noindex = "<meta name=\"robots\" content=\"noindex,follow\">";
 
-    let html = app.get("/search?q=tra").await.text().await.expect("body");
+    let plain = app.get_html("/search?q=tr%C3%A0").await;
+    assert!(!plain.contains(noindex));
+    // Handlebars escapes `=` in attributes; a browser reads `&#x3D;` as `=`.
+    assert!(plain.contains(&format!(
+        "<link rel=\"canonical\" href=\"{}/search?q&#x3D;tr%C3%A0\">",
+        app.address
+    )));
 
-    assert!(html.contains("<meta name=\"robots\" content=\"noindex,follow\">"));
+    for variant in [
+        "/search?q=tra&stars=5",
+        "/search?q=tra&sort=price_asc",
+        "/search?q=tra&page=2",
+        "/search",
+    ] {
+        let html = app.get_html(variant).await;
+        assert!(html.contains(noindex), "{variant}");
+        assert!(!html.contains("rel=\"canonical\""), "{variant}");
+    }
 }

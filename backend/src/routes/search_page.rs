@@ -109,6 +109,7 @@ impl Link {
 #[get("/search")]
 pub async fn search_page(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     params: web::Query<SearchParams>,
 ) -> Result<HttpResponse, PageError> {
     let mut params = params.into_inner();
@@ -228,11 +229,21 @@ pub async fn search_page(
     } else {
         format!("{} — tìm sản phẩm OCOP", query.text)
     };
+    // A plain query's first page may be indexed (it answers searches like "trà shan tuyết");
+    // filtered, sorted and later pages are variations of it and ask not to be.
+    let indexable =
+        !query.text.is_empty() && !any_filter && link.sort.is_empty() && query.page == 1;
+    let canonical = indexable.then(|| {
+        let q: String =
+            serde_urlencoded::to_string([("q", query.text.as_str())]).unwrap_or_default();
+        format!("{}/search?{q}", state.base_url(&req))
+    });
     let body = render(
         "pages/search",
         &json!({
             "title": title,
-            "noindex": true,
+            "noindex": !indexable,
+            "canonical": canonical,
             "q": query.text,
             "hidden": hidden,
             "sorts": sorts,

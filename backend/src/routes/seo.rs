@@ -11,7 +11,9 @@ pub async fn robots(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(format!(
-            "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /search\n\nSitemap: {base}/sitemap.xml\n"
+            // Search pages stay crawlable: their filtered variants carry `noindex`, which a
+            // crawler only sees if it may fetch them.
+            "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /account\nDisallow: /seller\nDisallow: /officer\n\nSitemap: {base}/sitemap.xml\n"
         ))
 }
 

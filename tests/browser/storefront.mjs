@@ -1,0 +1,91 @@
+// Browser tests of the storefront in headless Chromium, with an accessibility scan (axe,
+// WCAG 2 A/AA) of every page visited: search, use a facet, open a product, check its
+// certificate, and the seller area as the demo seller. Exit 1 on any failure or on a serious
+// or critical violation. Usage: node storefront.mjs http://127.0.0.1:8080
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+const base = process.argv[2] ?? 'http://127.0.0.1:8080';
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let failures = 0;
+const fail = (what) => { failures += 1; console.log(`FAIL ${what}`); };
+const check = (ok, what) => { if (ok) console.log(`ok   ${what}`); else fail(what); };
+
+async function scan(page, name) {
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of violations) {
+    console.log(`     axe ${v.impact} ${v.id} on ${name}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  }
+  check(bad.length === 0, `accessibility of ${name} (no serious or critical violations)`);
+}
+
+// A small phone: nothing may be wider than the screen.
+async function fitsPhone(context, path) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto(base + path);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, `${path} fits a 360 px screen (overflow ${overflow} px)`);
+  await page.close();
+}
+
+const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'vi-VN' });
+const page = await context.newPage();
+
+// Home, then search from the header box, without diacritics.
+await page.goto(base + '/');
+check((await page.title()).includes('OCOP'), 'home page title');
+await scan(page, 'home');
+await page.getByRole('searchbox', { name: 'Tìm sản phẩm' }).fill('tra');
+await page.getByRole('button', { name: 'Tìm', exact: true }).first().click();
+await page.waitForURL(/\/search\?q=tra/);
+const total = async () => Number((await page.locator('.results .lead').textContent()).match(/\d+/)[0]);
+const before = await total();
+check(before > 0, `search "tra" finds products (${before})`);
+await scan(page, 'search results');
+
+// A facet link narrows the results, and shows as selected.
+const facet = page.locator('.facets a:not(.selected)').first();
+const label = (await facet.textContent()).trim();
+await facet.click();
+await page.waitForLoadState();
+const after = await total();
+check(after > 0 && after <= before, `facet "${label}" narrows ${before} → ${after}`);
+check(await page.locator('.facets a.selected').count() >= 1, 'the chosen facet is marked selected');
+await scan(page, 'search with a facet');
+
+// Open the first product; its certificate panel links to the public verification page.
+await page.locator('.results .card a').first().click();
+await page.waitForURL(/\/products\//);
+check(await page.getByRole('heading', { name: 'Giấy chứng nhận OCOP' }).isVisible(), 'product page shows the certificate panel');
+check((await page.locator('.price').first().textContent()).includes('₫'), 'price in đồng');
+await scan(page, 'product page');
+await page.getByRole('link', { name: 'Tra cứu giấy chứng nhận này' }).click();
+await page.waitForURL(/\/verify\//);
+check(await page.locator('.verdict-valid').isVisible(), 'verification page says the certificate is valid');
+await scan(page, 'certificate verification');
+
+// Signed in as the demo seller: the seller area and a listing's edit page.
+await page.goto(base + '/account/login');
+await page.getByLabel('E-mail').fill('nguoiban@ocop.demo');
+await page.getByLabel('Mật khẩu').fill('demo-nguoiban-2026');
+await page.getByRole('button', { name: 'Đăng nhập' }).click();
+await page.goto(base + '/seller');
+check(await page.getByRole('heading', { name: 'Khu vực người bán' }).isVisible(), 'seller area');
+await scan(page, 'seller area');
+await page.locator('a[href^="/seller/listings/"]').first().click();
+await page.waitForURL(/\/seller\/listings\//);
+check(await page.getByText('Thông tin từ Hệ thống OCOP').isVisible(), 'listing edit page shows registry data read-only');
+await scan(page, 'listing edit page');
+
+for (const path of ['/', '/search?q=mat%20ong', '/provinces/tuyen-quang', '/regions/mekong-delta']) {
+  await fitsPhone(context, path);
+}
+
+await browser.close();
+console.log(failures ? `${failures} browser check(s) failed` : 'browser checks passed');
+process.exit(failures ? 1 : 0);
