@@ -199,6 +199,7 @@ impl Application {
                         .limit(64 * 1024)
                         .error_handler(routes::form_error),
                 )
+                .wrap(middleware::from_fn(site::i18n::middleware))
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::NormalizePath::trim())
                 .wrap_fn(|req, srv| {

@@ -296,3 +296,95 @@ async fn region_pages_and_the_five_star_spotlight() {
     );
     assert_eq!(app.get("/regions/atlantis").await.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn english_is_chosen_with_lang_and_remembered_in_a_cookie() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let browser = crate::helpers::browser();
+    let get = |path: &str| {
+        let request = browser.get(format!("{}{path}", app.address));
+        async move { request.send().await.expect("request") }
+    };
+
+    // Vietnamese by default, with a link to English that keeps the page.
+    let vi = get("/search?q=tra&stars=5")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(vi.contains("<html lang=\"vi\">"));
+    assert!(vi.contains("Hạng sao"));
+    assert!(vi.contains("hreflang=\"en\""));
+    // (Handlebars escapes `=` and `&` in attributes; browsers decode them.)
+    assert!(
+        vi.contains("/search?q&#x3D;tra&amp;stars&#x3D;5&amp;lang&#x3D;en"),
+        "the switch link keeps the query"
+    );
+
+    // ?lang=en switches, sets the cookie, and the next page stays English.
+    let response = get("/search?q=tra&stars=5&lang=en").await;
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("ocop_lang=en"))
+        .map(str::to_owned);
+    assert!(cookie.is_some(), "the choice is remembered");
+    let en = response.text().await.expect("body");
+    assert!(en.contains("<html lang=\"en\">"));
+    for english in [
+        "Stars",
+        "Region",
+        "Product group",
+        "Search OCOP products",
+        "5 stars",
+    ] {
+        assert!(en.contains(english), "{english}");
+    }
+    for vietnamese in [
+        "Hạng sao",
+        "Nhóm sản phẩm",
+        "Trang sau",
+        "Tài khoản",
+        "Hết hàng",
+    ] {
+        assert!(
+            !en.contains(vietnamese),
+            "{vietnamese} left on the English page"
+        );
+    }
+    let home = get("/").await.text().await.expect("body");
+    assert!(
+        home.contains("<html lang=\"en\">"),
+        "remembered by the cookie"
+    );
+    assert!(home.contains("The OCOP marketplace"));
+    assert!(home.contains("og:locale\" content=\"en_US\""));
+
+    // A product page in English: English name, labels and certificate panel.
+    let item = app.first_listing().await;
+    let product = get(&format!(
+        "/products/{}",
+        item["slug"].as_str().expect("slug")
+    ))
+    .await
+    .text()
+    .await
+    .expect("body");
+    assert!(product.contains(&format!(
+        "<h1>{}</h1>",
+        item["title_en"].as_str().expect("en")
+    )));
+    assert!(product.contains("OCOP certificate"));
+    assert!(product.contains("Verify this certificate"));
+    // Error pages follow the language too.
+    let missing = get("/no-such-page").await.text().await.expect("body");
+    assert!(missing.contains("Page not found"));
+
+    // And back to Vietnamese.
+    let back = get("/?lang=vi").await.text().await.expect("body");
+    assert!(back.contains("<html lang=\"vi\">"));
+    assert!(back.contains("Chợ sản phẩm OCOP"));
+}

@@ -86,6 +86,16 @@ for (const path of ['/', '/search?q=mat%20ong', '/provinces/tuyen-quang', '/regi
   await fitsPhone(context, path);
 }
 
+// English through the header link, remembered across pages, and back.
+await page.goto(base + '/');
+await page.getByRole('link', { name: 'English' }).click();
+check(await page.getByRole('heading', { name: 'The OCOP marketplace' }).isVisible(), 'English home page');
+await scan(page, 'English home');
+await page.goto(base + '/search?q=honey');
+check(await page.getByRole('heading', { name: 'Search OCOP products' }).isVisible(), 'English stays on the next page');
+await page.getByRole('link', { name: 'Tiếng Việt' }).click();
+check(await page.getByRole('heading', { name: 'Tìm sản phẩm OCOP' }).isVisible(), 'back to Vietnamese');
+
 await browser.close();
 console.log(failures ? `${failures} browser check(s) failed` : 'browser checks passed');
 process.exit(failures ? 1 : 0);

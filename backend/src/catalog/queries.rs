@@ -19,6 +19,7 @@ pub struct ListingCard {
     pub stars: i16,
     pub province_code: String,
     pub province_name_vi: String,
+    pub province_name_en: String,
     pub region_code: String,
     pub group_code: String,
     pub price_vnd: i64,
@@ -127,6 +128,10 @@ fn card_columns(q: &mut SelectStatement) {
     .expr_as(
         Expr::col((province::Entity, province::Column::NameVi)),
         "province_name_vi",
+    )
+    .expr_as(
+        Expr::col((province::Entity, province::Column::NameEn)),
+        "province_name_en",
     )
     .column((province::Entity, province::Column::RegionCode))
     .column((registry_certificate::Entity, Cert::GroupCode))

@@ -14,6 +14,7 @@ use crate::auth::tokens::{self, TokenError};
 use crate::domain::time::format_vietnam;
 use crate::startup::AppState;
 use crate::web::error::PageError;
+use crate::web::i18n::tr;
 use crate::web::session::safe_next;
 use crate::web::templates::render;
 
@@ -53,7 +54,7 @@ async fn forgot_form(
         &req,
         actix_web::http::StatusCode::OK,
         "pages/forgot_password",
-        json!({ "title": "Quên mật khẩu — OCOP Village", "sent": false }),
+        json!({ "title": tr("account.forgot_title"), "sent": false }),
     )
 }
 
@@ -89,7 +90,7 @@ async fn forgot(
         &req,
         actix_web::http::StatusCode::OK,
         "pages/forgot_password",
-        json!({ "title": "Quên mật khẩu — OCOP Village", "sent": true }),
+        json!({ "title": tr("account.forgot_title"), "sent": true }),
     )
 }
 
@@ -107,7 +108,7 @@ async fn reset_form(
         &req,
         actix_web::http::StatusCode::OK,
         "pages/reset_password",
-        json!({ "title": "Chọn mật khẩu mới — OCOP Village", "token": query.token, "error": null }),
+        json!({ "title": tr("account.reset_title"), "token": query.token, "error": null }),
     )
 }
 
@@ -133,7 +134,7 @@ async fn reset(
                 &req,
                 actix_web::http::StatusCode::BAD_REQUEST,
                 "pages/reset_password",
-                json!({ "title": "Chọn mật khẩu mới — OCOP Village", "token": form.token, "error": why }),
+                json!({ "title": tr("account.reset_title"), "token": form.token, "error": why }),
             );
         }
     };
@@ -275,7 +276,7 @@ async fn signup_form(
         &req,
         actix_web::http::StatusCode::OK,
         "pages/signup",
-        json!({ "title": "Tạo tài khoản — OCOP Village", "errors": [], "email": "", "display_name": "" }),
+        json!({ "title": tr("account.signup_title"), "errors": [], "email": "", "display_name": "" }),
     )
 }
 
@@ -306,7 +307,7 @@ async fn signup(
             actix_web::http::StatusCode::BAD_REQUEST,
             "pages/signup",
             json!({
-                "title": "Tạo tài khoản — OCOP Village",
+                "title": tr("account.signup_title"),
                 "errors": errors,
                 "email": form.email,
                 "display_name": form.display_name,
@@ -346,7 +347,7 @@ async fn login_form(
         actix_web::http::StatusCode::OK,
         "pages/login",
         json!({
-            "title": "Đăng nhập — OCOP Village",
+            "title": tr("account.login_title"),
             "error": null,
             "email": "",
             "next": safe_next(query.next.as_deref()),
@@ -390,8 +391,8 @@ async fn login(
             actix_web::http::StatusCode::BAD_REQUEST,
             "pages/login",
             json!({
-                "title": "Đăng nhập — OCOP Village",
-                "error": "E-mail hoặc mật khẩu không đúng.",
+                "title": tr("account.login_title"),
+                "error": tr("account.wrong_credentials"),
                 "email": form.email,
                 "next": next,
             }),
@@ -447,7 +448,7 @@ async fn render_account(
         status,
         "pages/account",
         json!({
-            "title": "Tài khoản — OCOP Village",
+            "title": tr("account.page_title"),
             "display_name": user.display_name,
             "email": user.email,
             "verified": user.email_verified_at.is_some(),

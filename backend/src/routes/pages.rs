@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::catalog::{ListingFilter, queries};
 use crate::startup::AppState;
 use crate::web::error::{ApiError, PageError};
+use crate::web::i18n::{pick, tr, tr_with};
 use crate::web::templates::{render, script_json};
 
 const PER_PAGE: u64 = 24;
@@ -71,14 +72,14 @@ fn html(body: String) -> HttpResponse {
 #[derive(Serialize)]
 struct RegionBlock {
     code: String,
-    name_vi: String,
+    name: String,
     provinces: Vec<ProvinceLink>,
 }
 
 #[derive(Serialize)]
 struct ProvinceLink {
     code: String,
-    name_vi: String,
+    name: String,
     count: i64,
 }
 
@@ -94,7 +95,7 @@ async fn region_blocks(state: &AppState) -> Result<Vec<RegionBlock>, PageError> 
         .iter()
         .map(|r| RegionBlock {
             code: r.code.clone(),
-            name_vi: r.name_vi.clone(),
+            name: pick(&r.name_vi, &r.name_en).to_owned(),
             provinces: state
                 .reference
                 .provinces
@@ -102,7 +103,7 @@ async fn region_blocks(state: &AppState) -> Result<Vec<RegionBlock>, PageError> 
                 .filter(|p| p.region_code == r.code)
                 .map(|p| ProvinceLink {
                     code: p.code.clone(),
-                    name_vi: p.name_vi.clone(),
+                    name: pick(&p.name_vi, &p.name_en).to_owned(),
                     count: counts.get(&p.code).copied().unwrap_or(0),
                 })
                 .collect(),
@@ -140,7 +141,7 @@ async fn home(
     let body = render(
         "pages/home",
         &json!({
-            "title": "OCOP Village — Chợ sản phẩm OCOP trực tuyến",
+            "title": tr("home.title"),
             "canonical": canonical(&state, &req, page),
             "spotlight": { "listings": spotlight },
             "total": listings.total,
@@ -160,7 +161,7 @@ async fn provinces_index(
     let body = render(
         "pages/provinces",
         &json!({
-            "title": "Sản phẩm OCOP theo tỉnh, thành phố",
+            "title": tr("provinces.title"),
             "canonical": canonical(&state, &req, 1),
             "regions": region_blocks(&state).await?,
         }),
@@ -181,6 +182,7 @@ async fn region_page(
         .region(&path)
         .ok_or(PageError::NotFound)?
         .clone();
+    let region_name = pick(&region.name_vi, &region.name_en).to_owned();
     let page = query.page()?;
     let filter = ListingFilter {
         region_code: Some(region.code.clone()),
@@ -196,13 +198,13 @@ async fn region_page(
     let body = render(
         "pages/region",
         &json!({
-            "title": format!("Sản phẩm OCOP vùng {}", region.name_vi),
+            "title": tr_with("region.title", &[("name", &region_name)]),
             "canonical": canonical(&state, &req, page),
-            "description": format!(
-                "{} sản phẩm OCOP 3-5 sao của vùng {}, mua trực tiếp từ người sản xuất.",
-                listings.total, region.name_vi
+            "description": tr_with(
+                "region.description",
+                &[("total", &listings.total), ("name", &region_name)],
             ),
-            "region": { "code": region.code, "name_vi": region.name_vi },
+            "region": { "code": region.code, "name": region_name },
             "provinces": blocks.first().map(|b| &b.provinces),
             "total": listings.total,
             "listings": listings.items,
@@ -246,17 +248,18 @@ async fn province_page(
         .map(|n| n.name.as_str())
         .collect();
     let region = state.reference.region(&province.region_code);
+    let province_name = pick(&province.name_vi, &province.name_en).to_owned();
     let body = render(
         "pages/province",
         &json!({
-            "title": format!("Sản phẩm OCOP {}", province.name_vi),
+            "title": tr_with("province.title", &[("name", &province_name)]),
             "canonical": canonical(&state, &req, page),
-            "description": format!(
-                "{} sản phẩm OCOP 3-5 sao của {}, mua trực tiếp từ người sản xuất.",
-                listings.total, province.name_vi
+            "description": tr_with(
+                "province.description",
+                &[("total", &listings.total), ("name", &province_name)],
             ),
-            "province": { "code": province.code, "name_vi": province.name_vi, "name_en": province.name_en },
-            "region_name_vi": region.map(|r| r.name_vi.as_str()),
+            "province": { "code": province.code, "name": province_name },
+            "region_name": region.map(|r| pick(&r.name_vi, &r.name_en)),
             "former": former,
             "total": listings.total,
             "listings": listings.items,
@@ -279,11 +282,12 @@ async fn product_page(
     let group = reference.group(&listing.group_code);
     let subgroup = reference.subgroup(&listing.subgroup_code);
     let region = reference.region(&listing.region_code);
-    let issuer = if listing.stars == 5 {
-        "Bộ Nông nghiệp và Môi trường (cấp quốc gia)"
+    let issuer = tr(if listing.stars == 5 {
+        "product.level_national"
     } else {
-        "UBND cấp tỉnh"
-    };
+        "product.level_provincial"
+    });
+    let name = pick(&listing.title_vi, &listing.title_en).to_owned();
     let url = canonical(&state, &req, 1);
     let availability = if listing.stock > 0 {
         "InStock"
@@ -307,7 +311,10 @@ async fn product_page(
             "seller": { "@type": "Organization", "name": listing.seller_name },
         },
     });
-    let description: String = listing.description_vi.chars().take(160).collect();
+    let description: String = pick(&listing.description_vi, &listing.description_en)
+        .chars()
+        .take(160)
+        .collect();
     let photos = crate::selling::photos_of_pid(&state.db, listing.listing_id).await?;
     let site = state.base_url(&req);
     let mut json_ld = json_ld;
@@ -335,15 +342,21 @@ async fn product_page(
     let body = render(
         "pages/product",
         &json!({
-            "title": format!("{} — OCOP {} sao", listing.title_vi, listing.stars),
+            "title": tr_with("product.title", &[("name", &name), ("stars", &listing.stars)]),
+            "name": name,
+            "description_text": pick(&listing.description_vi, &listing.description_en),
+            "province_name": state
+                .reference
+                .province(&listing.province_code)
+                .map_or(listing.province_name_vi.as_str(), |p| pick(&p.name_vi, &p.name_en)),
             "canonical": url,
             "description": description,
             "og_type": "product",
             "json_ld": script_json(&json_ld),
             "listing": listing,
-            "group_name_vi": group.map(|g| g.name_vi.as_str()),
-            "subgroup_name_vi": subgroup.map(|s| s.name_vi.as_str()),
-            "region_name_vi": region.map(|r| r.name_vi.as_str()),
+            "group_name": group.map(|g| pick(&g.name_vi, &g.name_en)),
+            "subgroup_name": subgroup.map(|s| pick(&s.name_vi, &s.name_en)),
+            "region_name": region.map(|r| pick(&r.name_vi, &r.name_en)),
             "issuer": issuer,
             "in_stock": listing.stock > 0,
             "og_image": gallery.first().map(|g| format!("{site}{}", g["src"].as_str().unwrap_or_default())),

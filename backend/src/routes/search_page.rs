@@ -9,14 +9,16 @@ use crate::search::request::SearchParams;
 use crate::search::{SearchError, SearchResults};
 use crate::startup::AppState;
 use crate::web::error::PageError;
+use crate::web::i18n::{pick, tr, tr_with};
 use crate::web::templates::render;
 
+/// Sort orders and the keys of their labels.
 const SORTS: [(&str, &str); 5] = [
-    ("relevance", "Phù hợp nhất"),
-    ("price_asc", "Giá thấp đến cao"),
-    ("price_desc", "Giá cao đến thấp"),
-    ("stars", "Nhiều sao nhất"),
-    ("newest", "Mới nhất"),
+    ("relevance", "search.sort_relevance"),
+    ("price_asc", "search.sort_price_asc"),
+    ("price_desc", "search.sort_price_desc"),
+    ("stars", "search.sort_stars"),
+    ("newest", "search.sort_newest"),
 ];
 const PER_PAGE: usize = 24;
 
@@ -30,7 +32,7 @@ struct FacetValue {
 
 #[derive(Serialize)]
 struct FacetBlock {
-    title: &'static str,
+    title: String,
     values: Vec<FacetValue>,
 }
 
@@ -168,32 +170,45 @@ pub async fn search_page(
         }
         FacetBlock { title, values }
     };
-    let mut stars_block = block("Hạng sao", "stars", &results.facets.stars, &|c| {
-        format!("{c} sao")
-    });
+    let mut stars_block = block(
+        tr("search.facet_stars"),
+        "stars",
+        &results.facets.stars,
+        &|c| tr_with("grid.stars", &[("n", &c)]),
+    );
     stars_block.values.reverse();
     let facets = vec![
         stars_block,
-        block("Vùng", "region", &results.facets.region, &|c| {
-            reference
-                .region(c)
-                .map_or(c.to_owned(), |r| r.name_vi.clone())
-        }),
         block(
-            "Tỉnh, thành phố",
+            tr("search.facet_region"),
+            "region",
+            &results.facets.region,
+            &|c| {
+                reference
+                    .region(c)
+                    .map_or(c.to_owned(), |r| pick(&r.name_vi, &r.name_en).to_owned())
+            },
+        ),
+        block(
+            tr("search.facet_province"),
             "province",
             &results.facets.province,
             &|c| {
                 reference
                     .province(c)
-                    .map_or(c.to_owned(), |p| p.name_vi.clone())
+                    .map_or(c.to_owned(), |p| pick(&p.name_vi, &p.name_en).to_owned())
             },
         ),
-        block("Nhóm sản phẩm", "group", &results.facets.group, &|c| {
-            reference
-                .group(c)
-                .map_or(c.to_owned(), |g| g.name_vi.clone())
-        }),
+        block(
+            tr("search.facet_group"),
+            "group",
+            &results.facets.group,
+            &|c| {
+                reference
+                    .group(c)
+                    .map_or(c.to_owned(), |g| pick(&g.name_vi, &g.name_en).to_owned())
+            },
+        ),
     ];
     let pages = (results.total as usize).div_ceil(PER_PAGE).max(1);
     let hidden: Vec<serde_json::Value> = [
@@ -213,7 +228,7 @@ pub async fn search_page(
     };
     let sorts: Vec<serde_json::Value> = SORTS
         .iter()
-        .map(|(value, label)| json!({ "value": value, "label": label, "selected": *value == current_sort }))
+        .map(|(value, label)| json!({ "value": value, "label": tr(label), "selected": *value == current_sort }))
         .collect();
     let any_filter = !(link.stars.is_empty()
         && link.region.is_empty()
@@ -225,9 +240,9 @@ pub async fn search_page(
         ..Link::default()
     };
     let title = if query.text.is_empty() {
-        "Tìm sản phẩm OCOP".to_owned()
+        tr("search.title")
     } else {
-        format!("{} — tìm sản phẩm OCOP", query.text)
+        tr_with("search.title_query", &[("q", &query.text)])
     };
     // A plain query's first page may be indexed (it answers searches like "trà shan tuyết");
     // filtered, sorted and later pages are variations of it and ask not to be.

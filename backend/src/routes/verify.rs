@@ -9,6 +9,7 @@ use crate::db::entities::{registry_certificate, registry_participant};
 use crate::domain::registry::CertificateStatus;
 use crate::startup::AppState;
 use crate::web::error::PageError;
+use crate::web::i18n::{pick, tr, tr_with};
 use crate::web::templates::render;
 
 /// What the page concludes about a certificate on `today`.
@@ -44,7 +45,7 @@ pub async fn verify_certificate(
         let body = render(
             "pages/verify",
             &json!({
-                "title": "Không tìm thấy giấy chứng nhận OCOP",
+                "title": tr("verify.not_found_title"),
                 "found": false,
                 "requested": requested,
             }),
@@ -60,34 +61,26 @@ pub async fn verify_certificate(
     let listing_slug =
         queries::visible_slug_for_certificate(&state.db, today, certificate.id).await?;
     let expires = certificate.expires_on.format("%d/%m/%Y").to_string();
-    let (verdict, title, detail) = match Verdict::of(&certificate, today) {
-        Verdict::Valid => (
-            "valid",
-            "Còn hiệu lực",
-            format!("Giấy chứng nhận OCOP này còn hiệu lực; hạn hiệu lực là ngày {expires}."),
-        ),
-        Verdict::Expired => (
-            "expired",
-            "Hết hiệu lực",
-            format!(
-                "Giấy chứng nhận đã hết hiệu lực (hạn {expires}). Sản phẩm không còn được dùng nhãn OCOP cho đến khi được đánh giá lại."
-            ),
-        ),
-        Verdict::Revoked => (
-            "revoked",
-            "Đã bị thu hồi",
-            "Giấy chứng nhận này đã bị cơ quan có thẩm quyền thu hồi. Sản phẩm không được dùng nhãn OCOP."
-                .to_owned(),
-        ),
+    let verdict = match Verdict::of(&certificate, today) {
+        Verdict::Valid => "valid",
+        Verdict::Expired => "expired",
+        Verdict::Revoked => "revoked",
     };
+    let title = tr(&format!("verify.{verdict}_title"));
+    let detail = tr_with(&format!("verify.{verdict}_detail"), &[("date", &expires)]);
     let province_name = state
         .reference
         .province(&certificate.province_code)
-        .map_or(certificate.province_code.clone(), |p| p.name_vi.clone());
+        .map_or(certificate.province_code.clone(), |p| {
+            pick(&p.name_vi, &p.name_en).to_owned()
+        });
     let body = render(
         "pages/verify",
         &json!({
-            "title": format!("{title}: giấy chứng nhận OCOP {}", certificate.certificate_no),
+            "title": tr_with(
+                "verify.title",
+                &[("verdict", &title), ("no", &certificate.certificate_no)],
+            ),
             "found": true,
             "verdict": verdict,
             "verdict_title": title,

@@ -149,37 +149,22 @@ impl ResponseError for PageError {
                 .insert_header(("Location", format!("/account/login?{next}")))
                 .finish();
         }
+        use super::i18n::tr;
         let (title, message) = match self {
-            Self::SignInRequired(_) | Self::AccessDenied => (
-                "Không có quyền truy cập",
-                "Tài khoản của bạn không có quyền xem hoặc thực hiện thao tác này.".to_owned(),
-            ),
-            Self::Forbidden => (
-                "Phiên làm việc đã hết hạn",
-                "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.".to_owned(),
-            ),
-            Self::TooManyRequests => (
-                "Quá nhiều lần thử",
-                "Bạn đã thử quá nhiều lần. Vui lòng đợi 15 phút rồi thử lại.".to_owned(),
-            ),
-            Self::NotFound => (
-                "Không tìm thấy trang",
-                "Trang bạn tìm không có hoặc sản phẩm đã ngừng bán.".to_owned(),
-            ),
-            Self::BadRequest(why) => ("Yêu cầu không hợp lệ", why.clone()),
+            Self::SignInRequired(_) | Self::AccessDenied => {
+                (tr("error.denied_title"), tr("error.denied"))
+            }
+            Self::Forbidden => (tr("error.forbidden_title"), tr("error.forbidden")),
+            Self::TooManyRequests => (tr("error.too_many_title"), tr("error.too_many")),
+            Self::NotFound => (tr("error.not_found_title"), tr("error.not_found")),
+            Self::BadRequest(why) => (tr("error.bad_request_title"), why.clone()),
             Self::Unavailable(why) => {
                 tracing::warn!(cause = %why, "page dependency unavailable");
-                (
-                    "Tìm kiếm tạm thời gián đoạn",
-                    "Chức năng tìm kiếm đang tạm dừng. Vui lòng thử lại sau ít phút.".to_owned(),
-                )
+                (tr("error.unavailable_title"), tr("error.unavailable"))
             }
             Self::Unexpected(e) => {
                 tracing::error!(error = format!("{e:#}"), "page failed");
-                (
-                    "Đã có lỗi xảy ra",
-                    "Xin lỗi, hệ thống gặp sự cố. Vui lòng thử lại sau ít phút.".to_owned(),
-                )
+                (tr("error.unexpected_title"), tr("error.unexpected"))
             }
         };
         let status = self.status_code();

@@ -2,5 +2,6 @@
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod i18n;
 pub mod session;
 pub mod templates;

@@ -42,6 +42,8 @@ fn build() -> Result<Handlebars<'static>, handlebars::TemplateError> {
     hb.register_helper("eq", Box::new(eq));
     hb.register_helper("state_vi", Box::new(state_vi));
     hb.register_helper("asset", Box::new(asset));
+    hb.register_helper("t", Box::new(super::i18n::TranslateHelper));
+    hb.register_helper("pick", Box::new(super::i18n::PickHelper));
     Ok(hb)
 }
 
@@ -53,15 +55,31 @@ pub fn init() -> Result<(), handlebars::TemplateError> {
     Ok(())
 }
 
-/// What every page's `<head>` shows unless the page says otherwise.
-pub const DEFAULT_DESCRIPTION: &str = "Sản phẩm OCOP 3-5 sao được chứng nhận, mua trực tiếp từ hợp tác xã, doanh nghiệp và hộ sản xuất trên khắp 34 tỉnh, thành phố.";
-
-/// Adds the layout's defaults (description, canonical, Open Graph type, robots, JSON-LD)
-/// to page data that does not set them.
+/// Adds the layout's defaults (language, description, canonical, Open Graph type, robots,
+/// JSON-LD) to page data that does not set them.
 fn with_layout_defaults(mut data: serde_json::Value) -> serde_json::Value {
+    use super::i18n::{self, Lang};
+    let lang = i18n::current();
+    let other = match lang {
+        Lang::Vi => Lang::En,
+        Lang::En => Lang::Vi,
+    };
+    let path = i18n::current_path();
+    let switch_href = format!(
+        "{path}{}lang={}",
+        if path.contains('?') { "&" } else { "?" },
+        other.code()
+    );
     if let Some(map) = data.as_object_mut() {
         for (key, value) in [
-            ("description", serde_json::Value::from(DEFAULT_DESCRIPTION)),
+            ("lang", serde_json::Value::from(lang.code())),
+            ("og_locale", serde_json::Value::from(lang.locale())),
+            ("switch_lang", serde_json::Value::from(other.code())),
+            ("switch_href", serde_json::Value::from(switch_href)),
+            (
+                "description",
+                serde_json::Value::from(i18n::tr("site.description")),
+            ),
             ("canonical", serde_json::Value::Null),
             ("og_type", serde_json::Value::from("website")),
             ("noindex", serde_json::Value::Bool(false)),
