@@ -15,6 +15,7 @@ use crate::selling::{self, SellingError};
 use crate::startup::AppState;
 use crate::web::auth::require;
 use crate::web::error::PageError;
+use crate::web::i18n::{pick, tr};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(officer_page).service(decide).service(delist);
@@ -41,14 +42,14 @@ async fn page(
     let provinces = principal.reviewed_provinces();
     let audit = crate::audit::recent(&state.db, provinces.as_deref(), 50).await?;
     let province_names: Vec<String> = match &provinces {
-        None => vec!["mọi tỉnh, thành phố".to_owned()],
+        None => vec![tr("officer.all_provinces")],
         Some(codes) => codes
             .iter()
             .map(|c| {
                 state
                     .reference
                     .province(c)
-                    .map_or_else(|| c.clone(), |p| p.name_vi.clone())
+                    .map_or_else(|| c.clone(), |p| pick(&p.name_vi, &p.name_en).to_owned())
             })
             .collect(),
     };
@@ -70,7 +71,7 @@ async fn page(
         status,
         "pages/officer",
         json!({
-            "title": "Cán bộ OCOP — OCOP Village",
+            "title": tr("officer.title"),
             "provinces": province_names.join(", "),
             "queue_count": queue.len(),
             "queue": queue,
@@ -180,7 +181,7 @@ async fn delist(
             &req,
             &principal,
             StatusCode::BAD_REQUEST,
-            Some("Không tìm thấy sản phẩm này.".into()),
+            Some(tr("officer.not_found")),
             None,
         )
         .await;
@@ -201,7 +202,7 @@ async fn delist(
                 &principal,
                 StatusCode::OK,
                 None,
-                Some("Đã gỡ sản phẩm."),
+                Some(&tr("officer.delisted")),
             )
             .await
         }

@@ -18,6 +18,7 @@ use crate::selling::{self, ListingInput, Move, SellerTarget, SellingError};
 use crate::startup::AppState;
 use crate::web::auth::require;
 use crate::web::error::PageError;
+use crate::web::i18n::{pick, tr};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(dashboard)
@@ -71,7 +72,7 @@ async fn dashboard(
         StatusCode::OK,
         "pages/seller_dashboard",
         json!({
-            "title": "Khu vực người bán — OCOP Village",
+            "title": tr("seller.title"),
             "sellers": sellers,
             "applications": applications,
             "is_officer": principal.is_officer(),
@@ -92,7 +93,7 @@ fn apply_page(
         status,
         "pages/seller_apply",
         json!({
-            "title": "Đăng ký bán hàng — OCOP Village",
+            "title": tr("seller.apply_title"),
             "error": error,
             "registration_no": registration_no,
         }),
@@ -168,7 +169,7 @@ async fn application_view(
         status,
         "pages/seller_application",
         json!({
-            "title": "Hồ sơ người bán — OCOP Village",
+            "title": tr("seller.application_title"),
             "application": view,
             "awaiting_code": view.state == onboarding::State::AwaitingCode.as_str(),
             "in_review": view.state == onboarding::State::InReview.as_str(),
@@ -208,20 +209,37 @@ async fn submit_code(
     let limits = [(format!("code:user:{}", principal.user.id), CODE_PER_USER)];
     guard(&state, &req, &form.csrf, &limits).await?;
     let site = state.base_url(&req);
-    match onboarding::submit_code(&state.db, &principal, *path, &form.code, &site, state.clock.now()).await {
+    match onboarding::submit_code(
+        &state.db,
+        &principal,
+        *path,
+        &form.code,
+        &site,
+        state.clock.now(),
+    )
+    .await
+    {
         Ok(_) => Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(message_page(
-                "Đã xác minh người bán",
-                "Mã xác minh đúng: bạn đã trở thành người bán. Hãy đăng bán sản phẩm OCOP của mình.",
+                &tr("seller.verified_title"),
+                &tr("seller.verified"),
                 "/seller",
-                "Vào khu vực người bán",
+                &tr("seller.to_seller_area"),
             )?)),
         Err(OnboardingError::NotFound) => Err(PageError::NotFound),
         Err(OnboardingError::Database(e)) => Err(e.into()),
         Err(e) => {
-            application_view(&state, &req, &principal, *path, StatusCode::BAD_REQUEST, Some(e.to_string()), None)
-                .await
+            application_view(
+                &state,
+                &req,
+                &principal,
+                *path,
+                StatusCode::BAD_REQUEST,
+                Some(e.to_string()),
+                None,
+            )
+            .await
         }
     }
 }
@@ -351,11 +369,11 @@ async fn new_listing_page(
         status,
         "pages/seller_listing_new",
         json!({
-            "title": "Đăng bán sản phẩm — OCOP Village",
+            "title": tr("seller.new_title"),
             "seller": { "id": seller.id, "name": seller.display_name },
             "certificate": cert,
-            "group": state.reference.group(&cert.group_code).map(|g| g.name_vi.clone()),
-            "province": state.reference.province(&cert.province_code).map(|p| p.name_vi.clone()),
+            "group": state.reference.group(&cert.group_code).map(|g| pick(&g.name_vi, &g.name_en).to_owned()),
+            "province": state.reference.province(&cert.province_code).map(|p| pick(&p.name_vi, &p.name_en).to_owned()),
             "error": error,
             "listing": listing,
         }),
@@ -472,13 +490,13 @@ async fn edit_page(
         status,
         "pages/seller_listing_edit",
         json!({
-            "title": format!("{} — Khu vực người bán", own.certificate.product_name_vi),
+            "title": format!("{} — {}", own.certificate.product_name_vi, tr("seller.heading")),
             "listing": row,
             "certificate": own.certificate,
             "certificate_valid": certificate_valid,
             "days_left": (own.certificate.expires_on - today).num_days(),
-            "group": state.reference.group(&own.certificate.group_code).map(|g| g.name_vi.clone()),
-            "province": state.reference.province(&own.certificate.province_code).map(|p| p.name_vi.clone()),
+            "group": state.reference.group(&own.certificate.group_code).map(|g| pick(&g.name_vi, &g.name_en).to_owned()),
+            "province": state.reference.province(&own.certificate.province_code).map(|p| pick(&p.name_vi, &p.name_en).to_owned()),
             "photo_count": photos.len(),
             "photos": photos,
             "max_photos": selling::MAX_PHOTOS,
@@ -532,7 +550,7 @@ async fn save_listing(
                 *path,
                 StatusCode::OK,
                 None,
-                Some("Đã lưu."),
+                Some(&tr("seller.saved")),
             )
             .await
         }

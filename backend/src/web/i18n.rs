@@ -243,9 +243,17 @@ pub async fn middleware(
             response.headers_mut().append(SET_COOKIE, value);
         }
     }
-    response
-        .headers_mut()
-        .append(VARY, HeaderValue::from_static("Cookie"));
+    // Pages differ by the language cookie; assets and JSON do not.
+    let is_page = response
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_page {
+        response
+            .headers_mut()
+            .append(VARY, HeaderValue::from_static("Cookie"));
+    }
     Ok(response)
 }
 

@@ -24,13 +24,7 @@ handlebars_helper!(vi_date: |iso: str| {
 });
 handlebars_helper!(eq: |a: Json, b: Json| a == b);
 handlebars_helper!(asset: |path: str| super::assets::versioned(path));
-handlebars_helper!(state_vi: |state: str| match state {
-    "draft" => "bản nháp",
-    "published" => "đang bán",
-    "paused" => "tạm ngừng bán",
-    "delisted" => "đã gỡ",
-    other => other,
-}.to_owned());
+handlebars_helper!(state_vi: |state: str| super::i18n::tr(&format!("listing_state.{state}")));
 
 fn build() -> Result<Handlebars<'static>, handlebars::TemplateError> {
     let mut hb = Handlebars::new();
