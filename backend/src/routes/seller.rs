@@ -18,7 +18,7 @@ use crate::selling::{self, ListingInput, Move, SellerTarget, SellingError};
 use crate::startup::AppState;
 use crate::web::auth::require;
 use crate::web::error::PageError;
-use crate::web::i18n::{pick, tr};
+use crate::web::i18n::{pick, tr, tr_with};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(dashboard)
@@ -227,16 +227,30 @@ async fn submit_code(
                 "/seller",
                 &tr("seller.to_seller_area"),
             )?)),
-        Err(OnboardingError::NotFound) => Err(PageError::NotFound),
-        Err(OnboardingError::Database(e)) => Err(e.into()),
-        Err(e) => {
+        Err(e) => application_error(&state, &req, &principal, *path, e).await,
+    }
+}
+
+/// An onboarding error: a 404 or 500 page, or the application page again with the message.
+async fn application_error(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    pid: Uuid,
+    error: OnboardingError,
+) -> Result<HttpResponse, PageError> {
+    match error {
+        OnboardingError::NotFound => Err(PageError::NotFound),
+        OnboardingError::Database(e) => Err(e.into()),
+        e => {
+            let message = Some(e.to_string());
             application_view(
-                &state,
-                &req,
-                &principal,
-                *path,
+                state,
+                req,
+                principal,
+                pid,
                 StatusCode::BAD_REQUEST,
-                Some(e.to_string()),
+                message,
                 None,
             )
             .await
@@ -271,26 +285,11 @@ async fn resend_code(
                 *path,
                 StatusCode::OK,
                 None,
-                Some(format!(
-                    "Đã gửi mã mới tới {to}. Mã cũ không còn dùng được."
-                )),
+                Some(tr_with("seller.resent", &[("to", &to)])),
             )
             .await
         }
-        Err(OnboardingError::NotFound) => Err(PageError::NotFound),
-        Err(OnboardingError::Database(e)) => Err(e.into()),
-        Err(e) => {
-            application_view(
-                &state,
-                &req,
-                &principal,
-                *path,
-                StatusCode::BAD_REQUEST,
-                Some(e.to_string()),
-                None,
-            )
-            .await
-        }
+        Err(e) => application_error(&state, &req, &principal, *path, e).await,
     }
 }
 
