@@ -18,6 +18,7 @@ pub mod routes;
 pub mod search;
 pub mod seed;
 pub mod selling;
+pub mod shop;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -8,6 +8,7 @@ mod m20261122_000004_create_outbox;
 mod m20261122_000005_create_accounts;
 mod m20261122_000006_create_verification_tokens;
 mod m20261122_000007_create_roles_and_onboarding;
+mod m20261122_000008_create_orders;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_accounts::Migration),
             Box::new(m20261122_000006_create_verification_tokens::Migration),
             Box::new(m20261122_000007_create_roles_and_onboarding::Migration),
+            Box::new(m20261122_000008_create_orders::Migration),
         ]
     }
 }

@@ -1,6 +1,6 @@
 // Browser tests of the storefront in headless Chromium, with an accessibility scan (axe,
 // WCAG 2 A/AA) of every page visited: search, use a facet, open a product, check its
-// certificate, and the seller area as the demo seller. Exit 1 on any failure or on a serious
+// certificate, add it to the cart and reach checkout, and the seller area as the demo seller. Exit 1 on any failure or on a serious
 // or critical violation. Usage: node storefront.mjs http://127.0.0.1:8080
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -58,12 +58,34 @@ check(after > 0 && after <= before, `facet "${label}" narrows ${before} → ${af
 check(await page.locator('.facets a.selected').count() >= 1, 'the chosen facet is marked selected');
 await scan(page, 'search with a facet');
 
-// Open the first product; its certificate panel links to the public verification page.
-await page.locator('.results .card a').first().click();
-await page.waitForURL(/\/products\//);
+// Open a product in stock; its certificate panel links to the public verification page.
+const cards = page.locator('.results .card a');
+let opened = false;
+for (let i = 0; i < Math.min(await cards.count(), 8) && !opened; i += 1) {
+  await cards.nth(i).click();
+  await page.waitForURL(/\/products\//);
+  opened = (await page.getByRole('button', { name: 'Thêm vào giỏ' }).count()) > 0;
+  if (!opened) await page.goBack();
+}
+check(opened, 'found a product in stock');
+const productUrl = page.url();
 check(await page.getByRole('heading', { name: 'Giấy chứng nhận OCOP' }).isVisible(), 'product page shows the certificate panel');
 check((await page.locator('.price').first().textContent()).includes('₫'), 'price in đồng');
 await scan(page, 'product page');
+
+// Add it to the cart, as a guest, and go to checkout.
+const title = (await page.locator('h1').textContent()).trim();
+await page.getByLabel('Số lượng').fill('2');
+await page.getByRole('button', { name: 'Thêm vào giỏ' }).click();
+await page.waitForURL(/\/cart$/);
+check(await page.getByRole('link', { name: title }).isVisible(), 'the product is in the cart');
+await scan(page, 'cart');
+await page.getByRole('link', { name: 'Đặt hàng' }).click();
+await page.waitForURL(/\/checkout$/);
+check(await page.getByLabel('Số điện thoại').isVisible(), 'checkout asks for the address');
+await scan(page, 'checkout');
+
+await page.goto(productUrl);
 await page.getByRole('link', { name: 'Tra cứu giấy chứng nhận này' }).click();
 await page.waitForURL(/\/verify\//);
 check(await page.locator('.verdict-valid').isVisible(), 'verification page says the certificate is valid');

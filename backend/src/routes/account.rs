@@ -329,6 +329,9 @@ async fn signup(
         Err(e) => return Err(PageError::Unexpected(e.into())),
     };
     tracing::info!(user = %user.pid, "account created");
+    if let Some(token) = state.cookies.cart_token(&req) {
+        crate::shop::merge_at_sign_in(&state.db, token, user.id, now).await?;
+    }
     Ok(HttpResponse::SeeOther()
         .cookie(state.cookies.session_cookie(&user, now))
         .insert_header((LOCATION, "/account"))
@@ -381,10 +384,16 @@ async fn login(
     let now = state.clock.now();
     let next = safe_next(form.next.as_deref());
     match accounts::authenticate(&state.db, &email, &form.password).await {
-        Ok(user) => Ok(HttpResponse::SeeOther()
-            .cookie(state.cookies.session_cookie(&user, now))
-            .insert_header((LOCATION, next))
-            .finish()),
+        Ok(user) => {
+            // A cart filled as a guest joins the account's cart.
+            if let Some(token) = state.cookies.cart_token(&req) {
+                crate::shop::merge_at_sign_in(&state.db, token, user.id, now).await?;
+            }
+            Ok(HttpResponse::SeeOther()
+                .cookie(state.cookies.session_cookie(&user, now))
+                .insert_header((LOCATION, next))
+                .finish())
+        }
         Err(AccountError::WrongCredentials) => form_page(
             &state,
             &req,

@@ -9,6 +9,7 @@ pub mod search_page;
 pub mod seller;
 pub mod seller_api;
 pub mod seo;
+pub mod shop;
 pub mod verify;
 
 use actix_web::{HttpRequest, error, web};
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(seo::sitemap)
         .configure(account::configure)
         .configure(seller::configure)
+        .configure(shop::configure)
         .configure(officer::configure)
         .service(media::serve)
         .configure(pages::configure)

@@ -324,6 +324,8 @@ async fn product_page(
             .map(|p| format!("{site}{}", p.display_url()))
             .collect();
     }
+    // The add-to-cart form needs this browser's CSRF token.
+    let (csrf, csrf_cookie) = state.cookies.csrf_token(&req);
     let gallery: Vec<_> = photos
         .iter()
         .enumerate()
@@ -362,9 +364,15 @@ async fn product_page(
             "og_image": gallery.first().map(|g| format!("{site}{}", g["src"].as_str().unwrap_or_default())),
             "cover": gallery.first(),
             "more_photos": gallery.get(1..).unwrap_or_default(),
+            "csrf": csrf,
+            "max_quantity": listing.stock.clamp(1, crate::shop::MAX_QUANTITY),
         }),
     )?;
-    Ok(html(body))
+    let mut response = HttpResponse::Ok();
+    if let Some(cookie) = csrf_cookie {
+        response.cookie(cookie);
+    }
+    Ok(response.content_type("text/html; charset=utf-8").body(body))
 }
 
 /// Anything unrouted: a JSON 404 under `/api`, the friendly page elsewhere.

@@ -15,6 +15,7 @@ use crate::db::entities::user;
 
 pub const SESSION_COOKIE: &str = "ocop_session";
 pub const CSRF_COOKIE: &str = "ocop_csrf";
+pub const CART_COOKIE: &str = "ocop_cart";
 const SESSION_DAYS: i64 = 30;
 
 #[derive(Serialize, Deserialize)]
@@ -104,6 +105,17 @@ impl CookieConfig {
             .one(db)
             .await?;
         Ok(user.filter(|u| u.session_epoch == claims.e))
+    }
+
+    /// The guest cart's token from its signed cookie.
+    pub fn cart_token(&self, req: &HttpRequest) -> Option<Uuid> {
+        self.read(req, CART_COOKIE)
+            .and_then(|v| Uuid::parse_str(&v).ok())
+    }
+
+    /// A cookie that keeps a guest's cart for 30 days.
+    pub fn cart_cookie(&self, token: Uuid) -> Cookie<'static> {
+        self.signed(CART_COOKIE, token.to_string(), CookieDuration::days(30))
     }
 
     /// This browser's CSRF token, and the cookie to set when it is new.

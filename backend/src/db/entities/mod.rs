@@ -2,10 +2,16 @@
 //! the modules that own the rules (`registry`, `catalog`, …), not here.
 pub mod api_token;
 pub mod audit_log;
+pub mod cart;
+pub mod cart_item;
 pub mod certificate_reminder;
+pub mod checkout;
 pub mod listing;
 pub mod listing_photo;
 pub mod membership;
+pub mod order;
+pub mod order_event;
+pub mod order_item;
 pub mod outbox;
 pub mod outlet;
 pub mod product_group;

@@ -1,0 +1,15 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "cart_items")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub cart_id: i64,
+    pub listing_id: i64,
+    pub quantity: i32,
+    pub added_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,29 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "checkouts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub reference: String,
+    #[sea_orm(unique)]
+    pub idempotency_key: String,
+    pub user_id: Option<i64>,
+    pub email: String,
+    pub name: String,
+    pub phone: String,
+    pub province_code: String,
+    pub commune: String,
+    pub street: String,
+    pub payment_method: String,
+    pub channel: String,
+    pub live_show_id: Option<i64>,
+    pub total_vnd: i64,
+    #[sea_orm(unique)]
+    pub tracking_token: Uuid,
+    pub created_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

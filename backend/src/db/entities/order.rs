@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub pid: Uuid,
+    #[sea_orm(unique)]
+    pub code: String,
+    pub checkout_id: i64,
+    pub seller_id: i64,
+    pub state: String,
+    pub payment_state: String,
+    pub subtotal_vnd: i64,
+    pub carrier: Option<String>,
+    pub tracking_no: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,691 @@
+//! Carts and checkout. A cart belongs to a guest (a token in a signed cookie) or a user; a
+//! guest's cart joins the user's at sign-in. Checkout takes the stock of every line with one
+//! conditional `UPDATE … WHERE stock >= quantity` each, inside one transaction with the orders
+//! (one per seller), their items (prices copied), their first history entry and the search
+//! updates: concurrent buyers can never take more than is on hand, and a failed line undoes
+//! the whole checkout.
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ExprTrait, FromQueryResult, QueryFilter, Set, SqlErr,
+};
+use uuid::Uuid;
+
+use crate::catalog::queries::visible_base;
+use crate::db::entities::{
+    cart, cart_item, checkout, listing, order, order_event, order_item, registry_certificate,
+    seller,
+};
+use crate::domain::reference::Reference;
+use crate::domain::time::vietnam_date;
+use crate::jobs::outbox;
+
+/// Most units of one product in one cart.
+pub const MAX_QUANTITY: i32 = 99;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShopError {
+    #[error("Sản phẩm này không còn được bán.")]
+    NotForSale,
+    #[error("Số lượng từ 1 đến 99.")]
+    BadQuantity,
+    #[error("Chỉ còn {left} {unit} “{title}”.")]
+    NotEnoughStock {
+        title: String,
+        left: i32,
+        unit: String,
+    },
+    #[error("Giỏ hàng đang trống.")]
+    EmptyCart,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// The cart for this request: the user's when signed in (adopting the guest's cart if the
+/// user has none), else the guest's by its token; made when missing and `create` is set.
+pub async fn find_cart(
+    db: &DatabaseConnection,
+    token: Option<Uuid>,
+    user_id: Option<i64>,
+    create: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<cart::Model>, DbErr> {
+    if let Some(user_id) = user_id
+        && let Some(found) = cart::Entity::find()
+            .filter(cart::Column::UserId.eq(user_id))
+            .one(db)
+            .await?
+    {
+        return Ok(Some(found));
+    }
+    if let Some(token) = token
+        && let Some(found) = cart::Entity::find()
+            .filter(cart::Column::Token.eq(token))
+            .filter(cart::Column::UserId.is_null())
+            .one(db)
+            .await?
+    {
+        if let Some(user_id) = user_id {
+            let mut adopted: cart::ActiveModel = found.into();
+            adopted.user_id = Set(Some(user_id));
+            adopted.updated_at = Set(now);
+            return Ok(Some(adopted.update(db).await?));
+        }
+        return Ok(Some(found));
+    }
+    if !create {
+        return Ok(None);
+    }
+    Ok(Some(
+        cart::ActiveModel {
+            token: Set(Uuid::new_v4()),
+            user_id: Set(user_id),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?,
+    ))
+}
+
+/// At sign-in: the guest cart's lines move into the user's cart (quantities add up, at most
+/// [`MAX_QUANTITY`]), and the guest cart is removed. One transaction.
+pub async fn merge_at_sign_in(
+    db: &DatabaseConnection,
+    guest_token: Uuid,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let Some(guest) = cart::Entity::find()
+        .filter(cart::Column::Token.eq(guest_token))
+        .filter(cart::Column::UserId.is_null())
+        .one(&txn)
+        .await?
+    else {
+        return txn.rollback().await;
+    };
+    let mine = cart::Entity::find()
+        .filter(cart::Column::UserId.eq(user_id))
+        .one(&txn)
+        .await?;
+    match mine {
+        None => {
+            let mut adopted: cart::ActiveModel = guest.into();
+            adopted.user_id = Set(Some(user_id));
+            adopted.updated_at = Set(now);
+            adopted.update(&txn).await?;
+        }
+        Some(mine) => {
+            let lines = cart_item::Entity::find()
+                .filter(cart_item::Column::CartId.eq(guest.id))
+                .all(&txn)
+                .await?;
+            for line in lines {
+                add_quantity(&txn, mine.id, line.listing_id, line.quantity, now).await?;
+            }
+            cart::Entity::delete_by_id(guest.id).exec(&txn).await?;
+        }
+    }
+    txn.commit().await
+}
+
+/// Adds `quantity` to a line (creating it), capped at [`MAX_QUANTITY`].
+async fn add_quantity(
+    db: &impl ConnectionTrait,
+    cart_id: i64,
+    listing_id: i64,
+    quantity: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    cart_item::Entity::insert(cart_item::ActiveModel {
+        cart_id: Set(cart_id),
+        listing_id: Set(listing_id),
+        quantity: Set(Ord::min(quantity, MAX_QUANTITY)),
+        added_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([cart_item::Column::CartId, cart_item::Column::ListingId])
+            .value(
+                cart_item::Column::Quantity,
+                // Portable (SQLite and PostgreSQL): no MIN/LEAST of two values.
+                Expr::cust(format!(
+                    "CASE WHEN cart_items.quantity + excluded.quantity > {MAX_QUANTITY} \
+                     THEN {MAX_QUANTITY} ELSE cart_items.quantity + excluded.quantity END"
+                )),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// A product a shopper may buy now, with what a cart line shows.
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+pub struct Buyable {
+    pub listing_id: i64,
+    pub pid: Uuid,
+    pub slug: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub certificate_no: String,
+    pub seller_id: i64,
+    pub seller_name: String,
+    pub price_vnd: i64,
+    pub stock: i32,
+    pub unit: String,
+}
+
+async fn buyable(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+    ids: Option<&[i64]>,
+    pid: Option<Uuid>,
+) -> Result<Vec<Buyable>, DbErr> {
+    use registry_certificate::Column as Cert;
+    let mut q = visible_base(today);
+    q.expr_as(
+        Expr::col((listing::Entity, listing::Column::Id)),
+        "listing_id",
+    )
+    .column((listing::Entity, listing::Column::Pid))
+    .column((listing::Entity, listing::Column::Slug))
+    .expr_as(
+        Expr::col((registry_certificate::Entity, Cert::ProductNameVi)),
+        "title_vi",
+    )
+    .expr_as(
+        Expr::col((registry_certificate::Entity, Cert::ProductNameEn)),
+        "title_en",
+    )
+    .column((registry_certificate::Entity, Cert::CertificateNo))
+    .column((listing::Entity, listing::Column::SellerId))
+    .expr_as(
+        Expr::col((seller::Entity, seller::Column::DisplayName)),
+        "seller_name",
+    )
+    .column((listing::Entity, listing::Column::PriceVnd))
+    .column((listing::Entity, listing::Column::Stock))
+    .column((listing::Entity, listing::Column::Unit));
+    if let Some(ids) = ids {
+        q.and_where(Expr::col((listing::Entity, listing::Column::Id)).is_in(ids.iter().copied()));
+    }
+    if let Some(pid) = pid {
+        q.and_where(Expr::col((listing::Entity, listing::Column::Pid)).eq(pid));
+    }
+    db.query_all(&q)
+        .await?
+        .iter()
+        .map(|row| Buyable::from_query_result(row, ""))
+        .collect()
+}
+
+/// Puts `quantity` more of a product in the cart, if it is for sale and in stock.
+pub async fn add_to_cart(
+    db: &DatabaseConnection,
+    cart_id: i64,
+    listing_pid: Uuid,
+    quantity: i32,
+    now: DateTime<Utc>,
+) -> Result<(), ShopError> {
+    if !(1..=MAX_QUANTITY).contains(&quantity) {
+        return Err(ShopError::BadQuantity);
+    }
+    let item = buyable(db, vietnam_date(now), None, Some(listing_pid))
+        .await?
+        .pop()
+        .ok_or(ShopError::NotForSale)?;
+    let already = cart_item::Entity::find()
+        .filter(cart_item::Column::CartId.eq(cart_id))
+        .filter(cart_item::Column::ListingId.eq(item.listing_id))
+        .one(db)
+        .await?
+        .map_or(0, |l| l.quantity);
+    if already + quantity > item.stock {
+        return Err(ShopError::NotEnoughStock {
+            title: item.title_vi,
+            left: item.stock,
+            unit: item.unit,
+        });
+    }
+    add_quantity(db, cart_id, item.listing_id, quantity, now).await?;
+    Ok(())
+}
+
+/// Sets a line's quantity; 0 removes it.
+pub async fn set_quantity(
+    db: &DatabaseConnection,
+    cart_id: i64,
+    listing_pid: Uuid,
+    quantity: i32,
+) -> Result<(), ShopError> {
+    if !(0..=MAX_QUANTITY).contains(&quantity) {
+        return Err(ShopError::BadQuantity);
+    }
+    let Some(found) = listing::Entity::find()
+        .filter(listing::Column::Pid.eq(listing_pid))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let line = cart_item::Entity::find()
+        .filter(cart_item::Column::CartId.eq(cart_id))
+        .filter(cart_item::Column::ListingId.eq(found.id))
+        .one(db)
+        .await?;
+    match (line, quantity) {
+        (Some(line), 0) => {
+            cart_item::Entity::delete_by_id(line.id).exec(db).await?;
+        }
+        (Some(line), n) => {
+            let mut changed: cart_item::ActiveModel = line.into();
+            changed.quantity = Set(n);
+            changed.update(db).await?;
+        }
+        (None, _) => {}
+    }
+    Ok(())
+}
+
+/// One cart line as pages show it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CartLine {
+    pub item: Buyable,
+    pub quantity: i32,
+    pub line_total_vnd: i64,
+    /// There is not enough stock for this quantity any more.
+    pub short: bool,
+}
+
+/// The lines of one seller: they become one order.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SellerGroup {
+    pub seller_id: i64,
+    pub seller_name: String,
+    pub lines: Vec<CartLine>,
+    pub subtotal_vnd: i64,
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct CartView {
+    pub groups: Vec<SellerGroup>,
+    pub total_vnd: i64,
+    pub count: i32,
+    /// Lines whose product is no longer for sale (they are left out of the groups).
+    pub unavailable: usize,
+}
+
+/// The cart's lines grouped by seller, with products no longer for sale left out.
+pub async fn view(
+    db: &impl ConnectionTrait,
+    cart_id: i64,
+    today: NaiveDate,
+) -> Result<CartView, DbErr> {
+    let lines = cart_item::Entity::find()
+        .filter(cart_item::Column::CartId.eq(cart_id))
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = lines.iter().map(|l| l.listing_id).collect();
+    let items = if ids.is_empty() {
+        Vec::new()
+    } else {
+        buyable(db, today, Some(&ids), None).await?
+    };
+    let mut groups: BTreeMap<(String, i64), SellerGroup> = BTreeMap::new();
+    let mut view = CartView::default();
+    for line in &lines {
+        let Some(item) = items.iter().find(|i| i.listing_id == line.listing_id) else {
+            view.unavailable += 1;
+            continue;
+        };
+        let total = item.price_vnd * i64::from(line.quantity);
+        let group = groups
+            .entry((item.seller_name.clone(), item.seller_id))
+            .or_insert_with(|| SellerGroup {
+                seller_id: item.seller_id,
+                seller_name: item.seller_name.clone(),
+                lines: Vec::new(),
+                subtotal_vnd: 0,
+            });
+        group.subtotal_vnd += total;
+        group.lines.push(CartLine {
+            item: item.clone(),
+            quantity: line.quantity,
+            line_total_vnd: total,
+            short: line.quantity > item.stock,
+        });
+        view.total_vnd += total;
+        view.count += line.quantity;
+    }
+    view.groups = groups.into_values().collect();
+    Ok(view)
+}
+
+/// Where and to whom to deliver, validated.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Address {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub province_code: String,
+    pub commune: String,
+    pub street: String,
+}
+
+/// A Vietnamese phone number: `0` and 9 digits, or `+84` and 9 digits; spaces, dots and
+/// dashes allowed. Returned as `0xxxxxxxxx`.
+pub fn parse_phone(raw: &str) -> Option<String> {
+    let digits: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-'))
+        .collect();
+    let national = match digits.strip_prefix("+84") {
+        Some(rest) => format!("0{rest}"),
+        None => digits,
+    };
+    let ok = national.len() == 10
+        && national.starts_with('0')
+        && !national.starts_with("00")
+        && national.bytes().all(|b| b.is_ascii_digit());
+    ok.then_some(national)
+}
+
+impl Address {
+    /// Every problem, keyed by field.
+    pub fn parse(
+        reference: &Reference,
+        name: &str,
+        email: &str,
+        phone: &str,
+        province: &str,
+        commune: &str,
+        street: &str,
+    ) -> Result<Self, Vec<(&'static str, String)>> {
+        let mut problems = Vec::new();
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 80 {
+            problems.push(("name", "Họ tên cần từ 1 đến 80 ký tự.".to_owned()));
+        }
+        let email = crate::domain::registry::parse_email(email.trim())
+            .map_err(|_| problems.push(("email", "Địa chỉ e-mail không hợp lệ.".to_owned())))
+            .ok();
+        let phone = parse_phone(phone).or_else(|| {
+            problems.push((
+                "phone",
+                "Số điện thoại gồm 10 chữ số, bắt đầu bằng 0 (hoặc +84).".to_owned(),
+            ));
+            None
+        });
+        // Only today's 34 provinces: a former one is not an address any more.
+        let province_code = reference
+            .province(province.trim())
+            .map(|p| p.code.clone())
+            .or_else(|| {
+                problems.push(("province", "Hãy chọn tỉnh, thành phố.".to_owned()));
+                None
+            });
+        let commune = commune.trim();
+        if commune.chars().count() < 2 || commune.chars().count() > 100 {
+            problems.push(("commune", "Hãy nhập xã, phường, đặc khu.".to_owned()));
+        }
+        let street = street.trim();
+        if street.chars().count() < 3 || street.chars().count() > 200 {
+            problems.push(("street", "Hãy nhập số nhà, đường, thôn, ấp.".to_owned()));
+        }
+        match (email, phone, province_code, problems.is_empty()) {
+            (Some(email), Some(phone), Some(province_code), true) => Ok(Self {
+                name: name.to_owned(),
+                email,
+                phone,
+                province_code,
+                commune: commune.to_owned(),
+                street: street.to_owned(),
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
+/// How the shopper pays. Stripe and VietQR come next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentMethod {
+    CashOnDelivery,
+}
+
+impl PaymentMethod {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::CashOnDelivery => "cod",
+        }
+    }
+}
+
+/// `OV-` and 8 characters without look-alikes (no 0/O, 1/I).
+fn new_reference() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let bytes = Uuid::new_v4().into_bytes();
+    let code: String = bytes[..8]
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    format!("OV-{code}")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    #[error(transparent)]
+    Shop(#[from] ShopError),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Places the cart's lines as one checkout with one order per seller, paying by `method`.
+/// A retried submit with the same `idempotency_key` returns the first checkout unchanged.
+pub async fn place(
+    db: &DatabaseConnection,
+    cart_id: i64,
+    user_id: Option<i64>,
+    address: &Address,
+    method: PaymentMethod,
+    idempotency_key: &str,
+    now: DateTime<Utc>,
+) -> Result<checkout::Model, CheckoutError> {
+    let txn = crate::db::begin_write(db).await?;
+    if let Some(done) = checkout::Entity::find()
+        .filter(checkout::Column::IdempotencyKey.eq(idempotency_key))
+        .one(&txn)
+        .await?
+    {
+        txn.rollback().await?;
+        return Ok(done);
+    }
+    let cart = view(&txn, cart_id, vietnam_date(now)).await?;
+    if cart.groups.is_empty() {
+        return Err(ShopError::EmptyCart.into());
+    }
+    // Take the stock, line by line; any shortfall undoes everything (the transaction drops).
+    let mut taken = Vec::new();
+    for line in cart.groups.iter().flat_map(|g| &g.lines) {
+        let done = listing::Entity::update_many()
+            .col_expr(
+                listing::Column::Stock,
+                Expr::col(listing::Column::Stock).sub(line.quantity),
+            )
+            .col_expr(listing::Column::UpdatedAt, Expr::value(now))
+            .filter(listing::Column::Id.eq(line.item.listing_id))
+            .filter(listing::Column::Stock.gte(line.quantity))
+            .exec(&txn)
+            .await?;
+        if done.rows_affected != 1 {
+            let left = listing::Entity::find_by_id(line.item.listing_id)
+                .one(&txn)
+                .await?
+                .map_or(0, |l| l.stock);
+            return Err(ShopError::NotEnoughStock {
+                title: line.item.title_vi.clone(),
+                left,
+                unit: line.item.unit.clone(),
+            }
+            .into());
+        }
+        taken.push(line.item.listing_id);
+    }
+    let reference = new_reference();
+    let inserted = checkout::ActiveModel {
+        reference: Set(reference.clone()),
+        idempotency_key: Set(idempotency_key.to_owned()),
+        user_id: Set(user_id),
+        email: Set(address.email.clone()),
+        name: Set(address.name.clone()),
+        phone: Set(address.phone.clone()),
+        province_code: Set(address.province_code.clone()),
+        commune: Set(address.commune.clone()),
+        street: Set(address.street.clone()),
+        payment_method: Set(method.as_str().to_owned()),
+        channel: Set("web".into()),
+        total_vnd: Set(cart.total_vnd),
+        tracking_token: Set(Uuid::new_v4()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let placed = match inserted {
+        Ok(placed) => placed,
+        // The same submit raced itself: the other one won; return its checkout.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            txn.rollback().await?;
+            return checkout::Entity::find()
+                .filter(checkout::Column::IdempotencyKey.eq(idempotency_key))
+                .one(db)
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound(idempotency_key.to_owned()).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for (n, group) in cart.groups.iter().enumerate() {
+        let placed_order = order::ActiveModel {
+            pid: Set(Uuid::new_v4()),
+            code: Set(format!("{reference}-{}", n + 1)),
+            checkout_id: Set(placed.id),
+            seller_id: Set(group.seller_id),
+            state: Set("placed".into()),
+            payment_state: Set("unpaid".into()),
+            subtotal_vnd: Set(group.subtotal_vnd),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        for line in &group.lines {
+            order_item::ActiveModel {
+                order_id: Set(placed_order.id),
+                listing_id: Set(line.item.listing_id),
+                title: Set(line.item.title_vi.clone()),
+                certificate_no: Set(line.item.certificate_no.clone()),
+                unit: Set(line.item.unit.clone()),
+                unit_price_vnd: Set(line.item.price_vnd),
+                quantity: Set(line.quantity),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        order_event::ActiveModel {
+            order_id: Set(placed_order.id),
+            state: Set("placed".into()),
+            note: Set(Some(format!("payment: {}", method.as_str()))),
+            actor_user_id: Set(user_id),
+            at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    cart_item::Entity::delete_many()
+        .filter(cart_item::Column::CartId.eq(cart_id))
+        .exec(&txn)
+        .await?;
+    // Stock changed: "sold out" may now show in search.
+    outbox::enqueue_listing_sync(&txn, taken, now).await?;
+    txn.commit().await?;
+    Ok(placed)
+}
+
+/// A checkout with its orders and their items, for the order page.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct OrderView {
+    pub code: String,
+    pub state: String,
+    pub seller_name: String,
+    pub subtotal_vnd: i64,
+    pub items: Vec<order_item::Model>,
+}
+
+pub async fn orders_of(
+    db: &impl ConnectionTrait,
+    checkout_id: i64,
+) -> Result<Vec<OrderView>, DbErr> {
+    let orders = order::Entity::find()
+        .filter(order::Column::CheckoutId.eq(checkout_id))
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(orders.len());
+    for o in orders {
+        let items = order_item::Entity::find()
+            .filter(order_item::Column::OrderId.eq(o.id))
+            .all(db)
+            .await?;
+        let seller_name = seller::Entity::find_by_id(o.seller_id)
+            .one(db)
+            .await?
+            .map(|s| s.display_name)
+            .unwrap_or_default();
+        out.push(OrderView {
+            code: o.code,
+            state: o.state,
+            seller_name,
+            subtotal_vnd: o.subtotal_vnd,
+            items,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vietnamese_phone_numbers() {
+        for (raw, expected) in [
+            ("0912 345 678", Some("0912345678")),
+            ("+84 912.345.678", Some("0912345678")),
+            ("091-234-5678", Some("0912345678")),
+            ("912345678", None),
+            ("0012345678", None),
+            ("09123456789", None),
+            ("09123abc78", None),
+        ] {
+            assert_eq!(parse_phone(raw).as_deref(), expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn references_avoid_look_alike_characters() {
+        for _ in 0..100 {
+            let r = new_reference();
+            assert_eq!(r.len(), 11);
+            assert!(r.starts_with("OV-"));
+            assert!(!r[3..].contains(['0', 'O', '1', 'I']), "{r}");
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! Carts and checkout: nothing is oversold, a retried submit is one checkout, a shortfall
+//! undoes the whole checkout, and a guest's cart joins the user's at sign-in.
+use ocop_village::shop::{self, Address, CheckoutError, PaymentMethod, ShopError};
+
+use crate::helpers::{TestApp, csrf, post_form, sample_registry, spawn_app};
+
+/// A published listing of `certificate` with `stock` units at 50,000 ₫; returns its pid.
+async fn listing_with_stock(
+    app: &TestApp,
+    seller_email: &str,
+    certificate: &str,
+    stock: i32,
+) -> uuid::Uuid {
+    let (_, user) = app.signed_in(seller_email).await;
+    app.make_member(&user, "2510996049").await;
+    let principal = app.principal(&user).await;
+    let seller_id = principal.seller_ids()[0];
+    let input = ocop_village::selling::ListingInput {
+        price_vnd: Some(50_000),
+        stock: Some(stock),
+        unit: Some("hộp".into()),
+        ..Default::default()
+    };
+    ocop_village::selling::create_listing(
+        &app.db,
+        &principal,
+        seller_id,
+        certificate,
+        &input,
+        true,
+        app.now,
+    )
+    .await
+    .expect("listed")
+    .pid
+}
+
+fn address(app: &TestApp) -> Address {
+    Address::parse(
+        &app.reference,
+        "Nguyễn Thị Lan",
+        "lan@example.vn",
+        "0912 345 678",
+        "ha-noi",
+        "phường Hoàn Kiếm",
+        "12 phố Hàng Bạc",
+    )
+    .expect("a valid address")
+}
+
+async fn cart_with(app: &TestApp, pid: uuid::Uuid, quantity: i32) -> i64 {
+    let cart = shop::find_cart(&app.db, None, None, true, app.now)
+        .await
+        .expect("cart")
+        .expect("created");
+    shop::add_to_cart(&app.db, cart.id, pid, quantity, app.now)
+        .await
+        .expect("added");
+    cart.id
+}
+
+#[tokio::test]
+async fn two_hundred_simultaneous_checkouts_sell_exactly_the_ten_in_stock() {
+    let app = spawn_app().await;
+    app.import(sample_registry(), false).await.expect("import");
+    let pid = listing_with_stock(&app, "seller@example.vn", "OCOP-TQ-2024-0001", 10).await;
+    let mut carts = Vec::new();
+    for _ in 0..200 {
+        carts.push(cart_with(&app, pid, 1).await);
+    }
+    let address = address(&app);
+    let tasks: Vec<_> = carts
+        .into_iter()
+        .enumerate()
+        .map(|(n, cart)| {
+            let db = app.db.clone();
+            let address = address.clone();
+            let now = app.now;
+            tokio::spawn(async move {
+                shop::place(
+                    &db,
+                    cart,
+                    None,
+                    &address,
+                    PaymentMethod::CashOnDelivery,
+                    &format!("key-{n}"),
+                    now,
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut sold = 0;
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(_) => sold += 1,
+            Err(CheckoutError::Shop(ShopError::NotEnoughStock { left, .. })) => {
+                assert_eq!(left, 0);
+                refused += 1;
+            }
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!((sold, refused), (10, 190));
+    assert_eq!(app.count("listings", "stock = 0").await, 1);
+    assert_eq!(app.count("listings", "stock < 0").await, 0);
+    assert_eq!(app.count("orders", "").await, 10);
+    assert_eq!(app.count("order_items", "quantity = 1").await, 10);
+    assert_eq!(app.count("checkouts", "").await, 10);
+}
+
+#[tokio::test]
+async fn a_retried_submit_is_one_checkout_and_a_shortfall_undoes_everything() {
+    let app = spawn_app().await;
+    app.import(sample_registry(), false).await.expect("import");
+    let plenty = listing_with_stock(&app, "a@example.vn", "OCOP-TQ-2024-0001", 50).await;
+    let scarce = listing_with_stock(&app, "b@example.vn", "OCOP-TQ-2025-0001", 2).await;
+
+    // The same key twice: one checkout, stock taken once.
+    let cart = cart_with(&app, plenty, 3).await;
+    let first = shop::place(
+        &app.db,
+        cart,
+        None,
+        &address(&app),
+        PaymentMethod::CashOnDelivery,
+        "same",
+        app.now,
+    )
+    .await
+    .expect("placed");
+    let again = shop::place(
+        &app.db,
+        cart,
+        None,
+        &address(&app),
+        PaymentMethod::CashOnDelivery,
+        "same",
+        app.now,
+    )
+    .await
+    .expect("the same checkout");
+    assert_eq!(first.reference, again.reference);
+    assert_eq!(first.total_vnd, 150_000);
+    assert_eq!(app.count("checkouts", "").await, 1);
+    assert_eq!(app.count("listings", "stock = 47").await, 1);
+    // The cart was emptied.
+    let empty = shop::place(
+        &app.db,
+        cart,
+        None,
+        &address(&app),
+        PaymentMethod::CashOnDelivery,
+        "other",
+        app.now,
+    )
+    .await;
+    assert!(matches!(
+        empty,
+        Err(CheckoutError::Shop(ShopError::EmptyCart))
+    ));
+
+    // Two lines; the second is short by the time of checkout: nothing is taken at all.
+    let cart = cart_with(&app, plenty, 5).await;
+    shop::add_to_cart(&app.db, cart, scarce, 2, app.now)
+        .await
+        .expect("added");
+    let rival = cart_with(&app, scarce, 1).await;
+    shop::place(
+        &app.db,
+        rival,
+        None,
+        &address(&app),
+        PaymentMethod::CashOnDelivery,
+        "rival",
+        app.now,
+    )
+    .await
+    .expect("the rival buys one");
+    let short = shop::place(
+        &app.db,
+        cart,
+        None,
+        &address(&app),
+        PaymentMethod::CashOnDelivery,
+        "short",
+        app.now,
+    )
+    .await;
+    assert!(
+        matches!(
+            short,
+            Err(CheckoutError::Shop(ShopError::NotEnoughStock {
+                left: 1,
+                ..
+            }))
+        ),
+        "{short:?}"
+    );
+    assert_eq!(
+        app.count("listings", "stock = 47").await,
+        1,
+        "the first line was given back"
+    );
+    assert_eq!(app.count("checkouts", "").await, 2);
+
+    // Adding more than is on hand is refused up front.
+    let over = shop::add_to_cart(&app.db, rival, scarce, 5, app.now).await;
+    assert!(matches!(
+        over,
+        Err(ShopError::NotEnoughStock { left: 1, .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_guest_cart_joins_the_users_cart_at_sign_in() {
+    let app = spawn_app().await;
+    app.import(sample_registry(), false).await.expect("import");
+    let pid = listing_with_stock(&app, "s@example.vn", "OCOP-TQ-2024-0001", 50).await;
+    let (_, shopper) = app.signed_in("shopper@example.vn").await;
+    // The user already has a cart with 2; as a guest they add 3 more.
+    let mine = shop::find_cart(&app.db, None, Some(shopper.id), true, app.now)
+        .await
+        .expect("cart")
+        .expect("made");
+    shop::add_to_cart(&app.db, mine.id, pid, 2, app.now)
+        .await
+        .expect("added");
+    let guest = shop::find_cart(&app.db, None, None, true, app.now)
+        .await
+        .expect("cart")
+        .expect("made");
+    shop::add_to_cart(&app.db, guest.id, pid, 3, app.now)
+        .await
+        .expect("added");
+
+    shop::merge_at_sign_in(&app.db, guest.token, shopper.id, app.now)
+        .await
+        .expect("merged");
+    let view = shop::view(
+        &app.db,
+        mine.id,
+        ocop_village::domain::time::vietnam_date(app.now),
+    )
+    .await
+    .expect("view");
+    assert_eq!(view.count, 5);
+    assert_eq!(view.total_vnd, 250_000);
+    assert_eq!(app.count("carts", "").await, 1, "the guest cart is gone");
+}
+
+#[tokio::test]
+async fn a_shopper_buys_through_the_pages_without_javascript() {
+    let app = spawn_app().await;
+    app.import(sample_registry(), false).await.expect("import");
+    let pid = listing_with_stock(&app, "seller2@example.vn", "OCOP-TQ-2024-0001", 5).await;
+    app.wait_for_outbox().await;
+    let (_, listed) = app.get_json("/api/v1/listings?province=tuyen-quang").await;
+    let slug = listed["items"][0]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    let browser = crate::helpers::browser();
+
+    // Add to cart from the product page, as a guest.
+    let token = csrf(&app, &browser, &format!("/products/{slug}")).await;
+    let response = post_form(
+        &app,
+        &browser,
+        "/cart/add",
+        &[
+            ("csrf", &token),
+            ("listing", &pid.to_string()),
+            ("quantity", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let cart = browser
+        .get(format!("{}/cart", app.address))
+        .send()
+        .await
+        .expect("cart")
+        .text()
+        .await
+        .expect("body");
+    assert!(cart.contains("100.000 ₫"), "2 × 50.000 ₫");
+
+    // Checkout: a bad phone is refused with its message; a good address places the order.
+    let form_page = browser
+        .get(format!("{}/checkout", app.address))
+        .send()
+        .await
+        .expect("checkout")
+        .text()
+        .await
+        .expect("body");
+    let needle = "name=\"idempotency_key\" value=\"";
+    let key_at = form_page.find(needle).expect("a key") + needle.len();
+    let key = form_page[key_at..key_at + 36].to_owned();
+    let mut fields = vec![
+        ("csrf", token.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("name", "Trần Văn Minh"),
+        ("email", "minh@example.vn"),
+        ("phone", "12345"),
+        ("province", "hue"),
+        ("commune", "phường Thuận Hóa"),
+        ("street", "5 Lê Lợi"),
+        ("payment", "cod"),
+    ];
+    let bad = post_form(&app, &browser, "/checkout", &fields).await;
+    assert_eq!(bad.status().as_u16(), 400);
+    let bad = bad.text().await.expect("body");
+    assert!(bad.contains("Số điện thoại"), "{bad}");
+    fields[4] = ("phone", "0905 123 456");
+    let placed = post_form(&app, &browser, "/checkout", &fields).await;
+    assert_eq!(placed.status().as_u16(), 303);
+    let tracking = placed.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(
+        tracking.starts_with("/orders/OV-") && tracking.contains("?t="),
+        "{tracking}"
+    );
+    // A double submit of the same form is the same checkout.
+    let again = post_form(&app, &browser, "/checkout", &fields).await;
+    assert_eq!(
+        again.headers()["location"].to_str().expect("location"),
+        tracking
+    );
+
+    // The private tracking link shows the order; without its token it is not found.
+    let page = crate::helpers::browser()
+        .get(format!("{}{tracking}", app.address))
+        .send()
+        .await
+        .expect("order page");
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.expect("body");
+    assert!(html.contains("Cam sành Hà Giang loại 1 Chí Vượng"));
+    assert!(html.contains("Thanh toán khi nhận hàng"));
+    let bare = tracking.split('?').next().expect("path");
+    let page = crate::helpers::browser()
+        .get(format!("{}{bare}", app.address))
+        .send()
+        .await
+        .expect("order page");
+    assert_eq!(page.status().as_u16(), 404);
+    assert_eq!(app.count("listings", "stock = 3").await, 1);
+}
