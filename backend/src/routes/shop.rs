@@ -81,27 +81,29 @@ async fn add(
         state.clock.now(),
     )
     .await;
-    let mut response = match result {
-        Ok(()) => {
-            let mut r = HttpResponse::SeeOther();
-            r.insert_header((LOCATION, "/cart"));
-            r
-        }
+    // The cookie goes with either answer, so a new guest keeps the cart just made.
+    let cookie = state.cookies.cart_cookie(cart.token);
+    match result {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, "/cart"))
+            .cookie(cookie)
+            .finish()),
         Err(e) => {
             let message = shop_message(e)?;
-            return cart_view(
+            let mut response = cart_view(
                 &state,
                 &req,
                 Some(&cart),
                 StatusCode::BAD_REQUEST,
                 Some(message),
             )
-            .await;
+            .await?;
+            response
+                .add_cookie(&cookie)
+                .map_err(|e| PageError::Unexpected(e.into()))?;
+            Ok(response)
         }
-    };
-    Ok(response
-        .cookie(state.cookies.cart_cookie(cart.token))
-        .finish())
+    }
 }
 
 async fn cart_view(
