@@ -19,6 +19,7 @@ pub mod search;
 pub mod seed;
 pub mod selling;
 pub mod shop;
+pub mod shop_bench;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -92,6 +92,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
     },
+    /// Checkouts per second with concurrent buyers, on a scratch copy of the configured kind of
+    /// database (a temporary SQLite file, or a new PostgreSQL database dropped afterwards).
+    Checkout {
+        #[arg(long, default_value_t = 2000)]
+        checkouts: usize,
+        #[arg(long, default_value_t = 16)]
+        buyers: usize,
+    },
     /// Process a synthetic phone photo (12 MP by default) as an upload is processed.
     Photo {
         #[arg(long, default_value_t = 4000)]
@@ -233,6 +241,21 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
             };
             let report =
                 search::bench::run(engine, &reference, &options, progress_bar("bench")).await?;
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command: BenchCommand::Checkout { checkouts, buyers },
+        } => {
+            let reference = Reference::load(&settings.region_overrides)?;
+            let options = ocop_village::shop_bench::BenchOptions { checkouts, buyers };
+            let report = ocop_village::shop_bench::run(
+                &settings.database_url,
+                &reference,
+                &options,
+                progress_bar("checkout"),
+            )
+            .await?;
             println!("{report}");
             Ok(ExitCode::SUCCESS)
         }

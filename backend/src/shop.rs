@@ -226,6 +226,18 @@ async fn buyable(
         .collect()
 }
 
+/// The public ids of every product for sale (for the checkout benchmark).
+pub async fn view_buyable_pids(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> Result<Vec<Uuid>, DbErr> {
+    Ok(buyable(db, today, None, None)
+        .await?
+        .into_iter()
+        .map(|b| b.pid)
+        .collect())
+}
+
 /// Puts `quantity` more of a product in the cart, if it is for sale and in stock.
 pub async fn add_to_cart(
     db: &DatabaseConnection,

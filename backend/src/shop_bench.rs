@@ -1,0 +1,178 @@
+//! `ocop-village bench checkout`: checkouts per second with concurrent buyers, on a scratch
+//! database (a temporary SQLite file, or a new PostgreSQL database next to `DATABASE_URL` that
+//! is dropped afterwards), never the configured one.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::ProgressBar;
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
+
+use crate::db::entities::listing;
+use crate::domain::reference::Reference;
+use crate::shop::{self, Address, PaymentMethod};
+
+pub struct BenchOptions {
+    pub checkouts: usize,
+    pub buyers: usize,
+}
+
+/// A scratch database like `database_url`: its URL, and how to drop it afterwards.
+async fn scratch(
+    database_url: &str,
+) -> anyhow::Result<(String, Option<(String, String)>, tempfile::TempDir)> {
+    let dir = tempfile::tempdir()?;
+    if database_url.starts_with("postgres") {
+        let name = format!("ocop_bench_{}", uuid::Uuid::new_v4().simple());
+        let admin = crate::db::connect(database_url).await?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .context("creating the scratch database")?;
+        let base = database_url
+            .rsplit_once('/')
+            .map_or(database_url, |(base, _)| base);
+        Ok((
+            format!("{base}/{name}"),
+            Some((database_url.to_owned(), name)),
+            dir,
+        ))
+    } else {
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        );
+        Ok((url, None, dir))
+    }
+}
+
+pub async fn run(
+    database_url: &str,
+    reference: &Reference,
+    options: &BenchOptions,
+    progress: ProgressBar,
+) -> anyhow::Result<String> {
+    let (url, drop_after, _dir) = scratch(database_url).await?;
+    let result = measure(&url, reference, options, progress).await;
+    if let Some((admin_url, name)) = drop_after {
+        let admin = crate::db::connect(&admin_url).await?;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await?;
+    }
+    result
+}
+
+async fn measure(
+    url: &str,
+    reference: &Reference,
+    options: &BenchOptions,
+    progress: ProgressBar,
+) -> anyhow::Result<String> {
+    let db = crate::db::connect(url).await?;
+    crate::db::migrate(&db, reference).await?;
+    let now = chrono::Utc::now();
+    crate::seed::seed_demo(&db, reference, now, ProgressBar::hidden()).await?;
+    // Plenty of stock, so every checkout should succeed and the figure is throughput.
+    listing::Entity::update_many()
+        .col_expr(
+            listing::Column::Stock,
+            sea_orm::sea_query::Expr::value(1_000_000),
+        )
+        .exec(&db)
+        .await?;
+    let products: Vec<uuid::Uuid> =
+        shop::view_buyable_pids(&db, crate::domain::time::vietnam_date(now)).await?;
+    anyhow::ensure!(
+        !products.is_empty(),
+        "the demo catalog has nothing for sale"
+    );
+    let address = Address::parse(
+        reference,
+        "Người mua thử",
+        "bench@example.vn",
+        "0912345678",
+        "ha-noi",
+        "phường Hoàn Kiếm",
+        "1 Tràng Tiền",
+    )
+    .map_err(|p| anyhow::anyhow!("bench address: {p:?}"))?;
+
+    progress.set_length(options.checkouts as u64);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..options.buyers.max(1) {
+        let (db, next, products, address, progress) = (
+            db.clone(),
+            next.clone(),
+            products.clone(),
+            address.clone(),
+            progress.clone(),
+        );
+        let total = options.checkouts;
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= total {
+                    break;
+                }
+                let began = Instant::now();
+                one_checkout(&db, &products[n % products.len()], &address, n).await?;
+                latencies.push(began.elapsed());
+                progress.inc(1);
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies: Vec<Duration> = Vec::new();
+    for worker in workers {
+        latencies.extend(worker.await??);
+    }
+    let elapsed = started.elapsed();
+    progress.finish_and_clear();
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let backend = if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    Ok(format!(
+        "checkout on {backend}: {} checkouts by {} concurrent buyers in {:.1} s = {:.0} checkouts/s\n  per checkout (add to cart + place): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms\n",
+        latencies.len(),
+        options.buyers,
+        elapsed.as_secs_f64(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        ms(at(0.5)),
+        ms(at(0.95)),
+        ms(at(0.99)),
+    ))
+}
+
+async fn one_checkout(
+    db: &DatabaseConnection,
+    product: &uuid::Uuid,
+    address: &Address,
+    n: usize,
+) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    let cart = shop::find_cart(db, None, None, true, now)
+        .await?
+        .context("a new cart")?;
+    shop::add_to_cart(db, cart.id, *product, 1, now).await?;
+    shop::place(
+        db,
+        cart.id,
+        None,
+        address,
+        PaymentMethod::CashOnDelivery,
+        &format!("bench-{n}-{}", uuid::Uuid::new_v4()),
+        now,
+    )
+    .await?;
+    Ok(())
+}
