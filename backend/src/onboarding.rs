@@ -153,11 +153,7 @@ async fn province_name(db: &impl ConnectionTrait, code: &str) -> Result<String, 
 }
 
 fn code_hash(application: Uuid, code: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(format!("{application}:{code}").as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::digest::sha256_hex(format!("{application}:{code}").as_bytes())
 }
 
 fn new_code() -> String {
@@ -657,16 +653,30 @@ async fn views(
     db: &impl ConnectionTrait,
     rows: Vec<seller_application::Model>,
 ) -> Result<Vec<ApplicationView>, DbErr> {
+    use std::collections::HashMap;
+    // Two queries for the whole list, not two per application.
+    let participants: HashMap<i64, registry_participant::Model> =
+        registry_participant::Entity::find()
+            .filter(registry_participant::Column::Id.is_in(rows.iter().map(|r| r.participant_id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+    let users: HashMap<i64, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let participant = registry_participant::Entity::find_by_id(row.participant_id)
-            .one(db)
-            .await?;
-        let applicant = user::Entity::find_by_id(row.user_id).one(db).await?;
+        let participant = participants.get(&row.participant_id);
+        let applicant = users.get(&row.user_id);
         let code_sent_to = (row.state == State::AwaitingCode.as_str())
             .then(|| {
                 participant
-                    .as_ref()
                     .and_then(|p| p.contact_email.as_deref())
                     .map(mask_email)
             })
@@ -677,15 +687,12 @@ async fn views(
             state: row.state,
             review_reason: row.review_reason,
             code_sent_to,
-            participant: participant
-                .as_ref()
-                .map_or_else(String::new, |p| p.name.clone()),
-            registration_no: participant.map_or_else(String::new, |p| p.business_registration_no),
+            participant: participant.map_or_else(String::new, |p| p.name.clone()),
+            registration_no: participant
+                .map_or_else(String::new, |p| p.business_registration_no.clone()),
             province_code: row.province_code,
-            applicant_name: applicant
-                .as_ref()
-                .map_or_else(String::new, |u| u.display_name.clone()),
-            applicant_email: applicant.map_or_else(String::new, |u| u.email),
+            applicant_name: applicant.map_or_else(String::new, |u| u.display_name.clone()),
+            applicant_email: applicant.map_or_else(String::new, |u| u.email.clone()),
             decision_reason: row.decision_reason,
             submitted_at: crate::domain::time::format_vietnam(row.created_at),
         });

@@ -650,23 +650,28 @@ pub async fn orders_of(
         .filter(order::Column::CheckoutId.eq(checkout_id))
         .all(db)
         .await?;
+    // Three queries for the checkout, whatever its number of orders.
+    let mut items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.is_in(orders.iter().map(|o| o.id)))
+        .all(db)
+        .await?;
+    let sellers: std::collections::HashMap<i64, String> = seller::Entity::find()
+        .filter(seller::Column::Id.is_in(orders.iter().map(|o| o.seller_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.display_name))
+        .collect();
     let mut out = Vec::with_capacity(orders.len());
     for o in orders {
-        let items = order_item::Entity::find()
-            .filter(order_item::Column::OrderId.eq(o.id))
-            .all(db)
-            .await?;
-        let seller_name = seller::Entity::find_by_id(o.seller_id)
-            .one(db)
-            .await?
-            .map(|s| s.display_name)
-            .unwrap_or_default();
+        let (mine, rest): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| i.order_id == o.id);
+        items = rest;
         out.push(OrderView {
+            seller_name: sellers.get(&o.seller_id).cloned().unwrap_or_default(),
             code: o.code,
             state: o.state,
-            seller_name,
             subtotal_vnd: o.subtotal_vnd,
-            items,
+            items: mine,
         });
     }
     Ok(out)

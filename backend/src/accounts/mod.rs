@@ -135,11 +135,7 @@ pub const VERIFY_EMAIL_HOURS: i64 = 48;
 const VERIFY_EMAIL: &str = "verify_email";
 
 fn token_hash(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::digest::sha256_hex(token.as_bytes())
 }
 
 /// How long a password-reset link works.

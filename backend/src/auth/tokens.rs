@@ -17,11 +17,7 @@ pub const PREFIX: &str = "ocop_";
 pub const MAX_PER_USER: usize = 10;
 
 pub fn hash(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::digest::sha256_hex(token.as_bytes())
 }
 
 #[derive(Debug, thiserror::Error)]

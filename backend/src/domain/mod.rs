@@ -1,4 +1,5 @@
 //! Validated domain types and rules. Nothing here knows about actix or sea-orm.
+pub mod digest;
 pub mod money;
 pub mod reference;
 pub mod registry;

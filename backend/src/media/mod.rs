@@ -79,11 +79,7 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
         variants.push((w, encode(&source)?));
     }
     variants.reverse();
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = crate::domain::digest::sha256_hex(bytes);
     Ok(Processed {
         width,
         height,

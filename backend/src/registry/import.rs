@@ -7,7 +7,6 @@ pub use indicatif::ProgressBar;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
 };
-use sha2::{Digest, Sha256};
 
 use super::parse::{CertificateRow, ParticipantRow, RowProblem, parse_registry_csv};
 use crate::catalog::{ListingState, lifecycle};
@@ -214,7 +213,7 @@ pub async fn import_registry(
     } else {
         registry_import::ActiveModel {
             file_name: Set(options.file_name.to_owned()),
-            sha256: Set(hex(&Sha256::digest(bytes))),
+            sha256: Set(crate::domain::digest::sha256_hex(bytes)),
             imported_by: Set(options.imported_by.to_owned()),
             rows: Set(to_i32(report.rows)),
             certificates_inserted: Set(to_i32(report.certificates_inserted)),
@@ -299,8 +298,4 @@ fn set_certificate(
 
 fn to_i32(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
