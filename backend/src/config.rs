@@ -30,6 +30,27 @@ pub struct Settings {
     pub region_overrides: BTreeMap<String, String>,
     pub search: SearchSettings,
     pub media: MediaSettings,
+    pub payments: PaymentSettings,
+}
+
+/// Online payments. Cash on delivery and VietQR transfers (to each seller's own account) need
+/// no keys; card payments appear only when Stripe is configured.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PaymentSettings {
+    pub stripe: Option<StripeSettings>,
+    /// `BANK_WEBHOOK_SECRET`: signs the bank's transfer notifications at `/webhooks/bank`;
+    /// without it that endpoint is off and sellers confirm transfers by hand.
+    pub bank_webhook_secret: Option<Secret>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StripeSettings {
+    /// `STRIPE_SECRET_KEY` (`sk_test_…` in test mode).
+    pub secret_key: Secret,
+    /// `STRIPE_WEBHOOK_SECRET` (`whsec_…`): verifies `/webhooks/stripe`.
+    pub webhook_secret: Secret,
+    /// `STRIPE_API_BASE`: another address for the Stripe API (a local stand-in in tests).
+    pub api_base: Option<String>,
 }
 
 /// Where product photos are stored.
@@ -319,6 +340,27 @@ impl Settings {
             }
         };
 
+        // Payment keys are secrets: environment only.
+        let stripe = match (var("STRIPE_SECRET_KEY"), var("STRIPE_WEBHOOK_SECRET")) {
+            (Some(secret_key), Some(webhook_secret)) => Some(StripeSettings {
+                secret_key: Secret::new(secret_key),
+                webhook_secret: Secret::new(webhook_secret),
+                api_base: var("STRIPE_API_BASE").map(|u| u.trim_end_matches('/').to_owned()),
+            }),
+            (None, None) => None,
+            _ => {
+                problems.push(
+                    "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together: set both to take card payments"
+                        .into(),
+                );
+                None
+            }
+        };
+        let payments = PaymentSettings {
+            stripe,
+            bank_webhook_secret: var("BANK_WEBHOOK_SECRET").map(Secret::new),
+        };
+
         match (bind, problems.is_empty()) {
             (Some(bind), true) => Ok(Self {
                 database_url,
@@ -332,6 +374,7 @@ impl Settings {
                 region_overrides: file.region_overrides,
                 search,
                 media,
+                payments,
             }),
             _ => Err(ConfigError(problems)),
         }

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod mail;
 pub mod media;
 pub mod onboarding;
+pub mod orders;
 pub mod payments;
 pub mod registry;
 pub mod routes;

@@ -53,6 +53,8 @@ pub enum SellingError {
     ReasonRequired,
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    BadBankAccount(String),
     #[error(transparent)]
     Photo(#[from] PhotoError),
     #[error("media store: {0}")]
@@ -778,4 +780,60 @@ pub async fn delete_photo(
     touch(&txn, own.listing.id, now).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Sets the bank account a seller's VietQR codes pay into: a bank from
+/// [`crate::payments::vietqr::BANKS`], an account number of 6 to 19 digits, and the holder's
+/// name (shown to the shopper to check before paying). Audited.
+pub async fn set_bank_account(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    seller_id: i64,
+    bank_bin: &str,
+    account_no: &str,
+    account_name: &str,
+    now: DateTime<Utc>,
+) -> Result<seller::Model, SellingError> {
+    use crate::web::i18n::tr;
+    if !principal.can(Action::ManageSeller, &Scope::Seller(seller_id)) {
+        return Err(SellingError::NotMember);
+    }
+    let bank = crate::payments::vietqr::bank(bank_bin.trim())
+        .ok_or_else(|| SellingError::BadBankAccount(tr("orders.bank_error_bank")))?;
+    let account_no: String = account_no.chars().filter(|c| !c.is_whitespace()).collect();
+    if !(6..=19).contains(&account_no.len()) || !account_no.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SellingError::BadBankAccount(tr(
+            "orders.bank_error_account",
+        )));
+    }
+    let account_name = account_name.trim();
+    if account_name.is_empty() || account_name.chars().count() > 80 {
+        return Err(SellingError::BadBankAccount(tr("orders.bank_error_name")));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let found = seller::Entity::find_by_id(seller_id)
+        .one(&txn)
+        .await?
+        .ok_or(SellingError::NotFound)?;
+    let mut changed = found.into_active_model();
+    changed.bank_bin = Set(Some(bank.bin.to_owned()));
+    changed.bank_account_no = Set(Some(account_no));
+    changed.bank_account_name = Set(Some(account_name.to_owned()));
+    changed.updated_at = Set(now);
+    let saved = changed.update(&txn).await?;
+    audit::record(
+        &txn,
+        Entry {
+            actor: Some(principal.user.id),
+            action: "seller.bank_account_set",
+            subject_type: "seller",
+            subject_id: saved.pid.to_string(),
+            province_code: None,
+            reason: None,
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
 }

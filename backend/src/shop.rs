@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    ExprTrait, FromQueryResult, QueryFilter, Set, SqlErr,
+    ExprTrait, FromQueryResult, QueryFilter, QueryOrder, Set, SqlErr,
 };
 use uuid::Uuid;
 
@@ -22,26 +22,50 @@ use crate::db::entities::{
 use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
 use crate::jobs::outbox;
+use crate::web::i18n::Lang;
 
 /// Most units of one product in one cart.
 pub const MAX_QUANTITY: i32 = 99;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShopError {
-    #[error("Sản phẩm này không còn được bán.")]
+    #[error("not for sale")]
     NotForSale,
-    #[error("Số lượng từ 1 đến 99.")]
+    #[error("quantity out of range")]
     BadQuantity,
-    #[error("Chỉ còn {left} {unit} “{title}”.")]
+    #[error("only {left} {unit} of {title} left")]
     NotEnoughStock {
         title: String,
         left: i32,
         unit: String,
     },
-    #[error("Giỏ hàng đang trống.")]
+    #[error("the cart is empty")]
     EmptyCart,
+    /// VietQR needs every seller's bank account; these sellers have none.
+    #[error("no bank account: {0}")]
+    NoBankAccount(String),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+impl ShopError {
+    /// The message shown to the shopper, in the current language.
+    pub fn message(&self) -> String {
+        use crate::web::i18n::{tr, tr_with};
+        match self {
+            Self::NotForSale => tr("cart.error.not_for_sale"),
+            Self::BadQuantity => tr_with("cart.error.bad_quantity", &[("max", &MAX_QUANTITY)]),
+            Self::NotEnoughStock { title, left, unit } => tr_with(
+                "cart.error.not_enough",
+                &[("left", left), ("unit", unit), ("title", title)],
+            ),
+            Self::EmptyCart => tr("cart.empty"),
+            Self::NoBankAccount(sellers) => {
+                tr_with("checkout.vietqr_unavailable", &[("sellers", sellers)])
+            }
+            Self::Database(e) => e.to_string(),
+        }
+    }
 }
 
 /// The cart for this request: the user's when signed in (adopting the guest's cart if the
@@ -420,19 +444,17 @@ impl Address {
         commune: &str,
         street: &str,
     ) -> Result<Self, Vec<(&'static str, String)>> {
+        use crate::web::i18n::tr;
         let mut problems = Vec::new();
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 80 {
-            problems.push(("name", "Họ tên cần từ 1 đến 80 ký tự.".to_owned()));
+            problems.push(("name", tr("checkout.error.name")));
         }
         let email = crate::domain::registry::parse_email(email.trim())
-            .map_err(|_| problems.push(("email", "Địa chỉ e-mail không hợp lệ.".to_owned())))
+            .map_err(|_| problems.push(("email", tr("checkout.error.email"))))
             .ok();
         let phone = parse_phone(phone).or_else(|| {
-            problems.push((
-                "phone",
-                "Số điện thoại gồm 10 chữ số, bắt đầu bằng 0 (hoặc +84).".to_owned(),
-            ));
+            problems.push(("phone", tr("checkout.error.phone")));
             None
         });
         // Only today's 34 provinces: a former one is not an address any more.
@@ -440,16 +462,16 @@ impl Address {
             .province(province.trim())
             .map(|p| p.code.clone())
             .or_else(|| {
-                problems.push(("province", "Hãy chọn tỉnh, thành phố.".to_owned()));
+                problems.push(("province", tr("checkout.error.province")));
                 None
             });
         let commune = commune.trim();
         if commune.chars().count() < 2 || commune.chars().count() > 100 {
-            problems.push(("commune", "Hãy nhập xã, phường, đặc khu.".to_owned()));
+            problems.push(("commune", tr("checkout.error.commune")));
         }
         let street = street.trim();
         if street.chars().count() < 3 || street.chars().count() > 200 {
-            problems.push(("street", "Hãy nhập số nhà, đường, thôn, ấp.".to_owned()));
+            problems.push(("street", tr("checkout.error.street")));
         }
         match (email, phone, province_code, problems.is_empty()) {
             (Some(email), Some(phone), Some(province_code), true) => Ok(Self {
@@ -465,18 +487,57 @@ impl Address {
     }
 }
 
-/// How the shopper pays. Stripe and VietQR come next.
+/// How the shopper pays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaymentMethod {
+    /// Cash to the carrier on delivery (the most used method in Vietnam).
     CashOnDelivery,
+    /// A card, on a Stripe Checkout page.
+    Stripe,
+    /// A bank transfer to the seller's account, by scanning a VietQR code.
+    VietQr,
 }
 
 impl PaymentMethod {
+    pub const ALL: [Self; 3] = [Self::CashOnDelivery, Self::Stripe, Self::VietQr];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::CashOnDelivery => "cod",
+            Self::Stripe => "stripe",
+            Self::VietQr => "vietqr",
         }
     }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == raw)
+    }
+
+    /// How long stock stays reserved for an unpaid online payment; `None`: no deadline (cash
+    /// is paid on delivery). A Stripe Checkout Session lives 30 minutes; a bank transfer can
+    /// take a day.
+    pub fn reservation(self) -> Option<chrono::Duration> {
+        match self {
+            Self::CashOnDelivery => None,
+            Self::Stripe => Some(chrono::Duration::minutes(35)),
+            Self::VietQr => Some(chrono::Duration::hours(24)),
+        }
+    }
+}
+
+/// What a checkout needs besides the cart.
+#[derive(Clone, Debug)]
+pub struct Placement<'a> {
+    pub cart_id: i64,
+    pub user_id: Option<i64>,
+    pub address: &'a Address,
+    pub method: PaymentMethod,
+    /// One per checkout form: a retried submit returns the first checkout.
+    pub idempotency_key: &'a str,
+    /// The shopper's language, for the e-mails about this checkout.
+    pub lang: Lang,
+    /// The site address the shopper used, for the links in those e-mails.
+    pub site: &'a str,
 }
 
 /// `OV-` and 8 characters without look-alikes (no 0/O, 1/I).
@@ -498,17 +559,23 @@ pub enum CheckoutError {
     Database(#[from] DbErr),
 }
 
-/// Places the cart's lines as one checkout with one order per seller, paying by `method`.
-/// A retried submit with the same `idempotency_key` returns the first checkout unchanged.
+/// Places the cart's lines as one checkout with one order per seller, paying by `method`,
+/// and queues the confirmation and the sellers' notices. A retried submit with the same
+/// `idempotency_key` returns the first checkout unchanged.
 pub async fn place(
     db: &DatabaseConnection,
-    cart_id: i64,
-    user_id: Option<i64>,
-    address: &Address,
-    method: PaymentMethod,
-    idempotency_key: &str,
+    placement: &Placement<'_>,
     now: DateTime<Utc>,
 ) -> Result<checkout::Model, CheckoutError> {
+    let Placement {
+        cart_id,
+        user_id,
+        address,
+        method,
+        idempotency_key,
+        lang,
+        site,
+    } = *placement;
     let txn = crate::db::begin_write(db).await?;
     if let Some(done) = checkout::Entity::find()
         .filter(checkout::Column::IdempotencyKey.eq(idempotency_key))
@@ -521,6 +588,13 @@ pub async fn place(
     let cart = view(&txn, cart_id, vietnam_date(now)).await?;
     if cart.groups.is_empty() {
         return Err(ShopError::EmptyCart.into());
+    }
+    if method == PaymentMethod::VietQr {
+        let ids: Vec<i64> = cart.groups.iter().map(|g| g.seller_id).collect();
+        let missing = sellers_without_bank(&txn, &ids).await?;
+        if !missing.is_empty() {
+            return Err(ShopError::NoBankAccount(missing.join(", ")).into());
+        }
     }
     // Take the stock, line by line; any shortfall undoes everything (the transaction drops).
     let mut taken = Vec::new();
@@ -565,6 +639,10 @@ pub async fn place(
         total_vnd: Set(cart.total_vnd),
         tracking_token: Set(Uuid::new_v4()),
         created_at: Set(now),
+        lang: Set(lang.code().to_owned()),
+        expires_at: Set(method.reservation().map(|d| now + d)),
+        stripe_session_id: Set(None),
+        site: Set(site.to_owned()),
         ..Default::default()
     }
     .insert(&txn)
@@ -628,6 +706,7 @@ pub async fn place(
         .await?;
     // Stock changed: "sold out" may now show in search.
     outbox::enqueue_listing_sync(&txn, taken, now).await?;
+    crate::orders::notify_placed(&txn, &placed, now).await?;
     txn.commit().await?;
     Ok(placed)
 }
@@ -637,9 +716,17 @@ pub async fn place(
 pub struct OrderView {
     pub code: String,
     pub state: String,
+    pub payment_state: String,
+    pub carrier: Option<String>,
+    pub tracking_no: Option<String>,
+    pub reason: Option<String>,
     pub seller_name: String,
     pub subtotal_vnd: i64,
     pub items: Vec<order_item::Model>,
+    pub events: Vec<crate::orders::EventView>,
+    /// Where a bank transfer for this order goes: (bank BIN, account number, holder).
+    #[serde(skip)]
+    pub bank: Option<(String, String, String)>,
 }
 
 pub async fn orders_of(
@@ -648,33 +735,64 @@ pub async fn orders_of(
 ) -> Result<Vec<OrderView>, DbErr> {
     let orders = order::Entity::find()
         .filter(order::Column::CheckoutId.eq(checkout_id))
+        .order_by_asc(order::Column::Id)
         .all(db)
         .await?;
-    // Three queries for the checkout, whatever its number of orders.
+    // Four queries for the checkout, whatever its number of orders.
     let mut items = order_item::Entity::find()
         .filter(order_item::Column::OrderId.is_in(orders.iter().map(|o| o.id)))
         .all(db)
         .await?;
-    let sellers: std::collections::HashMap<i64, String> = seller::Entity::find()
+    let sellers: std::collections::HashMap<i64, seller::Model> = seller::Entity::find()
         .filter(seller::Column::Id.is_in(orders.iter().map(|o| o.seller_id)))
         .all(db)
         .await?
         .into_iter()
-        .map(|s| (s.id, s.display_name))
+        .map(|s| (s.id, s))
         .collect();
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let mut history = crate::orders::history(db, &ids).await?;
     let mut out = Vec::with_capacity(orders.len());
     for o in orders {
         let (mine, rest): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| i.order_id == o.id);
         items = rest;
+        let seller = sellers.get(&o.seller_id);
         out.push(OrderView {
-            seller_name: sellers.get(&o.seller_id).cloned().unwrap_or_default(),
+            seller_name: seller.map(|s| s.display_name.clone()).unwrap_or_default(),
+            bank: seller.and_then(|s| {
+                Some((
+                    s.bank_bin.clone()?,
+                    s.bank_account_no.clone()?,
+                    s.bank_account_name.clone().unwrap_or_default(),
+                ))
+            }),
+            events: history.remove(&o.id).unwrap_or_default(),
             code: o.code,
             state: o.state,
+            payment_state: o.payment_state,
+            carrier: o.carrier,
+            tracking_no: o.tracking_no,
+            reason: o.reason,
             subtotal_vnd: o.subtotal_vnd,
             items: mine,
         });
     }
     Ok(out)
+}
+
+/// The names of the sellers among `seller_ids` with no bank account for VietQR transfers.
+pub async fn sellers_without_bank(
+    db: &impl ConnectionTrait,
+    seller_ids: &[i64],
+) -> Result<Vec<String>, DbErr> {
+    Ok(seller::Entity::find()
+        .filter(seller::Column::Id.is_in(seller_ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|s| s.bank_bin.is_none() || s.bank_account_no.is_none())
+        .map(|s| s.display_name)
+        .collect())
 }
 
 #[cfg(test)]

@@ -164,15 +164,16 @@ async fn one_checkout(
         .await?
         .context("a new cart")?;
     shop::add_to_cart(db, cart.id, *product, 1, now).await?;
-    shop::place(
-        db,
-        cart.id,
-        None,
+    let key = format!("bench-{n}-{}", uuid::Uuid::new_v4());
+    let placement = shop::Placement {
+        cart_id: cart.id,
+        user_id: None,
         address,
-        PaymentMethod::CashOnDelivery,
-        &format!("bench-{n}-{}", uuid::Uuid::new_v4()),
-        now,
-    )
-    .await?;
+        method: PaymentMethod::CashOnDelivery,
+        idempotency_key: &key,
+        lang: crate::web::i18n::Lang::Vi,
+        site: "http://bench.invalid",
+    };
+    shop::place(db, &placement, now).await?;
     Ok(())
 }

@@ -59,6 +59,8 @@ pub struct AppState {
     pub media: Arc<dyn MediaStore>,
     /// Photos processed at once: decoding a 12 MP photo takes about 50 MB and a core.
     pub photo_permits: Arc<tokio::sync::Semaphore>,
+    /// The payment methods offered (cash on delivery, VietQR, and Stripe when configured).
+    pub payments: crate::payments::Payments,
 }
 
 impl AppState {
@@ -187,6 +189,8 @@ impl Application {
             cookies,
             media,
             photo_permits: Arc::new(tokio::sync::Semaphore::new(2)),
+            payments: crate::payments::Payments::new(&settings.payments)
+                .context("configuring payments")?,
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -9,6 +9,7 @@ mod m20261122_000005_create_accounts;
 mod m20261122_000006_create_verification_tokens;
 mod m20261122_000007_create_roles_and_onboarding;
 mod m20261122_000008_create_orders;
+mod m20261122_000009_create_payments;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_create_verification_tokens::Migration),
             Box::new(m20261122_000007_create_roles_and_onboarding::Migration),
             Box::new(m20261122_000008_create_orders::Migration),
+            Box::new(m20261122_000009_create_payments::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@ use ocop_village::shop::{self, Address, CheckoutError, PaymentMethod, ShopError}
 use crate::helpers::{TestApp, csrf, post_form, sample_registry, spawn_app};
 
 /// A published listing of `certificate` with `stock` units at 50,000 ₫; returns its pid.
-async fn listing_with_stock(
+pub async fn listing_with_stock(
     app: &TestApp,
     seller_email: &str,
     certificate: &str,
@@ -35,7 +35,27 @@ async fn listing_with_stock(
     .pid
 }
 
-fn address(app: &TestApp) -> Address {
+/// Places a cash-on-delivery checkout of `cart`.
+pub async fn place_cod(
+    db: &sea_orm::DatabaseConnection,
+    cart: i64,
+    address: &Address,
+    key: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ocop_village::db::entities::checkout::Model, CheckoutError> {
+    let placement = shop::Placement {
+        cart_id: cart,
+        user_id: None,
+        address,
+        method: PaymentMethod::CashOnDelivery,
+        idempotency_key: key,
+        lang: ocop_village::web::i18n::Lang::Vi,
+        site: "http://shop.test",
+    };
+    shop::place(db, &placement, now).await
+}
+
+pub fn address(app: &TestApp) -> Address {
     Address::parse(
         &app.reference,
         "Nguyễn Thị Lan",
@@ -48,7 +68,7 @@ fn address(app: &TestApp) -> Address {
     .expect("a valid address")
 }
 
-async fn cart_with(app: &TestApp, pid: uuid::Uuid, quantity: i32) -> i64 {
+pub async fn cart_with(app: &TestApp, pid: uuid::Uuid, quantity: i32) -> i64 {
     let cart = shop::find_cart(&app.db, None, None, true, app.now)
         .await
         .expect("cart")
@@ -76,18 +96,9 @@ async fn two_hundred_simultaneous_checkouts_sell_exactly_the_ten_in_stock() {
             let db = app.db.clone();
             let address = address.clone();
             let now = app.now;
-            tokio::spawn(async move {
-                shop::place(
-                    &db,
-                    cart,
-                    None,
-                    &address,
-                    PaymentMethod::CashOnDelivery,
-                    &format!("key-{n}"),
-                    now,
-                )
-                .await
-            })
+            tokio::spawn(
+                async move { place_cod(&db, cart, &address, &format!("key-{n}"), now).await },
+            )
         })
         .collect();
     let mut sold = 0;
@@ -119,43 +130,18 @@ async fn a_retried_submit_is_one_checkout_and_a_shortfall_undoes_everything() {
 
     // The same key twice: one checkout, stock taken once.
     let cart = cart_with(&app, plenty, 3).await;
-    let first = shop::place(
-        &app.db,
-        cart,
-        None,
-        &address(&app),
-        PaymentMethod::CashOnDelivery,
-        "same",
-        app.now,
-    )
-    .await
-    .expect("placed");
-    let again = shop::place(
-        &app.db,
-        cart,
-        None,
-        &address(&app),
-        PaymentMethod::CashOnDelivery,
-        "same",
-        app.now,
-    )
-    .await
-    .expect("the same checkout");
+    let first = place_cod(&app.db, cart, &address(&app), "same", app.now)
+        .await
+        .expect("placed");
+    let again = place_cod(&app.db, cart, &address(&app), "same", app.now)
+        .await
+        .expect("the same checkout");
     assert_eq!(first.reference, again.reference);
     assert_eq!(first.total_vnd, 150_000);
     assert_eq!(app.count("checkouts", "").await, 1);
     assert_eq!(app.count("listings", "stock = 47").await, 1);
     // The cart was emptied.
-    let empty = shop::place(
-        &app.db,
-        cart,
-        None,
-        &address(&app),
-        PaymentMethod::CashOnDelivery,
-        "other",
-        app.now,
-    )
-    .await;
+    let empty = place_cod(&app.db, cart, &address(&app), "other", app.now).await;
     assert!(matches!(
         empty,
         Err(CheckoutError::Shop(ShopError::EmptyCart))
@@ -167,27 +153,10 @@ async fn a_retried_submit_is_one_checkout_and_a_shortfall_undoes_everything() {
         .await
         .expect("added");
     let rival = cart_with(&app, scarce, 1).await;
-    shop::place(
-        &app.db,
-        rival,
-        None,
-        &address(&app),
-        PaymentMethod::CashOnDelivery,
-        "rival",
-        app.now,
-    )
-    .await
-    .expect("the rival buys one");
-    let short = shop::place(
-        &app.db,
-        cart,
-        None,
-        &address(&app),
-        PaymentMethod::CashOnDelivery,
-        "short",
-        app.now,
-    )
-    .await;
+    place_cod(&app.db, rival, &address(&app), "rival", app.now)
+        .await
+        .expect("the rival buys one");
+    let short = place_cod(&app.db, cart, &address(&app), "short", app.now).await;
     assert!(
         matches!(
             short,

@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ocop_village::config::{LogFormat, MediaSettings, SearchSettings, Settings};
+use ocop_village::config::{LogFormat, MediaSettings, PaymentSettings, SearchSettings, Settings};
 use ocop_village::db;
 use ocop_village::db::entities::{registry_participant, seller, user};
 use ocop_village::domain::reference::Reference;
@@ -54,6 +54,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with the clock fixed at `now`.
 pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
+    spawn_app_with(now, PaymentSettings::default()).await
+}
+
+/// Starts the app with the clock fixed at `now` and these payment settings (Stripe pointed at
+/// a stand-in, a bank webhook secret).
+pub async fn spawn_app_with(now: DateTime<Utc>, payments: PaymentSettings) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         ocop_village::telemetry::init(LogFormat::Pretty);
     }
@@ -73,6 +79,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
             dir: search_dir.clone(),
         },
         media: test_media(&database),
+        payments,
     };
     let reference = Reference::load(&Default::default()).expect("reference data");
     let engine: Arc<dyn SearchEngine> =

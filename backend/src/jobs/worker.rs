@@ -55,6 +55,7 @@ impl Worker {
     /// Runs until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut last_sweep: Option<DateTime<Utc>> = None;
+        let mut last_expiry: Option<DateTime<Utc>> = None;
         loop {
             if *stop.borrow() {
                 break;
@@ -76,6 +77,15 @@ impl Worker {
                     Err(e) => tracing::warn!(error = %e, "certificate reminders failed"),
                 }
                 last_sweep = Some(now);
+            }
+            // Unpaid online payments past their deadline give their stock back.
+            if last_expiry.is_none_or(|at| (now - at).num_seconds() >= 60) {
+                match crate::orders::expire_unpaid(&self.db, self.clock.now()).await {
+                    Ok(n) if n > 0 => tracing::info!(cancelled = n, "unpaid orders expired"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "expiring unpaid orders failed"),
+                }
+                last_expiry = Some(now);
             }
             let searched = self.step().await;
             let mailed = self.send_mail().await;

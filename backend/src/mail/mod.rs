@@ -14,6 +14,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::outbox;
+use crate::web::i18n::{self, Lang};
 use crate::web::templates::{RenderError, render_raw};
 
 /// A rendered message, as it waits in the outbox.
@@ -142,24 +143,42 @@ pub fn build_mailer(
     })
 }
 
-/// Renders `mail/{name}.subject|text|html` with `data`.
+/// Renders `mail/{name}.subject|text|html` with `data` in the current language.
 pub fn compose(
     name: &str,
     to: &str,
     data: &serde_json::Value,
 ) -> Result<OutgoingMail, RenderError> {
-    Ok(OutgoingMail {
-        to: to.to_owned(),
-        subject: render_raw(&format!("mail/{name}.subject"), data)?
-            .trim()
-            .to_owned(),
-        text: render_raw(&format!("mail/{name}.text"), data)?,
-        html: render_raw(&format!("mail/{name}.html"), data)?,
+    compose_in(i18n::current(), name, to, data)
+}
+
+/// Renders `mail/{name}.subject|text|html` with `data` in `lang` (templates take their
+/// strings from the dictionaries with `{{t …}}`, like pages).
+pub fn compose_in(
+    lang: Lang,
+    name: &str,
+    to: &str,
+    data: &serde_json::Value,
+) -> Result<OutgoingMail, RenderError> {
+    let mut data = data.clone();
+    if let Some(map) = data.as_object_mut() {
+        map.entry("lang").or_insert(lang.code().into());
+    }
+    i18n::in_lang(lang, || {
+        Ok(OutgoingMail {
+            to: to.to_owned(),
+            subject: render_raw(&format!("mail/{name}.subject"), &data)?
+                .trim()
+                .to_owned(),
+            text: render_raw(&format!("mail/{name}.text"), &data)?,
+            html: render_raw(&format!("mail/{name}.html"), &data)?,
+        })
     })
 }
 
-/// Composes `mail/{name}` and queues it in the caller's transaction. A template that fails to
-/// render is a programming error and fails the transaction like a database error.
+/// Composes `mail/{name}` in the current language and queues it in the caller's
+/// transaction. A template that fails to render is a programming error and fails the
+/// transaction like a database error.
 pub async fn queue(
     db: &impl ConnectionTrait,
     name: &str,
@@ -167,8 +186,20 @@ pub async fn queue(
     data: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let mail =
-        compose(name, to, data).map_err(|e| DbErr::Custom(format!("composing {name}: {e}")))?;
+    queue_in(db, i18n::current(), name, to, data, now).await
+}
+
+/// Like [`queue`], in `lang`.
+pub async fn queue_in(
+    db: &impl ConnectionTrait,
+    lang: Lang,
+    name: &str,
+    to: &str,
+    data: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mail = compose_in(lang, name, to, data)
+        .map_err(|e| DbErr::Custom(format!("composing {name}: {e}")))?;
     enqueue(db, &mail, now).await
 }
 

@@ -8,6 +8,70 @@
 //! purpose (the order code); `63` the CRC-16/CCITT-FALSE of everything before it, "6304"
 //! included, as 4 upper-case hex digits.
 
+/// A bank a seller can be paid into: its NAPAS BIN and short name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bank {
+    pub bin: &'static str,
+    pub name: &'static str,
+}
+
+/// The banks offered in the seller's payment settings (NAPAS BINs of the largest banks).
+pub const BANKS: &[Bank] = &[
+    Bank {
+        bin: "970436",
+        name: "Vietcombank",
+    },
+    Bank {
+        bin: "970415",
+        name: "VietinBank",
+    },
+    Bank {
+        bin: "970418",
+        name: "BIDV",
+    },
+    Bank {
+        bin: "970405",
+        name: "Agribank",
+    },
+    Bank {
+        bin: "970407",
+        name: "Techcombank",
+    },
+    Bank {
+        bin: "970422",
+        name: "MB Bank",
+    },
+    Bank {
+        bin: "970416",
+        name: "ACB",
+    },
+    Bank {
+        bin: "970432",
+        name: "VPBank",
+    },
+    Bank {
+        bin: "970423",
+        name: "TPBank",
+    },
+    Bank {
+        bin: "970403",
+        name: "Sacombank",
+    },
+    Bank {
+        bin: "970441",
+        name: "VIB",
+    },
+    Bank {
+        bin: "970443",
+        name: "SHB",
+    },
+];
+
+/// The bank with `bin`, if offered.
+pub fn bank(bin: &str) -> Option<&'static Bank> {
+    BANKS.iter().find(|b| b.bin == bin)
+}
+
 /// A transfer to request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transfer {
@@ -93,6 +157,18 @@ impl Transfer {
         payload.push_str(&format!("{crc:04X}"));
         Ok(payload)
     }
+}
+
+/// The payload as a QR code in SVG, to inline in a page (no script, no external request).
+pub fn svg(payload: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M).ok()?;
+    let document = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .build();
+    // Inline in HTML: no XML declaration.
+    document.find("<svg").map(|at| document[at..].to_owned())
 }
 
 /// The top-level `(id, value)` fields of a payload, after checking its CRC.

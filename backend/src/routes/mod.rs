@@ -8,9 +8,11 @@ pub mod pages;
 pub mod search_page;
 pub mod seller;
 pub mod seller_api;
+pub mod seller_orders;
 pub mod seo;
 pub mod shop;
 pub mod verify;
+pub mod webhooks;
 
 use actix_web::{HttpRequest, error, web};
 
@@ -32,9 +34,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(seo::robots)
         .service(seo::sitemap)
         .configure(account::configure)
+        .configure(seller_orders::configure)
         .configure(seller::configure)
         .configure(shop::configure)
         .configure(officer::configure)
+        .configure(webhooks::configure)
         .service(media::serve)
         .configure(pages::configure)
         .default_service(web::to(pages::not_found));

@@ -68,6 +68,7 @@ fn api_error(e: SellingError) -> ApiError {
         SellingError::ReasonRequired | SellingError::Invalid(_) => {
             ApiError::bad_request("invalid_listing", message)
         }
+        SellingError::BadBankAccount(_) => ApiError::bad_request("invalid_bank_account", message),
         SellingError::Photo(PhotoError::TooLarge) => {
             ApiError::refused(S::PAYLOAD_TOO_LARGE, "photo_too_large", message)
         }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::account::{form_page, guard};
 use crate::db::entities::{cart, checkout};
+use crate::payments::{NextStep, PaymentError, vietqr};
 use crate::shop::{self, Address, CheckoutError, PaymentMethod, ShopError};
 use crate::startup::AppState;
 use crate::web::error::PageError;
@@ -20,7 +21,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(update)
         .service(checkout_form)
         .service(place)
-        .service(order_page);
+        .service(order_page)
+        .service(pay_again)
+        .service(account_orders);
 }
 
 /// The request's signed-in user id, if any.
@@ -52,7 +55,7 @@ async fn this_cart(
 fn shop_message(e: ShopError) -> Result<String, PageError> {
     match e {
         ShopError::Database(e) => Err(e.into()),
-        other => Ok(other.to_string()),
+        other => Ok(other.message()),
     }
 }
 
@@ -195,12 +198,44 @@ struct CheckoutFields {
     street: String,
 }
 
+/// The payment choices for a cart: the offered methods, VietQR only when every seller in the
+/// cart has a bank account.
+async fn payment_choices(
+    state: &AppState,
+    view: &shop::CartView,
+    chosen: &str,
+) -> Result<Vec<serde_json::Value>, PageError> {
+    let ids: Vec<i64> = view.groups.iter().map(|g| g.seller_id).collect();
+    let missing = shop::sellers_without_bank(&state.db, &ids).await?;
+    let chosen = PaymentMethod::parse(chosen).unwrap_or(PaymentMethod::CashOnDelivery);
+    Ok(PaymentMethod::ALL
+        .into_iter()
+        .filter(|m| state.payments.offers(*m))
+        .map(|m| {
+            let unavailable = m == PaymentMethod::VietQr && !missing.is_empty();
+            json!({
+                "value": m.as_str(),
+                "label": tr(&format!("checkout.method.{}", m.as_str())),
+                "hint": tr(&format!("checkout.hint.{}", m.as_str())),
+                "checked": m == chosen && !unavailable,
+                "disabled": unavailable,
+                "why": unavailable.then(|| crate::web::i18n::tr_with(
+                    "checkout.vietqr_unavailable",
+                    &[("sellers", &missing.join(", "))],
+                )),
+            })
+        })
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn checkout_view(
     state: &AppState,
     req: &HttpRequest,
     cart: &cart::Model,
     status: StatusCode,
     fields: &CheckoutFields,
+    payment: &str,
     key: &str,
     errors: Vec<String>,
 ) -> Result<HttpResponse, PageError> {
@@ -222,6 +257,7 @@ async fn checkout_view(
             })
         })
         .collect();
+    let methods = payment_choices(state, &view, payment).await?;
     form_page(
         state,
         req,
@@ -233,6 +269,7 @@ async fn checkout_view(
             "cart": view,
             "fields": fields,
             "provinces": provinces,
+            "methods": methods,
             "idempotency_key": key,
             "errors": errors,
         }),
@@ -266,6 +303,7 @@ async fn checkout_form(
         &cart,
         StatusCode::OK,
         &fields,
+        "cod",
         &key,
         Vec::new(),
     )
@@ -276,6 +314,7 @@ async fn checkout_form(
 struct PlaceForm {
     csrf: String,
     idempotency_key: Uuid,
+    #[serde(default)]
     payment: String,
     #[serde(flatten)]
     fields: CheckoutFields,
@@ -291,7 +330,7 @@ async fn place(
     let key = form.idempotency_key.to_string();
     // A repeated submit after success: the cart is empty now, the checkout exists.
     if let Some(done) = checkout_by_key(&state, &key).await? {
-        return Ok(to_order(&done));
+        return Ok(to_order(&done, None));
     }
     let Some(cart) = this_cart(&state, &req, false).await? else {
         return Ok(HttpResponse::SeeOther()
@@ -308,10 +347,7 @@ async fn place(
         &f.commune,
         &f.street,
     );
-    let method = match form.payment.as_str() {
-        "cod" => Some(PaymentMethod::CashOnDelivery),
-        _ => None,
-    };
+    let method = PaymentMethod::parse(&form.payment).filter(|m| state.payments.offers(*m));
     let (address, method) = match (address, method) {
         (Ok(address), Some(method)) => (address, method),
         (address, method) => {
@@ -330,6 +366,7 @@ async fn place(
                 &cart,
                 StatusCode::BAD_REQUEST,
                 f,
+                &form.payment,
                 &key,
                 errors,
             )
@@ -337,35 +374,60 @@ async fn place(
         }
     };
     let user = user_id(&state, &req).await?;
-    match shop::place(
-        &state.db,
-        cart.id,
-        user,
-        &address,
+    let site = state.base_url(&req);
+    let placement = shop::Placement {
+        cart_id: cart.id,
+        user_id: user,
+        address: &address,
         method,
-        &key,
-        state.clock.now(),
-    )
-    .await
-    {
-        Ok(placed) => {
-            tracing::info!(reference = %placed.reference, total = placed.total_vnd, "checkout placed");
-            Ok(to_order(&placed))
-        }
+        idempotency_key: &key,
+        lang: crate::web::i18n::current(),
+        site: &site,
+    };
+    let now = state.clock.now();
+    let placed = match shop::place(&state.db, &placement, now).await {
+        Ok(placed) => placed,
         Err(CheckoutError::Shop(ShopError::Database(e)) | CheckoutError::Database(e)) => {
-            Err(e.into())
+            return Err(e.into());
         }
         Err(CheckoutError::Shop(e)) => {
-            checkout_view(
+            return checkout_view(
                 &state,
                 &req,
                 &cart,
                 StatusCode::CONFLICT,
                 f,
+                &form.payment,
                 &key,
-                vec![e.to_string()],
+                vec![e.message()],
             )
-            .await
+            .await;
+        }
+    };
+    tracing::info!(reference = %placed.reference, total = placed.total_vnd, method = method.as_str(), "checkout placed");
+    begin_payment(&state, &placed, method).await
+}
+
+/// Hands a placed checkout to its payment provider: to the provider's page, or to the order
+/// page (with a notice when the provider could not be reached; the stock stays reserved and
+/// the shopper can try again from there).
+async fn begin_payment(
+    state: &AppState,
+    placed: &checkout::Model,
+    method: PaymentMethod,
+) -> Result<HttpResponse, PageError> {
+    let Some(provider) = state.payments.provider(method) else {
+        return Ok(to_order(placed, None));
+    };
+    match provider.begin(&state.db, placed, state.clock.now()).await {
+        Ok(NextStep::Redirect(url)) => Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, url))
+            .finish()),
+        Ok(NextStep::OrderPage) => Ok(to_order(placed, None)),
+        Err(PaymentError::Database(e)) => Err(e.into()),
+        Err(PaymentError::Unavailable(why)) => {
+            tracing::warn!(reference = %placed.reference, error = %why, "payment provider unavailable");
+            Ok(to_order(placed, Some("pay_error=1")))
         }
     }
 }
@@ -382,11 +444,15 @@ async fn checkout_by_key(
 }
 
 /// The private tracking link of a checkout.
-fn to_order(placed: &checkout::Model) -> HttpResponse {
+fn to_order(placed: &checkout::Model, extra: Option<&str>) -> HttpResponse {
+    let extra = extra.map(|e| format!("&{e}")).unwrap_or_default();
     HttpResponse::SeeOther()
         .insert_header((
             LOCATION,
-            format!("/orders/{}?t={}", placed.reference, placed.tracking_token),
+            format!(
+                "/orders/{}?t={}{extra}",
+                placed.reference, placed.tracking_token
+            ),
         ))
         .finish()
 }
@@ -394,6 +460,51 @@ fn to_order(placed: &checkout::Model) -> HttpResponse {
 #[derive(Deserialize)]
 struct TrackQuery {
     t: Option<Uuid>,
+    paid: Option<u8>,
+    pay_error: Option<u8>,
+}
+
+/// The checkout behind a tracking link, or its signed-in owner's; anyone else gets a 404.
+async fn tracked_checkout(
+    state: &AppState,
+    req: &HttpRequest,
+    reference: &str,
+    token: Option<Uuid>,
+) -> Result<checkout::Model, PageError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let found = checkout::Entity::find()
+        .filter(checkout::Column::Reference.eq(reference))
+        .one(&state.db)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let by_link = token.is_some_and(|t| t == found.tracking_token);
+    let by_owner = found.user_id.is_some() && user_id(state, req).await? == found.user_id;
+    if by_link || by_owner {
+        Ok(found)
+    } else {
+        Err(PageError::NotFound)
+    }
+}
+
+/// The VietQR code of an unpaid bank-transfer order, as inline SVG with the account details.
+fn transfer_view(order: &shop::OrderView) -> Option<serde_json::Value> {
+    let (bin, account_no, holder) = order.bank.as_ref()?;
+    let transfer = vietqr::Transfer {
+        bank_bin: bin.clone(),
+        account_no: account_no.clone(),
+        amount_vnd: order.subtotal_vnd,
+        message: order.code.clone(),
+    };
+    let payload = transfer.payload().ok()?;
+    Some(json!({
+        "svg": vietqr::svg(&payload)?,
+        "payload": payload,
+        "bank": vietqr::bank(bin).map_or(bin.as_str(), |b| b.name),
+        "account_no": account_no,
+        "holder": holder,
+        "amount_vnd": order.subtotal_vnd,
+        "message": order.code,
+    }))
 }
 
 /// A checkout's orders: for whoever holds the tracking link, or its signed-in owner.
@@ -404,17 +515,7 @@ async fn order_page(
     path: web::Path<String>,
     query: web::Query<TrackQuery>,
 ) -> Result<HttpResponse, PageError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let found = checkout::Entity::find()
-        .filter(checkout::Column::Reference.eq(path.as_str()))
-        .one(&state.db)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let by_link = query.t.is_some_and(|t| t == found.tracking_token);
-    let by_owner = found.user_id.is_some() && user_id(&state, &req).await? == found.user_id;
-    if !(by_link || by_owner) {
-        return Err(PageError::NotFound);
-    }
+    let found = tracked_checkout(&state, &req, &path, query.t).await?;
     let orders = shop::orders_of(&state.db, found.id).await?;
     let province = state
         .reference
@@ -422,11 +523,26 @@ async fn order_page(
         .map_or(found.province_code.clone(), |p| {
             pick(&p.name_vi, &p.name_en).to_owned()
         });
-    let body = crate::web::templates::render(
+    let open = |o: &shop::OrderView| o.payment_state == "unpaid" && o.state == "placed";
+    let shown: Vec<_> = orders
+        .iter()
+        .map(|o| {
+            let transfer = (found.payment_method == PaymentMethod::VietQr.as_str() && open(o))
+                .then(|| transfer_view(o))
+                .flatten();
+            json!({ "order": o, "transfer": transfer })
+        })
+        .collect();
+    let card_due = found.payment_method == PaymentMethod::Stripe.as_str()
+        && state.payments.offers(PaymentMethod::Stripe)
+        && orders.iter().any(open);
+    let mut response = form_page(
+        &state,
+        &req,
+        StatusCode::OK,
         "pages/order",
-        &json!({
+        json!({
             "title": tr("order.title"),
-            "noindex": true,
             "checkout": {
                 "reference": found.reference,
                 "name": found.name,
@@ -435,15 +551,68 @@ async fn order_page(
                 "commune": found.commune,
                 "payment_method": found.payment_method,
                 "total_vnd": found.total_vnd,
+                "tracking_token": found.tracking_token,
             },
+            "payment_label": tr(&format!("checkout.method.{}", found.payment_method)),
             "province": province,
-            "orders": orders,
+            "orders": shown,
+            "card_due": card_due,
+            "awaiting_card": card_due && query.paid == Some(1),
+            "pay_error": query.pay_error == Some(1),
+            "expires_at": found.expires_at.filter(|_| orders.iter().any(open)).map(crate::domain::time::format_vietnam),
             "placed_at": crate::domain::time::format_vietnam(found.created_at),
         }),
     )?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    // The tracking token is in the URL: never send it to another site.
+    response.headers_mut().insert(
+        actix_web::http::header::REFERRER_POLICY,
+        actix_web::http::header::HeaderValue::from_static("no-referrer"),
+    );
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct PayForm {
+    csrf: String,
+    t: Option<Uuid>,
+}
+
+/// Pays an unpaid card checkout again (the first attempt was abandoned or failed).
+#[post("/orders/{reference}/pay")]
+async fn pay_again(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<PayForm>,
+) -> Result<HttpResponse, PageError> {
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let found = tracked_checkout(&state, &req, &path, form.t).await?;
+    let orders = shop::orders_of(&state.db, found.id).await?;
+    let open = orders
+        .iter()
+        .any(|o| o.payment_state == "unpaid" && o.state == "placed");
+    if found.payment_method != PaymentMethod::Stripe.as_str() || !open {
+        return Ok(to_order(&found, None));
+    }
+    begin_payment(&state, &found, PaymentMethod::Stripe).await
+}
+
+/// The signed-in shopper's checkouts and their orders.
+#[get("/account/orders")]
+async fn account_orders(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let principal = crate::web::auth::require(&state, &req).await?;
+    let checkouts = crate::orders::for_account(&state.db, principal.user.id).await?;
+    form_page(
+        &state,
+        &req,
+        StatusCode::OK,
+        "pages/account_orders",
+        json!({
+            "title": tr("orders.account_title"),
+            "checkouts": checkouts,
+        }),
+    )
 }

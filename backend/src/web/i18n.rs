@@ -67,6 +67,18 @@ pub fn current() -> Lang {
     CURRENT.try_with(|c| c.lang).unwrap_or(Lang::Vi)
 }
 
+/// Runs `f` with `lang` as the current language: for e-mails, which are written in the
+/// language of their recipient, not of the request that caused them.
+pub fn in_lang<R>(lang: Lang, f: impl FnOnce() -> R) -> R {
+    CURRENT.sync_scope(
+        RequestLang {
+            lang,
+            path: "/".into(),
+        },
+        f,
+    )
+}
+
 /// The current request's path and query, without `lang`.
 pub fn current_path() -> String {
     CURRENT

@@ -15,6 +15,8 @@ struct TemplateFiles;
 static TEMPLATES: OnceLock<Handlebars<'static>> = OnceLock::new();
 
 handlebars_helper!(vnd: |amount: i64| Vnd::new(amount).to_string());
+// `{{tlabel "orders.state" state}}`: the translation of `orders.state.<state>`.
+handlebars_helper!(tlabel: |group: str, value: str| super::i18n::tr(&format!("{group}.{value}")));
 handlebars_helper!(star_icons: |n: u64| "★".repeat(usize::try_from(n.min(5)).unwrap_or(0)));
 handlebars_helper!(vi_date: |iso: str| {
     match chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
@@ -38,6 +40,7 @@ fn build() -> Result<Handlebars<'static>, handlebars::TemplateError> {
     hb.register_helper("asset", Box::new(asset));
     hb.register_helper("t", Box::new(super::i18n::TranslateHelper));
     hb.register_helper("pick", Box::new(super::i18n::PickHelper));
+    hb.register_helper("tlabel", Box::new(tlabel));
     Ok(hb)
 }
 

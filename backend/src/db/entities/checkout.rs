@@ -24,6 +24,10 @@ pub struct Model {
     #[sea_orm(unique)]
     pub tracking_token: Uuid,
     pub created_at: DateTimeUtc,
+    pub lang: String,
+    pub expires_at: Option<DateTimeUtc>,
+    pub stripe_session_id: Option<String>,
+    pub site: String,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -14,6 +14,7 @@ pub mod order_event;
 pub mod order_item;
 pub mod outbox;
 pub mod outlet;
+pub mod payment_event;
 pub mod product_group;
 pub mod product_subgroup;
 pub mod province;

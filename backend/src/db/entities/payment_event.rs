@@ -1,0 +1,19 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "payment_events")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub provider: String,
+    pub event_id: String,
+    pub kind: String,
+    pub checkout_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub amount_vnd: Option<i64>,
+    pub outcome: String,
+    pub received_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

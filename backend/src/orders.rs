@@ -1,0 +1,906 @@
+//! The life of a seller's order after checkout: placed → confirmed → shipped (carrier and
+//! tracking number) → delivered, or cancelled / refunded with a reason. Every change is one
+//! conditional update (`WHERE state = <the state it was read in>`), one history entry, the
+//! stock given back when goods never left, and the shopper's e-mail, in one transaction.
+//!
+//! Payments are recorded here too (from Stripe, a bank notification, or a person confirming a
+//! transfer), and unpaid online payments expire: their orders are cancelled and their stock
+//! returns.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::auth::{Action, Principal, Scope};
+use crate::db::entities::{
+    checkout, listing, membership, order, order_event, order_item, registry_participant, seller,
+    user,
+};
+use crate::domain::money::Vnd;
+use crate::domain::time::format_vietnam;
+use crate::jobs::outbox;
+use crate::mail;
+use crate::web::i18n::{self, Lang};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderState {
+    Placed,
+    Confirmed,
+    Shipped,
+    Delivered,
+    Cancelled,
+    Refunded,
+}
+
+impl OrderState {
+    pub const ALL: [Self; 6] = [
+        Self::Placed,
+        Self::Confirmed,
+        Self::Shipped,
+        Self::Delivered,
+        Self::Cancelled,
+        Self::Refunded,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Placed => "placed",
+            Self::Confirmed => "confirmed",
+            Self::Shipped => "shipped",
+            Self::Delivered => "delivered",
+            Self::Cancelled => "cancelled",
+            Self::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentState {
+    Unpaid,
+    Paid,
+    Refunded,
+}
+
+impl PaymentState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Unpaid => "unpaid",
+            Self::Paid => "paid",
+            Self::Refunded => "refunded",
+        }
+    }
+}
+
+/// A change a seller (or the system) asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Confirm,
+    Ship {
+        carrier: String,
+        tracking_no: String,
+    },
+    Deliver,
+    Cancel {
+        reason: String,
+    },
+    Refund {
+        reason: String,
+    },
+}
+
+impl Step {
+    const fn name(&self) -> &'static str {
+        match self {
+            Self::Confirm => "confirm",
+            Self::Ship { .. } => "ship",
+            Self::Deliver => "deliver",
+            Self::Cancel { .. } => "cancel",
+            Self::Refund { .. } => "refund",
+        }
+    }
+}
+
+/// Who changes an order.
+#[derive(Clone, Copy, Debug)]
+pub enum Actor<'a> {
+    /// A member of the order's seller.
+    Seller(&'a Principal),
+    /// The platform itself (an expired payment).
+    System,
+}
+
+impl Actor<'_> {
+    fn user_id(&self) -> Option<i64> {
+        match self {
+            Self::Seller(p) => Some(p.user.id),
+            Self::System => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    /// No such order, or not one this user may see.
+    #[error("not found")]
+    NotFound,
+    #[error("cannot {step} an order that is {from}")]
+    NotAllowed { step: &'static str, from: String },
+    #[error("carrier and tracking number are required")]
+    MissingShipping,
+    #[error("a reason is required")]
+    MissingReason,
+    #[error("a paid order is refunded, not cancelled")]
+    PaidUseRefund,
+    #[error("only a paid order can be refunded")]
+    NotPaid,
+    #[error("the order changed meanwhile")]
+    Changed,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+impl OrderError {
+    /// The message shown to the person who asked, in the current language.
+    pub fn message(&self) -> String {
+        match self {
+            Self::NotAllowed { step, from } => i18n::tr_with(
+                "orders.error.not_allowed",
+                &[
+                    ("step", &i18n::tr(&format!("orders.step.{step}"))),
+                    ("state", &i18n::tr(&format!("orders.state.{from}"))),
+                ],
+            ),
+            Self::MissingShipping => i18n::tr("orders.error.missing_shipping"),
+            Self::MissingReason => i18n::tr("orders.error.missing_reason"),
+            Self::PaidUseRefund => i18n::tr("orders.error.paid_use_refund"),
+            Self::NotPaid => i18n::tr("orders.error.not_paid"),
+            Self::Changed => i18n::tr("orders.error.changed"),
+            Self::NotFound | Self::Database(_) => self.to_string(),
+        }
+    }
+}
+
+fn vnd(dong: i64) -> String {
+    Vnd::new(dong).to_string()
+}
+
+fn trimmed(raw: &str, max: usize) -> Option<String> {
+    let value = raw.trim();
+    (!value.is_empty() && value.chars().count() <= max).then(|| value.to_owned())
+}
+
+/// The order with `pid`, if `principal` may manage its seller's orders.
+pub async fn find_for_seller(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    pid: Uuid,
+) -> Result<order::Model, OrderError> {
+    order::Entity::find()
+        .filter(order::Column::Pid.eq(pid))
+        .one(db)
+        .await?
+        .filter(|o| principal.can(Action::ManageSeller, &Scope::Seller(o.seller_id)))
+        .ok_or(OrderError::NotFound)
+}
+
+/// Applies `step` to the order `pid`, in one transaction. Sellers reach only their own
+/// orders (another seller's answers [`OrderError::NotFound`]).
+pub async fn advance(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
+    pid: Uuid,
+    step: Step,
+    now: DateTime<Utc>,
+) -> Result<order::Model, OrderError> {
+    let txn = crate::db::begin_write(db).await?;
+    let current = match actor {
+        Actor::Seller(principal) => find_for_seller(&txn, principal, pid).await?,
+        Actor::System => order::Entity::find()
+            .filter(order::Column::Pid.eq(pid))
+            .one(&txn)
+            .await?
+            .ok_or(OrderError::NotFound)?,
+    };
+    let changed = apply(&txn, actor, &current, &step, now).await?;
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// A step the platform takes (an expired payment), in the caller's transaction.
+pub async fn apply_system(
+    txn: &impl ConnectionTrait,
+    current: &order::Model,
+    step: &Step,
+    now: DateTime<Utc>,
+) -> Result<order::Model, OrderError> {
+    apply(txn, Actor::System, current, step, now).await
+}
+
+/// The checks and writes of one step, in the caller's transaction.
+async fn apply(
+    txn: &impl ConnectionTrait,
+    actor: Actor<'_>,
+    current: &order::Model,
+    step: &Step,
+    now: DateTime<Utc>,
+) -> Result<order::Model, OrderError> {
+    use OrderState as S;
+    let from = OrderState::parse(&current.state).ok_or(OrderError::NotFound)?;
+    let paid = current.payment_state == PaymentState::Paid.as_str();
+    let mut next: order::ActiveModel = current.clone().into();
+    let mut restock = false;
+    let note;
+    let to = match step {
+        Step::Confirm if from == S::Placed => {
+            note = None;
+            S::Confirmed
+        }
+        Step::Ship {
+            carrier,
+            tracking_no,
+        } if from == S::Confirmed => {
+            let (Some(carrier), Some(tracking_no)) =
+                (trimmed(carrier, 60), trimmed(tracking_no, 60))
+            else {
+                return Err(OrderError::MissingShipping);
+            };
+            note = Some(format!("{carrier} {tracking_no}"));
+            next.carrier = Set(Some(carrier));
+            next.tracking_no = Set(Some(tracking_no));
+            S::Shipped
+        }
+        Step::Deliver if from == S::Shipped => {
+            note = None;
+            // Cash on delivery: the carrier collected the money on handing over the goods.
+            if !paid {
+                next.payment_state = Set(PaymentState::Paid.as_str().to_owned());
+                next.paid_at = Set(Some(now));
+            }
+            S::Delivered
+        }
+        Step::Cancel { reason } if matches!(from, S::Placed | S::Confirmed) => {
+            if paid {
+                return Err(OrderError::PaidUseRefund);
+            }
+            let reason = trimmed(reason, 500).ok_or(OrderError::MissingReason)?;
+            next.reason = Set(Some(reason.clone()));
+            note = Some(reason);
+            restock = true;
+            S::Cancelled
+        }
+        Step::Refund { reason } if from != S::Refunded => {
+            if !paid {
+                return Err(OrderError::NotPaid);
+            }
+            let reason = trimmed(reason, 500).ok_or(OrderError::MissingReason)?;
+            next.reason = Set(Some(reason.clone()));
+            next.payment_state = Set(PaymentState::Refunded.as_str().to_owned());
+            note = Some(reason);
+            // Goods that never left go back on the shelf (a cancelled order's already did).
+            restock = matches!(from, S::Placed | S::Confirmed);
+            S::Refunded
+        }
+        _ => {
+            return Err(OrderError::NotAllowed {
+                step: step.name(),
+                from: current.state.clone(),
+            });
+        }
+    };
+    next.state = Set(to.as_str().to_owned());
+    next.updated_at = Set(now);
+    // Only if nobody changed it since it was read.
+    let done = order::Entity::update_many()
+        .set(next)
+        .filter(order::Column::Id.eq(current.id))
+        .filter(order::Column::State.eq(current.state.clone()))
+        .filter(order::Column::PaymentState.eq(current.payment_state.clone()))
+        .exec(txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(OrderError::Changed);
+    }
+    record_event(txn, current.id, to.as_str(), note, actor.user_id(), now).await?;
+    if restock {
+        give_back_stock(txn, current.id, now).await?;
+    }
+    let changed = order::Entity::find_by_id(current.id)
+        .one(txn)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    notify_shopper(txn, &changed, "order_status", now).await?;
+    Ok(changed)
+}
+
+async fn record_event(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+    state: &str,
+    note: Option<String>,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    order_event::ActiveModel {
+        order_id: Set(order_id),
+        state: Set(state.to_owned()),
+        note: Set(note),
+        actor_user_id: Set(actor),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Puts an order's units back in stock and queues the listings' search updates.
+async fn give_back_stock(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(order_id))
+        .all(db)
+        .await?;
+    for item in &items {
+        listing::Entity::update_many()
+            .col_expr(
+                listing::Column::Stock,
+                Expr::col(listing::Column::Stock).add(item.quantity),
+            )
+            .col_expr(listing::Column::UpdatedAt, Expr::value(now))
+            .filter(listing::Column::Id.eq(item.listing_id))
+            .exec(db)
+            .await?;
+    }
+    let ids: Vec<i64> = items.iter().map(|i| i.listing_id).collect();
+    outbox::enqueue_listing_sync(db, ids, now).await
+}
+
+/// How a payment was received.
+#[derive(Clone, Copy, Debug)]
+pub enum PaidBy<'a> {
+    Stripe,
+    /// A bank notification (VietQR transfer).
+    Bank,
+    /// A seller or officer confirmed the transfer arrived.
+    Person(&'a Principal),
+}
+
+impl PaidBy<'_> {
+    const fn label(self) -> &'static str {
+        match self {
+            Self::Stripe => "stripe",
+            Self::Bank => "bank",
+            Self::Person(_) => "confirmed",
+        }
+    }
+}
+
+/// Records that `orders` (of one checkout) were paid, in the caller's transaction. Orders
+/// already paid are left alone, so a repeated notification changes nothing. An order the
+/// platform already cancelled (its payment came too late) is marked paid all the same, so the
+/// seller sees a refund is due. Returns the orders newly marked paid.
+pub async fn record_payment(
+    txn: &impl ConnectionTrait,
+    orders: &[order::Model],
+    by: PaidBy<'_>,
+    now: DateTime<Utc>,
+) -> Result<Vec<order::Model>, DbErr> {
+    let mut newly = Vec::new();
+    for o in orders {
+        let done = order::Entity::update_many()
+            .col_expr(
+                order::Column::PaymentState,
+                Expr::value(PaymentState::Paid.as_str()),
+            )
+            .col_expr(order::Column::PaidAt, Expr::value(now))
+            .col_expr(order::Column::UpdatedAt, Expr::value(now))
+            .filter(order::Column::Id.eq(o.id))
+            .filter(order::Column::PaymentState.eq(PaymentState::Unpaid.as_str()))
+            .exec(txn)
+            .await?;
+        if done.rows_affected == 1 {
+            let actor = match by {
+                PaidBy::Person(p) => Some(p.user.id),
+                _ => None,
+            };
+            let note = if o.state == OrderState::Cancelled.as_str() {
+                format!("paid ({}) after cancellation: refund due", by.label())
+            } else {
+                format!("paid ({})", by.label())
+            };
+            record_event(txn, o.id, &o.state, Some(note), actor, now).await?;
+            let mut paid = o.clone();
+            paid.payment_state = PaymentState::Paid.as_str().to_owned();
+            paid.paid_at = Some(now);
+            notify_shopper(txn, &paid, "payment_received", now).await?;
+            newly.push(paid);
+        }
+    }
+    Ok(newly)
+}
+
+/// A seller member (or the province's officer, or an administrator) confirms a bank
+/// transfer for one order arrived.
+pub async fn confirm_transfer(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    pid: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, OrderError> {
+    let txn = crate::db::begin_write(db).await?;
+    let found = order::Entity::find()
+        .filter(order::Column::Pid.eq(pid))
+        .one(&txn)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    if !may_confirm_payment(&txn, principal, &found).await? {
+        return Err(OrderError::NotFound);
+    }
+    let newly = record_payment(
+        &txn,
+        std::slice::from_ref(&found),
+        PaidBy::Person(principal),
+        now,
+    )
+    .await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::Entry {
+            actor: Some(principal.user.id),
+            action: "order.payment_confirmed",
+            subject_type: "order",
+            subject_id: found.code.clone(),
+            province_code: None,
+            reason: None,
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(!newly.is_empty())
+}
+
+async fn may_confirm_payment(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    o: &order::Model,
+) -> Result<bool, DbErr> {
+    if principal.can(Action::ManageSeller, &Scope::Seller(o.seller_id)) {
+        return Ok(true);
+    }
+    let Some(participant_id) = seller::Entity::find_by_id(o.seller_id)
+        .one(db)
+        .await?
+        .map(|s| s.participant_id)
+    else {
+        return Ok(false);
+    };
+    let province = registry_participant::Entity::find_by_id(participant_id)
+        .one(db)
+        .await?
+        .map(|p| p.province_code);
+    Ok(province.is_some_and(|code| principal.can(Action::ReviewProvince, &Scope::Province(&code))))
+}
+
+/// Cancels the orders whose online payment did not arrive in time, giving their stock back.
+/// Returns how many were cancelled.
+pub async fn expire_unpaid(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {
+    let expired = Query::select()
+        .column(checkout::Column::Id)
+        .from(checkout::Entity)
+        .and_where(Expr::col(checkout::Column::ExpiresAt).lt(now))
+        .to_owned();
+    let due: Vec<Uuid> = order::Entity::find()
+        .filter(order::Column::State.eq(OrderState::Placed.as_str()))
+        .filter(order::Column::PaymentState.eq(PaymentState::Unpaid.as_str()))
+        .filter(order::Column::CheckoutId.in_subquery(expired))
+        .select_only()
+        .column(order::Column::Pid)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut cancelled = 0;
+    for pid in due {
+        let reason = i18n::tr("orders.expired_reason");
+        match advance(db, Actor::System, pid, Step::Cancel { reason }, now).await {
+            Ok(_) => cancelled += 1,
+            // Paid or changed meanwhile: nothing to expire.
+            Err(OrderError::Database(e)) => return Err(e),
+            Err(_) => {}
+        }
+    }
+    Ok(cancelled)
+}
+
+/// Mail data shared by the shopper's order e-mails.
+fn order_mail_data(
+    placed: &checkout::Model,
+    o: &order::Model,
+    items: &[order_item::Model],
+    seller_name: &str,
+) -> serde_json::Value {
+    let lang = Lang::parse(&placed.lang).unwrap_or(Lang::Vi);
+    let t = |key: &str| i18n::lookup(lang, key);
+    serde_json::json!({
+        "reference": placed.reference,
+        "name": placed.name,
+        "code": o.code,
+        "seller": seller_name,
+        "state": o.state,
+        "state_label": t(&format!("orders.state.{}", o.state)),
+        "payment_label": t(&format!("orders.payment.{}", o.payment_state)),
+        "carrier": o.carrier,
+        "tracking_no": o.tracking_no,
+        "reason": o.reason,
+        "subtotal": vnd(o.subtotal_vnd),
+        "items": items.iter().map(|i| serde_json::json!({
+            "title": i.title,
+            "quantity": i.quantity,
+            "unit": i.unit,
+            "total": vnd(i.unit_price_vnd * i64::from(i.quantity)),
+        })).collect::<Vec<_>>(),
+        "link": tracking_link(placed),
+    })
+}
+
+/// The private link to a checkout's order page.
+pub fn tracking_link(placed: &checkout::Model) -> String {
+    format!(
+        "{}/orders/{}?t={}",
+        placed.site, placed.reference, placed.tracking_token
+    )
+}
+
+/// Queues `template` about one order to its shopper, in the shopper's language.
+async fn notify_shopper(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    template: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let placed = checkout::Entity::find_by_id(o.checkout_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("checkout {}", o.checkout_id)))?;
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(o.id))
+        .all(db)
+        .await?;
+    let seller_name = seller::Entity::find_by_id(o.seller_id)
+        .one(db)
+        .await?
+        .map(|s| s.display_name)
+        .unwrap_or_default();
+    let lang = Lang::parse(&placed.lang).unwrap_or(Lang::Vi);
+    let data = order_mail_data(&placed, o, &items, &seller_name);
+    mail::queue_in(db, lang, template, &placed.email, &data, now).await
+}
+
+/// At checkout, in its transaction: the confirmation to the shopper (every order, in the
+/// shopper's language) and a new-order notice to each seller's members.
+pub async fn notify_placed(
+    db: &impl ConnectionTrait,
+    placed: &checkout::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let orders = order::Entity::find()
+        .filter(order::Column::CheckoutId.eq(placed.id))
+        .order_by_asc(order::Column::Id)
+        .all(db)
+        .await?;
+    let mut items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.is_in(orders.iter().map(|o| o.id)))
+        .all(db)
+        .await?;
+    let sellers: HashMap<i64, String> = seller::Entity::find()
+        .filter(seller::Column::Id.is_in(orders.iter().map(|o| o.seller_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.display_name))
+        .collect();
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::SellerId.is_in(orders.iter().map(|o| o.seller_id)))
+        .all(db)
+        .await?;
+    let emails: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(memberships.iter().map(|m| m.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    let members: Vec<(Option<i64>, String)> = memberships
+        .iter()
+        .filter_map(|m| Some((m.seller_id, emails.get(&m.user_id)?.clone())))
+        .collect();
+    let lang = Lang::parse(&placed.lang).unwrap_or(Lang::Vi);
+    let mut shown = Vec::with_capacity(orders.len());
+    for o in &orders {
+        let (mine, rest): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| i.order_id == o.id);
+        items = rest;
+        let seller_name = sellers.get(&o.seller_id).map_or("", String::as_str);
+        let data = order_mail_data(placed, o, &mine, seller_name);
+        // Sellers read the notice in Vietnamese; it links to the seller area.
+        let notice = serde_json::json!({
+            "code": o.code,
+            "seller": seller_name,
+            "subtotal": vnd(o.subtotal_vnd),
+            "items": data["items"],
+            "payment_method": i18n::lookup(Lang::Vi, &format!("checkout.method.{}", placed.payment_method)),
+            "province": placed.province_code,
+            "link": format!("{}/seller/orders/{}", placed.site, o.pid),
+        });
+        let recipients: Vec<String> = members
+            .iter()
+            .filter(|(s, _)| *s == Some(o.seller_id))
+            .map(|(_, email)| email.clone())
+            .collect();
+        for email in &recipients {
+            mail::queue_in(db, Lang::Vi, "order_new", email, &notice, now).await?;
+        }
+        shown.push(data);
+    }
+    let data = serde_json::json!({
+        "reference": placed.reference,
+        "name": placed.name,
+        "orders": shown,
+        "total": vnd(placed.total_vnd),
+        "payment_method": i18n::lookup(lang, &format!("checkout.method.{}", placed.payment_method)),
+        "expires_at": placed.expires_at.map(format_vietnam),
+        "link": tracking_link(placed),
+    });
+    mail::queue_in(db, lang, "order_placed", &placed.email, &data, now).await
+}
+
+/// One row of a seller's order list.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SellerOrderRow {
+    pub pid: Uuid,
+    pub code: String,
+    pub state: String,
+    pub payment_state: String,
+    pub payment_method: String,
+    pub channel: String,
+    pub buyer: String,
+    pub province_code: String,
+    pub subtotal_vnd: i64,
+    pub units: i64,
+    pub placed_at: String,
+}
+
+/// A seller's orders, newest first, optionally in one state. The caller checks the scope.
+pub async fn for_seller(
+    db: &impl ConnectionTrait,
+    seller_id: i64,
+    state: Option<OrderState>,
+    limit: u64,
+) -> Result<Vec<SellerOrderRow>, DbErr> {
+    let mut q = order::Entity::find()
+        .filter(order::Column::SellerId.eq(seller_id))
+        .order_by_desc(order::Column::Id)
+        .limit(limit);
+    if let Some(state) = state {
+        q = q.filter(order::Column::State.eq(state.as_str()));
+    }
+    let found = q.all(db).await?;
+    let mut checkouts: HashMap<i64, checkout::Model> = checkout::Entity::find()
+        .filter(checkout::Column::Id.is_in(found.iter().map(|o| o.checkout_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let rows: Vec<(order::Model, Option<checkout::Model>)> = found
+        .into_iter()
+        .map(|o| {
+            // Several orders can share a checkout only across sellers, never within one.
+            let c = checkouts.remove(&o.checkout_id);
+            (o, c)
+        })
+        .collect();
+    let units: HashMap<i64, i64> = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.is_in(rows.iter().map(|(o, _)| o.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .fold(HashMap::new(), |mut acc, i| {
+            *acc.entry(i.order_id).or_default() += i64::from(i.quantity);
+            acc
+        });
+    Ok(rows
+        .into_iter()
+        .filter_map(|(o, c)| {
+            let c = c?;
+            Some(SellerOrderRow {
+                pid: o.pid,
+                units: units.get(&o.id).copied().unwrap_or(0),
+                code: o.code,
+                state: o.state,
+                payment_state: o.payment_state,
+                payment_method: c.payment_method,
+                channel: c.channel,
+                buyer: c.name,
+                province_code: c.province_code,
+                subtotal_vnd: o.subtotal_vnd,
+                placed_at: format_vietnam(o.created_at),
+            })
+        })
+        .collect())
+}
+
+/// How many orders of a seller are in each state.
+pub async fn counts_for_seller(
+    db: &impl ConnectionTrait,
+    seller_id: i64,
+) -> Result<HashMap<String, i64>, DbErr> {
+    let rows: Vec<(String, i64)> = order::Entity::find()
+        .filter(order::Column::SellerId.eq(seller_id))
+        .select_only()
+        .column(order::Column::State)
+        .column_as(order::Column::Id.count(), "n")
+        .group_by(order::Column::State)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// One history entry as pages show it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EventView {
+    pub state: String,
+    pub note: Option<String>,
+    pub at: String,
+}
+
+/// Everything the seller's order page shows.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SellerOrder {
+    pub order: order::Model,
+    #[serde(skip)]
+    pub checkout: checkout::Model,
+    pub items: Vec<order_item::Model>,
+    pub events: Vec<EventView>,
+}
+
+pub async fn history(
+    db: &impl ConnectionTrait,
+    order_ids: &[i64],
+) -> Result<HashMap<i64, Vec<EventView>>, DbErr> {
+    let events = order_event::Entity::find()
+        .filter(order_event::Column::OrderId.is_in(order_ids.iter().copied()))
+        .order_by_asc(order_event::Column::Id)
+        .all(db)
+        .await?;
+    let mut out: HashMap<i64, Vec<EventView>> = HashMap::new();
+    for e in events {
+        out.entry(e.order_id).or_default().push(EventView {
+            state: e.state,
+            note: e.note,
+            at: format_vietnam(e.at),
+        });
+    }
+    Ok(out)
+}
+
+/// One order of the principal's sellers, with its checkout, items and history.
+pub async fn seller_order(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    pid: Uuid,
+) -> Result<SellerOrder, OrderError> {
+    let found = find_for_seller(db, principal, pid).await?;
+    let placed = checkout::Entity::find_by_id(found.checkout_id)
+        .one(db)
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(found.id))
+        .all(db)
+        .await?;
+    let events = history(db, &[found.id])
+        .await?
+        .remove(&found.id)
+        .unwrap_or_default();
+    Ok(SellerOrder {
+        order: found,
+        checkout: placed,
+        items,
+        events,
+    })
+}
+
+/// One checkout in a shopper's account.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AccountCheckout {
+    pub reference: String,
+    pub placed_at: String,
+    pub total_vnd: i64,
+    pub payment_method: String,
+    pub orders: Vec<AccountOrder>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AccountOrder {
+    pub code: String,
+    pub state: String,
+    pub payment_state: String,
+    pub seller_name: String,
+}
+
+/// A user's checkouts, newest first, with their orders' states.
+pub async fn for_account(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<AccountCheckout>, DbErr> {
+    let checkouts = checkout::Entity::find()
+        .filter(checkout::Column::UserId.eq(user_id))
+        .order_by_desc(checkout::Column::Id)
+        .limit(100)
+        .all(db)
+        .await?;
+    let orders = order::Entity::find()
+        .filter(order::Column::CheckoutId.is_in(checkouts.iter().map(|c| c.id)))
+        .order_by_asc(order::Column::Id)
+        .all(db)
+        .await?;
+    let sellers: HashMap<i64, String> = seller::Entity::find()
+        .filter(seller::Column::Id.is_in(orders.iter().map(|o| o.seller_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.display_name))
+        .collect();
+    Ok(checkouts
+        .into_iter()
+        .map(|c| AccountCheckout {
+            orders: orders
+                .iter()
+                .filter(|o| o.checkout_id == c.id)
+                .map(|o| AccountOrder {
+                    code: o.code.clone(),
+                    state: o.state.clone(),
+                    payment_state: o.payment_state.clone(),
+                    seller_name: sellers.get(&o.seller_id).cloned().unwrap_or_default(),
+                })
+                .collect(),
+            reference: c.reference,
+            placed_at: format_vietnam(c.created_at),
+            total_vnd: c.total_vnd,
+            payment_method: c.payment_method,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_round_trip() {
+        for state in OrderState::ALL {
+            assert_eq!(OrderState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(OrderState::parse("lost"), None);
+    }
+
+    #[test]
+    fn blank_or_overlong_text_is_refused() {
+        assert_eq!(trimmed("  GHN  ", 60).as_deref(), Some("GHN"));
+        assert_eq!(trimmed("   ", 60), None);
+        assert_eq!(trimmed(&"x".repeat(61), 60), None);
+    }
+}
