@@ -1,6 +1,7 @@
 //! Carts and checkout: nothing is oversold, a retried submit is one checkout, a shortfall
 //! undoes the whole checkout, and a guest's cart joins the user's at sign-in.
 use ocop_village::shop::{self, Address, CheckoutError, PaymentMethod, ShopError};
+use ocop_village::web::i18n::Lang;
 
 use crate::helpers::{TestApp, csrf, post_form, sample_registry, spawn_app};
 
@@ -11,8 +12,23 @@ pub async fn listing_with_stock(
     certificate: &str,
     stock: i32,
 ) -> uuid::Uuid {
-    let (_, user) = app.signed_in(seller_email).await;
-    app.make_member(&user, "2510996049").await;
+    listing_of(app, seller_email, "2510996049", certificate, stock)
+        .await
+        .1
+}
+
+/// A published listing of `certificate` by a new member (signed in) of the participant
+/// `registration_no`'s seller, with `stock` units at 50,000 ₫: the member's browser and the
+/// listing's pid.
+pub async fn listing_of(
+    app: &TestApp,
+    seller_email: &str,
+    registration_no: &str,
+    certificate: &str,
+    stock: i32,
+) -> (reqwest::Client, uuid::Uuid) {
+    let (client, user) = app.signed_in(seller_email).await;
+    app.make_member(&user, registration_no).await;
     let principal = app.principal(&user).await;
     let seller_id = principal.seller_ids()[0];
     let input = ocop_village::selling::ListingInput {
@@ -21,7 +37,7 @@ pub async fn listing_with_stock(
         unit: Some("hộp".into()),
         ..Default::default()
     };
-    ocop_village::selling::create_listing(
+    let listed = ocop_village::selling::create_listing(
         &app.db,
         &principal,
         seller_id,
@@ -31,8 +47,8 @@ pub async fn listing_with_stock(
         app.now,
     )
     .await
-    .expect("listed")
-    .pid
+    .expect("listed");
+    (client, listed.pid)
 }
 
 /// Places a cash-on-delivery checkout of `cart`.
@@ -43,13 +59,35 @@ pub async fn place_cod(
     key: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ocop_village::db::entities::checkout::Model, CheckoutError> {
+    place_as(
+        db,
+        cart,
+        address,
+        PaymentMethod::CashOnDelivery,
+        key,
+        Lang::Vi,
+        now,
+    )
+    .await
+}
+
+/// Places a checkout of `cart` paid by `method`, for a shopper reading `lang`.
+pub async fn place_as(
+    db: &sea_orm::DatabaseConnection,
+    cart: i64,
+    address: &Address,
+    method: PaymentMethod,
+    key: &str,
+    lang: Lang,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ocop_village::db::entities::checkout::Model, CheckoutError> {
     let placement = shop::Placement {
         cart_id: cart,
         user_id: None,
         address,
-        method: PaymentMethod::CashOnDelivery,
+        method,
         idempotency_key: key,
-        lang: ocop_village::web::i18n::Lang::Vi,
+        lang,
         site: "http://shop.test",
     };
     shop::place(db, &placement, now).await

@@ -517,3 +517,15 @@ impl TestApp {
             .collect()
     }
 }
+
+/// The seller of the listing `pid`.
+pub async fn seller_of_listing(app: &TestApp, pid: uuid::Uuid) -> i64 {
+    use ocop_village::db::entities::listing;
+    listing::Entity::find()
+        .filter(listing::Column::Pid.eq(pid))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("listing")
+        .seller_id
+}

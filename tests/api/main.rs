@@ -6,6 +6,8 @@ mod health;
 mod helpers;
 mod media_store;
 mod onboarding;
+mod orders;
+mod payments;
 mod photos;
 mod provinces;
 mod registry_import;

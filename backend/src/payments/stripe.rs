@@ -44,9 +44,13 @@ pub struct StripeGateway {
 
 impl StripeGateway {
     pub fn new(settings: &StripeSettings) -> anyhow::Result<Self> {
-        let mut builder = stripe::ClientBuilder::new(settings.secret_key.expose());
+        // A slow Stripe must not hold a checkout request forever; the reservation stays and
+        // the shopper can retry from the order page.
+        let mut builder = stripe::ClientBuilder::new(settings.secret_key.expose())
+            .timeout(std::time::Duration::from_secs(20));
         if let Some(base) = &settings.api_base {
-            builder = builder.url(base.clone());
+            // async-stripe appends `v1/…` to the base, which must end with a slash.
+            builder = builder.url(format!("{}/", base.trim_end_matches('/')));
         }
         Ok(Self {
             client: builder.build()?,
