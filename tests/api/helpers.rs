@@ -60,6 +60,24 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
 /// Starts the app with the clock fixed at `now` and these payment settings (Stripe pointed at
 /// a stand-in, a bank webhook secret).
 pub async fn spawn_app_with(now: DateTime<Utc>, payments: PaymentSettings) -> TestApp {
+    spawn_app_configured(now, payments, None).await
+}
+
+/// Starts the app sending mail to a real SMTP server at `smtp_url` (its `mailer` stays empty).
+pub async fn spawn_app_with_smtp(smtp_url: &str) -> TestApp {
+    spawn_app_configured(
+        snapshot_day(),
+        PaymentSettings::default(),
+        Some(smtp_url.to_owned()),
+    )
+    .await
+}
+
+async fn spawn_app_configured(
+    now: DateTime<Utc>,
+    payments: PaymentSettings,
+    smtp_url: Option<String>,
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         ocop_village::telemetry::init(LogFormat::Pretty);
     }
@@ -72,7 +90,7 @@ pub async fn spawn_app_with(now: DateTime<Utc>, payments: PaymentSettings) -> Te
         log_format: LogFormat::Pretty,
         public_url: None,
         session_key: None,
-        smtp_url: None,
+        smtp_url: smtp_url.clone().map(ocop_village::config::Secret::new),
         mail_from: "OCOP Village <no-reply@ocop.test>".into(),
         region_overrides: Default::default(),
         search: SearchSettings::Embedded {
@@ -88,7 +106,10 @@ pub async fn spawn_app_with(now: DateTime<Utc>, payments: PaymentSettings) -> Te
     let mailer = Arc::new(MemoryMailer::default());
     let overrides = Overrides {
         search: Some(search.clone()),
-        mailer: Some(mailer.clone()),
+        mailer: match smtp_url {
+            Some(_) => None,
+            None => Some(mailer.clone()),
+        },
         media: None,
         worker: Some(WorkerConfig {
             poll: Duration::from_millis(20),

@@ -4,6 +4,7 @@ mod accounts;
 mod checkout;
 mod health;
 mod helpers;
+mod mail_smtp;
 mod media_store;
 mod onboarding;
 mod orders;
