@@ -256,6 +256,55 @@ mod tests {
         );
     }
 
+    #[test]
+    fn every_mail_is_written_in_vietnamese_and_in_english() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../storefront/templates/mail");
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("mail templates")
+            .flatten()
+            .filter_map(|e| {
+                let file = e.file_name().to_string_lossy().into_owned();
+                file.strip_suffix(".subject.hbs").map(str::to_owned)
+            })
+            .collect();
+        names.sort();
+        assert!(names.len() >= 11, "{names:?}");
+        // Every value any mail template reads.
+        let item = serde_json::json!({ "title": "Trà", "quantity": 2, "unit": "hộp", "total": "100.000 ₫" });
+        let data = serde_json::json!({
+            "name": "Lan", "link": "https://ocop.example/x", "participant": "HTX Trà",
+            "reason": "đủ điều kiện", "province": "Thái Nguyên", "why": "kiểm tra",
+            "certificate_no": "OCOP-1", "product": "Trà", "seller": "HTX Trà",
+            "expires_on": "01/01/2027", "days": 30, "applicant": "Minh",
+            "applicant_email": "minh@example.vn", "registration_no": "0101", "minutes": 30,
+            "code": "123456", "reference": "OV-ABCDEFGH", "total": "100.000 ₫",
+            "payment_method": "COD", "expires_at": null, "items": [item.clone()],
+            "orders": [{ "code": "OV-ABCDEFGH-1", "seller": "HTX Trà", "items": [item], "subtotal": "100.000 ₫" }],
+            "subtotal": "100.000 ₫", "state": "shipped", "state_label": "Shipped",
+            "payment_label": "paid", "carrier": "GHN", "tracking_no": "GHN1",
+        });
+        for name in names {
+            let vi = compose_in(Lang::Vi, &name, "lan@example.vn", &data).expect("Vietnamese");
+            let en = compose_in(Lang::En, &name, "lan@example.vn", &data).expect("English");
+            assert_ne!(vi.subject, en.subject, "{name}: the subject is translated");
+            assert_ne!(vi.text, en.text, "{name}: the text is translated");
+            assert!(en.html.contains("<html lang=\"en\">"), "{name}");
+            assert!(vi.html.contains("<html lang=\"vi\">"), "{name}");
+            for mail in [&vi, &en] {
+                assert!(
+                    !mail.subject.is_empty() && mail.text.contains("OCOP Village"),
+                    "{name}"
+                );
+                assert!(
+                    !mail.text.contains("mail."),
+                    "{name}: a missing string: {}",
+                    mail.text
+                );
+            }
+        }
+    }
+
     #[tokio::test]
     async fn a_bad_recipient_is_refused_not_retried_forever() {
         let dir = tempfile::tempdir().expect("dir");
