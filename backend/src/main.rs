@@ -399,6 +399,12 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         "  the seller sells for {}; the officer reviews {} (see /officer); the outlet account staffs the outlet {}",
         roles.seller, roles.province_code, roles.outlet_slug
     );
+    if report.orders_created > 0 {
+        println!(
+            "  {} demo orders of {}, bought by the shopper, one in every state (placed, confirmed, shipped, delivered, cancelled, refunded, paid and unpaid VietQR transfers): /seller/orders as the seller, /account/orders as the shopper",
+            report.orders_created, roles.seller
+        );
+    }
     if !roles.onboarding_registration_no.is_empty() {
         println!(
             "  try onboarding: sign in as the shopper, apply at /seller/apply with registration no {}; the code mail is written to {}",

@@ -253,7 +253,7 @@ async fn apply(
             else {
                 return Err(OrderError::MissingShipping);
             };
-            note = Some(format!("{carrier} {tracking_no}"));
+            note = Some(format!("{carrier} · {tracking_no}"));
             next.carrier = Set(Some(carrier));
             next.tracking_no = Set(Some(tracking_no));
             S::Shipped
@@ -415,10 +415,11 @@ pub async fn record_payment(
                 PaidBy::Person(p) => Some(p.user.id),
                 _ => None,
             };
+            // Stored as a code, shown translated (see `history`).
             let note = if o.state == OrderState::Cancelled.as_str() {
-                format!("paid ({}) after cancellation: refund due", by.label())
+                format!("@paid_late:{}", by.label())
             } else {
-                format!("paid ({})", by.label())
+                format!("@paid:{}", by.label())
             };
             record_event(txn, o.id, &o.state, Some(note), actor, now).await?;
             let mut paid = o.clone();
@@ -758,6 +759,22 @@ pub async fn counts_for_seller(
     Ok(rows.into_iter().collect())
 }
 
+/// A history note as people read it: payment notes are stored as codes (`@paid:bank`) and
+/// translated here; reasons and shipping details are shown as written.
+fn shown_note(note: &str) -> String {
+    let payment = |kind: &str, by: &str| {
+        i18n::tr_with(
+            &format!("orders.note.{kind}"),
+            &[("by", &i18n::tr(&format!("orders.paid_by.{by}")))],
+        )
+    };
+    match note.split_once(':') {
+        Some(("@paid", by)) => payment("paid", by),
+        Some(("@paid_late", by)) => payment("paid_late", by),
+        _ => note.to_owned(),
+    }
+}
+
 /// One history entry as pages show it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct EventView {
@@ -789,7 +806,7 @@ pub async fn history(
     for e in events {
         out.entry(e.order_id).or_default().push(EventView {
             state: e.state,
-            note: e.note,
+            note: e.note.as_deref().map(shown_note),
             at: format_vietnam(e.at),
         });
     }
@@ -895,6 +912,53 @@ mod tests {
             assert_eq!(OrderState::parse(state.as_str()), Some(state));
         }
         assert_eq!(OrderState::parse("lost"), None);
+    }
+
+    #[test]
+    fn every_state_step_method_and_channel_has_a_label_in_both_languages() {
+        use crate::shop::PaymentMethod;
+        let mut keys: Vec<String> = Vec::new();
+        for state in OrderState::ALL {
+            keys.push(format!("orders.state.{}", state.as_str()));
+        }
+        for payment in [
+            PaymentState::Unpaid,
+            PaymentState::Paid,
+            PaymentState::Refunded,
+        ] {
+            keys.push(format!("orders.payment.{}", payment.as_str()));
+        }
+        for step in ["confirm", "ship", "deliver", "cancel", "refund"] {
+            keys.push(format!("orders.step.{step}"));
+        }
+        for method in PaymentMethod::ALL {
+            for group in ["checkout.method", "checkout.method_short", "checkout.hint"] {
+                keys.push(format!("{group}.{}", method.as_str()));
+            }
+        }
+        for channel in ["web", "outlet", "livestream"] {
+            keys.push(format!("orders.channels.{channel}"));
+        }
+        for key in keys {
+            for lang in [Lang::Vi, Lang::En] {
+                assert_ne!(i18n::lookup(lang, &key), key, "{key} in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn payment_notes_are_shown_in_words_and_reasons_as_written() {
+        assert_eq!(
+            shown_note("@paid:bank"),
+            "Đã nhận thanh toán (thông báo của ngân hàng)"
+        );
+        assert!(shown_note("@paid_late:stripe").contains("cần hoàn tiền"));
+        assert_eq!(shown_note("Hết hàng: xin lỗi"), "Hết hàng: xin lỗi");
+        assert_eq!(
+            shown_note("paid: by hand"),
+            "paid: by hand",
+            "a seller's words stay"
+        );
     }
 
     #[test]

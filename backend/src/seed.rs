@@ -55,6 +55,8 @@ pub struct SeedReport {
     pub listings_created_delisted: usize,
     pub accounts_created: usize,
     pub roles: DemoRoles,
+    /// Demo orders of the demo seller, bought by the demo shopper, one in every state.
+    pub orders_created: usize,
 }
 
 /// Loads the sample registry and builds the demo catalog as of `now`.
@@ -197,6 +199,8 @@ pub async fn seed_demo(
     txn.commit().await?;
     report.accounts_created = seed_accounts(db, now).await?;
     report.roles = seed_roles(db, now).await?;
+    seed_bank_accounts(db, now).await?;
+    report.orders_created = seed_orders(db, reference, now).await?;
     progress.finish_and_clear();
     Ok(report)
 }
@@ -502,4 +506,164 @@ mod tests {
             assert!((0..=200).contains(&demo.stock));
         }
     }
+}
+
+/// Every demo seller gets a (made-up) Vietcombank account, so VietQR transfers can be tried
+/// with any cart. Sellers who set their own are left alone.
+async fn seed_bank_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<()> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let txn = crate::db::begin_write(db).await?;
+    let without = seller::Entity::find()
+        .filter(seller::Column::BankAccountNo.is_null())
+        .all(&txn)
+        .await?;
+    for s in without {
+        let number = format!("9{:012}", fnv1a(s.slug.as_bytes()) % 1_000_000_000_000);
+        let holder = crate::domain::text::fold(&s.display_name).to_uppercase();
+        let mut changed: seller::ActiveModel = s.into();
+        changed.bank_bin = Set(Some("970436".into()));
+        changed.bank_account_no = Set(Some(number));
+        changed.bank_account_name = Set(Some(holder.chars().take(80).collect()));
+        changed.updated_at = Set(now);
+        changed.update(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Orders of the demo seller bought by the demo shopper, one in each state of the lifecycle
+/// (and an unpaid VietQR transfer to scan), made through the same functions the pages use.
+/// Only when there are no orders yet.
+async fn seed_orders(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+    use crate::auth::Principal;
+    use crate::db::entities::{order, user};
+    use crate::orders::{self, Actor, Step};
+    use crate::shop::{self, Address, PaymentMethod, Placement};
+
+    if order::Entity::find().count(db).await? > 0 {
+        return Ok(0);
+    }
+    let find_user = |email: &'static str| async move {
+        user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(db)
+            .await?
+            .with_context(|| format!("demo account {email}"))
+    };
+    let shopper = find_user("khach@ocop.demo").await?;
+    let seller_user = find_user("nguoiban@ocop.demo").await?;
+    let principal = Principal::load(db, seller_user).await?;
+    let seller_id = *principal
+        .seller_ids()
+        .first()
+        .context("the demo seller account belongs to a seller")?;
+    let products: Vec<Uuid> = listing::Entity::find()
+        .filter(listing::Column::SellerId.eq(seller_id))
+        .filter(listing::Column::State.eq(ListingState::Published.as_str()))
+        .filter(listing::Column::Stock.gte(10))
+        .order_by_asc(listing::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.pid)
+        .collect();
+    if products.is_empty() {
+        return Ok(0);
+    }
+    let address = Address::parse(
+        reference,
+        &shopper.display_name,
+        &shopper.email,
+        "0912 345 678",
+        "ha-noi",
+        "phường Hoàn Kiếm",
+        "12 phố Hàng Bạc",
+    )
+    .map_err(|problems| anyhow::anyhow!("the demo address is invalid: {problems:?}"))?;
+    let shipped = || Step::Ship {
+        carrier: "GHN".into(),
+        tracking_no: "GHNDEMO1234".into(),
+    };
+    // (payment, steps after placing, confirm the transfer first)
+    let plans: Vec<(PaymentMethod, Vec<Step>, bool)> = vec![
+        (PaymentMethod::CashOnDelivery, vec![], false),
+        (PaymentMethod::CashOnDelivery, vec![Step::Confirm], false),
+        (
+            PaymentMethod::CashOnDelivery,
+            vec![Step::Confirm, shipped()],
+            false,
+        ),
+        (
+            PaymentMethod::CashOnDelivery,
+            vec![Step::Confirm, shipped(), Step::Deliver],
+            false,
+        ),
+        (
+            PaymentMethod::CashOnDelivery,
+            vec![Step::Cancel {
+                reason: "Người mua đổi địa chỉ và đặt đơn khác.".into(),
+            }],
+            false,
+        ),
+        (PaymentMethod::VietQr, vec![], false),
+        (PaymentMethod::VietQr, vec![Step::Confirm], true),
+        (
+            PaymentMethod::VietQr,
+            vec![Step::Refund {
+                reason: "Hết hàng vụ này, đã hoàn tiền chuyển khoản.".into(),
+            }],
+            true,
+        ),
+    ];
+    let site = "http://127.0.0.1:8080";
+    let mut created = 0;
+    for (n, (method, steps, paid)) in plans.into_iter().enumerate() {
+        let product = products[n % products.len()];
+        let cart = shop::find_cart(db, None, Some(shopper.id), true, now)
+            .await?
+            .context("a cart")?;
+        shop::add_to_cart(db, cart.id, product, 1, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo cart: {e}"))?;
+        let key = format!("demo-order-{n}");
+        let placed = shop::place(
+            db,
+            &Placement {
+                cart_id: cart.id,
+                user_id: Some(shopper.id),
+                address: &address,
+                method,
+                idempotency_key: &key,
+                lang: crate::web::i18n::Lang::Vi,
+                site,
+            },
+            now,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo checkout: {e:?}"))?;
+        let pid = order::Entity::find()
+            .filter(order::Column::CheckoutId.eq(placed.id))
+            .one(db)
+            .await?
+            .context("the demo order")?
+            .pid;
+        if paid {
+            orders::confirm_transfer(db, &principal, pid, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo payment: {e}"))?;
+        }
+        for step in steps {
+            orders::advance(db, Actor::Seller(&principal), pid, step, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo order step: {e}"))?;
+        }
+        created += 1;
+    }
+    Ok(created)
 }

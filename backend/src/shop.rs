@@ -692,7 +692,7 @@ pub async fn place(
         order_event::ActiveModel {
             order_id: Set(placed_order.id),
             state: Set("placed".into()),
-            note: Set(Some(format!("payment: {}", method.as_str()))),
+            note: Set(None),
             actor_user_id: Set(user_id),
             at: Set(now),
             ..Default::default()

@@ -4,7 +4,8 @@
 //! outbox, then arrives exactly once when the server is back.
 //!
 //! maildev comes from npm (`.ci/run` installs it). Without it these tests say they were
-//! skipped and pass; set `MAILDEV_BIN` to use another copy.
+//! skipped and pass (unless `REQUIRE_MAILDEV` is set, as in CI); set `MAILDEV_BIN` to use
+//! another copy.
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -46,6 +47,11 @@ struct Maildev {
 impl Maildev {
     async fn start() -> Option<Self> {
         let Some(binary) = maildev_binary() else {
+            // CI sets REQUIRE_MAILDEV so these tests can never be skipped there unnoticed.
+            assert!(
+                std::env::var_os("REQUIRE_MAILDEV").is_none(),
+                "REQUIRE_MAILDEV is set but maildev was not found"
+            );
             eprintln!(
                 "SKIPPED: maildev is not installed (npm install maildev, or set MAILDEV_BIN); the SMTP e-mail tests did not run"
             );

@@ -80,3 +80,35 @@ async fn the_demo_accounts_can_sign_in() {
         assert!(user.email_verified_at.is_some(), "{role}");
     }
 }
+
+#[tokio::test]
+async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_vietqr() {
+    let app = spawn_app().await;
+    let report = app.seed_demo().await;
+
+    assert_eq!(report.orders_created, 8);
+    for state in [
+        "placed",
+        "confirmed",
+        "shipped",
+        "delivered",
+        "cancelled",
+        "refunded",
+    ] {
+        assert!(
+            app.count("orders", &format!("state = '{state}'")).await >= 1,
+            "a demo order is {state}"
+        );
+    }
+    assert_eq!(
+        app.count("orders", "payment_state = 'unpaid' AND state = 'placed'")
+            .await,
+        2,
+        "a cash order and a transfer waiting"
+    );
+    assert_eq!(app.count("sellers", "bank_account_no IS NULL").await, 0);
+    // The demo shopper owns them all; a second seed adds none.
+    assert_eq!(app.count("checkouts", "user_id IS NULL").await, 0);
+    assert_eq!(app.seed_demo().await.orders_created, 0);
+    assert_eq!(app.count("orders", "").await, 8);
+}

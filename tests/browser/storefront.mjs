@@ -1,6 +1,7 @@
 // Browser tests of the storefront in headless Chromium, with an accessibility scan (axe,
 // WCAG 2 A/AA) of every page visited: search, use a facet, open a product, check its
-// certificate, add it to the cart and reach checkout, and the seller area as the demo seller. Exit 1 on any failure or on a serious
+// certificate, add it to the cart, check out paying by VietQR, and the seller area (a listing, an
+// order confirmed) as the demo seller. Exit 1 on any failure or on a serious
 // or critical violation. Usage: node storefront.mjs http://127.0.0.1:8080
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -84,6 +85,19 @@ await page.getByRole('link', { name: 'Đặt hàng' }).click();
 await page.waitForURL(/\/checkout$/);
 check(await page.getByLabel('Số điện thoại').isVisible(), 'checkout asks for the address');
 await scan(page, 'checkout');
+// Pay by VietQR transfer: the order page shows the code to scan for the seller's account.
+await page.getByLabel('Họ tên người nhận').fill('Nguyễn Thị Lan');
+await page.getByLabel('E-mail').fill('lan@example.vn');
+await page.getByLabel('Số điện thoại').fill('0912 345 678');
+await page.getByLabel('Tỉnh, thành phố').selectOption('ha-noi');
+await page.getByLabel('Xã, phường, đặc khu').fill('phường Hoàn Kiếm');
+await page.getByLabel('Số nhà, đường, thôn, ấp').fill('12 phố Hàng Bạc');
+await page.getByLabel('Chuyển khoản ngân hàng bằng mã VietQR').check();
+await page.getByRole('button', { name: 'Đặt hàng' }).click();
+await page.waitForURL(/\/orders\/OV-/);
+check(await page.getByRole('img', { name: /Mã VietQR/ }).isVisible(), 'the order page shows the VietQR code');
+check(await page.getByText('Nội dung chuyển khoản').isVisible(), 'with the transfer message');
+await scan(page, 'order page with VietQR');
 
 await page.goto(productUrl);
 await page.getByRole('link', { name: 'Tra cứu giấy chứng nhận này' }).click();
@@ -103,6 +117,15 @@ await page.locator('a[href^="/seller/listings/"]').first().click();
 await page.waitForURL(/\/seller\/listings\//);
 check(await page.getByText('Thông tin từ Hệ thống OCOP').isVisible(), 'listing edit page shows registry data read-only');
 await scan(page, 'listing edit page');
+// The seller's orders: open one waiting for confirmation and confirm it.
+await page.goto(base + '/seller/orders?state=placed');
+await scan(page, 'seller orders');
+await page.locator('a[href^="/seller/orders/"]').first().click();
+await page.waitForURL(/\/seller\/orders\/[0-9a-f-]{36}$/);
+await scan(page, 'seller order');
+await page.getByRole('button', { name: 'Xác nhận đơn' }).click();
+await page.waitForURL(/\/seller\/orders\/[0-9a-f-]{36}$/);
+check(await page.locator('dd strong', { hasText: 'Đã xác nhận' }).isVisible(), 'the seller confirmed the order');
 
 for (const path of ['/', '/search?q=mat%20ong', '/provinces/tuyen-quang', '/regions/mekong-delta']) {
   await fitsPhone(context, path);

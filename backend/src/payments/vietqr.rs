@@ -159,10 +159,14 @@ impl Transfer {
     }
 }
 
+/// The QR code of a payload (error correction M: a quarter of the code may be smudged).
+fn qr_code(payload: &str) -> Option<qrcode::QrCode> {
+    qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M).ok()
+}
+
 /// The payload as a QR code in SVG, to inline in a page (no script, no external request).
 pub fn svg(payload: &str) -> Option<String> {
-    let code = qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M).ok()?;
-    let document = code
+    let document = qr_code(payload)?
         .render::<qrcode::render::svg::Color<'_>>()
         .min_dimensions(220, 220)
         .quiet_zone(true)
@@ -279,5 +283,34 @@ mod tests {
             bad(|t| t.message = "Đơn hàng".into()),
             VietQrError::BadMessage
         );
+    }
+
+    #[test]
+    fn the_qr_code_a_phone_scans_holds_the_payload() {
+        let payload = sample().payload().expect("payload");
+        let code = qr_code(&payload).expect("a code");
+        // Draw the modules as a phone camera would see them: 4 pixels each, a quiet zone.
+        let (width, scale, margin) = (code.width(), 4usize, 16usize);
+        let side = width * scale + 2 * margin;
+        let colors = code.to_colors();
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
+            let inside = |v: usize| v >= margin && v < margin + width * scale;
+            if inside(x) && inside(y) {
+                let module = colors[((y - margin) / scale) * width + (x - margin) / scale];
+                if module == qrcode::Color::Dark {
+                    0
+                } else {
+                    255
+                }
+            } else {
+                255
+            }
+        });
+        let grids = img.detect_grids();
+        assert_eq!(grids.len(), 1);
+        let (_, content) = grids[0].decode().expect("decodes");
+        assert_eq!(content, payload);
+        let document = svg(&payload).expect("svg");
+        assert!(document.starts_with("<svg") && !document.contains("<?xml"));
     }
 }
