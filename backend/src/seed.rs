@@ -489,25 +489,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::DemoListing;
-
-    #[test]
-    fn demo_prices_are_whole_thousands_in_the_subgroup_range() {
-        for n in 0..200 {
-            let demo = DemoListing::for_certificate(&format!("OCOP-X-{n}"), "tea");
-            assert!(
-                (80_000..=450_000).contains(&demo.price_vnd),
-                "{}",
-                demo.price_vnd
-            );
-            assert_eq!(demo.price_vnd % 5_000, 0);
-            assert!((0..=200).contains(&demo.stock));
-        }
-    }
-}
-
 /// Every demo seller gets a (made-up) Vietcombank account, so VietQR transfers can be tried
 /// with any cart. Sellers who set their own are left alone.
 async fn seed_bank_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<()> {
@@ -666,4 +647,23 @@ async fn seed_orders(
         created += 1;
     }
     Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DemoListing;
+
+    #[test]
+    fn demo_prices_are_whole_thousands_in_the_subgroup_range() {
+        for n in 0..200 {
+            let demo = DemoListing::for_certificate(&format!("OCOP-X-{n}"), "tea");
+            assert!(
+                (80_000..=450_000).contains(&demo.price_vnd),
+                "{}",
+                demo.price_vnd
+            );
+            assert_eq!(demo.price_vnd % 5_000, 0);
+            assert!((0..=200).contains(&demo.stock));
+        }
+    }
 }
