@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod jobs;
+pub mod live;
 pub mod mail;
 pub mod media;
 pub mod onboarding;

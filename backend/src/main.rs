@@ -405,6 +405,11 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
             report.orders_created, roles.seller
         );
     }
+    if let Some(show) = report.live_show_id {
+        println!(
+            "  the seller's live show is on air at /live/{show}: pin another product at /seller/live as the seller and watch the page change"
+        );
+    }
     if !roles.onboarding_registration_no.is_empty() {
         println!(
             "  try onboarding: sign in as the shopper, apply at /seller/apply with registration no {}; the code mail is written to {}",

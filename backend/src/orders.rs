@@ -525,6 +525,20 @@ pub async fn expire_unpaid(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
     Ok(cancelled)
 }
 
+/// The display names of sellers, by id.
+async fn seller_names(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, DbErr> {
+    Ok(seller::Entity::find()
+        .filter(seller::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.display_name))
+        .collect())
+}
+
 /// Mail data shared by the shopper's order e-mails.
 fn order_mail_data(
     placed: &checkout::Model,
@@ -605,13 +619,8 @@ pub async fn notify_placed(
         .filter(order_item::Column::OrderId.is_in(orders.iter().map(|o| o.id)))
         .all(db)
         .await?;
-    let sellers: HashMap<i64, String> = seller::Entity::find()
-        .filter(seller::Column::Id.is_in(orders.iter().map(|o| o.seller_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.display_name))
-        .collect();
+    let seller_ids: Vec<i64> = orders.iter().map(|o| o.seller_id).collect();
+    let sellers = seller_names(db, &seller_ids).await?;
     let memberships = membership::Entity::find()
         .filter(membership::Column::SellerId.is_in(orders.iter().map(|o| o.seller_id)))
         .all(db)
@@ -874,13 +883,8 @@ pub async fn for_account(
         .order_by_asc(order::Column::Id)
         .all(db)
         .await?;
-    let sellers: HashMap<i64, String> = seller::Entity::find()
-        .filter(seller::Column::Id.is_in(orders.iter().map(|o| o.seller_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.display_name))
-        .collect();
+    let seller_ids: Vec<i64> = orders.iter().map(|o| o.seller_id).collect();
+    let sellers = seller_names(db, &seller_ids).await?;
     Ok(checkouts
         .into_iter()
         .map(|c| AccountCheckout {

@@ -57,6 +57,8 @@ pub struct SeedReport {
     pub roles: DemoRoles,
     /// Demo orders of the demo seller, bought by the demo shopper, one in every state.
     pub orders_created: usize,
+    /// The demo seller's live show, on air (its id, for `/live/{id}`).
+    pub live_show_id: Option<i64>,
 }
 
 /// Loads the sample registry and builds the demo catalog as of `now`.
@@ -200,7 +202,8 @@ pub async fn seed_demo(
     report.accounts_created = seed_accounts(db, now).await?;
     report.roles = seed_roles(db, now).await?;
     seed_bank_accounts(db, now).await?;
-    report.orders_created = seed_orders(db, reference, now).await?;
+    report.live_show_id = seed_live_show(db, now).await?;
+    report.orders_created = seed_orders(db, reference, now, report.live_show_id).await?;
     progress.finish_and_clear();
     Ok(report)
 }
@@ -489,6 +492,75 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// The demo seller's live show, on air, with its first three products linked and the first
+/// pinned. Only when the seller has no show yet; returns the show's id.
+async fn seed_live_show(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<i64>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+
+    use crate::auth::Principal;
+    use crate::db::entities::{live_show, user};
+    use crate::live::{self, ShowInput, ShowState};
+
+    let seller_user = user::Entity::find()
+        .filter(user::Column::Email.eq("nguoiban@ocop.demo"))
+        .one(db)
+        .await?
+        .context("the demo seller account")?;
+    let principal = Principal::load(db, seller_user).await?;
+    let seller_id = *principal
+        .seller_ids()
+        .first()
+        .context("the demo seller account belongs to a seller")?;
+    if let Some(existing) = live_show::Entity::find()
+        .filter(live_show::Column::SellerId.eq(seller_id))
+        .one(db)
+        .await?
+    {
+        return Ok(Some(existing.id));
+    }
+    // The same products the demo orders buy from (see `seed_orders`).
+    let products: Vec<Uuid> = listing::Entity::find()
+        .filter(listing::Column::SellerId.eq(seller_id))
+        .filter(listing::Column::State.eq(ListingState::Published.as_str()))
+        .filter(listing::Column::Stock.gte(10))
+        .order_by_asc(listing::Column::Id)
+        .limit(3)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.pid)
+        .collect();
+    let show = live::create_show(
+        db,
+        &principal,
+        seller_id,
+        &ShowInput {
+            title: "Phiên chợ OCOP trực tiếp: đặc sản từ nơi sản xuất".into(),
+            platform: "facebook".into(),
+            stream_url: "https://www.facebook.com/ocopvillage.demo/live".into(),
+            scheduled_at: now - Duration::minutes(10),
+        },
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo live show: {e}"))?;
+    for product in &products {
+        live::link_listing(db, &principal, show.pid, *product)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo live show: {e}"))?;
+    }
+    live::set_state(db, &principal, show.pid, ShowState::Live, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo live show: {e}"))?;
+    live::pin(db, &principal, show.pid, products.first().copied(), now)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo live show: {e}"))?;
+    Ok(Some(show.id))
+}
+
 /// Every demo seller gets a (made-up) Vietcombank account, so VietQR transfers can be tried
 /// with any cart. Sellers who set their own are left alone.
 async fn seed_bank_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<()> {
@@ -519,6 +591,7 @@ async fn seed_orders(
     db: &DatabaseConnection,
     reference: &Reference,
     now: DateTime<Utc>,
+    live_show: Option<i64>,
 ) -> anyhow::Result<usize> {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
@@ -605,7 +678,12 @@ async fn seed_orders(
     let site = "http://127.0.0.1:8080";
     let mut created = 0;
     for (n, (method, steps, paid)) in plans.into_iter().enumerate() {
-        let product = products[n % products.len()];
+        // The delivered order (n = 3) is bought through the live show's first product.
+        let product = if n == 3 {
+            products[0]
+        } else {
+            products[n % products.len()]
+        };
         let cart = shop::find_cart(db, None, Some(shopper.id), true, now)
             .await?
             .context("a cart")?;
@@ -623,6 +701,8 @@ async fn seed_orders(
                 idempotency_key: &key,
                 lang: crate::web::i18n::Lang::Vi,
                 site,
+                // The delivered order came from the live show.
+                from_show: live_show.filter(|_| n == 3),
             },
             now,
         )

@@ -837,3 +837,31 @@ pub async fn set_bank_account(
     txn.commit().await?;
     Ok(saved)
 }
+
+/// The product names of `listings` (from their certificates), in the current language, by
+/// listing id.
+pub async fn titles_of(
+    db: &impl ConnectionTrait,
+    listings: &[listing::Model],
+) -> Result<std::collections::HashMap<i64, String>, DbErr> {
+    let certificates: std::collections::HashMap<i64, registry_certificate::Model> =
+        registry_certificate::Entity::find()
+            .filter(
+                registry_certificate::Column::Id.is_in(listings.iter().map(|l| l.certificate_id)),
+            )
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+    Ok(listings
+        .iter()
+        .filter_map(|l| {
+            let c = certificates.get(&l.certificate_id)?;
+            Some((
+                l.id,
+                crate::web::i18n::pick(&c.product_name_vi, &c.product_name_en).to_owned(),
+            ))
+        })
+        .collect())
+}

@@ -525,6 +525,32 @@ impl PaymentMethod {
     }
 }
 
+/// Where a sale was made, for the indicator and the livestream reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Web,
+    /// An order a live show brought in.
+    Livestream {
+        show_id: i64,
+    },
+}
+
+impl Channel {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Livestream { .. } => "livestream",
+        }
+    }
+
+    pub const fn show_id(self) -> Option<i64> {
+        match self {
+            Self::Livestream { show_id } => Some(show_id),
+            Self::Web => None,
+        }
+    }
+}
+
 /// What a checkout needs besides the cart.
 #[derive(Clone, Debug)]
 pub struct Placement<'a> {
@@ -538,6 +564,9 @@ pub struct Placement<'a> {
     pub lang: Lang,
     /// The site address the shopper used, for the links in those e-mails.
     pub site: &'a str,
+    /// The live show whose share link this shopper followed, if any: the checkout is
+    /// attributed to it when the cart holds one of its products.
+    pub from_show: Option<i64>,
 }
 
 /// `OV-` and 8 characters without look-alikes (no 0/O, 1/I).
@@ -575,6 +604,7 @@ pub async fn place(
         idempotency_key,
         lang,
         site,
+        from_show,
     } = *placement;
     let txn = crate::db::begin_write(db).await?;
     if let Some(done) = checkout::Entity::find()
@@ -623,6 +653,12 @@ pub async fn place(
         }
         taken.push(line.item.listing_id);
     }
+    let channel = match from_show {
+        Some(show_id) if crate::live::attributes(&txn, show_id, &taken).await? => {
+            Channel::Livestream { show_id }
+        }
+        _ => Channel::Web,
+    };
     let reference = new_reference();
     let inserted = checkout::ActiveModel {
         reference: Set(reference.clone()),
@@ -635,7 +671,8 @@ pub async fn place(
         commune: Set(address.commune.clone()),
         street: Set(address.street.clone()),
         payment_method: Set(method.as_str().to_owned()),
-        channel: Set("web".into()),
+        channel: Set(channel.as_str().to_owned()),
+        live_show_id: Set(channel.show_id()),
         total_vnd: Set(cart.total_vnd),
         tracking_token: Set(Uuid::new_v4()),
         created_at: Set(now),

@@ -173,6 +173,7 @@ async fn one_checkout(
         idempotency_key: &key,
         lang: crate::web::i18n::Lang::Vi,
         site: "http://bench.invalid",
+        from_show: None,
     };
     shop::place(db, &placement, now).await?;
     Ok(())

@@ -61,6 +61,8 @@ pub struct AppState {
     pub photo_permits: Arc<tokio::sync::Semaphore>,
     /// The payment methods offered (cash on delivery, VietQR, and Stripe when configured).
     pub payments: crate::payments::Payments,
+    /// Pin changes of live shows, for the live pages' event streams.
+    pub live: crate::live::LiveHub,
 }
 
 impl AppState {
@@ -180,6 +182,12 @@ impl Application {
                 .as_deref()
                 .is_some_and(|u| u.starts_with("https://")),
         };
+        // Pins made through other app instances reach this one's live pages within a second.
+        let live = crate::live::LiveHub::new();
+        tokio::spawn(
+            live.clone()
+                .poll(db.clone(), std::time::Duration::from_millis(500)),
+        );
         let state = web::Data::new(AppState {
             db,
             reference,
@@ -191,6 +199,7 @@ impl Application {
             photo_permits: Arc::new(tokio::sync::Semaphore::new(2)),
             payments: crate::payments::Payments::new(&settings.payments)
                 .context("configuring payments")?,
+            live: live.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -10,6 +10,7 @@ mod m20261122_000006_create_verification_tokens;
 mod m20261122_000007_create_roles_and_onboarding;
 mod m20261122_000008_create_orders;
 mod m20261122_000009_create_payments;
+mod m20261122_000010_create_live_shows;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_create_roles_and_onboarding::Migration),
             Box::new(m20261122_000008_create_orders::Migration),
             Box::new(m20261122_000009_create_payments::Migration),
+            Box::new(m20261122_000010_create_live_shows::Migration),
         ]
     }
 }

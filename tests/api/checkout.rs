@@ -89,6 +89,7 @@ pub async fn place_as(
         idempotency_key: key,
         lang,
         site: "http://shop.test",
+        from_show: None,
     };
     shop::place(db, &placement, now).await
 }

@@ -4,6 +4,7 @@ mod accounts;
 mod checkout;
 mod health;
 mod helpers;
+mod live;
 mod mail_smtp;
 mod media_store;
 mod onboarding;

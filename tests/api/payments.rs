@@ -180,6 +180,24 @@ async fn post_webhook(
     (status, response.json().await.unwrap_or_default())
 }
 
+/// Posts a Stripe event signed now with the endpoint's secret.
+async fn stripe_event(app: &TestApp, payload: &str) -> (u16, serde_json::Value) {
+    let signature = stripe_signature(WEBHOOK_SECRET, app.now.timestamp(), payload);
+    post_webhook(
+        app,
+        "/webhooks/stripe",
+        ("Stripe-Signature", signature),
+        payload,
+    )
+    .await
+}
+
+/// Posts a bank notification signed now with the bank's secret.
+async fn bank_event(app: &TestApp, body: &str) -> (u16, serde_json::Value) {
+    let signature = ocop_village::payments::bank::sign(BANK_SECRET, app.now.timestamp(), body);
+    post_webhook(app, "/webhooks/bank", ("X-Bank-Signature", signature), body).await
+}
+
 /// A shopper's checkout through the pages, paid by `method`: the response to the submit.
 async fn checkout_through_pages(
     app: &TestApp,
@@ -383,16 +401,7 @@ async fn a_card_checkout_opens_a_vnd_session_and_the_signed_webhook_pays_it_once
 
     // The right signature pays; the same event again, and a duplicate delivery, change nothing.
     for expected in ["paid", "replayed", "replayed"] {
-        let (status, body) = post_webhook(
-            &app,
-            "/webhooks/stripe",
-            (
-                "Stripe-Signature",
-                stripe_signature(WEBHOOK_SECRET, now, &paid),
-            ),
-            &paid,
-        )
-        .await;
+        let (status, body) = stripe_event(&app, &paid).await;
         assert_eq!((status, body["outcome"].as_str()), (200, Some(expected)));
     }
     assert_eq!(
@@ -426,23 +435,13 @@ async fn a_session_with_the_wrong_amount_pays_nothing_and_an_expired_one_returns
     let (_, pid) = listing_of(&app, "tra@example.vn", "2510996049", "OCOP-TQ-2024-0001", 5).await;
     checkout_through_pages(&app, pid, "stripe").await;
     let placed = the_checkout(&app).await;
-    let now = app.now.timestamp();
 
     let short = event(
         "evt_short",
         "checkout.session.completed",
         session_json("cs_test_1", &placed.reference, 1_500, "complete", true),
     );
-    let (status, body) = post_webhook(
-        &app,
-        "/webhooks/stripe",
-        (
-            "Stripe-Signature",
-            stripe_signature(WEBHOOK_SECRET, now, &short),
-        ),
-        &short,
-    )
-    .await;
+    let (status, body) = stripe_event(&app, &short).await;
     assert_eq!((status, body["outcome"].as_str()), (200, Some("unmatched")));
     assert_eq!(
         payment_states(&app, &placed).await,
@@ -478,32 +477,14 @@ async fn a_session_with_the_wrong_amount_pays_nothing_and_an_expired_one_returns
         "checkout.session.expired",
         session_json("cs_test_1", &placed.reference, 150_000, "expired", false),
     );
-    let (_, body) = post_webhook(
-        &app,
-        "/webhooks/stripe",
-        (
-            "Stripe-Signature",
-            stripe_signature(WEBHOOK_SECRET, now, &old),
-        ),
-        &old,
-    )
-    .await;
+    let (_, body) = stripe_event(&app, &old).await;
     assert_eq!(body["outcome"].as_str(), Some("ignored"));
     let current = event(
         "evt_exp_3",
         "checkout.session.expired",
         session_json("cs_test_3", &placed.reference, 150_000, "expired", false),
     );
-    let (_, body) = post_webhook(
-        &app,
-        "/webhooks/stripe",
-        (
-            "Stripe-Signature",
-            stripe_signature(WEBHOOK_SECRET, now, &current),
-        ),
-        &current,
-    )
-    .await;
+    let (_, body) = stripe_event(&app, &current).await;
     assert_eq!(body["outcome"].as_str(), Some("expired"));
     assert_eq!(
         payment_states(&app, &placed).await,
@@ -590,13 +571,7 @@ async fn signed_bank_notifications_pay_the_matching_transfer_order_once() {
     );
     // A transfer of the wrong amount is recorded but pays nothing.
     let short = notice("FT0", 15_000);
-    let (status, reply) = post_webhook(
-        &app,
-        "/webhooks/bank",
-        ("X-Bank-Signature", sign(&short, app.now)),
-        &short,
-    )
-    .await;
+    let (status, reply) = bank_event(&app, &short).await;
     assert_eq!(
         (status, reply["outcome"].as_str()),
         (200, Some("unmatched"))
@@ -607,13 +582,7 @@ async fn signed_bank_notifications_pay_the_matching_transfer_order_once() {
     );
     // The right one pays; replayed, it changes nothing.
     for expected in ["paid", "replayed"] {
-        let (status, reply) = post_webhook(
-            &app,
-            "/webhooks/bank",
-            ("X-Bank-Signature", sign(&body, app.now)),
-            &body,
-        )
-        .await;
+        let (status, reply) = bank_event(&app, &body).await;
         assert_eq!((status, reply["outcome"].as_str()), (200, Some(expected)));
     }
     assert_eq!(

@@ -107,6 +107,29 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
         "a cash order and a transfer waiting"
     );
     assert_eq!(app.count("sellers", "bank_account_no IS NULL").await, 0);
+    // A live show on air with products and a pin, which brought in one order.
+    let show = report.live_show_id.expect("a demo live show");
+    assert_eq!(
+        app.count(
+            "live_shows",
+            &format!("id = {show} AND state = 'live' AND pinned_listing_id IS NOT NULL")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("live_show_items", &format!("show_id = {show}"))
+            .await,
+        3
+    );
+    assert_eq!(
+        app.count(
+            "checkouts",
+            &format!("channel = 'livestream' AND live_show_id = {show}")
+        )
+        .await,
+        1
+    );
     // The demo shopper owns them all; a second seed adds none.
     assert_eq!(app.count("checkouts", "user_id IS NULL").await, 0);
     assert_eq!(app.seed_demo().await.orders_created, 0);

@@ -203,6 +203,25 @@ pub async fn list_visible(
     })
 }
 
+/// The visible listings among `ids` (internal ids), in no particular order.
+pub async fn visible_cards(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+    ids: &[i64],
+) -> Result<Vec<ListingCard>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = visible_base(today);
+    q.and_where(Expr::col((listing::Entity, listing::Column::Id)).is_in(ids.iter().copied()));
+    card_columns(&mut q);
+    db.query_all(&q)
+        .await?
+        .iter()
+        .map(|row| ListingCard::from_query_result(row, ""))
+        .collect()
+}
+
 /// Number of visible listings per province code.
 pub async fn count_visible_by_province(
     db: &impl ConnectionTrait,

@@ -10,12 +10,12 @@
 //! recorded once: a replayed notification changes nothing.
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::db::entities::{checkout, order, payment_event, seller};
+use super::{Notice, claim_notice, settle_notice};
+use crate::db::entities::{checkout, order, seller};
 use crate::orders::{self, PaidBy};
 use crate::shop::PaymentMethod;
 
@@ -110,28 +110,13 @@ pub async fn apply(
     now: DateTime<Utc>,
 ) -> Result<&'static str, DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    let claimed = payment_event::Entity::insert(payment_event::ActiveModel {
-        provider: Set("bank".into()),
-        event_id: Set(notification.id.clone()),
-        kind: Set("transfer".into()),
-        checkout_id: Set(None),
-        order_id: Set(None),
-        amount_vnd: Set(Some(notification.amount_vnd)),
-        outcome: Set("received".into()),
-        received_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([
-            payment_event::Column::Provider,
-            payment_event::Column::EventId,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    if claimed == 0 {
+    let notice = Notice {
+        provider: "bank",
+        event_id: &notification.id,
+        kind: "transfer",
+        amount_vnd: Some(notification.amount_vnd),
+    };
+    if !claim_notice(&txn, &notice, now).await? {
         txn.rollback().await?;
         return Ok("replayed");
     }
@@ -167,19 +152,7 @@ pub async fn apply(
             };
         }
     }
-    payment_event::Entity::update_many()
-        .col_expr(
-            payment_event::Column::Outcome,
-            sea_orm::sea_query::Expr::value(outcome),
-        )
-        .col_expr(
-            payment_event::Column::OrderId,
-            sea_orm::sea_query::Expr::value(found.as_ref().map(|o| o.id)),
-        )
-        .filter(payment_event::Column::Provider.eq("bank"))
-        .filter(payment_event::Column::EventId.eq(notification.id.as_str()))
-        .exec(&txn)
-        .await?;
+    settle_notice(&txn, &notice, outcome, None, found.as_ref().map(|o| o.id)).await?;
     txn.commit().await?;
     if outcome == "unmatched" {
         tracing::warn!(transaction = %notification.id, amount = notification.amount_vnd, "bank transfer matched no order");

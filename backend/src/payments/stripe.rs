@@ -15,7 +15,6 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set,
@@ -28,9 +27,9 @@ use stripe_shared::{CheckoutSession, CheckoutSessionLocale, CheckoutSessionMode}
 use stripe_types::Currency;
 use stripe_webhook::{EventObject, Webhook, WebhookError};
 
-use super::{NextStep, PaymentError, Provider};
+use super::{NextStep, Notice, PaymentError, Provider, claim_notice, settle_notice};
 use crate::config::StripeSettings;
-use crate::db::entities::{checkout, order, order_item, payment_event};
+use crate::db::entities::{checkout, order, order_item};
 use crate::orders::{self, OrderState, PaidBy, PaymentState};
 use crate::shop::PaymentMethod;
 
@@ -236,32 +235,16 @@ async fn apply_event(
     now: DateTime<Utc>,
 ) -> Result<Outcome, DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    // The event is claimed first: a second delivery of it finds the row and stops here.
-    let claimed = payment_event::Entity::insert(payment_event::ActiveModel {
-        provider: Set("stripe".into()),
-        event_id: Set(event_id.to_owned()),
-        kind: Set(match kind {
-            Kind::Completed => "checkout.session.completed".into(),
-            Kind::Expired => "checkout.session.expired".into(),
-        }),
-        checkout_id: Set(None),
-        order_id: Set(None),
-        amount_vnd: Set(session.amount_total),
-        outcome: Set("received".into()),
-        received_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([
-            payment_event::Column::Provider,
-            payment_event::Column::EventId,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    if claimed == 0 {
+    let notice = Notice {
+        provider: "stripe",
+        event_id,
+        kind: match kind {
+            Kind::Completed => "checkout.session.completed",
+            Kind::Expired => "checkout.session.expired",
+        },
+        amount_vnd: session.amount_total,
+    };
+    if !claim_notice(&txn, &notice, now).await? {
         txn.rollback().await?;
         return Ok(Outcome::Replayed);
     }
@@ -284,19 +267,7 @@ async fn apply_event(
         None => Outcome::Unmatched,
         Some(placed) => apply_to_checkout(&txn, placed, kind, session, now).await?,
     };
-    payment_event::Entity::update_many()
-        .col_expr(
-            payment_event::Column::Outcome,
-            sea_orm::sea_query::Expr::value(outcome.as_str()),
-        )
-        .col_expr(
-            payment_event::Column::CheckoutId,
-            sea_orm::sea_query::Expr::value(placed.map(|c| c.id)),
-        )
-        .filter(payment_event::Column::Provider.eq("stripe"))
-        .filter(payment_event::Column::EventId.eq(event_id))
-        .exec(&txn)
-        .await?;
+    settle_notice(&txn, &notice, outcome.as_str(), placed.map(|c| c.id), None).await?;
     txn.commit().await?;
     Ok(outcome)
 }

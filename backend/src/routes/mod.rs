@@ -2,6 +2,7 @@
 pub mod account;
 pub mod api;
 pub mod health;
+pub mod live;
 pub mod media;
 pub mod officer;
 pub mod pages;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(seo::robots)
         .service(seo::sitemap)
         .configure(account::configure)
+        .configure(live::configure)
         .configure(seller_orders::configure)
         .configure(seller::configure)
         .configure(shop::configure)

@@ -138,11 +138,17 @@ async fn home(
     } else {
         Vec::new()
     };
+    let live: Vec<_> = crate::live::live_now(&state.db, 6)
+        .await?
+        .into_iter()
+        .map(|(show, seller)| json!({ "id": show.id, "title": show.title, "seller": seller }))
+        .collect();
     let body = render(
         "pages/home",
         &json!({
             "title": tr("home.title"),
             "canonical": canonical(&state, &req, page),
+            "live": live,
             "spotlight": { "listings": spotlight },
             "total": listings.total,
             "listings": listings.items,

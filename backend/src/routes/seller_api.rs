@@ -23,7 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(patch_listing)
         .service(upload_photo)
         .service(delete_photo)
-        .service(certificates);
+        .service(certificates)
+        .service(pin_live);
 }
 
 /// Fields that come from the OCOP registry: never accepted from a seller.
@@ -110,6 +111,68 @@ fn parse_body<T: serde::de::DeserializeOwned>(
         ));
     }
     serde_json::from_value(value).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))
+}
+
+/// What to pin on a live show: a listing linked to it, or `null` to unpin.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PinRequest {
+    listing: Option<Uuid>,
+}
+
+/// The show after a pin.
+#[derive(Serialize, ToSchema)]
+struct PinResponse {
+    show: Uuid,
+    pinned: Option<Uuid>,
+    pin_version: i64,
+}
+
+/// Pins a product on a live show from a phone or a streaming tool: every open live page
+/// shows it within a second.
+#[utoipa::path(
+    post, path = "/api/v1/seller/live/{pid}/pin", tag = "seller",
+    security(("bearer" = [])),
+    params(("pid" = Uuid, Path, description = "The show")),
+    request_body = PinRequest,
+    responses(
+        (status = 200, description = "Pinned", body = PinResponse),
+        (status = 400, description = "Invalid body", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such show of the user's sellers, or the listing is not linked to it", body = ErrorBody),
+        (status = 409, description = "The show has ended", body = ErrorBody),
+    )
+)]
+#[post("/seller/live/{pid}/pin")]
+async fn pin_live(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    use crate::live::{self, LiveError};
+    let principal = bearer(&state, &req).await?;
+    let request: PinRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+    let show = live::pin(
+        &state.db,
+        &principal,
+        *path,
+        request.listing,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        LiveError::NotFound => ApiError::NotFound("no such show or linked listing".into()),
+        LiveError::Database(e) => e.into(),
+        other => ApiError::refused(StatusCode::CONFLICT, "show_ended", other.to_string()),
+    })?;
+    state.live.publish(show.id);
+    Ok(HttpResponse::Ok().json(PinResponse {
+        show: show.pid,
+        pinned: request.listing,
+        pin_version: show.pin_version,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -485,7 +548,7 @@ impl Modify for BearerScheme {
         title = "OCOP Village API",
         description = "Seller operations for mobile and livestream tools. Authenticate with `Authorization: Bearer <token>`; make tokens on the account page (/account)."
     ),
-    paths(list_listings, create_listing, get_listing, patch_listing, upload_photo, delete_photo, certificates),
+    paths(list_listings, create_listing, get_listing, patch_listing, upload_photo, delete_photo, certificates, pin_live),
     modifiers(&BearerScheme),
     tags((name = "seller", description = "A verified seller's listings, photos and certificates"))
 )]

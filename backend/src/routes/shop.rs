@@ -383,6 +383,7 @@ async fn place(
         idempotency_key: &key,
         lang: crate::web::i18n::current(),
         site: &site,
+        from_show: state.cookies.live_show(&req),
     };
     let now = state.clock.now();
     let placed = match shop::place(&state.db, &placement, now).await {

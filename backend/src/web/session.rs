@@ -16,6 +16,8 @@ use crate::db::entities::user;
 pub const SESSION_COOKIE: &str = "ocop_session";
 pub const CSRF_COOKIE: &str = "ocop_csrf";
 pub const CART_COOKIE: &str = "ocop_cart";
+/// Signed: the live show a share link came from, for order attribution.
+const LIVE_COOKIE: &str = "ocop_live";
 const SESSION_DAYS: i64 = 30;
 
 #[derive(Serialize, Deserialize)]
@@ -116,6 +118,16 @@ impl CookieConfig {
     /// A cookie that keeps a guest's cart for 30 days.
     pub fn cart_cookie(&self, token: Uuid) -> Cookie<'static> {
         self.signed(CART_COOKIE, token.to_string(), CookieDuration::days(30))
+    }
+
+    /// The live show whose share link this browser followed last (attribution for 24 hours).
+    pub fn live_show(&self, req: &HttpRequest) -> Option<i64> {
+        self.read(req, LIVE_COOKIE).and_then(|v| v.parse().ok())
+    }
+
+    /// Remembers that this browser came from a live show's share link.
+    pub fn live_cookie(&self, show_id: i64) -> Cookie<'static> {
+        self.signed(LIVE_COOKIE, show_id.to_string(), CookieDuration::hours(24))
     }
 
     /// This browser's CSRF token, and the cookie to set when it is new.

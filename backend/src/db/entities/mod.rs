@@ -8,6 +8,8 @@ pub mod certificate_reminder;
 pub mod checkout;
 pub mod listing;
 pub mod listing_photo;
+pub mod live_show;
+pub mod live_show_item;
 pub mod membership;
 pub mod order;
 pub mod order_event;
