@@ -284,11 +284,31 @@ async fn seed_roles(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Resu
             .get(id)
             .is_some_and(|p| p.contact_email.is_some())
     };
-    let first = valid_certs
+    // The demo seller: one with several products to show (and to pin on its live show), one
+    // of whose certificates expires within 60 days so the expiry warning shows; failing that,
+    // the one whose certificate expires first.
+    let mut by_participant: Vec<(i64, usize, chrono::NaiveDate)> = Vec::new();
+    for cert in valid_certs
         .iter()
-        .find(|c| with_contact(&c.participant_id))
+        .filter(|c| with_contact(&c.participant_id))
+    {
+        match by_participant
+            .iter_mut()
+            .find(|(id, _, _)| *id == cert.participant_id)
+        {
+            Some(entry) => entry.1 += 1,
+            // Certificates come soonest expiry first.
+            None => by_participant.push((cert.participant_id, 1, cert.expires_on)),
+        }
+    }
+    let soon = today + Duration::days(60);
+    let chosen = by_participant
+        .iter()
+        .filter(|(_, _, first_expiry)| *first_expiry <= soon)
+        .max_by_key(|(id, count, first_expiry)| (*count, std::cmp::Reverse((*first_expiry, *id))))
+        .or_else(|| by_participant.first())
         .context("the sample registry has a valid certificate with a contact")?;
-    let participant = &participants[&first.participant_id];
+    let participant = &participants[&chosen.0];
     let seller = seller::Entity::find()
         .filter(seller::Column::ParticipantId.eq(participant.id))
         .one(db)
@@ -521,11 +541,9 @@ async fn seed_live_show(
     {
         return Ok(Some(existing.id));
     }
-    // The same products the demo orders buy from (see `seed_orders`).
     let products: Vec<Uuid> = listing::Entity::find()
         .filter(listing::Column::SellerId.eq(seller_id))
         .filter(listing::Column::State.eq(ListingState::Published.as_str()))
-        .filter(listing::Column::Stock.gte(10))
         .order_by_asc(listing::Column::Id)
         .limit(3)
         .all(db)
@@ -617,19 +635,32 @@ async fn seed_orders(
         .seller_ids()
         .first()
         .context("the demo seller account belongs to a seller")?;
-    let products: Vec<Uuid> = listing::Entity::find()
+    let in_stock = listing::Entity::find()
         .filter(listing::Column::SellerId.eq(seller_id))
         .filter(listing::Column::State.eq(ListingState::Published.as_str()))
         .filter(listing::Column::Stock.gte(10))
         .order_by_asc(listing::Column::Id)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.pid)
-        .collect();
-    if products.is_empty() {
+        .await?;
+    if in_stock.is_empty() {
         return Ok(0);
     }
+    let products: Vec<Uuid> = in_stock.iter().map(|l| l.pid).collect();
+    // The delivered order (n = 3) is bought through the live show: a product linked to it.
+    let linked: Vec<i64> = match live_show {
+        Some(show) => crate::db::entities::live_show_item::Entity::find()
+            .filter(crate::db::entities::live_show_item::Column::ShowId.eq(show))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|i| i.listing_id)
+            .collect(),
+        None => Vec::new(),
+    };
+    let from_show_product = in_stock
+        .iter()
+        .find(|l| linked.contains(&l.id))
+        .map_or(products[0], |l| l.pid);
     let address = Address::parse(
         reference,
         &shopper.display_name,
@@ -678,9 +709,8 @@ async fn seed_orders(
     let site = "http://127.0.0.1:8080";
     let mut created = 0;
     for (n, (method, steps, paid)) in plans.into_iter().enumerate() {
-        // The delivered order (n = 3) is bought through the live show's first product.
         let product = if n == 3 {
-            products[0]
+            from_show_product
         } else {
             products[n % products.len()]
         };

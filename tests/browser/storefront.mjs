@@ -1,7 +1,8 @@
 // Browser tests of the storefront in headless Chromium, with an accessibility scan (axe,
 // WCAG 2 A/AA) of every page visited: search, use a facet, open a product, check its
 // certificate, add it to the cart, check out paying by VietQR, and the seller area (a listing, an
-// order confirmed) as the demo seller. Exit 1 on any failure or on a serious
+// order confirmed, a product pinned on the live show while another browser watches the live
+// page) as the demo seller. Exit 1 on any failure or on a serious
 // or critical violation. Usage: node storefront.mjs http://127.0.0.1:8080
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -126,6 +127,30 @@ await scan(page, 'seller order');
 await page.getByRole('button', { name: 'Xác nhận đơn' }).click();
 await page.waitForURL(/\/seller\/orders\/[0-9a-f-]{36}$/);
 check(await page.locator('dd strong', { hasText: 'Đã xác nhận' }).isVisible(), 'the seller confirmed the order');
+
+// A live page open in one browser; the seller pins another product from a second session;
+// the page shows it without reloading (server-sent events).
+const viewerContext = await browser.newContext({ viewport: { width: 390, height: 800 }, locale: 'vi-VN' });
+const viewer = await viewerContext.newPage();
+await viewer.goto(base + '/');
+await viewer.locator('a[href^="/live/"]').first().click();
+await viewer.waitForURL(/\/live\/\d+$/);
+await scan(viewer, 'live page');
+await page.goto(base + '/seller/live');
+await page.locator('a[href^="/seller/live/"]').first().click();
+await page.waitForURL(/\/seller\/live\/[0-9a-f-]{36}$/);
+await scan(page, 'seller live show');
+const row = page.locator('tr', { has: page.getByRole('button', { name: 'Ghim', exact: true }) }).first();
+const nextTitle = (await row.locator('td').first().textContent()).trim();
+await row.getByRole('button', { name: 'Ghim', exact: true }).click();
+await page.waitForURL(/\/seller\/live\/[0-9a-f-]{36}$/);
+try {
+  await viewer.locator('#pinned h2', { hasText: nextTitle }).waitFor({ timeout: 3000 });
+  check(true, `the open live page shows the newly pinned "${nextTitle}" without reloading`);
+} catch {
+  check(false, `the open live page shows the newly pinned "${nextTitle}" without reloading`);
+}
+await viewerContext.close();
 
 for (const path of ['/', '/search?q=mat%20ong', '/provinces/tuyen-quang', '/regions/mekong-delta']) {
   await fitsPhone(context, path);
