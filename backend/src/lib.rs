@@ -15,6 +15,7 @@ pub mod mail;
 pub mod media;
 pub mod onboarding;
 pub mod orders;
+pub mod outlets;
 pub mod payments;
 pub mod registry;
 pub mod routes;

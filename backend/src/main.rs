@@ -51,6 +51,11 @@ enum Command {
         #[command(subcommand)]
         role: GrantCommand,
     },
+    /// Provincial outlets.
+    Outlet {
+        #[command(subcommand)]
+        command: OutletCommand,
+    },
     /// Load demo data.
     Seed {
         /// The sample registry and a demo catalog built from it.
@@ -71,6 +76,19 @@ enum GrantCommand {
     },
     /// Staff of an outlet, by the outlet's slug.
     OutletStaff { email: String, outlet: String },
+}
+
+#[derive(Subcommand)]
+enum OutletCommand {
+    /// Create a province's outlet (then grant its staff with `grant outlet-staff`).
+    Create {
+        /// Its address: `/outlets/{slug}` (lower-case letters, digits, dashes).
+        slug: String,
+        /// Province code or name, e.g. `cao-bang` or "Cao Bằng".
+        province: String,
+        /// Its name, e.g. "Điểm giới thiệu và bán sản phẩm OCOP Cao Bằng".
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -299,6 +317,38 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Outlet {
+            command:
+                OutletCommand::Create {
+                    slug,
+                    province,
+                    name,
+                },
+        } => {
+            let (conn, reference) = connect(&settings).await?;
+            match ocop_village::outlets::create(
+                &conn,
+                &reference,
+                &slug,
+                &province,
+                &name,
+                chrono::Utc::now(),
+            )
+            .await
+            {
+                Ok(created) => {
+                    println!(
+                        "outlet {} created in {}: /outlets/{}",
+                        created.name, created.province_code, created.slug
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{}", e.message());
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
         Command::Seed { demo: _ } => {
             seed_demo(&settings).await?;
             Ok(ExitCode::SUCCESS)
@@ -403,6 +453,12 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         println!(
             "  {} demo orders of {}, bought by the shopper, one in every state (placed, confirmed, shipped, delivered, cancelled, refunded, paid and unpaid VietQR transfers): /seller/orders as the seller, /account/orders as the shopper",
             report.orders_created, roles.seller
+        );
+    }
+    if report.outlet_products > 0 {
+        println!(
+            "  the outlet {} carries {} products of its province (one running low) and has one counter sale: /outlets/{} is its storefront, /outlet its counter for the outlet account",
+            roles.outlet_slug, report.outlet_products, roles.outlet_slug
         );
     }
     if let Some(show) = report.live_show_id {

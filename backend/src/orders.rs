@@ -780,6 +780,7 @@ fn shown_note(note: &str) -> String {
     match note.split_once(':') {
         Some(("@paid", by)) => payment("paid", by),
         Some(("@paid_late", by)) => payment("paid_late", by),
+        Some(("@counter", outlet)) => i18n::tr_with("orders.note.counter", &[("outlet", &outlet)]),
         _ => note.to_owned(),
     }
 }

@@ -59,6 +59,8 @@ pub struct SeedReport {
     pub orders_created: usize,
     /// The demo seller's live show, on air (its id, for `/live/{id}`).
     pub live_show_id: Option<i64>,
+    /// Products the demo outlet carries (with consignment stock and a counter sale).
+    pub outlet_products: usize,
 }
 
 /// Loads the sample registry and builds the demo catalog as of `now`.
@@ -204,6 +206,8 @@ pub async fn seed_demo(
     seed_bank_accounts(db, now).await?;
     report.live_show_id = seed_live_show(db, now).await?;
     report.orders_created = seed_orders(db, reference, now, report.live_show_id).await?;
+    // After the orders: `seed_orders` only runs on a shop with no orders yet.
+    report.outlet_products = seed_outlet(db, now).await?;
     progress.finish_and_clear();
     Ok(report)
 }
@@ -577,6 +581,93 @@ async fn seed_live_show(
         .await
         .map_err(|e| anyhow::anyhow!("demo live show: {e}"))?;
     Ok(Some(show.id))
+}
+
+/// The demo outlet's profile, up to six products of its province with consignment stock (one
+/// running low) and one counter sale. Only when it carries nothing yet; returns how many
+/// products it carries.
+async fn seed_outlet(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+
+    use crate::auth::Principal;
+    use crate::catalog::queries::{ListingFilter, list_visible};
+    use crate::db::entities::{outlet_listing, user};
+    use crate::outlets::{self, CounterSale, Profile};
+
+    let staff = user::Entity::find()
+        .filter(user::Column::Email.eq("diemban@ocop.demo"))
+        .one(db)
+        .await?
+        .context("the demo outlet account")?;
+    let principal = Principal::load(db, staff).await?;
+    let Some(shop) = outlets::operated_by(db, &principal)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(0);
+    };
+    let carried = outlet_listing::Entity::find()
+        .filter(outlet_listing::Column::OutletId.eq(shop.id))
+        .count(db)
+        .await?;
+    if carried > 0 {
+        return Ok(usize::try_from(carried).unwrap_or(0));
+    }
+    let demo = |e: outlets::OutletError| anyhow::anyhow!("demo outlet: {e}");
+    outlets::save_profile(
+        db,
+        &principal,
+        shop.id,
+        &Profile {
+            tagline: "Tinh hoa sản vật địa phương, có chứng nhận OCOP".into(),
+            address: "Quảng trường trung tâm tỉnh".into(),
+            opening_hours: "7:30–21:00 hằng ngày".into(),
+            map_url: "https://www.openstreetmap.org/".into(),
+            color: "#a4402a".into(),
+        },
+    )
+    .await
+    .map_err(demo)?;
+    let products = list_visible(
+        db,
+        vietnam_date(now),
+        &ListingFilter {
+            province_code: Some(shop.province_code.clone()),
+            ..ListingFilter::default()
+        },
+        1,
+        6,
+    )
+    .await?
+    .items;
+    for (n, card) in products.iter().enumerate() {
+        outlets::carry(db, &principal, shop.id, card.listing_id, now)
+            .await
+            .map_err(demo)?;
+        let stock = if n == 1 { 2 } else { 8 };
+        outlets::set_stock(db, &principal, shop.id, card.listing_id, stock)
+            .await
+            .map_err(demo)?;
+    }
+    if let Some(first) = products.first() {
+        outlets::record_sale(
+            db,
+            &principal,
+            shop.id,
+            &CounterSale {
+                listing_pid: first.listing_id,
+                quantity: 2,
+                unit_price_vnd: first.price_vnd,
+                payment: "cash".into(),
+                idempotency_key: "demo-counter-sale".into(),
+            },
+            now,
+        )
+        .await
+        .map_err(demo)?;
+    }
+    Ok(products.len())
 }
 
 /// Every demo seller gets a (made-up) Vietcombank account, so VietQR transfers can be tried

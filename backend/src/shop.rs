@@ -533,6 +533,10 @@ pub enum Channel {
     Livestream {
         show_id: i64,
     },
+    /// A sale at a provincial outlet's counter.
+    Outlet {
+        outlet_id: i64,
+    },
 }
 
 impl Channel {
@@ -540,13 +544,14 @@ impl Channel {
         match self {
             Self::Web => "web",
             Self::Livestream { .. } => "livestream",
+            Self::Outlet { .. } => "outlet",
         }
     }
 
     pub const fn show_id(self) -> Option<i64> {
         match self {
             Self::Livestream { show_id } => Some(show_id),
-            Self::Web => None,
+            Self::Web | Self::Outlet { .. } => None,
         }
     }
 }
@@ -570,7 +575,7 @@ pub struct Placement<'a> {
 }
 
 /// `OV-` and 8 characters without look-alikes (no 0/O, 1/I).
-fn new_reference() -> String {
+pub fn new_reference() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let bytes = Uuid::new_v4().into_bytes();
     let code: String = bytes[..8]

@@ -11,6 +11,7 @@ mod m20261122_000007_create_roles_and_onboarding;
 mod m20261122_000008_create_orders;
 mod m20261122_000009_create_payments;
 mod m20261122_000010_create_live_shows;
+mod m20261122_000011_create_outlet_stock;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_create_orders::Migration),
             Box::new(m20261122_000009_create_payments::Migration),
             Box::new(m20261122_000010_create_live_shows::Migration),
+            Box::new(m20261122_000011_create_outlet_stock::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod mail_smtp;
 mod media_store;
 mod onboarding;
 mod orders;
+mod outlets;
 mod payments;
 mod photos;
 mod provinces;

@@ -131,7 +131,22 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
         1
     );
     // The demo shopper owns them all; a second seed adds none.
-    assert_eq!(app.count("checkouts", "user_id IS NULL").await, 0);
+    assert_eq!(
+        app.count("checkouts", "user_id IS NULL AND channel <> 'outlet'")
+            .await,
+        0
+    );
+    // The demo outlet carries products with stock and has one counter sale.
+    assert!(report.outlet_products > 0);
+    assert_eq!(
+        app.count("checkouts", "channel = 'outlet' AND outlet_id IS NOT NULL")
+            .await,
+        1
+    );
     assert_eq!(app.seed_demo().await.orders_created, 0);
-    assert_eq!(app.count("orders", "").await, 8);
+    assert_eq!(
+        app.count("orders", "").await,
+        9,
+        "8 web or live orders and the counter sale"
+    );
 }

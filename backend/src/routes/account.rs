@@ -463,6 +463,7 @@ async fn render_account(
             "verified": user.email_verified_at.is_some(),
             "member_since": format_vietnam(user.created_at),
             "is_officer": principal.is_officer(),
+            "is_outlet_staff": principal.grants.iter().any(|g| matches!(g, crate::auth::Grant::OutletStaff { .. })),
             "tokens": tokens,
             "new_token": new_token,
             "token_error": token_error,

@@ -5,6 +5,7 @@ pub mod health;
 pub mod live;
 pub mod media;
 pub mod officer;
+pub mod outlets;
 pub mod pages;
 pub mod search_page;
 pub mod seller;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(seo::sitemap)
         .configure(account::configure)
         .configure(live::configure)
+        .configure(outlets::configure)
         .configure(seller_orders::configure)
         .configure(seller::configure)
         .configure(shop::configure)

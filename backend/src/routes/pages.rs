@@ -255,6 +255,16 @@ async fn province_page(
         .collect();
     let region = state.reference.region(&province.region_code);
     let province_name = pick(&province.name_vi, &province.name_en).to_owned();
+    let outlets: Vec<_> = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        crate::db::entities::outlet::Entity::find()
+            .filter(crate::db::entities::outlet::Column::ProvinceCode.eq(province.code.as_str()))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|o| json!({ "slug": o.slug, "name": o.name }))
+            .collect()
+    };
     let body = render(
         "pages/province",
         &json!({
@@ -267,6 +277,7 @@ async fn province_page(
             "province": { "code": province.code, "name": province_name },
             "region_name": region.map(|r| pick(&r.name_vi, &r.name_en)),
             "former": former,
+            "outlets": outlets,
             "total": listings.total,
             "listings": listings.items,
             "pager": pager(page, listings.total),

@@ -28,6 +28,7 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     pub stripe_session_id: Option<String>,
     pub site: String,
+    pub outlet_id: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "outlets")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -11,6 +11,11 @@ pub struct Model {
     pub name: String,
     pub province_code: String,
     pub created_at: DateTimeUtc,
+    pub tagline: String,
+    pub address: String,
+    pub opening_hours: String,
+    pub map_url: Option<String>,
+    pub color: String,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
