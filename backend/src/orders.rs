@@ -311,7 +311,7 @@ async fn apply(
     }
     record_event(txn, current.id, to.as_str(), note, actor.user_id(), now).await?;
     if restock {
-        give_back_stock(txn, current.id, now).await?;
+        give_back_stock(txn, current, now).await?;
     }
     let changed = order::Entity::find_by_id(current.id)
         .one(txn)
@@ -342,16 +342,36 @@ async fn record_event(
     Ok(())
 }
 
-/// Puts an order's units back in stock and queues the listings' search updates.
+/// Puts an order's units back where they were taken from: the outlet's shelf for a pick-up
+/// order, else the listing's stock (queueing the listings' search updates).
 async fn give_back_stock(
     db: &impl ConnectionTrait,
-    order_id: i64,
+    o: &order::Model,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let items = order_item::Entity::find()
-        .filter(order_item::Column::OrderId.eq(order_id))
+        .filter(order_item::Column::OrderId.eq(o.id))
         .all(db)
         .await?;
+    let outlet = checkout::Entity::find_by_id(o.checkout_id)
+        .one(db)
+        .await?
+        .and_then(|c| c.outlet_id);
+    if let Some(outlet_id) = outlet {
+        for item in &items {
+            crate::db::entities::outlet_listing::Entity::update_many()
+                .col_expr(
+                    crate::db::entities::outlet_listing::Column::Stock,
+                    Expr::col(crate::db::entities::outlet_listing::Column::Stock)
+                        .add(item.quantity),
+                )
+                .filter(crate::db::entities::outlet_listing::Column::OutletId.eq(outlet_id))
+                .filter(crate::db::entities::outlet_listing::Column::ListingId.eq(item.listing_id))
+                .exec(db)
+                .await?;
+        }
+        return Ok(());
+    }
     for item in &items {
         listing::Entity::update_many()
             .col_expr(

@@ -330,6 +330,13 @@ pub async fn record_sale(
         return Ok(done);
     }
     let carried = carried_row(&txn, shop.id, sale.listing_pid).await?;
+    // Only certified products on sale: a certificate that lapsed stops counter sales too.
+    if visible_cards(&txn, vietnam_date(now), &[carried.listing_id])
+        .await?
+        .is_empty()
+    {
+        return Err(OutletError::NotInProvince);
+    }
     let taken = outlet_listing::Entity::update_many()
         .col_expr(
             outlet_listing::Column::Stock,

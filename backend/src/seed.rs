@@ -824,6 +824,7 @@ async fn seed_orders(
                 site,
                 // The delivered order came from the live show.
                 from_show: live_show.filter(|_| n == 3),
+                pickup_outlet: None,
             },
             now,
         )

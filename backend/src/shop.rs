@@ -434,6 +434,50 @@ pub fn parse_phone(raw: &str) -> Option<String> {
 }
 
 impl Address {
+    /// Name, e-mail and phone, checked; problems are added to `problems`.
+    fn contact(
+        name: &str,
+        email: &str,
+        phone: &str,
+        problems: &mut Vec<(&'static str, String)>,
+    ) -> Option<(String, String, String)> {
+        use crate::web::i18n::tr;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 80 {
+            problems.push(("name", tr("checkout.error.name")));
+        }
+        let email = crate::domain::registry::parse_email(email.trim())
+            .map_err(|_| problems.push(("email", tr("checkout.error.email"))))
+            .ok();
+        let phone = parse_phone(phone).or_else(|| {
+            problems.push(("phone", tr("checkout.error.phone")));
+            None
+        });
+        Some((name.to_owned(), email?, phone?))
+    }
+
+    /// The contact of a shopper who collects at `outlet`: only name, e-mail and phone are
+    /// asked; the address is the outlet's.
+    pub fn for_pickup(
+        name: &str,
+        email: &str,
+        phone: &str,
+        outlet: &crate::db::entities::outlet::Model,
+    ) -> Result<Self, Vec<(&'static str, String)>> {
+        let mut problems = Vec::new();
+        match Self::contact(name, email, phone, &mut problems) {
+            Some((name, email, phone)) if problems.is_empty() => Ok(Self {
+                name,
+                email,
+                phone,
+                province_code: outlet.province_code.clone(),
+                commune: outlet.name.clone(),
+                street: outlet.address.clone(),
+            }),
+            _ => Err(problems),
+        }
+    }
+
     /// Every problem, keyed by field.
     pub fn parse(
         reference: &Reference,
@@ -446,17 +490,7 @@ impl Address {
     ) -> Result<Self, Vec<(&'static str, String)>> {
         use crate::web::i18n::tr;
         let mut problems = Vec::new();
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 80 {
-            problems.push(("name", tr("checkout.error.name")));
-        }
-        let email = crate::domain::registry::parse_email(email.trim())
-            .map_err(|_| problems.push(("email", tr("checkout.error.email"))))
-            .ok();
-        let phone = parse_phone(phone).or_else(|| {
-            problems.push(("phone", tr("checkout.error.phone")));
-            None
-        });
+        let contact = Self::contact(name, email, phone, &mut problems);
         // Only today's 34 provinces: a former one is not an address any more.
         let province_code = reference
             .province(province.trim())
@@ -473,9 +507,9 @@ impl Address {
         if street.chars().count() < 3 || street.chars().count() > 200 {
             problems.push(("street", tr("checkout.error.street")));
         }
-        match (email, phone, province_code, problems.is_empty()) {
-            (Some(email), Some(phone), Some(province_code), true) => Ok(Self {
-                name: name.to_owned(),
+        match (contact, province_code, problems.is_empty()) {
+            (Some((name, email, phone)), Some(province_code), true) => Ok(Self {
+                name,
                 email,
                 phone,
                 province_code,
@@ -572,6 +606,9 @@ pub struct Placement<'a> {
     /// The live show whose share link this shopper followed, if any: the checkout is
     /// attributed to it when the cart holds one of its products.
     pub from_show: Option<i64>,
+    /// Collected at this outlet: the units come from the outlet's shelf, not the seller's
+    /// stock.
+    pub pickup_outlet: Option<i64>,
 }
 
 /// `OV-` and 8 characters without look-alikes (no 0/O, 1/I).
@@ -610,6 +647,7 @@ pub async fn place(
         lang,
         site,
         from_show,
+        pickup_outlet,
     } = *placement;
     let txn = crate::db::begin_write(db).await?;
     if let Some(done) = checkout::Entity::find()
@@ -634,6 +672,34 @@ pub async fn place(
     // Take the stock, line by line; any shortfall undoes everything (the transaction drops).
     let mut taken = Vec::new();
     for line in cart.groups.iter().flat_map(|g| &g.lines) {
+        if let Some(outlet_id) = pickup_outlet {
+            use crate::db::entities::outlet_listing;
+            let done = outlet_listing::Entity::update_many()
+                .col_expr(
+                    outlet_listing::Column::Stock,
+                    Expr::col(outlet_listing::Column::Stock).sub(line.quantity),
+                )
+                .filter(outlet_listing::Column::OutletId.eq(outlet_id))
+                .filter(outlet_listing::Column::ListingId.eq(line.item.listing_id))
+                .filter(outlet_listing::Column::Stock.gte(line.quantity))
+                .exec(&txn)
+                .await?;
+            if done.rows_affected != 1 {
+                let left = outlet_listing::Entity::find()
+                    .filter(outlet_listing::Column::OutletId.eq(outlet_id))
+                    .filter(outlet_listing::Column::ListingId.eq(line.item.listing_id))
+                    .one(&txn)
+                    .await?
+                    .map_or(0, |r| r.stock);
+                return Err(ShopError::NotEnoughStock {
+                    title: line.item.title_vi.clone(),
+                    left,
+                    unit: line.item.unit.clone(),
+                }
+                .into());
+            }
+            continue;
+        }
         let done = listing::Entity::update_many()
             .col_expr(
                 listing::Column::Stock,
@@ -685,6 +751,7 @@ pub async fn place(
         expires_at: Set(method.reservation().map(|d| now + d)),
         stripe_session_id: Set(None),
         site: Set(site.to_owned()),
+        outlet_id: Set(pickup_outlet),
         ..Default::default()
     }
     .insert(&txn)
@@ -820,6 +887,43 @@ pub async fn orders_of(
         });
     }
     Ok(out)
+}
+
+/// The outlets where every line of the cart can be collected now (each product on their shelf
+/// in the quantity asked), by name.
+pub async fn pickup_outlets(
+    db: &impl ConnectionTrait,
+    cart: &CartView,
+) -> Result<Vec<crate::db::entities::outlet::Model>, DbErr> {
+    use crate::db::entities::{outlet, outlet_listing};
+    let lines: Vec<(i64, i32)> = cart
+        .groups
+        .iter()
+        .flat_map(|g| &g.lines)
+        .map(|l| (l.item.listing_id, l.quantity))
+        .collect();
+    if lines.is_empty() {
+        return Ok(Vec::new());
+    }
+    let shelves = outlet_listing::Entity::find()
+        .filter(outlet_listing::Column::ListingId.is_in(lines.iter().map(|(id, _)| *id)))
+        .all(db)
+        .await?;
+    let mut ready: Vec<i64> = shelves.iter().map(|s| s.outlet_id).collect();
+    ready.sort_unstable();
+    ready.dedup();
+    ready.retain(|outlet_id| {
+        lines.iter().all(|(listing_id, quantity)| {
+            shelves.iter().any(|s| {
+                s.outlet_id == *outlet_id && s.listing_id == *listing_id && s.stock >= *quantity
+            })
+        })
+    });
+    outlet::Entity::find()
+        .filter(outlet::Column::Id.is_in(ready))
+        .order_by_asc(outlet::Column::Name)
+        .all(db)
+        .await
 }
 
 /// The names of the sellers among `seller_ids` with no bank account for VietQR transfers.

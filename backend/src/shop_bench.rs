@@ -174,6 +174,7 @@ async fn one_checkout(
         lang: crate::web::i18n::Lang::Vi,
         site: "http://bench.invalid",
         from_show: None,
+        pickup_outlet: None,
     };
     shop::place(db, &placement, now).await?;
     Ok(())

@@ -90,6 +90,7 @@ pub async fn place_as(
         lang,
         site: "http://shop.test",
         from_show: None,
+        pickup_outlet: None,
     };
     shop::place(db, &placement, now).await
 }

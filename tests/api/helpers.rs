@@ -418,6 +418,20 @@ pub async fn csrf(app: &TestApp, client: &reqwest::Client, path: &str) -> String
     html[start..start + 32].to_owned()
 }
 
+/// Posts a form as `client`, with its CSRF token (taken from the sign-in page, which every
+/// browser can open).
+pub async fn post_with_csrf(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let token = csrf(app, client, "/account/login").await;
+    let mut form = vec![("csrf", token.as_str())];
+    form.extend_from_slice(fields);
+    post_form(app, client, path, &form).await
+}
+
 pub async fn post_form(
     app: &TestApp,
     client: &reqwest::Client,

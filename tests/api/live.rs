@@ -7,7 +7,9 @@ use ocop_village::db::entities::{checkout, live_show, live_show_item, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::checkout::listing_of;
-use crate::helpers::{TestApp, browser, csrf, post_form, sample_registry, spawn_app};
+use crate::helpers::{
+    TestApp, browser, csrf, post_form, post_with_csrf, sample_registry, spawn_app,
+};
 
 /// A show of the seller signed in as `seller`, created through the form; returns its pid.
 async fn create_show(app: &TestApp, seller: &reqwest::Client) -> live_show::Model {
@@ -70,25 +72,13 @@ async fn create_show(app: &TestApp, seller: &reqwest::Client) -> live_show::Mode
     show
 }
 
-async fn seller_post(
-    app: &TestApp,
-    seller: &reqwest::Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let token = csrf(app, seller, "/account/login").await;
-    let mut form = vec![("csrf", token.as_str())];
-    form.extend_from_slice(fields);
-    post_form(app, seller, path, &form).await
-}
-
 async fn link(
     app: &TestApp,
     seller: &reqwest::Client,
     show: &live_show::Model,
     listing: uuid::Uuid,
 ) -> live_show_item::Model {
-    let response = seller_post(
+    let response = post_with_csrf(
         app,
         seller,
         &format!("/seller/live/{}/items", show.pid),
@@ -208,7 +198,7 @@ async fn a_share_link_counts_its_clicks_and_the_order_it_brings_is_the_shows() {
         page.contains(&format!("/l/{}", item.code)),
         "the share link is shown"
     );
-    let started = seller_post(
+    let started = post_with_csrf(
         &app,
         &seller,
         &format!("/seller/live/{}/state", show.pid),
@@ -302,11 +292,11 @@ async fn another_seller_cannot_touch_a_show() {
         ),
     ] {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let response = seller_post(&app, &seller_b, &path, &fields).await;
+        let response = post_with_csrf(&app, &seller_b, &path, &fields).await;
         assert_eq!(response.status().as_u16(), 404, "{path}");
     }
     // A's own show cannot take B's product either.
-    let foreign = seller_post(
+    let foreign = post_with_csrf(
         &app,
         &seller_a,
         &format!("/seller/live/{}/items", show.pid),
@@ -407,7 +397,7 @@ async fn open_live_pages_receive_each_pin_over_server_sent_events() {
     let show = create_show(&app, &seller).await;
     link(&app, &seller, &show, first).await;
     link(&app, &seller, &show, second).await;
-    seller_post(
+    post_with_csrf(
         &app,
         &seller,
         &format!("/seller/live/{}/state", show.pid),
@@ -430,7 +420,7 @@ async fn open_live_pages_receive_each_pin_over_server_sent_events() {
     next_event_with(&mut stream, &mut buffer, "chưa ghim").await;
 
     // Pinned from the seller area: the open stream gets it.
-    let pinned = seller_post(
+    let pinned = post_with_csrf(
         &app,
         &seller,
         &format!("/seller/live/{}/pin", show.pid),

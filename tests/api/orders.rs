@@ -7,7 +7,9 @@ use ocop_village::web::i18n::Lang;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::checkout::{address, cart_with, listing_of, place_as, place_cod};
-use crate::helpers::{TestApp, csrf, post_form, sample_registry, seller_of_listing, spawn_app};
+use crate::helpers::{
+    TestApp, csrf, post_form, post_with_csrf, sample_registry, seller_of_listing, spawn_app,
+};
 
 async fn order_of(app: &TestApp, placed: &checkout::Model) -> order::Model {
     order::Entity::find()
@@ -44,11 +46,13 @@ async fn step(
     o: &order::Model,
     fields: &[(&str, &str)],
 ) -> reqwest::Response {
-    let page = format!("/seller/orders/{}", o.pid);
-    let token = csrf(app, seller, "/account/login").await;
-    let mut form = vec![("csrf", token.as_str())];
-    form.extend_from_slice(fields);
-    post_form(app, seller, &format!("{page}/step"), &form).await
+    post_with_csrf(
+        app,
+        seller,
+        &format!("/seller/orders/{}/step", o.pid),
+        fields,
+    )
+    .await
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use ocop_village::db::entities::{checkout, order, outlet, registry_certificate};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::checkout::listing_of;
-use crate::helpers::{TestApp, csrf, post_form, sample_registry, spawn_app};
+use crate::helpers::{TestApp, post_with_csrf, sample_registry, spawn_app};
 
 async fn province_of(app: &TestApp, certificate: &str) -> String {
     registry_certificate::Entity::find()
@@ -56,18 +56,6 @@ async fn outlet_with_staff(
     (shop, client)
 }
 
-async fn staff_post(
-    app: &TestApp,
-    staff: &reqwest::Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let token = csrf(app, staff, "/account/login").await;
-    let mut form = vec![("csrf", token.as_str())];
-    form.extend_from_slice(fields);
-    post_form(app, staff, path, &form).await
-}
-
 async fn outlet_stock(app: &TestApp) -> i32 {
     ocop_village::db::entities::outlet_listing::Entity::find()
         .one(&app.db)
@@ -102,7 +90,7 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
     let id = shop.id.to_string();
 
     // Only products of the outlet's own province.
-    let refused = staff_post(
+    let refused = post_with_csrf(
         &app,
         &staff,
         "/outlet/carry",
@@ -110,7 +98,7 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
     )
     .await;
     assert_eq!(refused.status().as_u16(), 400);
-    let carried = staff_post(
+    let carried = post_with_csrf(
         &app,
         &staff,
         "/outlet/carry",
@@ -118,7 +106,7 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
     )
     .await;
     assert_eq!(carried.status().as_u16(), 303);
-    let stocked = staff_post(
+    let stocked = post_with_csrf(
         &app,
         &staff,
         "/outlet/stock",
@@ -135,7 +123,7 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
     // Two units sold at the counter, at the outlet's price; the same form twice is one sale.
     let key = uuid::Uuid::new_v4().to_string();
     for _ in 0..2 {
-        let sold = staff_post(
+        let sold = post_with_csrf(
             &app,
             &staff,
             "/outlet/sale",
@@ -189,7 +177,7 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
     );
 
     // More than the outlet holds is refused with the count.
-    let too_many = staff_post(
+    let too_many = post_with_csrf(
         &app,
         &staff,
         "/outlet/sale",
@@ -257,14 +245,14 @@ async fn staff_of_one_outlet_cannot_touch_another() {
     let (shop_a, staff_a) = outlet_with_staff(&app, "ocop-a", &province, "a@example.vn").await;
     let (_, staff_b) = outlet_with_staff(&app, "ocop-b", &province, "b2@example.vn").await;
     let a = shop_a.id.to_string();
-    staff_post(
+    post_with_csrf(
         &app,
         &staff_a,
         "/outlet/carry",
         &[("outlet", &a), ("listing", &pid.to_string())],
     )
     .await;
-    staff_post(
+    post_with_csrf(
         &app,
         &staff_a,
         "/outlet/stock",
@@ -311,7 +299,7 @@ async fn staff_of_one_outlet_cannot_touch_another() {
     ] {
         let mut form: Vec<(&str, &str)> = vec![("outlet", a.as_str())];
         form.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
-        let response = staff_post(&app, &staff_b, path, &form).await;
+        let response = post_with_csrf(&app, &staff_b, path, &form).await;
         assert_eq!(response.status().as_u16(), 404, "{path}");
     }
     assert_eq!(outlet_stock(&app).await, 5, "nothing changed");
@@ -325,7 +313,7 @@ async fn staff_of_one_outlet_cannot_touch_another() {
         .expect("page");
     assert_eq!(refused.status().as_u16(), 403);
     // Staff A may set the profile; a colour that is not #rrggbb is refused.
-    let bad = staff_post(
+    let bad = post_with_csrf(
         &app,
         &staff_a,
         "/outlet/profile",
@@ -370,4 +358,155 @@ async fn administrators_create_outlets_from_the_command_line_with_checked_fields
         assert!(refused.is_err(), "{slug} {province} {name}");
     }
     assert_eq!(app.count("outlets", "").await, 1);
+}
+
+#[tokio::test]
+async fn a_shopper_collects_at_the_outlet_from_its_shelf_and_a_cancellation_puts_it_back() {
+    let app = spawn_app().await;
+    app.import(sample_registry(), false).await.expect("import");
+    let (seller, pid) = listing_of(
+        &app,
+        "tra@example.vn",
+        "2510996049",
+        "OCOP-TQ-2024-0001",
+        20,
+    )
+    .await;
+    let province = province_of(&app, "OCOP-TQ-2024-0001").await;
+    let (shop, staff) = outlet_with_staff(&app, "ocop-tq", &province, "staff@example.vn").await;
+    let id = shop.id.to_string();
+    post_with_csrf(
+        &app,
+        &staff,
+        "/outlet/carry",
+        &[("outlet", &id), ("listing", &pid.to_string())],
+    )
+    .await;
+    post_with_csrf(
+        &app,
+        &staff,
+        "/outlet/stock",
+        &[
+            ("outlet", &id),
+            ("listing", &pid.to_string()),
+            ("stock", "3"),
+        ],
+    )
+    .await;
+
+    let shopper = crate::helpers::browser();
+    let token = crate::helpers::csrf(&app, &shopper, "/account/login").await;
+    // Four units: more than the outlet holds, so collecting there is not offered.
+    crate::helpers::post_form(
+        &app,
+        &shopper,
+        "/cart/add",
+        &[
+            ("csrf", &token),
+            ("listing", &pid.to_string()),
+            ("quantity", "4"),
+        ],
+    )
+    .await;
+    let form = shopper
+        .get(format!("{}/checkout", app.address))
+        .send()
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("body");
+    assert!(!form.contains("pickup-"), "not enough on the shelf");
+    crate::helpers::post_form(
+        &app,
+        &shopper,
+        "/cart/update",
+        &[
+            ("csrf", &token),
+            ("listing", &pid.to_string()),
+            ("quantity", "2"),
+        ],
+    )
+    .await;
+    let form = shopper
+        .get(format!("{}/checkout", app.address))
+        .send()
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("body");
+    let pickup = format!("pickup-{}", shop.id);
+    assert!(
+        form.contains(&pickup),
+        "collecting at the outlet is offered"
+    );
+    let needle = "name=\"idempotency_key\" value=\"";
+    let at = form.find(needle).expect("a key") + needle.len();
+    let key = form[at..at + 36].to_owned();
+    // No street or commune needed to collect.
+    let placed = crate::helpers::post_form(
+        &app,
+        &shopper,
+        "/checkout",
+        &[
+            ("csrf", &token),
+            ("idempotency_key", &key),
+            ("name", "Nguyễn Thị Lan"),
+            ("email", "lan@example.vn"),
+            ("phone", "0912345678"),
+            ("delivery", &pickup),
+            ("payment", "cod"),
+        ],
+    )
+    .await;
+    assert_eq!(placed.status().as_u16(), 303);
+    assert_eq!(outlet_stock(&app).await, 1, "taken from the outlet's shelf");
+    assert_eq!(
+        app.count("listings", "stock = 20").await,
+        1,
+        "not from the web stock"
+    );
+    let made = checkout::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("checkout");
+    assert_eq!(
+        (made.outlet_id, made.channel.as_str()),
+        (Some(shop.id), "web")
+    );
+    let page = shopper
+        .get(format!(
+            "{}{}",
+            app.address,
+            placed.headers()["location"].to_str().expect("ascii")
+        ))
+        .send()
+        .await
+        .expect("order page")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("/outlets/ocop-tq"),
+        "the order page says where to collect"
+    );
+
+    // The seller cancels: the units go back on the outlet's shelf.
+    let o = order::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("order");
+    let cancelled = post_with_csrf(
+        &app,
+        &seller,
+        &format!("/seller/orders/{}/step", o.pid),
+        &[("step", "cancel"), ("reason", "Không đến nhận")],
+    )
+    .await;
+    assert_eq!(cancelled.status().as_u16(), 303);
+    assert_eq!(outlet_stock(&app).await, 3);
+    assert_eq!(app.count("listings", "stock = 20").await, 1);
 }

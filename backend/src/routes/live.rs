@@ -12,7 +12,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::account::{form_page, guard};
-use crate::auth::{Action, Principal, Scope};
+use super::seller_orders::chosen_seller;
+use crate::auth::Principal;
 use crate::db::entities::{listing, seller};
 use crate::live::{self, LiveError, Platform, ShowInput, ShowState};
 use crate::startup::AppState;
@@ -150,28 +151,6 @@ async fn events(
         .insert_header(("X-Accel-Buffering", "no"))
         .content_type("text/event-stream")
         .streaming(stream))
-}
-
-/// The seller the page is about: the one asked for, or the principal's only one.
-async fn chosen_seller(
-    state: &AppState,
-    principal: &Principal,
-    asked: Option<i64>,
-) -> Result<seller::Model, PageError> {
-    use sea_orm::EntityTrait;
-    let ids = principal.seller_ids();
-    let id = match (asked, ids.as_slice()) {
-        (Some(id), _) => id,
-        (None, [only]) => *only,
-        _ => return Err(PageError::AccessDenied),
-    };
-    if !principal.can(Action::ManageSeller, &Scope::Seller(id)) {
-        return Err(PageError::AccessDenied);
-    }
-    seller::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(PageError::NotFound)
 }
 
 #[derive(Deserialize)]

@@ -34,8 +34,9 @@ fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// The seller the page is about: the one asked for, or the principal's only one.
-async fn chosen_seller(
+/// The seller the page is about: the one asked for, or the principal's only one (used by
+/// every seller page that works on one seller at a time).
+pub(super) async fn chosen_seller(
     state: &AppState,
     principal: &Principal,
     asked: Option<i64>,

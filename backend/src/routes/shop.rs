@@ -196,6 +196,9 @@ struct CheckoutFields {
     commune: String,
     #[serde(default)]
     street: String,
+    /// `home`, or `pickup-{outlet id}`.
+    #[serde(default)]
+    delivery: String,
 }
 
 /// The payment choices for a cart: the offered methods, VietQR only when every seller in the
@@ -258,6 +261,14 @@ async fn checkout_view(
         })
         .collect();
     let methods = payment_choices(state, &view, payment).await?;
+    let pickups: Vec<_> = shop::pickup_outlets(&state.db, &view)
+        .await?
+        .into_iter()
+        .map(|o| {
+            let value = format!("pickup-{}", o.id);
+            json!({ "value": value, "checked": fields.delivery == value, "name": o.name, "address": o.address, "hours": o.opening_hours })
+        })
+        .collect();
     form_page(
         state,
         req,
@@ -270,6 +281,8 @@ async fn checkout_view(
             "fields": fields,
             "provinces": provinces,
             "methods": methods,
+            "pickups": pickups,
+            "home_checked": !fields.delivery.starts_with("pickup-"),
             "idempotency_key": key,
             "errors": errors,
         }),
@@ -338,15 +351,44 @@ async fn place(
             .finish());
     };
     let f = &form.fields;
-    let address = Address::parse(
-        &state.reference,
-        &f.name,
-        &f.email,
-        &f.phone,
-        &f.province,
-        &f.commune,
-        &f.street,
-    );
+    // Collecting at an outlet: only where every line is on its shelf now.
+    let pickup = match f.delivery.strip_prefix("pickup-") {
+        None => None,
+        Some(id) => {
+            let view = shop::view(&state.db, cart.id, state.clock.today()).await?;
+            let ready = shop::pickup_outlets(&state.db, &view).await?;
+            let found = id
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| ready.into_iter().find(|o| o.id == id));
+            if found.is_none() {
+                return checkout_view(
+                    &state,
+                    &req,
+                    &cart,
+                    StatusCode::CONFLICT,
+                    f,
+                    &form.payment,
+                    &key,
+                    vec![tr("checkout.pickup_unavailable")],
+                )
+                .await;
+            }
+            found
+        }
+    };
+    let address = match &pickup {
+        Some(outlet) => Address::for_pickup(&f.name, &f.email, &f.phone, outlet),
+        None => Address::parse(
+            &state.reference,
+            &f.name,
+            &f.email,
+            &f.phone,
+            &f.province,
+            &f.commune,
+            &f.street,
+        ),
+    };
     let method = PaymentMethod::parse(&form.payment).filter(|m| state.payments.offers(*m));
     let (address, method) = match (address, method) {
         (Ok(address), Some(method)) => (address, method),
@@ -384,6 +426,7 @@ async fn place(
         lang: crate::web::i18n::current(),
         site: &site,
         from_show: state.cookies.live_show(&req),
+        pickup_outlet: pickup.as_ref().map(|o| o.id),
     };
     let now = state.clock.now();
     let placed = match shop::place(&state.db, &placement, now).await {
@@ -534,6 +577,16 @@ async fn order_page(
             json!({ "order": o, "transfer": transfer })
         })
         .collect();
+    let pickup = match found.outlet_id {
+        Some(id) if found.channel != "outlet" => {
+            use sea_orm::EntityTrait;
+            crate::db::entities::outlet::Entity::find_by_id(id)
+                .one(&state.db)
+                .await?
+                .map(|o| json!({ "name": o.name, "address": o.address, "hours": o.opening_hours, "slug": o.slug }))
+        }
+        _ => None,
+    };
     let card_due = found.payment_method == PaymentMethod::Stripe.as_str()
         && state.payments.offers(PaymentMethod::Stripe)
         && orders.iter().any(open);
@@ -556,6 +609,7 @@ async fn order_page(
             },
             "payment_label": tr(&format!("checkout.method.{}", found.payment_method)),
             "province": province,
+            "pickup": pickup,
             "orders": shown,
             "card_due": card_due,
             "awaiting_card": card_due && query.paid == Some(1),
