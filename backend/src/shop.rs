@@ -724,8 +724,14 @@ pub async fn place(
         }
         taken.push(line.item.listing_id);
     }
+    let bought: Vec<i64> = cart
+        .groups
+        .iter()
+        .flat_map(|g| &g.lines)
+        .map(|l| l.item.listing_id)
+        .collect();
     let channel = match from_show {
-        Some(show_id) if crate::live::attributes(&txn, show_id, &taken).await? => {
+        Some(show_id) if crate::live::attributes(&txn, show_id, &bought).await? => {
             Channel::Livestream { show_id }
         }
         _ => Channel::Web,

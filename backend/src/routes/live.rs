@@ -99,6 +99,8 @@ async fn events(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
     let id = *path;
+    // Subscribed before reading, so a pin made in between is not missed.
+    let receiver = state.live.subscribe();
     let first = live::public_show(&state.db, id, state.clock.now())
         .await?
         .ok_or(PageError::NotFound)?;
@@ -109,7 +111,6 @@ async fn events(
         format!("event: pin\ndata: {data}\n\n")
     };
     let opening = render(&first);
-    let receiver = state.live.subscribe();
     let db = state.db.clone();
     let clock = state.clock;
     let updates = futures::stream::unfold(
