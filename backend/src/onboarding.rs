@@ -70,46 +70,43 @@ impl ReviewReason {
         }
     }
 
-    /// In Vietnamese, for pages and mail.
-    pub fn describe(code: &str) -> &'static str {
-        match code {
-            "no_contact" => "Hệ thống OCOP chưa có địa chỉ liên hệ của chủ thể",
-            "no_active_certificate" => "chủ thể chưa có giấy chứng nhận OCOP còn hiệu lực",
-            "too_many_attempts" => "nhập sai mã xác minh quá nhiều lần",
-            _ => "cần cán bộ kiểm tra",
-        }
+    /// In the current language, for pages and mail.
+    pub fn describe(code: &str) -> String {
+        let key = match code {
+            "no_contact" | "no_active_certificate" | "too_many_attempts" => code,
+            _ => "other",
+        };
+        crate::web::i18n::tr(&format!("errors.review_reason.{key}"))
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum OnboardingError {
-    #[error("Mã số đăng ký kinh doanh không có trong Hệ thống OCOP.")]
+    #[error("{}", crate::web::i18n::tr("errors.onboarding.unknown_participant"))]
     UnknownParticipant,
-    #[error("Mã số đăng ký kinh doanh gồm 10 hoặc 13 chữ số.")]
+    #[error("{}", crate::web::i18n::tr("errors.onboarding.bad_registration_no"))]
     BadRegistrationNo,
-    #[error("Hãy xác minh địa chỉ e-mail của bạn trước khi đăng ký bán hàng.")]
+    #[error("{}", crate::web::i18n::tr("errors.onboarding.email_not_verified"))]
     EmailNotVerified,
-    #[error("Bạn đã là người bán của chủ thể này.")]
+    #[error("{}", crate::web::i18n::tr("errors.onboarding.already_member"))]
     AlreadyMember,
     #[error("no such application")]
     NotFound,
-    #[error("Mã xác minh không đúng. Bạn còn {remaining} lần thử.")]
+    #[error("{}", crate::web::i18n::tr_with("errors.onboarding.wrong_code", &[("remaining", remaining as &dyn std::fmt::Display)]))]
     WrongCode { remaining: i32 },
-    #[error(
-        "Nhập sai mã quá nhiều lần. Hồ sơ đã được chuyển tới cán bộ OCOP của tỉnh để xét duyệt."
-    )]
+    #[error("{}", crate::web::i18n::tr("errors.onboarding.too_many_attempts"))]
     TooManyAttempts,
-    #[error("Mã xác minh đã hết hạn. Hãy yêu cầu gửi mã mới.")]
+    #[error("{}", crate::web::i18n::tr("errors.onboarding.code_expired"))]
     CodeExpired,
-    #[error("Mã xác minh đã được sử dụng.")]
+    #[error("{}", crate::web::i18n::tr("errors.onboarding.code_used"))]
     CodeUsed,
-    #[error("Hồ sơ này không còn chờ mã xác minh.")]
+    #[error("{}", crate::web::i18n::tr("errors.onboarding.not_awaiting_code"))]
     NotAwaitingCode,
-    #[error("Hồ sơ này không còn chờ xét duyệt.")]
+    #[error("{}", crate::web::i18n::tr("errors.onboarding.not_in_review"))]
     NotInReview,
-    #[error("Cần ghi rõ lý do (từ 5 ký tự).")]
+    #[error("{}", crate::web::i18n::tr("errors.onboarding.reason_required"))]
     ReasonRequired,
-    #[error("Bạn không có quyền xét duyệt hồ sơ của tỉnh này.")]
+    #[error("{}", crate::web::i18n::tr("errors.onboarding.forbidden"))]
     Forbidden,
     #[error(transparent)]
     Database(#[from] DbErr),
@@ -636,7 +633,7 @@ pub struct ApplicationView {
     pub pid: Uuid,
     pub state: String,
     pub review_reason: Option<String>,
-    pub review_reason_text: Option<&'static str>,
+    pub review_reason_text: Option<String>,
     pub participant: String,
     pub registration_no: String,
     pub province_code: String,

@@ -33,23 +33,23 @@ pub const MAX_PHOTOS: usize = 8;
 pub enum SellingError {
     #[error("not found")]
     NotFound,
-    #[error("Bạn không phải thành viên của người bán này.")]
+    #[error("{}", crate::web::i18n::tr("errors.selling.not_member"))]
     NotMember,
-    #[error("Giấy chứng nhận này không thuộc chủ thể của bạn.")]
+    #[error("{}", crate::web::i18n::tr("errors.selling.foreign_certificate"))]
     ForeignCertificate,
-    #[error("Giấy chứng nhận này đã hết hạn hoặc bị thu hồi: không thể đăng bán.")]
+    #[error("{}", crate::web::i18n::tr("errors.selling.inactive_certificate"))]
     InactiveCertificate,
-    #[error("Sản phẩm của giấy chứng nhận này đã được đăng bán.")]
+    #[error("{}", crate::web::i18n::tr("errors.selling.already_listed"))]
     AlreadyListed,
-    #[error("Người bán đang bị tạm ngừng hoạt động.")]
+    #[error("{}", crate::web::i18n::tr("errors.selling.seller_not_active"))]
     SellerNotActive,
-    #[error("Sản phẩm đã bị cán bộ OCOP gỡ xuống; chỉ cán bộ mới có thể khôi phục.")]
+    #[error("{}", crate::web::i18n::tr("errors.selling.delisted_by_officer"))]
     DelistedByOfficer,
-    #[error("Không thể chuyển sang trạng thái này.")]
+    #[error("{}", crate::web::i18n::tr("errors.selling.bad_transition"))]
     BadTransition,
-    #[error("Mỗi sản phẩm có tối đa {MAX_PHOTOS} ảnh.")]
+    #[error("{}", crate::web::i18n::tr_with("errors.selling.too_many_photos", &[("max", &MAX_PHOTOS)]))]
     TooManyPhotos,
-    #[error("Cần ghi rõ lý do (từ 5 ký tự).")]
+    #[error("{}", crate::web::i18n::tr("errors.selling.reason_required"))]
     ReasonRequired,
     #[error("{0}")]
     Invalid(String),
@@ -85,30 +85,30 @@ impl ListingInput {
             .price_vnd
             .is_some_and(|p| !(1..=10_000_000_000).contains(&p))
         {
-            problems.push("Giá phải là số đồng dương (tối đa 10 tỷ).");
+            problems.push(crate::web::i18n::tr("errors.listing.price"));
         }
         if self.stock.is_some_and(|s| !(0..=1_000_000).contains(&s)) {
-            problems.push("Tồn kho từ 0 đến 1.000.000.");
+            problems.push(crate::web::i18n::tr("errors.listing.stock"));
         }
         if self
             .unit
             .as_deref()
             .is_some_and(|u| u.trim().is_empty() || u.chars().count() > 40)
         {
-            problems.push("Đơn vị bán cần 1 đến 40 ký tự.");
+            problems.push(crate::web::i18n::tr("errors.listing.unit"));
         }
         if self
             .weight_grams
             .is_some_and(|w| !(0..=100_000).contains(&w))
         {
-            problems.push("Khối lượng từ 0 đến 100.000 g.");
+            problems.push(crate::web::i18n::tr("errors.listing.weight"));
         }
         for d in [&self.description_vi, &self.description_en]
             .into_iter()
             .flatten()
         {
             if d.chars().count() > 5_000 {
-                problems.push("Mô tả tối đa 5.000 ký tự.");
+                problems.push(crate::web::i18n::tr("errors.listing.description"));
             }
         }
         if problems.is_empty() {

@@ -544,3 +544,82 @@ async fn a_reset_request_for_an_unknown_address_looks_the_same_and_sends_nothing
         400
     );
 }
+
+#[tokio::test]
+async fn form_and_rule_messages_follow_the_chosen_language() {
+    let app = spawn_app().await;
+    let client = browser();
+    // Choosing English once is remembered in a cookie for every later page and form.
+    client
+        .get(format!("{}/?lang=en", app.address))
+        .send()
+        .await
+        .expect("home");
+    let token = csrf(&app, &client, "/account/signup").await;
+    let refused = post_form(
+        &app,
+        &client,
+        "/account/signup",
+        &[
+            ("csrf", &token),
+            ("email", "not-an-address"),
+            ("password", "short"),
+            ("display_name", "Lan"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status().as_u16(), 400);
+    let page = refused.text().await.expect("body");
+    assert!(
+        page.contains("The password needs at least 10 characters."),
+        "{page}"
+    );
+    assert!(page.contains("This e-mail address is not valid."));
+
+    // The same rule in Vietnamese for a browser that did not switch.
+    let vietnamese = browser();
+    let token = csrf(&app, &vietnamese, "/account/signup").await;
+    let refused = post_form(
+        &app,
+        &vietnamese,
+        "/account/signup",
+        &[
+            ("csrf", &token),
+            ("email", "lan@example.vn"),
+            ("password", "short"),
+            ("display_name", "Lan"),
+        ],
+    )
+    .await;
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("Mật khẩu cần ít nhất 10 ký tự.")
+    );
+
+    // Onboarding rules too.
+    let (applicant, _) = app.signed_in("minh@example.vn").await;
+    applicant
+        .get(format!("{}/?lang=en", app.address))
+        .send()
+        .await
+        .expect("home");
+    let token = csrf(&app, &applicant, "/seller/apply").await;
+    let refused = post_form(
+        &app,
+        &applicant,
+        "/seller/apply",
+        &[("csrf", &token), ("registration_no", "12ab")],
+    )
+    .await;
+    assert_eq!(refused.status().as_u16(), 400);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("A business registration number has 10 or 13 digits.")
+    );
+}

@@ -1,6 +1,7 @@
 //! Accounts: sign-up, password checks, and the rate limiter that guards them.
 pub mod rate_limit;
 
+use crate::web::i18n::{tr, tr_with};
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -25,11 +26,17 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let n = raw.chars().count();
         if n < Self::MIN {
-            Err(format!("Mật khẩu cần ít nhất {} ký tự.", Self::MIN))
+            Err(tr_with(
+                "errors.account.password_short",
+                &[("min", &Self::MIN)],
+            ))
         } else if n > Self::MAX {
-            Err(format!("Mật khẩu tối đa {} ký tự.", Self::MAX))
+            Err(tr_with(
+                "errors.account.password_long",
+                &[("max", &Self::MAX)],
+            ))
         } else if raw.trim().is_empty() {
-            Err("Mật khẩu không được chỉ gồm dấu cách.".into())
+            Err(tr("errors.account.password_blank"))
         } else {
             Ok(Self(raw.to_owned()))
         }
@@ -59,17 +66,14 @@ impl NewAccount {
     ) -> Result<Self, Vec<(&'static str, String)>> {
         let mut problems = Vec::new();
         let email = parse_email(email.trim())
-            .map_err(|_| problems.push(("email", "Địa chỉ e-mail không hợp lệ.".to_owned())))
+            .map_err(|_| problems.push(("email", tr("errors.account.email"))))
             .ok();
         let password = Password::parse(password)
             .map_err(|why| problems.push(("password", why)))
             .ok();
         let name = display_name.trim();
         if name.is_empty() || name.chars().count() > 80 {
-            problems.push((
-                "display_name",
-                "Tên hiển thị cần từ 1 đến 80 ký tự.".to_owned(),
-            ));
+            problems.push(("display_name", tr("errors.account.display_name")));
         }
         match (email, password, problems.is_empty()) {
             (Some(email), Some(password), true) => Ok(Self {

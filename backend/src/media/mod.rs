@@ -23,13 +23,13 @@ const JPEG_QUALITY: u8 = 82;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PhotoError {
-    #[error("Ảnh quá lớn: tối đa 10 MB.")]
+    #[error("{}", crate::web::i18n::tr("errors.photo.too_large"))]
     TooLarge,
-    #[error("Chỉ nhận ảnh JPEG, PNG hoặc WebP.")]
+    #[error("{}", crate::web::i18n::tr("errors.photo.unsupported"))]
     Unsupported,
-    #[error("Ảnh quá nhiều điểm ảnh: tối đa 50 megapixel và 12.000 px mỗi cạnh.")]
+    #[error("{}", crate::web::i18n::tr("errors.photo.too_many_pixels"))]
     TooManyPixels,
-    #[error("Không đọc được ảnh: tệp bị hỏng hoặc không đầy đủ.")]
+    #[error("{}", crate::web::i18n::tr("errors.photo.corrupt"))]
     Corrupt,
 }
 

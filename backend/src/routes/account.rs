@@ -14,7 +14,7 @@ use crate::auth::tokens::{self, TokenError};
 use crate::domain::time::format_vietnam;
 use crate::startup::AppState;
 use crate::web::error::PageError;
-use crate::web::i18n::tr;
+use crate::web::i18n::{tr, tr_with};
 use crate::web::session::safe_next;
 use crate::web::templates::render;
 
@@ -101,7 +101,7 @@ async fn reset_form(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
     if !accounts::reset_token_is_valid(&state.db, &query.token, state.clock.now()).await? {
-        return Err(PageError::BadRequest(BAD_RESET_LINK.into()));
+        return Err(PageError::BadRequest(tr("errors.account.bad_reset_link")));
     }
     form_page(
         &state,
@@ -142,17 +142,19 @@ async fn reset(
         Ok(user) => {
             tracing::info!(user = %user.pid, "password reset; every session signed out");
             let body = message_page(
-                "Đã đổi mật khẩu",
-                "Mật khẩu mới đã được lưu và mọi phiên đăng nhập cũ đã kết thúc. Hãy đăng nhập lại.",
+                &tr("errors.account.password_changed_title"),
+                &tr("errors.account.password_changed"),
                 "/account/login",
-                "Đăng nhập",
+                &tr("errors.account.sign_in"),
             )?;
             Ok(HttpResponse::Ok()
                 .cookie(state.cookies.expired_session_cookie())
                 .content_type("text/html; charset=utf-8")
                 .body(body))
         }
-        Err(AccountError::InvalidToken) => Err(PageError::BadRequest(BAD_RESET_LINK.into())),
+        Err(AccountError::InvalidToken) => {
+            Err(PageError::BadRequest(tr("errors.account.bad_reset_link")))
+        }
         Err(e) => Err(PageError::Unexpected(e.into())),
     }
 }
@@ -172,18 +174,18 @@ async fn verify_email(
         Ok(user) => {
             tracing::info!(user = %user.pid, "e-mail verified");
             let body = message_page(
-                "Đã xác minh e-mail",
-                &format!("Cảm ơn bạn. Địa chỉ {} đã được xác minh.", user.email),
+                &tr("errors.account.verified_title"),
+                &tr_with("errors.account.verified", &[("email", &user.email)]),
                 "/account",
-                "Về trang tài khoản",
+                &tr("errors.account.to_account"),
             )?;
             Ok(HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")
                 .body(body))
         }
-        Err(AccountError::InvalidToken) => Err(PageError::BadRequest(
-            "Liên kết xác minh không hợp lệ, đã được dùng hoặc đã hết hạn.".into(),
-        )),
+        Err(AccountError::InvalidToken) => {
+            Err(PageError::BadRequest(tr("errors.account.bad_verify_link")))
+        }
         Err(e) => Err(PageError::Unexpected(e.into())),
     }
 }
@@ -258,9 +260,6 @@ pub(crate) fn message_page(
     )?)
 }
 
-const BAD_RESET_LINK: &str =
-    "Liên kết đặt lại mật khẩu không hợp lệ, đã được dùng hoặc đã hết hạn.";
-
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
@@ -322,9 +321,7 @@ async fn signup(
     let user = match accounts::sign_up(&state.db, account, &site, now).await {
         Ok(user) => user,
         Err(AccountError::EmailTaken) => {
-            return again(vec![
-                "Địa chỉ e-mail này đã có tài khoản. Hãy đăng nhập.".to_owned(),
-            ]);
+            return again(vec![tr("errors.account.email_taken")]);
         }
         Err(e) => return Err(PageError::Unexpected(e.into())),
     };

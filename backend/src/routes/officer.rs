@@ -110,7 +110,11 @@ async fn decide(
     let decision = match form.decision.as_str() {
         "approve" => Decision::Approve,
         "reject" => Decision::Reject,
-        _ => return Err(PageError::BadRequest("Quyết định không hợp lệ.".into())),
+        _ => {
+            return Err(PageError::BadRequest(crate::web::i18n::tr(
+                "errors.form.bad_decision",
+            )));
+        }
     };
     let site = state.base_url(&req);
     match onboarding::decide(

@@ -319,13 +319,13 @@ impl ListingForm {
             digits
                 .parse()
                 .map(Some)
-                .map_err(|_| format!("{what} phải là số nguyên."))
+                .map_err(|_| tr_with("errors.form.integer", &[("what", &tr(what))]))
         }
         Ok(ListingInput {
-            price_vnd: number(&self.price_vnd, "Giá")?,
-            stock: Some(number(&self.stock, "Tồn kho")?.unwrap_or(0)),
+            price_vnd: number(&self.price_vnd, "errors.form.price")?,
+            stock: Some(number(&self.stock, "errors.form.stock")?.unwrap_or(0)),
             unit: Some(self.unit.clone()),
-            weight_grams: Some(number(&self.weight_grams, "Khối lượng")?.unwrap_or(0)),
+            weight_grams: Some(number(&self.weight_grams, "errors.form.weight")?.unwrap_or(0)),
             description_vi: Some(self.description_vi.clone()),
             description_en: Some(self.description_en.clone()),
         })
@@ -585,7 +585,7 @@ async fn change_state(
     let principal = require(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
     let target = SellerTarget::parse(&form.state)
-        .ok_or_else(|| PageError::BadRequest("Trạng thái không hợp lệ.".into()))?;
+        .ok_or_else(|| PageError::BadRequest(tr("errors.form.bad_state")))?;
     match selling::set_state(&state.db, &principal, *path, target, state.clock.now()).await {
         Ok(_) => Ok(see_other(&format!("/seller/listings/{}", path))),
         Err(e) => {
@@ -613,9 +613,9 @@ async fn read_upload(mut payload: Multipart) -> Result<(String, Vec<u8>), String
     while let Some(field) = payload.next().await {
         fields += 1;
         if fields > 8 {
-            return Err("Biểu mẫu tải ảnh có quá nhiều trường.".into());
+            return Err(tr("errors.form.too_many_fields"));
         }
-        let mut field = field.map_err(|e| format!("Biểu mẫu tải ảnh không hợp lệ: {e}"))?;
+        let mut field = field.map_err(|e| tr_with("errors.form.bad_upload", &[("why", &e)]))?;
         let name = field.name().unwrap_or_default().to_owned();
         let limit = if name == "photo" {
             crate::media::MAX_BYTES
@@ -624,7 +624,8 @@ async fn read_upload(mut payload: Multipart) -> Result<(String, Vec<u8>), String
         };
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| format!("Tải ảnh bị gián đoạn: {e}"))?;
+            let chunk =
+                chunk.map_err(|e| tr_with("errors.form.upload_interrupted", &[("why", &e)]))?;
             if bytes.len() + chunk.len() > limit {
                 return Err(crate::media::PhotoError::TooLarge.to_string());
             }
@@ -638,7 +639,7 @@ async fn read_upload(mut payload: Multipart) -> Result<(String, Vec<u8>), String
     }
     match photo {
         Some(bytes) if !bytes.is_empty() => Ok((csrf, bytes)),
-        _ => Err("Hãy chọn một ảnh để tải lên.".into()),
+        _ => Err(tr("errors.form.choose_photo")),
     }
 }
 
@@ -717,7 +718,7 @@ async fn move_photo(
     let direction = match form.direction.as_str() {
         "up" => Move::Up,
         "down" => Move::Down,
-        _ => return Err(PageError::BadRequest("Hướng không hợp lệ.".into())),
+        _ => return Err(PageError::BadRequest(tr("errors.form.bad_direction"))),
     };
     selling::move_photo(
         &state.db,
