@@ -260,8 +260,15 @@ async fn apply(
         }
         Step::Deliver if from == S::Shipped => {
             note = None;
-            // Cash on delivery: the carrier collected the money on handing over the goods.
-            if !paid {
+            // Cash on delivery: the carrier collected the money on handing over the goods. An
+            // online payment that never arrived stays unpaid.
+            let cash = checkout::Entity::find_by_id(current.checkout_id)
+                .one(txn)
+                .await?
+                .is_some_and(|c| {
+                    c.payment_method == crate::shop::PaymentMethod::CashOnDelivery.as_str()
+                });
+            if !paid && cash {
                 next.payment_state = Set(PaymentState::Paid.as_str().to_owned());
                 next.paid_at = Set(Some(now));
             }
@@ -524,7 +531,11 @@ pub async fn expire_unpaid(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
         .and_where(Expr::col(checkout::Column::ExpiresAt).lt(now))
         .to_owned();
     let due: Vec<Uuid> = order::Entity::find()
-        .filter(order::Column::State.eq(OrderState::Placed.as_str()))
+        // Confirmed but still unpaid holds stock too.
+        .filter(
+            order::Column::State
+                .is_in([OrderState::Placed.as_str(), OrderState::Confirmed.as_str()]),
+        )
         .filter(order::Column::PaymentState.eq(PaymentState::Unpaid.as_str()))
         .filter(order::Column::CheckoutId.in_subquery(expired))
         .select_only()

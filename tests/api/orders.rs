@@ -519,3 +519,73 @@ async fn an_unpaid_transfer_expires_after_its_deadline_and_gives_the_stock_back(
     );
     assert_eq!(stock_of(&app, pid).await, 4);
 }
+
+#[tokio::test]
+async fn delivering_an_unpaid_transfer_order_does_not_mark_it_paid_and_confirmed_ones_expire_too() {
+    let app = spawn_app().await;
+    app.import(sample_registry(), false).await.expect("import");
+    let (seller, pid) =
+        listing_of(&app, "tra@example.vn", "2510996049", "OCOP-TQ-2024-0001", 5).await;
+    with_bank_account(&app, seller_of_listing(&app, pid).await).await;
+    let mut orders = Vec::new();
+    for key in ["k1", "k2"] {
+        let cart = cart_with(&app, pid, 1).await;
+        let placed = place_as(
+            &app.db,
+            cart,
+            &address(&app),
+            PaymentMethod::VietQr,
+            key,
+            Lang::Vi,
+            app.now,
+        )
+        .await
+        .expect("placed");
+        orders.push(order_of(&app, &placed).await);
+    }
+    // The first is shipped and delivered before any money arrived: it stays unpaid.
+    let shipped = &orders[0];
+    for fields in [
+        vec![("step", "confirm")],
+        vec![
+            ("step", "ship"),
+            ("carrier", "GHN"),
+            ("tracking_no", "GHN1"),
+        ],
+        vec![("step", "deliver")],
+    ] {
+        assert_eq!(
+            step(&app, &seller, shipped, &fields)
+                .await
+                .status()
+                .as_u16(),
+            303
+        );
+    }
+    let delivered = fresh(&app, shipped).await;
+    assert_eq!(
+        (delivered.state.as_str(), delivered.payment_state.as_str()),
+        ("delivered", "unpaid")
+    );
+    // The second is confirmed, never paid: after the deadline it is cancelled all the same.
+    assert_eq!(
+        step(&app, &seller, &orders[1], &[("step", "confirm")])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let after = app.now + chrono::Duration::hours(25);
+    assert_eq!(
+        ocop_village::orders::expire_unpaid(&app.db, after)
+            .await
+            .expect("sweep"),
+        1
+    );
+    assert_eq!(fresh(&app, &orders[1]).await.state, "cancelled");
+    assert_eq!(
+        stock_of(&app, pid).await,
+        4,
+        "the confirmed order's unit is back"
+    );
+}

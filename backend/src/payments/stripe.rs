@@ -312,7 +312,8 @@ async fn apply_to_checkout(
             let open: Vec<&order::Model> = orders
                 .iter()
                 .filter(|o| {
-                    o.state == OrderState::Placed.as_str()
+                    (o.state == OrderState::Placed.as_str()
+                        || o.state == OrderState::Confirmed.as_str())
                         && o.payment_state == PaymentState::Unpaid.as_str()
                 })
                 .collect();
