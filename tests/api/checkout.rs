@@ -297,17 +297,7 @@ async fn a_shopper_buys_through_the_pages_without_javascript() {
     assert!(cart.contains("100.000 ₫"), "2 × 50.000 ₫");
 
     // Checkout: a bad phone is refused with its message; a good address places the order.
-    let form_page = browser
-        .get(format!("{}/checkout", app.address))
-        .send()
-        .await
-        .expect("checkout")
-        .text()
-        .await
-        .expect("body");
-    let needle = "name=\"idempotency_key\" value=\"";
-    let key_at = form_page.find(needle).expect("a key") + needle.len();
-    let key = form_page[key_at..key_at + 36].to_owned();
+    let (_, key) = crate::helpers::checkout_form(&app, &browser).await;
     let mut fields = vec![
         ("csrf", token.as_str()),
         ("idempotency_key", key.as_str()),

@@ -418,6 +418,22 @@ pub async fn csrf(app: &TestApp, client: &reqwest::Client, path: &str) -> String
     html[start..start + 32].to_owned()
 }
 
+/// Opens `/checkout` in `client`: the page, and the idempotency key of its form.
+pub async fn checkout_form(app: &TestApp, client: &reqwest::Client) -> (String, String) {
+    let page = client
+        .get(format!("{}/checkout", app.address))
+        .send()
+        .await
+        .expect("checkout")
+        .text()
+        .await
+        .expect("body");
+    let needle = "name=\"idempotency_key\" value=\"";
+    let at = page.find(needle).expect("a key") + needle.len();
+    let key = page[at..at + 36].to_owned();
+    (page, key)
+}
+
 /// Posts a form as `client`, with its CSRF token (taken from the sign-in page, which every
 /// browser can open).
 pub async fn post_with_csrf(

@@ -124,17 +124,7 @@ async fn buy(app: &TestApp, shopper: &reqwest::Client, slug: &str) -> checkout::
     )
     .await;
     assert_eq!(added.status().as_u16(), 303);
-    let form = shopper
-        .get(format!("{}/checkout", app.address))
-        .send()
-        .await
-        .expect("form")
-        .text()
-        .await
-        .expect("body");
-    let needle = "name=\"idempotency_key\" value=\"";
-    let at = form.find(needle).expect("a key") + needle.len();
-    let key = form[at..at + 36].to_owned();
+    let (_, key) = crate::helpers::checkout_form(app, shopper).await;
     let placed = post_form(
         app,
         shopper,

@@ -408,14 +408,7 @@ async fn a_shopper_collects_at_the_outlet_from_its_shelf_and_a_cancellation_puts
         ],
     )
     .await;
-    let form = shopper
-        .get(format!("{}/checkout", app.address))
-        .send()
-        .await
-        .expect("form")
-        .text()
-        .await
-        .expect("body");
+    let (form, key) = crate::helpers::checkout_form(&app, &shopper).await;
     assert!(!form.contains("pickup-"), "not enough on the shelf");
     crate::helpers::post_form(
         &app,
@@ -441,9 +434,6 @@ async fn a_shopper_collects_at_the_outlet_from_its_shelf_and_a_cancellation_puts
         form.contains(&pickup),
         "collecting at the outlet is offered"
     );
-    let needle = "name=\"idempotency_key\" value=\"";
-    let at = form.find(needle).expect("a key") + needle.len();
-    let key = form[at..at + 36].to_owned();
     // No street or commune needed to collect.
     let placed = crate::helpers::post_form(
         &app,

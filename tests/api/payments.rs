@@ -218,21 +218,11 @@ async fn checkout_through_pages(
     )
     .await;
     assert_eq!(added.status().as_u16(), 303);
-    let form = shopper
-        .get(format!("{}/checkout", app.address))
-        .send()
-        .await
-        .expect("form")
-        .text()
-        .await
-        .expect("body");
+    let (form, key) = crate::helpers::checkout_form(app, &shopper).await;
     assert!(
         form.contains(&format!("value=\"{method}\"")),
         "{method} is offered"
     );
-    let needle = "name=\"idempotency_key\" value=\"";
-    let at = form.find(needle).expect("a key") + needle.len();
-    let key = form[at..at + 36].to_owned();
     post_form(
         app,
         &shopper,

@@ -12,6 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::account::{form_page, guard};
+use super::seller::{CsrfOnly, see_other};
 use super::seller_orders::chosen_seller;
 use crate::auth::Principal;
 use crate::db::entities::{listing, seller};
@@ -32,12 +33,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(unlink)
         .service(pin)
         .service(change_state);
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, to.to_owned()))
-        .finish()
 }
 
 /// A share link: count the click, remember the show, open the product.
@@ -388,11 +383,6 @@ async fn link(
         .await
         .map(|_| ());
     after(&state, &req, &principal, *path, result).await
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: String,
 }
 
 #[post("/seller/live/{pid}/items/{item}/delete")]

@@ -41,7 +41,7 @@ const APPLY_PER_USER: u32 = 10;
 const CODE_PER_USER: u32 = 20;
 const RESEND_PER_USER: u32 = 3;
 
-fn see_other(to: &str) -> HttpResponse {
+pub(super) fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, to.to_owned()))
         .finish()
@@ -258,9 +258,10 @@ async fn application_error(
     }
 }
 
+/// A form that carries only its CSRF token.
 #[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: String,
+pub(super) struct CsrfOnly {
+    pub(super) csrf: String,
 }
 
 #[post("/seller/applications/{pid}/resend")]

@@ -3,13 +3,13 @@
 //! confirm a bank transfer), and the bank account VietQR codes pay into. Every handler checks
 //! the principal's scope through `orders`; another seller's order is a 404.
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::account::{form_page, guard};
+use super::seller::{CsrfOnly, see_other};
 use crate::auth::{Action, Principal, Scope};
 use crate::db::entities::seller;
 use crate::orders::{self, OrderError, OrderState, Step};
@@ -26,12 +26,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(confirm_paid)
         .service(bank_form)
         .service(save_bank);
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, to.to_owned()))
-        .finish()
 }
 
 /// The seller the page is about: the one asked for, or the principal's only one (used by
@@ -231,11 +225,6 @@ async fn step(
             .await
         }
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: String,
 }
 
 /// A seller member confirms the bank transfer for this order arrived.
