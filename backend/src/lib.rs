@@ -19,6 +19,7 @@ pub mod outlets;
 pub mod payments;
 pub mod registry;
 pub mod routes;
+pub mod sales;
 pub mod search;
 pub mod seed;
 pub mod selling;

@@ -328,6 +328,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
             let (conn, reference) = connect(&settings).await?;
             match ocop_village::outlets::create(
                 &conn,
+                None,
                 &reference,
                 &slug,
                 &province,

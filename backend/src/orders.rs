@@ -317,6 +317,7 @@ async fn apply(
         return Err(OrderError::Changed);
     }
     record_event(txn, current.id, to.as_str(), note, actor.user_id(), now).await?;
+    crate::sales::note_completion(txn, current.id, now).await?;
     if restock {
         give_back_stock(txn, current, now).await?;
     }
@@ -449,6 +450,7 @@ pub async fn record_payment(
                 format!("@paid:{}", by.label())
             };
             record_event(txn, o.id, &o.state, Some(note), actor, now).await?;
+            crate::sales::note_completion(txn, o.id, now).await?;
             let mut paid = o.clone();
             paid.payment_state = PaymentState::Paid.as_str().to_owned();
             paid.paid_at = Some(now);

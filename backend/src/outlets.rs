@@ -19,9 +19,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::{Action, Principal, Scope};
-use crate::catalog::queries::{ListingCard, visible_cards};
+use crate::catalog::queries::visible_cards;
 use crate::db::entities::{
-    checkout, listing, order, order_event, order_item, outlet, outlet_listing, registry_certificate,
+    checkout, listing, order, order_event, order_item, outlet, outlet_invitation, outlet_listing,
+    registry_certificate,
 };
 use crate::domain::time::vietnam_date;
 
@@ -38,6 +39,8 @@ pub enum OutletError {
     NotCarried,
     #[error("only {left} left at the outlet")]
     NotEnoughStock { left: i32 },
+    #[error("the outlet still holds {left} units")]
+    StillHeld { left: i32 },
     #[error("bad quantity")]
     BadQuantity,
     #[error("bad price")]
@@ -46,6 +49,10 @@ pub enum OutletError {
     BadPayment,
     #[error("bad profile: {0}")]
     BadProfile(&'static str),
+    #[error(transparent)]
+    Photo(#[from] crate::media::PhotoError),
+    #[error("media store: {0}")]
+    Store(String),
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -57,11 +64,13 @@ impl OutletError {
             Self::NotInProvince => tr("outlet.error.not_in_province"),
             Self::NotCarried => tr("outlet.error.not_carried"),
             Self::NotEnoughStock { left } => tr_with("outlet.error.not_enough", &[("left", left)]),
+            Self::StillHeld { left } => tr_with("outlet.error.still_held", &[("left", left)]),
             Self::BadQuantity => tr("outlet.error.quantity"),
             Self::BadPrice => tr("outlet.error.price"),
             Self::BadPayment => tr("outlet.error.payment"),
             Self::BadProfile(field) => tr(&format!("outlet.error.{field}")),
-            Self::NotFound | Self::Database(_) => self.to_string(),
+            Self::Photo(e) => e.to_string(),
+            Self::NotFound | Self::Database(_) | Self::Store(_) => self.to_string(),
         }
     }
 }
@@ -69,9 +78,11 @@ impl OutletError {
 /// How a counter customer pays.
 pub const COUNTER_PAYMENTS: [&str; 3] = ["cash", "card", "transfer"];
 
-/// Creates a province's outlet (administrators, from the command line). Audited.
+/// Creates a province's outlet (administrators, from `/officer/outlets` or the command line,
+/// where `actor` is `None`). Audited.
 pub async fn create(
     db: &DatabaseConnection,
+    actor: Option<i64>,
     reference: &crate::domain::reference::Reference,
     slug: &str,
     province: &str,
@@ -79,11 +90,7 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<outlet::Model, OutletError> {
     let slug = slug.trim();
-    let slug_ok = (3..=60).contains(&slug.len())
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !slug_ok {
+    if !crate::domain::text::is_slug(slug) {
         return Err(OutletError::BadProfile("slug"));
     }
     let province = reference
@@ -106,6 +113,10 @@ pub async fn create(
         opening_hours: Set(String::new()),
         map_url: Set(None),
         color: Set("#1d6b3a".into()),
+        logo_key: Set(None),
+        logo_variants: Set(String::new()),
+        banner_key: Set(None),
+        banner_variants: Set(String::new()),
         ..Default::default()
     }
     .insert(&txn)
@@ -117,7 +128,7 @@ pub async fn create(
     crate::audit::record(
         &txn,
         crate::audit::Entry {
-            actor: None,
+            actor,
             action: "outlet.created",
             subject_type: "outlet",
             subject_id: created.slug.clone(),
@@ -236,6 +247,7 @@ pub async fn carry(
     {
         return Err(OutletError::NotInProvince);
     }
+    let txn = crate::db::begin_write(db).await?;
     let inserted = outlet_listing::ActiveModel {
         outlet_id: Set(shop.id),
         listing_id: Set(found.id),
@@ -243,14 +255,48 @@ pub async fn carry(
         added_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await;
     match inserted {
-        Ok(_) => Ok(()),
+        Ok(_) => {}
         // Already carried.
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(()),
-        Err(e) => Err(e.into()),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            txn.rollback().await?;
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
     }
+    // The outlet's storefront search finds the product once its document names the outlet.
+    crate::jobs::outbox::enqueue_listing_sync(&txn, [found.id], now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Stops carrying a product; refused while the outlet still holds units of it (they go back
+/// to the seller first).
+pub async fn uncarry(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    outlet_id: i64,
+    listing_pid: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), OutletError> {
+    let shop = find_operated(db, principal, outlet_id).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let carried = carried_row(&txn, shop.id, listing_pid).await?;
+    let removed = outlet_listing::Entity::delete_many()
+        .filter(outlet_listing::Column::Id.eq(carried.id))
+        .filter(outlet_listing::Column::Stock.eq(0))
+        .exec(&txn)
+        .await?;
+    if removed.rows_affected != 1 {
+        return Err(OutletError::StillHeld {
+            left: carried.stock,
+        });
+    }
+    crate::jobs::outbox::enqueue_listing_sync(&txn, [carried.listing_id], now).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Sets the units the outlet holds of a product it carries (a consignment count).
@@ -405,6 +451,7 @@ pub async fn record_sale(
         updated_at: Set(now),
         paid_at: Set(Some(now)),
         reason: Set(None),
+        completed_at: Set(None),
         ..Default::default()
     }
     .insert(&txn)
@@ -431,8 +478,322 @@ pub async fn record_sale(
     }
     .insert(&txn)
     .await?;
+    crate::sales::note_completion(&txn, sold.id, now).await?;
     txn.commit().await?;
     Ok(placed)
+}
+
+/// Which picture of the outlet an upload replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageKind {
+    /// Shown small beside the name (the 320 px size).
+    Logo,
+    /// Across the top of the storefront (every size, by `srcset`).
+    Banner,
+}
+
+impl ImageKind {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "logo" => Some(Self::Logo),
+            "banner" => Some(Self::Banner),
+            _ => None,
+        }
+    }
+}
+
+/// Replaces the outlet's logo or banner with an uploaded picture (checked, re-encoded and
+/// resized like product photos; the files are written before the row points at them).
+pub async fn set_image(
+    db: &DatabaseConnection,
+    store: &std::sync::Arc<dyn crate::media::store::MediaStore>,
+    principal: &Principal,
+    outlet_id: i64,
+    kind: ImageKind,
+    bytes: Vec<u8>,
+) -> Result<outlet::Model, OutletError> {
+    let shop = find_operated(db, principal, outlet_id).await?;
+    let stored = crate::media::ingest(store, bytes)
+        .await
+        .map_err(|e| match e {
+            crate::media::IngestError::Photo(e) => OutletError::Photo(e),
+            crate::media::IngestError::Store(e) => OutletError::Store(e),
+        })?;
+    let widths: Vec<String> = stored.widths.iter().map(u32::to_string).collect();
+    let mut changed = shop.into_active_model();
+    match kind {
+        ImageKind::Logo => {
+            changed.logo_key = Set(Some(stored.digest));
+            changed.logo_variants = Set(widths.join(","));
+        }
+        ImageKind::Banner => {
+            changed.banner_key = Set(Some(stored.digest));
+            changed.banner_variants = Set(widths.join(","));
+        }
+    }
+    Ok(changed.update(db).await?)
+}
+
+/// The URLs of an outlet's pictures, for the storefront.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Images {
+    pub logo_url: Option<String>,
+    pub banner_url: Option<String>,
+    pub banner_srcset: Option<String>,
+}
+
+impl Images {
+    pub fn of(shop: &outlet::Model) -> Self {
+        use crate::media::key;
+        let widths =
+            |csv: &str| -> Vec<u32> { csv.split(',').filter_map(|w| w.parse().ok()).collect() };
+        let url = |digest: &str, size: Option<u32>| format!("/media/{}", key(digest, size));
+        let logo_url = shop.logo_key.as_deref().map(|digest| {
+            let small = widths(&shop.logo_variants).first().copied();
+            url(digest, small)
+        });
+        let (banner_url, banner_srcset) = match shop.banner_key.as_deref() {
+            Some(digest) => {
+                // A picture narrower than every variant width has no variants: the full one.
+                let sizes = widths(&shop.banner_variants);
+                let shown = sizes
+                    .iter()
+                    .copied()
+                    .find(|w| *w >= 800)
+                    .or(sizes.last().copied());
+                let srcset: Vec<String> = sizes
+                    .iter()
+                    .map(|w| format!("{} {w}w", url(digest, Some(*w))))
+                    .collect();
+                (
+                    Some(url(digest, shown)),
+                    (!srcset.is_empty()).then(|| srcset.join(", ")),
+                )
+            }
+            None => (None, None),
+        };
+        Self {
+            logo_url,
+            banner_url,
+            banner_srcset,
+        }
+    }
+}
+
+/// How long an invitation to staff an outlet can be accepted.
+pub const INVITATION_DAYS: i64 = 7;
+
+/// Invites `email` to staff the outlet (administrators only): a one-time link is mailed; the
+/// account with that e-mail accepts it, signed in. Audited.
+pub async fn invite(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    outlet_id: i64,
+    email: &str,
+    base_url: &str,
+    now: DateTime<Utc>,
+) -> Result<(), OutletError> {
+    if !principal.can(Action::Administer, &Scope::Platform) {
+        return Err(OutletError::NotFound);
+    }
+    let shop = outlet::Entity::find_by_id(outlet_id)
+        .one(db)
+        .await?
+        .ok_or(OutletError::NotFound)?;
+    let email = crate::domain::registry::parse_email(email.trim())
+        .map_err(|_| OutletError::BadProfile("email"))?;
+    let token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+    let txn = crate::db::begin_write(db).await?;
+    outlet_invitation::ActiveModel {
+        outlet_id: Set(shop.id),
+        email: Set(email.clone()),
+        token_hash: Set(crate::domain::digest::sha256_hex(token.as_bytes())),
+        invited_by: Set(Some(principal.user.id)),
+        created_at: Set(now),
+        expires_at: Set(now + chrono::Duration::days(INVITATION_DAYS)),
+        accepted_at: Set(None),
+        accepted_by: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    crate::mail::queue(
+        &txn,
+        "outlet_invitation",
+        &email,
+        &serde_json::json!({
+            "outlet": shop.name,
+            "inviter": principal.user.display_name,
+            "days": INVITATION_DAYS,
+            "link": format!("{base_url}/outlet/invitations/{token}"),
+        }),
+        now,
+    )
+    .await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::Entry {
+            actor: Some(principal.user.id),
+            action: "outlet.staff_invited",
+            subject_type: "outlet",
+            subject_id: shop.slug.clone(),
+            province_code: Some(&shop.province_code),
+            reason: Some(&email),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Why an invitation link cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InvitationError {
+    #[error("unknown, used or expired invitation")]
+    Invalid,
+    #[error("the invitation is for another e-mail address")]
+    OtherAddress,
+    #[error("the e-mail address is not verified yet")]
+    Unverified,
+}
+
+/// An invitation that can still be accepted, and its outlet.
+pub async fn open_invitation(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(outlet_invitation::Model, outlet::Model)>, DbErr> {
+    let Some(found) = outlet_invitation::Entity::find()
+        .filter(
+            outlet_invitation::Column::TokenHash
+                .eq(crate::domain::digest::sha256_hex(token.as_bytes())),
+        )
+        .one(db)
+        .await?
+        .filter(|i| i.accepted_at.is_none() && i.expires_at > now)
+    else {
+        return Ok(None);
+    };
+    Ok(outlet::Entity::find_by_id(found.outlet_id)
+        .one(db)
+        .await?
+        .map(|shop| (found, shop)))
+}
+
+/// Accepts an invitation: the signed-in user, whose verified e-mail it was sent to, becomes
+/// staff of the outlet. One transaction; the link works once.
+pub async fn accept_invitation(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<outlet::Model, InvitationError>, DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let Some((invitation, shop)) = open_invitation(&txn, token, now).await? else {
+        return Ok(Err(InvitationError::Invalid));
+    };
+    if invitation.email != principal.user.email.to_lowercase() {
+        return Ok(Err(InvitationError::OtherAddress));
+    }
+    if principal.user.email_verified_at.is_none() {
+        return Ok(Err(InvitationError::Unverified));
+    }
+    let used = outlet_invitation::Entity::update_many()
+        .col_expr(outlet_invitation::Column::AcceptedAt, Expr::value(now))
+        .col_expr(
+            outlet_invitation::Column::AcceptedBy,
+            Expr::value(principal.user.id),
+        )
+        .filter(outlet_invitation::Column::Id.eq(invitation.id))
+        .filter(outlet_invitation::Column::AcceptedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if used.rows_affected != 1 {
+        return Ok(Err(InvitationError::Invalid));
+    }
+    crate::auth::grant(
+        &txn,
+        principal.user.id,
+        crate::auth::Role::OutletStaff,
+        None,
+        Some(shop.id),
+        None,
+        now,
+    )
+    .await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::Entry {
+            actor: Some(principal.user.id),
+            action: "outlet.staff_joined",
+            subject_type: "outlet",
+            subject_id: shop.slug.clone(),
+            province_code: Some(&shop.province_code),
+            reason: None,
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(shop))
+}
+
+/// Every outlet with its staff and open invitations, for administrators.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct OutletAdminRow {
+    pub outlet: outlet::Model,
+    pub staff: Vec<String>,
+    pub invited: Vec<String>,
+}
+
+pub async fn admin_overview(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Vec<OutletAdminRow>, DbErr> {
+    use crate::db::entities::{membership, user};
+    let outlets = outlet::Entity::find()
+        .order_by_asc(outlet::Column::Name)
+        .all(db)
+        .await?;
+    let members = membership::Entity::find()
+        .filter(membership::Column::Role.eq(crate::auth::Role::OutletStaff.as_str()))
+        .all(db)
+        .await?;
+    let emails: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    let pending = outlet_invitation::Entity::find()
+        .filter(outlet_invitation::Column::AcceptedAt.is_null())
+        .filter(outlet_invitation::Column::ExpiresAt.gt(now))
+        .order_by_asc(outlet_invitation::Column::Id)
+        .all(db)
+        .await?;
+    Ok(outlets
+        .into_iter()
+        .map(|o| {
+            let mut staff: Vec<String> = members
+                .iter()
+                .filter(|m| m.outlet_id == Some(o.id))
+                .filter_map(|m| emails.get(&m.user_id).cloned())
+                .collect();
+            staff.sort();
+            let invited = pending
+                .iter()
+                .filter(|i| i.outlet_id == o.id)
+                .map(|i| i.email.clone())
+                .collect();
+            OutletAdminRow {
+                outlet: o,
+                staff,
+                invited,
+            }
+        })
+        .collect())
 }
 
 /// A product the outlet carries, with its stock there.
@@ -557,42 +918,43 @@ pub async fn report(db: &impl ConnectionTrait, outlet_id: i64) -> Result<Report,
     Ok(report)
 }
 
-/// The outlet's public storefront: its products a shopper may buy, with the outlet's stock.
-pub async fn storefront(
+/// The outlet with this slug.
+pub async fn by_slug(
     db: &impl ConnectionTrait,
     slug: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<(outlet::Model, Vec<(ListingCard, i32)>)>, DbErr> {
-    let Some(shop) = outlet::Entity::find()
+) -> Result<Option<outlet::Model>, DbErr> {
+    outlet::Entity::find()
         .filter(outlet::Column::Slug.eq(slug))
         .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let rows = outlet_listing::Entity::find()
-        .filter(outlet_listing::Column::OutletId.eq(shop.id))
-        .order_by_asc(outlet_listing::Column::Id)
-        .all(db)
-        .await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.listing_id).collect();
-    let pids: HashMap<i64, Uuid> = listing::Entity::find()
-        .filter(listing::Column::Id.is_in(ids.iter().copied()))
+        .await
+}
+
+/// The units on the outlet's shelf of each of these listings (by public id) it carries.
+pub async fn shelf_stock(
+    db: &impl ConnectionTrait,
+    outlet_id: i64,
+    listing_pids: &[Uuid],
+) -> Result<HashMap<Uuid, i32>, DbErr> {
+    use sea_orm::QuerySelect;
+    let ids: HashMap<i64, Uuid> = listing::Entity::find()
+        .select_only()
+        .column(listing::Column::Id)
+        .column(listing::Column::Pid)
+        .filter(listing::Column::Pid.is_in(listing_pids.iter().copied()))
+        .into_tuple::<(i64, Uuid)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|l| (l.id, l.pid))
         .collect();
-    let cards = visible_cards(db, vietnam_date(now), &ids).await?;
-    let shown = rows
-        .iter()
-        .filter_map(|r| {
-            let pid = pids.get(&r.listing_id)?;
-            let card = cards.iter().find(|c| &c.listing_id == pid)?.clone();
-            Some((card, r.stock))
-        })
-        .collect();
-    Ok(Some((shop, shown)))
+    let rows = outlet_listing::Entity::find()
+        .filter(outlet_listing::Column::OutletId.eq(outlet_id))
+        .filter(outlet_listing::Column::ListingId.is_in(ids.keys().copied()))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| ids.get(&r.listing_id).map(|pid| (*pid, r.stock)))
+        .collect())
 }
 
 #[cfg(test)]

@@ -660,24 +660,11 @@ pub async fn add_photo(
     if photos_of(db, own.listing.id).await?.len() >= MAX_PHOTOS {
         return Err(SellingError::TooManyPhotos);
     }
-    let processed = tokio::task::spawn_blocking(move || media::process(&bytes))
-        .await
-        .map_err(|e| SellingError::Store(e.to_string()))??;
-    let put = |key: String, body: Vec<u8>| async move {
-        store
-            .put(&key, body, "image/jpeg")
-            .await
-            .map_err(|e| SellingError::Store(e.to_string()))
-    };
-    put(media::key(&processed.digest, None), processed.original).await?;
-    let widths: Vec<String> = processed
-        .variants
-        .iter()
-        .map(|(w, _)| w.to_string())
-        .collect();
-    for (w, body) in processed.variants {
-        put(media::key(&processed.digest, Some(w)), body).await?;
-    }
+    let stored = media::ingest(store, bytes).await.map_err(|e| match e {
+        media::IngestError::Photo(e) => SellingError::Photo(e),
+        media::IngestError::Store(e) => SellingError::Store(e),
+    })?;
+    let widths: Vec<String> = stored.widths.iter().map(u32::to_string).collect();
     let txn = crate::db::begin_write(db).await?;
     let existing = photos_of(&txn, own.listing.id).await?;
     if existing.len() >= MAX_PHOTOS {
@@ -687,11 +674,11 @@ pub async fn add_photo(
     let row = listing_photo::ActiveModel {
         listing_id: Set(own.listing.id),
         position: Set(position),
-        storage_key: Set(processed.digest),
+        storage_key: Set(stored.digest),
         alt_vi: Set(own.certificate.product_name_vi.clone()),
         alt_en: Set(own.certificate.product_name_en.clone()),
-        width: Set(processed.width as i32),
-        height: Set(processed.height as i32),
+        width: Set(stored.width as i32),
+        height: Set(stored.height as i32),
         variants: Set(widths.join(",")),
         created_at: Set(now),
         ..Default::default()

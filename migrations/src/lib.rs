@@ -12,6 +12,8 @@ mod m20261122_000008_create_orders;
 mod m20261122_000009_create_payments;
 mod m20261122_000010_create_live_shows;
 mod m20261122_000011_create_outlet_stock;
+mod m20261201_000012_add_outlet_images_and_invitations;
+mod m20261201_000013_add_order_completion;
 
 pub struct Migrator;
 
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_create_payments::Migration),
             Box::new(m20261122_000010_create_live_shows::Migration),
             Box::new(m20261122_000011_create_outlet_stock::Migration),
+            Box::new(m20261201_000012_add_outlet_images_and_invitations::Migration),
+            Box::new(m20261201_000013_add_order_completion::Migration),
         ]
     }
 }

@@ -486,6 +486,21 @@ impl TestApp {
         (client, user)
     }
 
+    /// A fresh browser signed in as an existing account made by [`Self::signed_in`].
+    pub async fn sign_in_again(&self, email: &str) -> reqwest::Client {
+        let client = browser();
+        let token = csrf(self, &client, "/account/login").await;
+        let response = post_form(
+            self,
+            &client,
+            "/account/login",
+            &[("csrf", &token), ("email", email), ("password", PASSWORD)],
+        )
+        .await;
+        assert_eq!(response.status().as_u16(), 303, "signed in");
+        client
+    }
+
     /// The user's principal, as routes see it.
     pub async fn principal(&self, user: &user::Model) -> ocop_village::auth::Principal {
         let fresh = user::Entity::find_by_id(user.id)

@@ -14,6 +14,7 @@ mod payments;
 mod photos;
 mod provinces;
 mod registry_import;
+mod sales;
 mod search;
 mod search_conformance;
 mod seed;

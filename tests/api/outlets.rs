@@ -220,6 +220,7 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
         .await
         .expect("body");
     assert!(page.contains("Sắp hết hàng"), "3 left is running low");
+    app.wait_for_outbox().await;
     let store = app.get_html("/outlets/ocop-tq").await;
     assert!(store.contains("Còn 3 tại điểm bán"), "{store}");
     assert!(store.contains("7:30–21:00"));
@@ -335,6 +336,7 @@ async fn administrators_create_outlets_from_the_command_line_with_checked_fields
     let app = spawn_app().await;
     let created = ocop_village::outlets::create(
         &app.db,
+        None,
         &app.reference,
         "ocop-ha-giang",
         "Hà Giang",
@@ -352,9 +354,16 @@ async fn administrators_create_outlets_from_the_command_line_with_checked_fields
         ("ocop-x", "Atlantis", "Điểm bán"),
         ("ocop-y", "tuyen-quang", "x"),
     ] {
-        let refused =
-            ocop_village::outlets::create(&app.db, &app.reference, slug, province, name, app.now)
-                .await;
+        let refused = ocop_village::outlets::create(
+            &app.db,
+            None,
+            &app.reference,
+            slug,
+            province,
+            name,
+            app.now,
+        )
+        .await;
         assert!(refused.is_err(), "{slug} {province} {name}");
     }
     assert_eq!(app.count("outlets", "").await, 1);
@@ -499,4 +508,358 @@ async fn a_shopper_collects_at_the_outlet_from_its_shelf_and_a_cancellation_puts
     assert_eq!(cancelled.status().as_u16(), 303);
     assert_eq!(outlet_stock(&app).await, 3);
     assert_eq!(app.count("listings", "stock = 20").await, 1);
+}
+
+#[tokio::test]
+async fn an_outlets_storefront_searches_only_the_products_it_carries() {
+    let app = spawn_app().await;
+    app.import(sample_registry(), false).await.expect("import");
+    let (_, carried) = listing_of(
+        &app,
+        "tra@example.vn",
+        "2510996049",
+        "OCOP-TQ-2024-0001",
+        20,
+    )
+    .await;
+    let (_, other) = listing_of(
+        &app,
+        "tra2@example.vn",
+        "2510996049",
+        "OCOP-TQ-2025-0001",
+        20,
+    )
+    .await;
+    let province = province_of(&app, "OCOP-TQ-2024-0001").await;
+    let (shop, staff) = outlet_with_staff(&app, "ocop-tq", &province, "staff@example.vn").await;
+    let id = shop.id.to_string();
+    let added = post_with_csrf(
+        &app,
+        &staff,
+        "/outlet/carry",
+        &[("outlet", &id), ("listing", &carried.to_string())],
+    )
+    .await;
+    assert_eq!(added.status().as_u16(), 303);
+    app.wait_for_outbox().await;
+
+    // The API and the storefront find the carried product and not the other one.
+    let (status, all) = app.get_json("/api/v1/search?outlet=ocop-tq").await;
+    assert_eq!(status, 200);
+    assert_eq!(all["total"], 1, "{all}");
+    assert_eq!(all["hits"][0]["listing_id"], carried.to_string());
+    let (_, whole) = app.get_json("/api/v1/search").await;
+    assert!(
+        whole["total"].as_u64().expect("total") > 1,
+        "the site finds both"
+    );
+    let (status, bad) = app.get_json("/api/v1/search?outlet=Not%20A%20Slug").await;
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (400, Some("invalid_outlet"))
+    );
+
+    let page = app.get_html("/outlets/ocop-tq").await;
+    assert!(
+        page.contains(r#"action="/outlets/ocop-tq""#),
+        "the search form stays here"
+    );
+    assert!(
+        page.contains("Đặt trực tuyến"),
+        "no units on the shelf yet: {page}"
+    );
+    assert!(
+        page.contains(r#"href="/outlets/ocop-tq?stars&#x3D;"#),
+        "facet links stay in the outlet"
+    );
+    assert!(!page.contains(&other.to_string()));
+    // A query that matches nothing the outlet carries.
+    let none = app.get_html("/outlets/ocop-tq?q=zzzzzz").await;
+    assert!(
+        none.contains("0 sản phẩm") || none.contains("Không tìm thấy"),
+        "{none}"
+    );
+    assert_eq!(
+        app.get("/outlets/ocop-tq?stars=9").await.status().as_u16(),
+        400
+    );
+
+    // Stopping carrying a product is refused while units are on the shelf, then done.
+    post_with_csrf(
+        &app,
+        &staff,
+        "/outlet/stock",
+        &[
+            ("outlet", &id),
+            ("listing", &carried.to_string()),
+            ("stock", "2"),
+        ],
+    )
+    .await;
+    let refused = post_with_csrf(
+        &app,
+        &staff,
+        "/outlet/uncarry",
+        &[("outlet", &id), ("listing", &carried.to_string())],
+    )
+    .await;
+    assert_eq!(refused.status().as_u16(), 400);
+    post_with_csrf(
+        &app,
+        &staff,
+        "/outlet/stock",
+        &[
+            ("outlet", &id),
+            ("listing", &carried.to_string()),
+            ("stock", "0"),
+        ],
+    )
+    .await;
+    let removed = post_with_csrf(
+        &app,
+        &staff,
+        "/outlet/uncarry",
+        &[("outlet", &id), ("listing", &carried.to_string())],
+    )
+    .await;
+    assert_eq!(removed.status().as_u16(), 303);
+    app.wait_for_outbox().await;
+    let (_, after) = app.get_json("/api/v1/search?outlet=ocop-tq").await;
+    assert_eq!(after["total"], 0, "{after}");
+}
+
+fn upload_form(token: &str, outlet: i64, kind: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("csrf", token.to_owned())
+        .text("outlet", outlet.to_string())
+        .text("kind", kind.to_owned())
+        .part(
+            "photo",
+            reqwest::multipart::Part::bytes(bytes).file_name("logo.jpg"),
+        )
+}
+
+#[tokio::test]
+async fn staff_upload_a_logo_and_a_banner_that_the_storefront_shows() {
+    let app = spawn_app().await;
+    let (shop, staff) = outlet_with_staff(&app, "ocop-hue", "hue", "hue@example.vn").await;
+    let token = crate::helpers::csrf(&app, &staff, "/outlet").await;
+    for (kind, w, h) in [("logo", 400, 400), ("banner", 1800, 600)] {
+        let sent = staff
+            .post(format!("{}/outlet/images", app.address))
+            .multipart(upload_form(
+                &token,
+                shop.id,
+                kind,
+                crate::photos::jpeg(w, h),
+            ))
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(sent.status().as_u16(), 303, "{kind}");
+    }
+    let saved = outlet::Entity::find_by_id(shop.id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("outlet");
+    let logo = saved.logo_key.clone().expect("a logo");
+    let banner = saved.banner_key.clone().expect("a banner");
+    assert_eq!(saved.logo_variants, "320");
+    assert_eq!(saved.banner_variants, "320,800,1600");
+    let page = app.get_html("/outlets/ocop-hue").await;
+    assert!(
+        page.contains(&format!("/media/photos/{}/{logo}/320.jpg", &logo[..2])),
+        "{page}"
+    );
+    assert!(page.contains(&format!("/media/photos/{}/{banner}/800.jpg", &banner[..2])));
+    assert!(page.contains(&format!(
+        "/media/photos/{}/{banner}/1600.jpg 1600w",
+        &banner[..2]
+    )));
+    let served = app
+        .get(&format!("/media/photos/{}/{logo}/320.jpg", &logo[..2]))
+        .await;
+    assert_eq!(served.status().as_u16(), 200);
+
+    // Not a picture, a bad kind, a forged token, another outlet's staff.
+    let text = staff
+        .post(format!("{}/outlet/images", app.address))
+        .multipart(upload_form(&token, shop.id, "logo", b"plain text".to_vec()))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(text.status().as_u16(), 400);
+    let kind = staff
+        .post(format!("{}/outlet/images", app.address))
+        .multipart(upload_form(
+            &token,
+            shop.id,
+            "avatar",
+            crate::photos::jpeg(10, 10),
+        ))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(kind.status().as_u16(), 400);
+    let forged = staff
+        .post(format!("{}/outlet/images", app.address))
+        .multipart(upload_form(
+            "forged",
+            shop.id,
+            "logo",
+            crate::photos::jpeg(10, 10),
+        ))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(forged.status().as_u16(), 403);
+    let (_, stranger) = outlet_with_staff(&app, "ocop-khac", "hue", "khac@example.vn").await;
+    let token = crate::helpers::csrf(&app, &stranger, "/outlet").await;
+    let foreign = stranger
+        .post(format!("{}/outlet/images", app.address))
+        .multipart(upload_form(
+            &token,
+            shop.id,
+            "logo",
+            crate::photos::jpeg(10, 10),
+        ))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(foreign.status().as_u16(), 404);
+    let unchanged = outlet::Entity::find_by_id(shop.id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("outlet");
+    assert_eq!(unchanged.logo_key, Some(logo));
+}
+
+#[tokio::test]
+async fn administrators_create_outlets_and_invite_staff_who_accept_with_the_invited_account() {
+    let app = spawn_app().await;
+    let (admin, user) = app.signed_in("quantri@example.vn").await;
+    let mut appointed: ocop_village::db::entities::user::ActiveModel = user.into();
+    appointed.is_admin = Set(true);
+    appointed.update(&app.db).await.expect("admin");
+    let (shopper, _) = app.signed_in("khach@example.vn").await;
+
+    // Only administrators open the page and create outlets.
+    assert_eq!(
+        shopper
+            .get(format!("{}/officer/outlets", app.address))
+            .send()
+            .await
+            .expect("page")
+            .status()
+            .as_u16(),
+        403
+    );
+    let fields = [
+        ("slug", "ocop-hue"),
+        ("province", "hue"),
+        ("name", "Điểm bán OCOP Huế"),
+    ];
+    let refused = post_with_csrf(&app, &shopper, "/officer/outlets", &fields).await;
+    assert_eq!(refused.status().as_u16(), 403);
+    let bad = post_with_csrf(
+        &app,
+        &admin,
+        "/officer/outlets",
+        &[
+            ("slug", "Có Dấu"),
+            ("province", "hue"),
+            ("name", "Điểm bán OCOP Huế"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status().as_u16(), 400);
+    assert!(
+        bad.text()
+            .await
+            .expect("body")
+            .contains("Địa chỉ trang phải gồm")
+    );
+    let made = post_with_csrf(&app, &admin, "/officer/outlets", &fields).await;
+    assert_eq!(made.status().as_u16(), 303);
+    let shop = outlet::Entity::find()
+        .filter(outlet::Column::Slug.eq("ocop-hue"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("created");
+    assert_eq!(app.count("audit_log", "action = 'outlet.created'").await, 1);
+
+    // An invitation by e-mail; a bad address is refused.
+    let invite = format!("/officer/outlets/{}/invite", shop.id);
+    let bad = post_with_csrf(&app, &admin, &invite, &[("email", "not-an-address")]).await;
+    assert_eq!(bad.status().as_u16(), 400);
+    let refused = post_with_csrf(&app, &shopper, &invite, &[("email", "nv@example.vn")]).await;
+    assert_eq!(refused.status().as_u16(), 403);
+    let sent = post_with_csrf(&app, &admin, &invite, &[("email", "NV@example.vn")]).await;
+    assert_eq!(sent.status().as_u16(), 303);
+    app.wait_for_outbox().await;
+    let mail = app.mail_to("nv@example.vn").await;
+    assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0].subject.contains("Điểm bán OCOP Huế"),
+        "{}",
+        mail[0].subject
+    );
+    let at = mail[0].text.find("/outlet/invitations/").expect("a link");
+    let path: String = mail[0].text[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let listed = admin
+        .get(format!("{}/officer/outlets", app.address))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        listed.contains("nv@example.vn"),
+        "the pending invitation is listed"
+    );
+
+    // Someone else signed in cannot use it; the invited account accepts it, once.
+    let wrong = shopper
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(wrong.contains("nv@example.vn") && wrong.contains("khach@example.vn"));
+    let stolen = post_with_csrf(&app, &shopper, &path, &[]).await;
+    assert_eq!(stolen.status().as_u16(), 400);
+    let (invited, user) = app.signed_in("nv@example.vn").await;
+    let accepted = post_with_csrf(&app, &invited, &path, &[]).await;
+    assert_eq!(accepted.status().as_u16(), 303);
+    assert_eq!(
+        accepted.headers()["location"],
+        format!("/outlet?outlet={}", shop.id).as_str()
+    );
+    let principal = app.principal(&user).await;
+    assert!(principal.can(
+        ocop_village::auth::Action::OperateOutlet,
+        &ocop_village::auth::Scope::Outlet(shop.id)
+    ));
+    let again = post_with_csrf(&app, &invited, &path, &[]).await;
+    assert_eq!(again.status().as_u16(), 400, "the link works once");
+    let counter = invited
+        .get(format!("{}/outlet", app.address))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(counter.status().as_u16(), 200);
+    assert_eq!(
+        app.count("audit_log", "action = 'outlet.staff_joined'")
+            .await,
+        1
+    );
 }

@@ -212,6 +212,12 @@ fn corpus() -> Vec<SearchDocument> {
                 thumbnail_url: None,
                 published_at: s.published,
                 expires_on: s.expires_on,
+                // Two outlets: "ocop-a" carries d01, d02 and the expired d10; "ocop-b" d01.
+                outlets: match s.id {
+                    "d01" => vec!["ocop-a".into(), "ocop-b".into()],
+                    "d02" | "d10" => vec!["ocop-a".into()],
+                    _ => Vec::new(),
+                },
             }
         })
         .collect()
@@ -620,6 +626,65 @@ async fn hits_carry_the_api_fields(e: &dyn SearchEngine) {
     assert!(!hit.in_stock, "{}", e.kind());
 }
 
+async fn an_outlet_scope_keeps_only_its_products_and_counts_facets_within_it(e: &dyn SearchEngine) {
+    let scoped = |text: &str, outlet: &str| SearchQuery {
+        outlet: Some(outlet.into()),
+        ..query(text)
+    };
+    let a = run(e, &scoped("", "ocop-a")).await;
+    assert_eq!(
+        sorted_ids(&a),
+        ["d01", "d02"],
+        "{}: d10 is expired",
+        e.kind()
+    );
+    assert_eq!(a.total, 2, "{}", e.kind());
+    assert_eq!(
+        a.facets.stars,
+        counts(&[("4", 1), ("5", 1)]),
+        "{}",
+        e.kind()
+    );
+    assert_eq!(
+        a.facets.province,
+        counts(&[("thai-nguyen", 1), ("tuyen-quang", 1)]),
+        "{}",
+        e.kind()
+    );
+    // Text and facet filters apply inside the scope.
+    assert_eq!(
+        ids(&run(e, &scoped("tra", "ocop-b")).await),
+        ["d01"],
+        "{}",
+        e.kind()
+    );
+    let five = SearchQuery {
+        stars: vec![5],
+        ..scoped("", "ocop-a")
+    };
+    let r = run(e, &five).await;
+    assert_eq!(ids(&r), ["d01"], "{}", e.kind());
+    assert_eq!(
+        r.facets.stars,
+        counts(&[("4", 1), ("5", 1)]),
+        "{}: disjunctive",
+        e.kind()
+    );
+    // Fish sauce (d03) exists, but no outlet carries it; an unknown outlet finds nothing.
+    assert_eq!(
+        run(e, &scoped("nuoc mam", "ocop-a")).await.total,
+        0,
+        "{}",
+        e.kind()
+    );
+    assert_eq!(
+        run(e, &scoped("", "ocop-zzz")).await.total,
+        0,
+        "{}",
+        e.kind()
+    );
+}
+
 macro_rules! conformance {
     ($($behaviour:ident),* $(,)?) => {
         mod embedded_engine {
@@ -661,4 +726,5 @@ conformance!(
     expired_certificates_are_never_found,
     upserts_and_deletes_take_effect,
     hits_carry_the_api_fields,
+    an_outlet_scope_keeps_only_its_products_and_counts_facets_within_it,
 );

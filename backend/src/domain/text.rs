@@ -51,9 +51,27 @@ pub fn slugify(input: &str, max: usize) -> String {
     slug
 }
 
+/// Whether `s` is a plain slug: 3 to 60 lower-case ASCII letters, digits and hyphens (safe in
+/// URLs, search filters and file names).
+pub fn is_slug(s: &str) -> bool {
+    (3..=60).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slugs_are_plain_lower_case_ascii() {
+        for ok in ["ocop-ha-noi", "abc", "a1-b2"] {
+            assert!(is_slug(ok), "{ok}");
+        }
+        for bad in ["ab", "Ha-Noi", "hà-nội", "a b c", "x\"y", &"a".repeat(61)] {
+            assert!(!is_slug(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn fold_removes_vietnamese_diacritics_and_case() {

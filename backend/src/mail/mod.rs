@@ -283,6 +283,7 @@ mod tests {
             "orders": [{ "code": "OV-ABCDEFGH-1", "seller": "HTX Trà", "items": [item], "subtotal": "100.000 ₫" }],
             "subtotal": "100.000 ₫", "state": "shipped", "state_label": "Shipped",
             "payment_label": "paid", "carrier": "GHN", "tracking_no": "GHN1",
+            "outlet": "Điểm bán OCOP Huế", "inviter": "Quản trị",
         });
         for name in names {
             let vi = compose_in(Lang::Vi, &name, "lan@example.vn", &data).expect("Vietnamese");

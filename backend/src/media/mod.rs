@@ -139,6 +139,52 @@ fn encode(image: &image::RgbImage) -> Result<Vec<u8>, PhotoError> {
     Ok(out)
 }
 
+/// A photo processed and written to the store: what a database row needs to point at it.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub digest: String,
+    pub width: u32,
+    pub height: u32,
+    /// Widths of the stored variants, narrowest first.
+    pub widths: Vec<u32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Photo(#[from] PhotoError),
+    #[error("media store: {0}")]
+    Store(String),
+}
+
+/// Processes an upload on a blocking thread and writes the picture and its variants. Files are
+/// written before any row refers to them: a crash leaves at worst unreferenced files.
+pub async fn ingest(
+    store: &std::sync::Arc<dyn store::MediaStore>,
+    bytes: Vec<u8>,
+) -> Result<Stored, IngestError> {
+    let processed = tokio::task::spawn_blocking(move || process(&bytes))
+        .await
+        .map_err(|e| IngestError::Store(e.to_string()))??;
+    let put = |key: String, body: Vec<u8>| async move {
+        store
+            .put(&key, body, "image/jpeg")
+            .await
+            .map_err(|e| IngestError::Store(e.to_string()))
+    };
+    put(key(&processed.digest, None), processed.original).await?;
+    let widths: Vec<u32> = processed.variants.iter().map(|(w, _)| *w).collect();
+    for (w, body) in processed.variants {
+        put(key(&processed.digest, Some(w)), body).await?;
+    }
+    Ok(Stored {
+        digest: processed.digest,
+        width: processed.width,
+        height: processed.height,
+        widths,
+    })
+}
+
 /// Storage keys of a photo: `photos/{digest[..2]}/{digest}/{size}.jpg`, where size is a
 /// width or `full`. The digest makes every key immutable.
 pub fn key(digest: &str, size: Option<u32>) -> String {

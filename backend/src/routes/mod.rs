@@ -2,6 +2,7 @@
 pub mod account;
 pub mod api;
 pub mod health;
+pub mod indicators;
 pub mod live;
 pub mod media;
 pub mod officer;
@@ -29,12 +30,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .configure(seller_api::configure)
+                .configure(indicators::configure_api)
                 .configure(api::configure),
         )
         .service(search_page::search_page)
         .service(verify::verify_certificate)
         .service(seo::robots)
         .service(seo::sitemap)
+        .configure(indicators::configure)
         .configure(account::configure)
         .configure(live::configure)
         .configure(outlets::configure)

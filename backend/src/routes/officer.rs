@@ -74,6 +74,7 @@ async fn page(
             "title": tr("officer.title"),
             "provinces": province_names.join(", "),
             "queue_count": queue.len(),
+            "is_admin": principal.is_admin(),
             "queue": queue,
             "audit": audit,
             "error": error,

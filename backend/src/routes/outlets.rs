@@ -9,14 +9,16 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::account::{form_page, guard};
-use crate::auth::Principal;
+use super::search_page::results_view;
+use crate::auth::{Action, Principal, Scope};
 use crate::catalog::queries::{ListingFilter, list_visible};
 use crate::db::entities::outlet;
 use crate::outlets::{self, CounterSale, OutletError, Profile};
+use crate::search::request::SearchParams;
 use crate::startup::AppState;
 use crate::web::auth::require;
 use crate::web::error::PageError;
-use crate::web::i18n::{pick, tr_with};
+use crate::web::i18n::{pick, tr, tr_with};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(storefront)
@@ -24,15 +26,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(save_profile)
         .service(carry)
         .service(set_stock)
-        .service(sale);
+        .service(uncarry)
+        .service(upload_image)
+        .service(sale)
+        .service(invitation_page)
+        .service(accept_invitation)
+        .service(admin_page)
+        .service(admin_create)
+        .service(admin_invite);
 }
 
+/// The outlet's storefront: its profile, then the products it carries with the same search
+/// and facets as `/search`, scoped to the outlet, and the units held on its shelf.
 #[get("/outlets/{slug}")]
 async fn storefront(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    params: web::Query<SearchParams>,
 ) -> Result<HttpResponse, PageError> {
-    let (shop, products) = outlets::storefront(&state.db, &path, state.clock.now())
+    let shop = outlets::by_slug(&state.db, &path)
         .await?
         .ok_or(PageError::NotFound)?;
     let province = state
@@ -41,20 +53,59 @@ async fn storefront(
         .map_or(shop.province_code.clone(), |p| {
             pick(&p.name_vi, &p.name_en).to_owned()
         });
-    let items: Vec<_> = products
-        .into_iter()
-        .map(|(card, stock)| json!({ "card": card, "outlet_stock": stock }))
+    let mut params = params.into_inner();
+    params.outlet = Some(shop.slug.clone());
+    // Every product of the outlet is from its province: no region or province facet.
+    let view = results_view(
+        &state,
+        params,
+        &format!("/outlets/{}", shop.slug),
+        &["stars", "group"],
+    )
+    .await?;
+    let pids: Vec<Uuid> = view
+        .results
+        .hits
+        .iter()
+        .filter_map(|h| h.listing_id.parse().ok())
         .collect();
-    let body = crate::web::templates::render(
-        "pages/outlet",
-        &json!({
-            "title": tr_with("outlet.page_title", &[("name", &shop.name)]),
-            "description": tr_with("outlet.page_description", &[("name", &shop.name), ("province", &province)]),
-            "outlet": shop,
-            "province": province,
-            "items": items,
-        }),
-    )?;
+    let shelf = outlets::shelf_stock(&state.db, shop.id, &pids).await?;
+    let mut data = view.data;
+    if let Some(hits) = data.get_mut("hits").and_then(|h| h.as_array_mut()) {
+        for hit in hits {
+            let stock = hit
+                .get("listing_id")
+                .and_then(|id| id.as_str())
+                .and_then(|id| id.parse::<Uuid>().ok())
+                .and_then(|pid| shelf.get(&pid).copied())
+                .unwrap_or(0);
+            if let Some(map) = hit.as_object_mut() {
+                map.insert("outlet_stock".into(), stock.into());
+            }
+        }
+    }
+    let filtered =
+        view.any_filter || view.sorted || !view.query.text.is_empty() || view.query.page > 1;
+    if let Some(map) = data.as_object_mut() {
+        map.insert(
+            "title".into(),
+            tr_with("outlet.page_title", &[("name", &shop.name)]).into(),
+        );
+        map.insert(
+            "description".into(),
+            tr_with(
+                "outlet.page_description",
+                &[("name", &shop.name), ("province", &province)],
+            )
+            .into(),
+        );
+        map.insert("images".into(), json!(outlets::Images::of(&shop)));
+        map.insert("outlet".into(), json!(shop));
+        map.insert("province".into(), province.into());
+        // The plain storefront may be indexed; its searches are variations of it.
+        map.insert("noindex".into(), filtered.into());
+    }
+    let body = crate::web::templates::render("pages/outlet", &data)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))
@@ -118,6 +169,11 @@ async fn dashboard_view(
         .collect();
     let report = outlets::report(&state.db, shop.id).await?;
     let low: Vec<_> = carried.iter().filter(|c| c.low).collect();
+    let images = outlets::Images::of(shop);
+    let image_kinds = [
+        json!({ "kind": "logo", "label": tr("outlet.logo_field"), "url": images.logo_url }),
+        json!({ "kind": "banner", "label": tr("outlet.banner_field"), "url": images.banner_url }),
+    ];
     form_page(
         state,
         req,
@@ -132,6 +188,7 @@ async fn dashboard_view(
             "report": report,
             "payments": outlets::COUNTER_PAYMENTS,
             "sale_key": Uuid::new_v4(),
+            "image_kinds": image_kinds,
             "error": error,
             "notice": notice,
         }),
@@ -306,4 +363,287 @@ async fn sale(
         (_, None) => Err(OutletError::BadPrice),
     };
     after(&state, &req, &shop, result).await
+}
+
+#[post("/outlet/uncarry")]
+async fn uncarry(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<ListingForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let shop = chosen(&state, &principal, Some(form.outlet)).await?;
+    let result = outlets::uncarry(
+        &state.db,
+        &principal,
+        shop.id,
+        form.listing,
+        state.clock.now(),
+    )
+    .await
+    .map(|()| None);
+    after(&state, &req, &shop, result).await
+}
+
+/// `POST /outlet/images` (multipart: `csrf`, `outlet`, `kind` = logo or banner, `photo`).
+#[post("/outlet/images")]
+async fn upload_image(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: actix_multipart::Multipart,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let read = super::seller::read_upload(payload).await;
+    let (fields, bytes) = match read {
+        Ok(read) => read,
+        Err(why) => {
+            // The form could not be read: back to the only outlet, with the reason.
+            let shop = chosen(&state, &principal, None).await?;
+            return dashboard_view(
+                &state,
+                &req,
+                &shop,
+                StatusCode::BAD_REQUEST,
+                Some(why),
+                None,
+            )
+            .await;
+        }
+    };
+    guard(
+        &state,
+        &req,
+        fields.get("csrf").map_or("", String::as_str),
+        &[],
+    )
+    .await?;
+    let asked = fields.get("outlet").and_then(|id| id.trim().parse().ok());
+    let shop = chosen(&state, &principal, asked).await?;
+    let Some(kind) = fields
+        .get("kind")
+        .and_then(|k| outlets::ImageKind::parse(k))
+    else {
+        return Err(PageError::BadRequest("kind must be logo or banner".into()));
+    };
+    let _permit = state
+        .photo_permits
+        .acquire()
+        .await
+        .map_err(|e| PageError::Unexpected(e.into()))?;
+    let result = outlets::set_image(&state.db, &state.media, &principal, shop.id, kind, bytes)
+        .await
+        .map(|_| None);
+    after(&state, &req, &shop, result).await
+}
+
+#[derive(Deserialize)]
+struct InvitationPath {
+    token: String,
+}
+
+/// The page an invitation e-mail links to: who invites to which outlet, and a button to
+/// accept as the signed-in account.
+#[get("/outlet/invitations/{token}")]
+async fn invitation_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<InvitationPath>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let (invitation, shop) = outlets::open_invitation(&state.db, &path.token, state.clock.now())
+        .await?
+        .ok_or_else(|| PageError::BadRequest(tr("outlet.invitation.invalid")))?;
+    form_page(
+        &state,
+        &req,
+        StatusCode::OK,
+        "pages/outlet_invitation",
+        json!({
+            "title": tr_with("outlet.invitation.title", &[("name", &shop.name)]),
+            "outlet": shop,
+            "token": path.token,
+            "for_me": invitation.email == principal.user.email.to_lowercase(),
+            "invited_email": invitation.email,
+            "me": principal.user.email,
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+#[post("/outlet/invitations/{token}")]
+async fn accept_invitation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<InvitationPath>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    match outlets::accept_invitation(&state.db, &principal, &path.token, state.clock.now()).await? {
+        Ok(shop) => Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, format!("/outlet?outlet={}", shop.id)))
+            .finish()),
+        Err(outlets::InvitationError::Invalid) => {
+            Err(PageError::BadRequest(tr("outlet.invitation.invalid")))
+        }
+        Err(outlets::InvitationError::OtherAddress) => {
+            Err(PageError::BadRequest(tr("outlet.invitation.other_address")))
+        }
+        Err(outlets::InvitationError::Unverified) => {
+            Err(PageError::BadRequest(tr("outlet.invitation.unverified")))
+        }
+    }
+}
+
+/// Administrators only.
+async fn administrator(state: &AppState, req: &HttpRequest) -> Result<Principal, PageError> {
+    let principal = require(state, req).await?;
+    if principal.can(Action::Administer, &Scope::Platform) {
+        Ok(principal)
+    } else {
+        Err(PageError::AccessDenied)
+    }
+}
+
+async fn admin_view(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let rows = outlets::admin_overview(&state.db, state.clock.now()).await?;
+    let provinces: Vec<_> = state
+        .reference
+        .provinces
+        .iter()
+        .map(|p| json!({ "code": p.code, "name": pick(&p.name_vi, &p.name_en) }))
+        .collect();
+    form_page(
+        state,
+        req,
+        status,
+        "pages/officer_outlets",
+        json!({
+            "title": tr("outlet.admin.title"),
+            "rows": rows,
+            "provinces": provinces,
+            "error": error,
+            "notice": notice,
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    done: Option<String>,
+}
+
+/// `/officer/outlets`: every outlet with its staff and open invitations, a form to create one
+/// and one to invite staff to each.
+#[get("/officer/outlets")]
+async fn admin_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
+    administrator(&state, &req).await?;
+    let notice = match query.done.as_deref() {
+        Some("created") => Some(tr("outlet.admin.created")),
+        Some("invited") => Some(tr("outlet.admin.invited")),
+        _ => None,
+    };
+    admin_view(&state, &req, StatusCode::OK, None, notice).await
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    csrf: String,
+    slug: String,
+    province: String,
+    name: String,
+}
+
+#[post("/officer/outlets")]
+async fn admin_create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<CreateForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = administrator(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    match outlets::create(
+        &state.db,
+        Some(principal.user.id),
+        &state.reference,
+        &form.slug,
+        &form.province,
+        &form.name,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, "/officer/outlets?done=created"))
+            .finish()),
+        Err(OutletError::Database(e)) => Err(e.into()),
+        Err(e) => {
+            admin_view(
+                &state,
+                &req,
+                StatusCode::BAD_REQUEST,
+                Some(e.message()),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    csrf: String,
+    email: String,
+}
+
+#[post("/officer/outlets/{id}/invite")]
+async fn admin_invite(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    form: web::Form<InviteForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = administrator(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    match outlets::invite(
+        &state.db,
+        &principal,
+        *path,
+        &form.email,
+        &state.base_url(&req),
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, "/officer/outlets?done=invited"))
+            .finish()),
+        Err(OutletError::Database(e)) => Err(e.into()),
+        Err(OutletError::NotFound) => Err(PageError::NotFound),
+        Err(e) => {
+            admin_view(
+                &state,
+                &req,
+                StatusCode::BAD_REQUEST,
+                Some(e.message()),
+                None,
+            )
+            .await
+        }
+    }
 }

@@ -39,6 +39,8 @@ struct FacetBlock {
 /// The current parameters, to build links that change one thing.
 #[derive(Clone, Default)]
 struct Link {
+    /// The page the links go to: `/search`, or an outlet's storefront.
+    base: String,
     q: String,
     stars: Vec<String>,
     region: Vec<String>,
@@ -102,19 +104,32 @@ impl Link {
             pairs.push(("page", self.page.to_string()));
         }
         match serde_urlencoded::to_string(&pairs) {
-            Ok(query) if !query.is_empty() => format!("/search?{query}"),
-            _ => "/search".to_owned(),
+            Ok(query) if !query.is_empty() => format!("{}?{query}", self.base),
+            _ => self.base.clone(),
         }
     }
 }
 
-#[get("/search")]
-pub async fn search_page(
-    state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
-    params: web::Query<SearchParams>,
-) -> Result<HttpResponse, PageError> {
-    let mut params = params.into_inner();
+/// Facets every search page shows; an outlet's storefront leaves out region and province
+/// (all its products are from its own province).
+pub(crate) const ALL_FACETS: [&str; 4] = ["stars", "region", "province", "group"];
+
+/// The results part of a search page: the form, the facet sidebar, the hits and the pager,
+/// with every link pointing at `base`. `params.outlet` scopes it to an outlet's products.
+pub(crate) struct ResultsView {
+    pub query: crate::search::SearchQuery,
+    pub any_filter: bool,
+    pub sorted: bool,
+    pub results: SearchResults,
+    pub data: serde_json::Value,
+}
+
+pub(crate) async fn results_view(
+    state: &AppState,
+    mut params: SearchParams,
+    base: &str,
+    shown_facets: &[&str],
+) -> Result<ResultsView, PageError> {
     params.per_page = Some(PER_PAGE);
     let query = params
         .parse(&state.reference, state.clock.today())
@@ -126,6 +141,7 @@ pub async fn search_page(
     };
 
     let link = Link {
+        base: base.to_owned(),
         q: query.text.clone(),
         stars: query.stars.iter().map(u8::to_string).collect(),
         region: query.regions.clone(),
@@ -170,46 +186,52 @@ pub async fn search_page(
         }
         FacetBlock { title, values }
     };
-    let mut stars_block = block(
-        tr("search.facet_stars"),
-        "stars",
-        &results.facets.stars,
-        &|c| tr_with("grid.stars", &[("n", &c)]),
-    );
-    stars_block.values.reverse();
-    let facets = vec![
-        stars_block,
-        block(
-            tr("search.facet_region"),
-            "region",
-            &results.facets.region,
-            &|c| {
-                reference
-                    .region(c)
-                    .map_or(c.to_owned(), |r| pick(&r.name_vi, &r.name_en).to_owned())
-            },
-        ),
-        block(
-            tr("search.facet_province"),
-            "province",
-            &results.facets.province,
-            &|c| {
-                reference
-                    .province(c)
-                    .map_or(c.to_owned(), |p| pick(&p.name_vi, &p.name_en).to_owned())
-            },
-        ),
-        block(
-            tr("search.facet_group"),
-            "group",
-            &results.facets.group,
-            &|c| {
-                reference
-                    .group(c)
-                    .map_or(c.to_owned(), |g| pick(&g.name_vi, &g.name_en).to_owned())
-            },
-        ),
-    ];
+    let mut facets = Vec::new();
+    for facet in shown_facets {
+        let made = match *facet {
+            "stars" => {
+                let mut stars_block = block(
+                    tr("search.facet_stars"),
+                    "stars",
+                    &results.facets.stars,
+                    &|c| tr_with("grid.stars", &[("n", &c)]),
+                );
+                stars_block.values.reverse();
+                stars_block
+            }
+            "region" => block(
+                tr("search.facet_region"),
+                "region",
+                &results.facets.region,
+                &|c| {
+                    reference
+                        .region(c)
+                        .map_or(c.to_owned(), |r| pick(&r.name_vi, &r.name_en).to_owned())
+                },
+            ),
+            "province" => block(
+                tr("search.facet_province"),
+                "province",
+                &results.facets.province,
+                &|c| {
+                    reference
+                        .province(c)
+                        .map_or(c.to_owned(), |p| pick(&p.name_vi, &p.name_en).to_owned())
+                },
+            ),
+            _ => block(
+                tr("search.facet_group"),
+                "group",
+                &results.facets.group,
+                &|c| {
+                    reference
+                        .group(c)
+                        .map_or(c.to_owned(), |g| pick(&g.name_vi, &g.name_en).to_owned())
+                },
+            ),
+        };
+        facets.push(made);
+    }
     let pages = (results.total as usize).div_ceil(PER_PAGE).max(1);
     let hidden: Vec<serde_json::Value> = [
         ("stars", &link.stars),
@@ -235,10 +257,51 @@ pub async fn search_page(
         && link.province.is_empty()
         && link.group.is_empty());
     let clear = Link {
+        base: link.base.clone(),
         q: link.q.clone(),
         sort: link.sort.clone(),
         ..Link::default()
     };
+    let data = json!({
+        "action": base,
+        "q": query.text,
+        "hidden": hidden,
+        "sorts": sorts,
+        "facets": facets,
+        "any_filter": any_filter,
+        "clear_href": clear.href(),
+        "total": results.total,
+        "hits": results.hits,
+        "page": query.page,
+        "pages": pages,
+        "prev_href": (query.page > 1).then(|| link.with_page(query.page - 1)),
+        "next_href": (query.page < pages).then(|| link.with_page(query.page + 1)),
+    });
+    Ok(ResultsView {
+        query,
+        any_filter,
+        sorted: !link.sort.is_empty(),
+        results,
+        data,
+    })
+}
+
+#[get("/search")]
+pub async fn search_page(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    params: web::Query<SearchParams>,
+) -> Result<HttpResponse, PageError> {
+    let mut params = params.into_inner();
+    // The storefront's search covers the whole marketplace; outlets have their own pages.
+    params.outlet = None;
+    let ResultsView {
+        query,
+        any_filter,
+        sorted,
+        data,
+        ..
+    } = results_view(&state, params, "/search", &ALL_FACETS).await?;
     let title = if query.text.is_empty() {
         tr("search.title")
     } else {
@@ -246,33 +309,19 @@ pub async fn search_page(
     };
     // A plain query's first page may be indexed (it answers searches like "trà shan tuyết");
     // filtered, sorted and later pages are variations of it and ask not to be.
-    let indexable =
-        !query.text.is_empty() && !any_filter && link.sort.is_empty() && query.page == 1;
+    let indexable = !query.text.is_empty() && !any_filter && !sorted && query.page == 1;
     let canonical = indexable.then(|| {
         let q: String =
             serde_urlencoded::to_string([("q", query.text.as_str())]).unwrap_or_default();
         format!("{}/search?{q}", state.base_url(&req))
     });
-    let body = render(
-        "pages/search",
-        &json!({
-            "title": title,
-            "noindex": !indexable,
-            "canonical": canonical,
-            "q": query.text,
-            "hidden": hidden,
-            "sorts": sorts,
-            "facets": facets,
-            "any_filter": any_filter,
-            "clear_href": clear.href(),
-            "total": results.total,
-            "hits": results.hits,
-            "page": query.page,
-            "pages": pages,
-            "prev_href": (query.page > 1).then(|| link.with_page(query.page - 1)),
-            "next_href": (query.page < pages).then(|| link.with_page(query.page + 1)),
-        }),
-    )?;
+    let mut data = data;
+    if let Some(map) = data.as_object_mut() {
+        map.insert("title".into(), title.into());
+        map.insert("noindex".into(), (!indexable).into());
+        map.insert("canonical".into(), canonical.into());
+    }
+    let body = render("pages/search", &data)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))

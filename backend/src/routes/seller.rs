@@ -605,10 +605,12 @@ async fn change_state(
     }
 }
 
-/// Reads the upload form: the CSRF token and one photo, refusing a file over the limit as
-/// soon as it passes it.
-async fn read_upload(mut payload: Multipart) -> Result<(String, Vec<u8>), String> {
-    let mut csrf = String::new();
+/// Reads an upload form: its short text fields (the CSRF token among them) and one photo,
+/// refusing a file over the limit as soon as it passes it.
+pub(super) async fn read_upload(
+    mut payload: Multipart,
+) -> Result<(std::collections::HashMap<String, String>, Vec<u8>), String> {
+    let mut fields_read = std::collections::HashMap::new();
     let mut photo = None;
     let mut fields = 0;
     while let Some(field) = payload.next().await {
@@ -632,14 +634,14 @@ async fn read_upload(mut payload: Multipart) -> Result<(String, Vec<u8>), String
             }
             bytes.extend_from_slice(&chunk);
         }
-        match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-            "photo" => photo = Some(bytes),
-            _ => {}
+        if name == "photo" {
+            photo = Some(bytes);
+        } else {
+            fields_read.insert(name, String::from_utf8_lossy(&bytes).into_owned());
         }
     }
     match photo {
-        Some(bytes) if !bytes.is_empty() => Ok((csrf, bytes)),
+        Some(bytes) if !bytes.is_empty() => Ok((fields_read, bytes)),
         _ => Err(tr("errors.form.choose_photo")),
     }
 }
@@ -652,7 +654,7 @@ async fn upload_photo(
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let principal = require(&state, &req).await?;
-    let (csrf, bytes) = match read_upload(payload).await {
+    let (fields, bytes) = match read_upload(payload).await {
         Ok(read) => read,
         Err(why) => {
             return edit_page(
@@ -667,7 +669,8 @@ async fn upload_photo(
             .await;
         }
     };
-    guard(&state, &req, &csrf, &[]).await?;
+    let csrf = fields.get("csrf").map_or("", String::as_str);
+    guard(&state, &req, csrf, &[]).await?;
     let _permit = state
         .photo_permits
         .acquire()

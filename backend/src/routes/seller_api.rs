@@ -515,12 +515,12 @@ async fn certificates(
 
 /// Every API error: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Serialize, ToSchema)]
-struct ErrorBody {
+pub(crate) struct ErrorBody {
     error: ErrorDetail,
 }
 
 #[derive(Serialize, ToSchema)]
-struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     code: String,
     message: String,
 }
@@ -546,11 +546,14 @@ impl Modify for BearerScheme {
 #[openapi(
     info(
         title = "OCOP Village API",
-        description = "Seller operations for mobile and livestream tools. Authenticate with `Authorization: Bearer <token>`; make tokens on the account page (/account)."
+        description = "Seller operations for mobile and livestream tools, and the public modern-trade indicator. Authenticate with `Authorization: Bearer <token>`; make tokens on the account page (/account)."
     ),
-    paths(list_listings, create_listing, get_listing, patch_listing, upload_photo, delete_photo, certificates, pin_live),
+    paths(list_listings, create_listing, get_listing, patch_listing, upload_photo, delete_photo, certificates, pin_live, super::indicators::modern_trade_api),
     modifiers(&BearerScheme),
-    tags((name = "seller", description = "A verified seller's listings, photos and certificates"))
+    tags(
+        (name = "seller", description = "A verified seller's listings, photos and certificates"),
+        (name = "indicators", description = "The modern-trade participation indicator, computed from completed sales")
+    )
 )]
 pub struct ApiDoc;
 

@@ -106,6 +106,7 @@ pub fn synthetic_catalog(reference: &Reference, n: usize) -> Vec<SearchDocument>
                 thumbnail_url: None,
                 published_at: 1_700_000_000 + ((h >> 32) % 30_000_000) as i64,
                 expires_on: 20_291_231,
+                outlets: Vec::new(),
             }
         })
         .collect()

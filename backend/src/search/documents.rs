@@ -82,6 +82,7 @@ pub async fn load_visible(
         .collect::<Result<Vec<_>, _>>()?;
 
     let covers = cover_urls(db, rows.iter().map(|r| r.id)).await?;
+    let mut carried_by = outlet_slugs(db, rows.iter().map(|r| r.id)).await?;
     let mut place_names: HashMap<&str, String> = HashMap::new();
     for name in &reference.province_names {
         let entry = place_names.entry(name.province_code.as_str()).or_default();
@@ -123,6 +124,7 @@ pub async fn load_visible(
                 thumbnail_url: covers.get(&r.id).cloned(),
                 published_at: r.published_at.map_or(0, |t| t.timestamp()),
                 expires_on: day_key(r.expires_on),
+                outlets: carried_by.remove(&r.id).unwrap_or_default(),
             };
             (r.id, document)
         })
@@ -156,6 +158,44 @@ async fn cover_urls(
         }
     }
     Ok(covers.into_iter().map(|(id, (_, url))| (id, url)).collect())
+}
+
+/// The slugs of the outlets carrying each listing, sorted.
+async fn outlet_slugs(
+    db: &impl ConnectionTrait,
+    listing_ids: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, Vec<String>>, DbErr> {
+    use crate::db::entities::{outlet, outlet_listing};
+    let ids: Vec<i64> = listing_ids.collect();
+    let outlets: HashMap<i64, String> = outlet::Entity::find()
+        .select_only()
+        .column(outlet::Column::Id)
+        .column(outlet::Column::Slug)
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut slugs: HashMap<i64, Vec<String>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, i64)> = outlet_listing::Entity::find()
+            .select_only()
+            .column(outlet_listing::Column::ListingId)
+            .column(outlet_listing::Column::OutletId)
+            .filter(outlet_listing::Column::ListingId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (listing_id, outlet_id) in rows {
+            if let Some(slug) = outlets.get(&outlet_id) {
+                slugs.entry(listing_id).or_default().push(slug.clone());
+            }
+        }
+    }
+    for list in slugs.values_mut() {
+        list.sort();
+    }
+    Ok(slugs)
 }
 
 /// Public ids of the given listings, visible or not (to delete the invisible ones).

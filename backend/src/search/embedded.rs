@@ -35,6 +35,8 @@ struct Fields {
     packed: Field,
     price: Field,
     published: Field,
+    /// Slugs of the outlets carrying the product (indexed, not stored).
+    outlet: Field,
     stored: Field,
 }
 
@@ -80,6 +82,7 @@ fn schema() -> (Schema, Fields) {
         packed: b.add_u64_field("packed", FAST),
         price: b.add_i64_field("price", FAST),
         published: b.add_i64_field("published", FAST),
+        outlet: b.add_text_field("outlet", STRING),
         stored: b.add_text_field("doc", STORED),
     };
     (b.build(), fields)
@@ -277,6 +280,9 @@ impl Inner {
         );
         doc.add_i64(f.price, d.price_vnd);
         doc.add_i64(f.published, d.published_at);
+        for slug in &d.outlets {
+            doc.add_text(f.outlet, slug);
+        }
         let json = serde_json::to_string(d).map_err(|e| SearchError::Engine(e.to_string()))?;
         doc.add_text(f.stored, json);
         Ok(doc)
@@ -353,7 +359,20 @@ impl Inner {
 
     fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
-        let query = self.text_query(&q.text);
+        let mut query = self.text_query(&q.text);
+        if let Some(outlet) = &q.outlet {
+            let term = Term::from_field_text(self.fields.outlet, outlet);
+            query = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, query),
+                (
+                    Occur::Must,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                        0.0,
+                    )),
+                ),
+            ]));
+        }
         let v = &self.vocabulary;
         let mut allowed_stars = vec![q.stars.is_empty(); 1 << Packed::STARS_BITS];
         for &n in &q.stars {

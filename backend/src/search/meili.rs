@@ -154,6 +154,10 @@ impl MeiliEngine {
             Self::in_filter("group_code", &q.groups),
         ];
         let mut filter = vec![format!("expires_on > {}", day_key(q.today))];
+        // The outlet is a scope: it stays in every facet's count.
+        if let Some(outlet) = &q.outlet {
+            filter.extend(Self::in_filter("outlets", std::slice::from_ref(outlet)));
+        }
         filter.extend(
             parts
                 .into_iter()

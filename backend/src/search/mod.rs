@@ -49,6 +49,10 @@ pub struct SearchDocument {
     /// The certificate's expiry as `YYYYMMDD`: documents stop matching from that day even
     /// before the sync removes them.
     pub expires_on: u32,
+    /// Slugs of the provincial outlets that carry the product (an outlet's storefront
+    /// searches only its own products).
+    #[serde(default)]
+    pub outlets: Vec<String>,
 }
 
 impl SearchDocument {
@@ -117,6 +121,9 @@ pub struct SearchQuery {
     pub per_page: usize,
     /// Certificates expiring on or before this day are not found.
     pub today: NaiveDate,
+    /// Only the products this outlet (slug) carries: a scope, not a facet, so the facet
+    /// counts are counted within it.
+    pub outlet: Option<String>,
 }
 
 impl SearchQuery {
@@ -131,6 +138,7 @@ impl SearchQuery {
             page: 1,
             per_page: 20,
             today,
+            outlet: None,
         }
     }
 }

@@ -22,6 +22,8 @@ pub struct SearchParams {
     pub sort: Option<String>,
     pub page: Option<usize>,
     pub per_page: Option<usize>,
+    /// An outlet's slug: only the products it carries.
+    pub outlet: Option<String>,
 }
 
 /// A rejected parameter: a stable code and a message for people.
@@ -120,7 +122,13 @@ impl SearchParams {
                 format!("page must be at least 1 and page × per_page at most {MAX_DEPTH}"),
             ));
         }
+        let outlet = match self.outlet.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(slug) if crate::domain::text::is_slug(slug) => Some(slug.to_owned()),
+            Some(raw) => return Err(bad("invalid_outlet", format!("invalid outlet {raw:?}"))),
+        };
         Ok(SearchQuery {
+            outlet,
             text,
             stars,
             regions,

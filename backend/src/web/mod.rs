@@ -1,6 +1,7 @@
 //! Storefront plumbing: templates, static assets and error pages.
 pub mod assets;
 pub mod auth;
+pub mod charts;
 pub mod error;
 pub mod i18n;
 pub mod session;

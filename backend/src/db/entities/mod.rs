@@ -16,6 +16,7 @@ pub mod order_event;
 pub mod order_item;
 pub mod outbox;
 pub mod outlet;
+pub mod outlet_invitation;
 pub mod outlet_listing;
 pub mod payment_event;
 pub mod product_group;

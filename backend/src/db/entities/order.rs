@@ -21,6 +21,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub paid_at: Option<DateTimeUtc>,
     pub reason: Option<String>,
+    /// When the order first became a completed sale (delivered, or paid and neither
+    /// cancelled nor refunded): the moment sell-through and the indicator date it.
+    pub completed_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -16,6 +16,11 @@ pub struct Model {
     pub opening_hours: String,
     pub map_url: Option<String>,
     pub color: String,
+    /// Digest of the logo picture (see `media::key`) and its variant widths.
+    pub logo_key: Option<String>,
+    pub logo_variants: String,
+    pub banner_key: Option<String>,
+    pub banner_variants: String,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,656 @@
+//! Sell-through and the modern-trade participation indicator: the public indicator page and
+//! its CSV and JSON exports (`GET /api/v1/indicators/modern-trade`), the provincial officer's
+//! page (the province's figures, the participants not selling yet, sell-through by seller,
+//! exports for provincial reports) and the seller's own sales page. Every figure comes from
+//! [`crate::sales`], computed by the database.
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::account::form_page;
+use super::seller_orders::chosen_seller;
+use crate::auth::{Action, Principal, Scope};
+use crate::db::entities::{listing, seller};
+use crate::sales::{self, Indicator, Level, Period, SellThrough, Within};
+use crate::startup::AppState;
+use crate::web::auth::require;
+use crate::web::charts::{self, Column, ShareBar};
+use crate::web::error::{ApiError, PageError};
+use crate::web::i18n::{Lang, current, pick, tr, tr_with};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(indicator_page)
+        .service(indicator_csv)
+        .service(officer_page)
+        .service(officer_participants)
+        .service(officer_sell_through)
+        .service(seller_page)
+        .service(seller_csv);
+}
+
+pub fn configure_api(cfg: &mut web::ServiceConfig) {
+    cfg.service(modern_trade_api);
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PeriodQuery {
+    /// First day (Vietnam), `YYYY-MM-DD`; default: the 1st of January of this year.
+    from: Option<String>,
+    /// Last day (Vietnam), `YYYY-MM-DD`, included; default: today.
+    to: Option<String>,
+    /// A province (officers' pages).
+    #[param(ignore)]
+    #[serde(default)]
+    province: Option<String>,
+    /// A seller (seller pages).
+    #[param(ignore)]
+    #[serde(default)]
+    seller: Option<i64>,
+    /// `seller` or `listing` (sell-through exports).
+    #[param(ignore)]
+    #[serde(default)]
+    level: Option<String>,
+}
+
+impl PeriodQuery {
+    fn period(&self, state: &AppState) -> Result<Period, String> {
+        Period::parse(
+            self.from.as_deref(),
+            self.to.as_deref(),
+            state.clock.today(),
+        )
+    }
+}
+
+/// `42,5 %` in Vietnamese, `42.5%` in English.
+fn percent(share: f64) -> String {
+    let n = format!("{:.1}", share * 100.0);
+    match current() {
+        Lang::Vi => format!("{} %", n.replace('.', ",")),
+        Lang::En => format!("{n}%"),
+    }
+}
+
+fn rate(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "—".to_owned(), percent)
+}
+
+fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
+}
+
+fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, PageError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)
+        .map_err(|e| PageError::Unexpected(e.into()))?;
+    for row in rows {
+        w.write_record(&row)
+            .map_err(|e| PageError::Unexpected(e.into()))?;
+    }
+    w.into_inner()
+        .map_err(|e| PageError::Unexpected(anyhow::anyhow!("{e}")))
+}
+
+fn province_name(state: &AppState, code: &str) -> String {
+    state.reference.province(code).map_or_else(
+        || code.to_owned(),
+        |p| pick(&p.name_vi, &p.name_en).to_owned(),
+    )
+}
+
+/// The modern-trade participation indicator for a period: national, by region and by
+/// province, against the 50 % target.
+#[utoipa::path(
+    get, path = "/api/v1/indicators/modern-trade", tag = "indicators",
+    params(PeriodQuery),
+    responses(
+        (status = 200, description = "The indicator", body = Indicator),
+        (status = 400, description = "A bad period", body = super::seller_api::ErrorBody),
+    )
+)]
+#[get("/indicators/modern-trade")]
+pub async fn modern_trade_api(
+    state: web::Data<AppState>,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let period = query
+        .period(&state)
+        .map_err(|m| ApiError::bad_request("invalid_period", m))?;
+    let found = sales::indicator(&state.db, &state.reference, period)
+        .await
+        .map_err(|e| ApiError::Unexpected(e.into()))?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+#[get("/indicators/modern-trade")]
+async fn indicator_page(
+    state: web::Data<AppState>,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, PageError> {
+    let period = query.period(&state).map_err(PageError::BadRequest)?;
+    let found = sales::indicator(&state.db, &state.reference, period).await?;
+    let mut ranked: Vec<_> = found.provinces.iter().collect();
+    ranked.sort_by(|a, b| {
+        b.share
+            .share
+            .total_cmp(&a.share.share)
+            .then(b.share.participants.cmp(&a.share.participants))
+    });
+    let bars: Vec<ShareBar> = ranked
+        .iter()
+        .map(|p| ShareBar {
+            label: province_name(&state, &p.province_code),
+            share: p.share.share,
+            text: format!(
+                "{} ({}/{})",
+                percent(p.share.share),
+                p.share.selling,
+                p.share.participants
+            ),
+        })
+        .collect();
+    let chart = charts::share_bars(
+        &tr("indicator.chart_title"),
+        &bars,
+        found.target,
+        &tr_with(
+            "indicator.target_line",
+            &[("share", &percent(found.target))],
+        ),
+    );
+    let provinces: Vec<_> = ranked
+        .iter()
+        .map(|p| {
+            json!({
+                "name": province_name(&state, &p.province_code),
+                "region": state.reference.region(&p.region_code).map(|r| pick(&r.name_vi, &r.name_en).to_owned()),
+                "participants": p.share.participants,
+                "selling": p.share.selling,
+                "share": percent(p.share.share),
+                "reached": p.share.share >= found.target,
+            })
+        })
+        .collect();
+    let regions: Vec<_> = found
+        .regions
+        .iter()
+        .map(|r| {
+            json!({
+                "name": state.reference.region(&r.region_code).map(|g| pick(&g.name_vi, &g.name_en).to_owned()),
+                "participants": r.share.participants,
+                "selling": r.share.selling,
+                "share": percent(r.share.share),
+                "reached": r.share.share >= found.target,
+            })
+        })
+        .collect();
+    let qs = format!("from={}&to={}", period.from, period.to);
+    let body = crate::web::templates::render(
+        "pages/indicator",
+        &json!({
+            "title": tr("indicator.title"),
+            "description": tr("indicator.description"),
+            "from": period.from.to_string(),
+            "to": period.to.to_string(),
+            "national": {
+                "participants": found.national.participants,
+                "selling": found.national.selling,
+                "share": percent(found.national.share),
+                "reached": found.national.share >= found.target,
+            },
+            "target": percent(found.target),
+            "chart": chart,
+            "provinces": provinces,
+            "regions": regions,
+            "csv_href": format!("/indicators/modern-trade.csv?{qs}"),
+            "json_href": format!("/api/v1/indicators/modern-trade?{qs}"),
+        }),
+    )?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+#[get("/indicators/modern-trade.csv")]
+async fn indicator_csv(
+    state: web::Data<AppState>,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, PageError> {
+    let period = query.period(&state).map_err(PageError::BadRequest)?;
+    let found = sales::indicator(&state.db, &state.reference, period).await?;
+    let line = |level: &str, code: &str, s: &sales::Share| {
+        vec![
+            period.from.to_string(),
+            period.to.to_string(),
+            level.to_owned(),
+            code.to_owned(),
+            s.participants.to_string(),
+            s.selling.to_string(),
+            format!("{:.4}", s.share),
+            format!("{:.2}", found.target),
+        ]
+    };
+    let mut rows = vec![line("national", "vn", &found.national)];
+    rows.extend(
+        found
+            .regions
+            .iter()
+            .map(|r| line("region", &r.region_code, &r.share)),
+    );
+    rows.extend(
+        found
+            .provinces
+            .iter()
+            .map(|p| line("province", &p.province_code, &p.share)),
+    );
+    let body = csv_bytes(
+        &[
+            "from",
+            "to",
+            "level",
+            "code",
+            "participants",
+            "selling",
+            "share",
+            "target",
+        ],
+        rows,
+    )?;
+    Ok(csv_response(
+        &format!("modern-trade-{}-{}.csv", period.from, period.to),
+        body,
+    ))
+}
+
+/// The province an officer's page is about: the one asked for (within the principal's
+/// provinces), or the principal's first.
+fn officer_province(
+    state: &AppState,
+    principal: &Principal,
+    asked: Option<&str>,
+) -> Result<String, PageError> {
+    if !principal.is_officer() {
+        return Err(PageError::AccessDenied);
+    }
+    let code = match asked.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => state
+            .reference
+            .resolve_province(raw)
+            .ok_or(PageError::NotFound)?
+            .code
+            .clone(),
+        None => match principal.reviewed_provinces() {
+            Some(codes) => codes.first().cloned().ok_or(PageError::AccessDenied)?,
+            None => state
+                .reference
+                .provinces
+                .first()
+                .map(|p| p.code.clone())
+                .ok_or(PageError::NotFound)?,
+        },
+    };
+    if principal.can(Action::ReviewProvince, &Scope::Province(&code)) {
+        Ok(code)
+    } else {
+        Err(PageError::AccessDenied)
+    }
+}
+
+/// Sell-through rows with people's names for their keys.
+async fn labelled(
+    state: &AppState,
+    level: Level,
+    rows: &[SellThrough],
+) -> Result<Vec<(String, SellThrough)>, PageError> {
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.key.parse().ok()).collect();
+    let names: HashMap<String, String> = match level {
+        Level::Listing => {
+            let listings = listing::Entity::find()
+                .filter(listing::Column::Id.is_in(ids))
+                .all(&state.db)
+                .await?;
+            crate::selling::titles_of(&state.db, &listings)
+                .await?
+                .into_iter()
+                .map(|(id, title)| (id.to_string(), title))
+                .collect()
+        }
+        Level::Seller => seller::Entity::find()
+            .filter(seller::Column::Id.is_in(ids))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id.to_string(), s.display_name))
+            .collect(),
+        Level::Province => rows
+            .iter()
+            .map(|r| (r.key.clone(), province_name(state, &r.key)))
+            .collect(),
+    };
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                names.get(&r.key).cloned().unwrap_or_else(|| r.key.clone()),
+                r.clone(),
+            )
+        })
+        .collect())
+}
+
+fn sell_through_json(rows: &[(String, SellThrough)]) -> Vec<serde_json::Value> {
+    rows.iter()
+        .map(|(name, r)| {
+            json!({
+                "name": name,
+                "orders": r.orders,
+                "units": r.units,
+                "on_hand": r.on_hand,
+                "rate": rate(r.rate),
+                "revenue_vnd": r.revenue_vnd,
+                "web": r.web.units,
+                "livestream": r.livestream.units,
+                "outlet": r.outlet.units,
+            })
+        })
+        .collect()
+}
+
+fn sell_through_csv(period: Period, rows: &[(String, SellThrough)]) -> Result<Vec<u8>, PageError> {
+    csv_bytes(
+        &[
+            "from",
+            "to",
+            "name",
+            "orders",
+            "units",
+            "on_hand",
+            "sell_through",
+            "revenue_vnd",
+            "web_units",
+            "livestream_units",
+            "outlet_units",
+            "web_revenue_vnd",
+            "livestream_revenue_vnd",
+            "outlet_revenue_vnd",
+        ],
+        rows.iter()
+            .map(|(name, r)| {
+                vec![
+                    period.from.to_string(),
+                    period.to.to_string(),
+                    name.clone(),
+                    r.orders.to_string(),
+                    r.units.to_string(),
+                    r.on_hand.to_string(),
+                    r.rate.map_or_else(String::new, |x| format!("{x:.4}")),
+                    r.revenue_vnd.to_string(),
+                    r.web.units.to_string(),
+                    r.livestream.units.to_string(),
+                    r.outlet.units.to_string(),
+                    r.web.revenue_vnd.to_string(),
+                    r.livestream.revenue_vnd.to_string(),
+                    r.outlet.revenue_vnd.to_string(),
+                ]
+            })
+            .collect(),
+    )
+}
+
+#[get("/officer/indicators")]
+async fn officer_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let code = officer_province(&state, &principal, query.province.as_deref())?;
+    let period = query.period(&state).map_err(PageError::BadRequest)?;
+    let found = sales::indicator(&state.db, &state.reference, period).await?;
+    let share = found
+        .provinces
+        .iter()
+        .find(|p| p.province_code == code)
+        .map(|p| p.share)
+        .unwrap_or_default();
+    let participants = sales::participants(&state.db, &code, period).await?;
+    let (selling, waiting): (Vec<_>, Vec<_>) = participants.iter().partition(|p| p.selling());
+    let view = |p: &&sales::ParticipantStatus| {
+        json!({
+            "registration_no": p.business_registration_no,
+            "name": p.name,
+            "commune": p.commune,
+            "certificates": p.certificates,
+            "orders": p.orders,
+            "units": p.units,
+            "revenue_vnd": p.revenue_vnd,
+            "since": p.modern_trade_since.map(crate::domain::time::format_vietnam),
+        })
+    };
+    let within = Within {
+        province_code: Some(code.clone()),
+        ..Within::default()
+    };
+    let by_seller = sales::sell_through(&state.db, Level::Seller, &within, period).await?;
+    let by_seller = labelled(&state, Level::Seller, &by_seller).await?;
+    let chart = charts::share_bars(
+        &tr("indicator.chart_title"),
+        &[ShareBar {
+            label: province_name(&state, &code),
+            share: share.share,
+            text: percent(share.share),
+        }],
+        found.target,
+        &tr_with(
+            "indicator.target_line",
+            &[("share", &percent(found.target))],
+        ),
+    );
+    let choices: Vec<_> = state
+        .reference
+        .provinces
+        .iter()
+        .filter(|p| principal.can(Action::ReviewProvince, &Scope::Province(&p.code)))
+        .map(|p| json!({ "code": p.code, "name": pick(&p.name_vi, &p.name_en), "selected": p.code == code }))
+        .collect();
+    let qs = format!("province={code}&from={}&to={}", period.from, period.to);
+    form_page(
+        &state,
+        &req,
+        actix_web::http::StatusCode::OK,
+        "pages/officer_indicators",
+        json!({
+            "title": tr_with("indicator.officer_title", &[("province", &province_name(&state, &code))]),
+            "province": province_name(&state, &code),
+            "province_code": code,
+            "from": period.from.to_string(),
+            "to": period.to.to_string(),
+            "share": { "participants": share.participants, "selling": share.selling, "share": percent(share.share), "reached": share.share >= found.target },
+            "target": percent(found.target),
+            "chart": chart,
+            "many_choices": choices.len() > 1,
+            "choices": choices,
+            "waiting_count": waiting.len(),
+            "selling_count": selling.len(),
+            "waiting": waiting.iter().map(view).collect::<Vec<_>>(),
+            "selling": selling.iter().map(view).collect::<Vec<_>>(),
+            "by_seller": sell_through_json(&by_seller),
+            "participants_csv": format!("/officer/indicators/participants.csv?{qs}"),
+            "seller_csv": format!("/officer/indicators/sell-through.csv?{qs}&level=seller"),
+            "listing_csv": format!("/officer/indicators/sell-through.csv?{qs}&level=listing"),
+        }),
+    )
+}
+
+/// Every participant of the province in the period's denominator, with its sales and its
+/// modern-trade mark, for provincial reports.
+#[get("/officer/indicators/participants.csv")]
+async fn officer_participants(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let code = officer_province(&state, &principal, query.province.as_deref())?;
+    let period = query.period(&state).map_err(PageError::BadRequest)?;
+    let rows = sales::participants(&state.db, &code, period).await?;
+    let body = csv_bytes(
+        &[
+            "province_code",
+            "business_registration_no",
+            "name",
+            "participant_type",
+            "commune",
+            "certificates",
+            "selling_in_period",
+            "orders",
+            "units",
+            "revenue_vnd",
+            "modern_trade_since",
+        ],
+        rows.iter()
+            .map(|p| {
+                vec![
+                    code.clone(),
+                    p.business_registration_no.clone(),
+                    p.name.clone(),
+                    p.participant_type.clone(),
+                    p.commune.clone(),
+                    p.certificates.to_string(),
+                    if p.selling() { "yes" } else { "no" }.to_owned(),
+                    p.orders.to_string(),
+                    p.units.to_string(),
+                    p.revenue_vnd.to_string(),
+                    p.modern_trade_since
+                        .map(|t| crate::domain::time::vietnam_date(t).to_string())
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    )?;
+    Ok(csv_response(
+        &format!("participants-{code}-{}-{}.csv", period.from, period.to),
+        body,
+    ))
+}
+
+#[get("/officer/indicators/sell-through.csv")]
+async fn officer_sell_through(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let code = officer_province(&state, &principal, query.province.as_deref())?;
+    let period = query.period(&state).map_err(PageError::BadRequest)?;
+    let level = match query.level.as_deref() {
+        None | Some("seller") => Level::Seller,
+        Some("listing") => Level::Listing,
+        Some(other) => {
+            return Err(PageError::BadRequest(format!(
+                "level must be seller or listing, not {other:?}"
+            )));
+        }
+    };
+    let within = Within {
+        province_code: Some(code.clone()),
+        ..Within::default()
+    };
+    let rows = sales::sell_through(&state.db, level, &within, period).await?;
+    let rows = labelled(&state, level, &rows).await?;
+    Ok(csv_response(
+        &format!("sell-through-{code}-{}-{}.csv", period.from, period.to),
+        sell_through_csv(period, &rows)?,
+    ))
+}
+
+#[get("/seller/sales")]
+async fn seller_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let shop = chosen_seller(&state, &principal, query.seller).await?;
+    let period = query.period(&state).map_err(PageError::BadRequest)?;
+    let within = Within {
+        seller_id: Some(shop.id),
+        ..Within::default()
+    };
+    let listings = sales::sell_through(&state.db, Level::Listing, &within, period).await?;
+    let listings = labelled(&state, Level::Listing, &listings).await?;
+    let totals = sales::sell_through(&state.db, Level::Seller, &within, period)
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let buckets = sales::over_time(&state.db, &within, period).await?;
+    let chart = charts::columns(
+        &tr("sales.chart_title"),
+        &buckets
+            .iter()
+            .map(|b| Column {
+                label: b.label.clone(),
+                value: b.revenue_vnd,
+            })
+            .collect::<Vec<_>>(),
+        &|v| crate::domain::money::Vnd::new(v).to_string(),
+    );
+    let qs = format!("seller={}&from={}&to={}", shop.id, period.from, period.to);
+    form_page(
+        &state,
+        &req,
+        actix_web::http::StatusCode::OK,
+        "pages/seller_sales",
+        json!({
+            "title": tr_with("sales.title", &[("seller", &shop.display_name)]),
+            "seller": { "id": shop.id, "display_name": shop.display_name },
+            "from": period.from.to_string(),
+            "to": period.to.to_string(),
+            "totals": {
+                "orders": totals.orders,
+                "units": totals.units,
+                "on_hand": totals.on_hand,
+                "rate": rate(totals.rate),
+                "revenue_vnd": totals.revenue_vnd,
+                "web": totals.web,
+                "livestream": totals.livestream,
+                "outlet": totals.outlet,
+            },
+            "chart": chart,
+            "buckets": buckets,
+            "listings": sell_through_json(&listings),
+            "csv_href": format!("/seller/sales.csv?{qs}"),
+        }),
+    )
+}
+
+#[get("/seller/sales.csv")]
+async fn seller_csv(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let shop = chosen_seller(&state, &principal, query.seller).await?;
+    let period = query.period(&state).map_err(PageError::BadRequest)?;
+    let within = Within {
+        seller_id: Some(shop.id),
+        ..Within::default()
+    };
+    let rows = sales::sell_through(&state.db, Level::Listing, &within, period).await?;
+    let rows = labelled(&state, Level::Listing, &rows).await?;
+    Ok(csv_response(
+        &format!("sales-{}-{}-{}.csv", shop.slug, period.from, period.to),
+        sell_through_csv(period, &rows)?,
+    ))
+}

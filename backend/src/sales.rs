@@ -1,0 +1,663 @@
+//! Sell-through and the modern-trade participation indicator, computed by the database from
+//! the platform's completed sales.
+//!
+//! The rules, in one place:
+//! - **A completed sale** is an order that is delivered, or paid and neither cancelled nor
+//!   refunded ([`completed`]); counter sales at an outlet are delivered and paid when recorded.
+//!   It is dated by `orders.completed_at`, the moment it first became completed (paid, or
+//!   delivered for cash on delivery), in Vietnam's calendar.
+//! - **A period** is a range of whole days in Vietnam, both ends included.
+//! - **A participant counts in the denominator** of a period when one of its certificates was
+//!   valid on at least one day of it: not revoked, recognised on or before the last day, and
+//!   expiring after the first day (a certificate is valid until the day before `expires_on`).
+//!   A certificate that expires mid-period still counts for that period; one that expired
+//!   before it does not.
+//! - **It is selling** (the numerator) when it is in the denominator and one of its sellers has
+//!   a completed sale dated in the period.
+//! - **Units on hand at the period's end** are the stock now (web stock plus every outlet's
+//!   consignment) plus the units of orders placed after the period that are not cancelled or
+//!   refunded: exact unless a seller corrected the stock count by hand since.
+//! - A participant's first completed sale on the platform sets `modern_trade_since`
+//!   ([`note_completion`]), in the transaction that completes the order.
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
+use serde::Serialize;
+
+use crate::domain::reference::Reference;
+
+/// The programme's target: half of the participants selling through modern channels.
+pub const TARGET: f64 = 0.5;
+/// Longest period a report covers.
+pub const MAX_DAYS: i64 = 3_700;
+
+/// The completion rule on the orders table aliased `alias`.
+pub fn completed(alias: &str) -> String {
+    format!(
+        "({a}.state = 'delivered' OR ({a}.payment_state = 'paid' \
+         AND {a}.state IN ('placed', 'confirmed', 'shipped')))",
+        a = alias
+    )
+}
+
+/// `?` placeholders as the backend wants them (`$1, $2, …` on PostgreSQL).
+fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut out = String::with_capacity(sql.len() + 16);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push_str(&format!("${n}"));
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Marks the order completed if it just became so, and its participant as selling in modern
+/// trade from then on if it was not already. Call it in the transaction of every change of an
+/// order's state or payment; it does nothing otherwise.
+pub async fn note_completion(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let backend = db.get_database_backend();
+    let done = db
+        .execute_raw(statement(
+            backend,
+            &format!(
+                "UPDATE orders SET completed_at = ? WHERE id = ? AND completed_at IS NULL AND {}",
+                completed("orders")
+            ),
+            vec![now.into(), order_id.into()],
+        ))
+        .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    db.execute_raw(statement(
+        backend,
+        "UPDATE registry_participants SET modern_trade_since = ? \
+         WHERE id = (SELECT s.participant_id FROM sellers s JOIN orders o ON o.seller_id = s.id \
+                     WHERE o.id = ?) \
+           AND (modern_trade_since IS NULL OR modern_trade_since > ?)",
+        vec![now.into(), order_id.into(), now.into()],
+    ))
+    .await?;
+    Ok(true)
+}
+
+/// Whole days in Vietnam, both ends included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// `from`/`to` as `YYYY-MM-DD`; missing ends default to the 1st of January of `today`'s
+    /// year and `today`.
+    pub fn parse(from: Option<&str>, to: Option<&str>, today: NaiveDate) -> Result<Self, String> {
+        let day = |raw: Option<&str>, name: &str, default: NaiveDate| match raw.map(str::trim) {
+            None | Some("") => Ok(default),
+            Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map_err(|_| format!("{name} must be a date like 2026-01-31, not {raw:?}")),
+        };
+        let start_of_year = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+        let period = Self {
+            from: day(from, "from", start_of_year)?,
+            to: day(to, "to", today)?,
+        };
+        if period.from > period.to {
+            return Err("from must not be after to".into());
+        }
+        if (period.to - period.from).num_days() > MAX_DAYS {
+            return Err(format!("a period covers at most {MAX_DAYS} days"));
+        }
+        Ok(period)
+    }
+
+    /// The first instant of the period (midnight in Vietnam, UTC+7 all year).
+    pub fn start(&self) -> DateTime<Utc> {
+        vietnam_midnight(self.from)
+    }
+
+    /// The first instant after the period.
+    pub fn end(&self) -> DateTime<Utc> {
+        vietnam_midnight(self.to + Duration::days(1))
+    }
+}
+
+fn vietnam_midnight(day: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let local = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    chrono_tz::Asia::Ho_Chi_Minh
+        .from_local_datetime(&local)
+        .single()
+        .map_or_else(|| Utc.from_utc_datetime(&local), |t| t.with_timezone(&Utc))
+}
+
+/// Participants, those of them selling, and the share.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Share {
+    pub participants: i64,
+    pub selling: i64,
+    /// `selling / participants`, 0 when there are none.
+    pub share: f64,
+}
+
+impl Share {
+    fn new(participants: i64, selling: i64) -> Self {
+        Self {
+            participants,
+            selling,
+            share: if participants > 0 {
+                selling as f64 / participants as f64
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RegionShare {
+    pub region_code: String,
+    #[serde(flatten)]
+    pub share: Share,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ProvinceShare {
+    pub province_code: String,
+    pub region_code: String,
+    #[serde(flatten)]
+    pub share: Share,
+}
+
+/// The modern-trade participation indicator for a period.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Indicator {
+    pub period: Period,
+    pub target: f64,
+    pub national: Share,
+    pub regions: Vec<RegionShare>,
+    pub provinces: Vec<ProvinceShare>,
+}
+
+#[derive(FromQueryResult)]
+struct ProvinceRow {
+    province_code: String,
+    participants: i64,
+    selling: i64,
+}
+
+/// The indicator per province (every current province, in reference order), region and
+/// nation. One grouped query: participants × an index probe for a sale in the period.
+pub async fn indicator(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+    period: Period,
+) -> Result<Indicator, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT p.province_code AS province_code, \
+                CAST(COUNT(*) AS BIGINT) AS participants, \
+                CAST(COALESCE(SUM(CASE WHEN EXISTS ( \
+                    SELECT 1 FROM sellers s JOIN orders o ON o.seller_id = s.id \
+                    WHERE s.participant_id = p.id AND o.completed_at >= ? AND o.completed_at < ? \
+                      AND {done}) THEN 1 ELSE 0 END), 0) AS BIGINT) AS selling \
+         FROM registry_participants p \
+         WHERE EXISTS (SELECT 1 FROM registry_certificates c WHERE c.participant_id = p.id \
+                       AND c.status <> 'revoked' AND c.recognized_on <= ? AND c.expires_on > ?) \
+         GROUP BY p.province_code",
+        done = completed("o")
+    );
+    let rows = ProvinceRow::find_by_statement(statement(
+        backend,
+        &sql,
+        vec![
+            period.start().into(),
+            period.end().into(),
+            period.to.into(),
+            period.from.into(),
+        ],
+    ))
+    .all(db)
+    .await?;
+    let by_code: BTreeMap<&str, &ProvinceRow> =
+        rows.iter().map(|r| (r.province_code.as_str(), r)).collect();
+    let provinces: Vec<ProvinceShare> = reference
+        .provinces
+        .iter()
+        .map(|p| {
+            let row = by_code.get(p.code.as_str());
+            ProvinceShare {
+                province_code: p.code.clone(),
+                region_code: p.region_code.clone(),
+                share: Share::new(
+                    row.map_or(0, |r| r.participants),
+                    row.map_or(0, |r| r.selling),
+                ),
+            }
+        })
+        .collect();
+    let regions = reference
+        .regions
+        .iter()
+        .map(|r| {
+            let (n, s) = provinces
+                .iter()
+                .filter(|p| p.region_code == r.code)
+                .fold((0, 0), |(n, s), p| {
+                    (n + p.share.participants, s + p.share.selling)
+                });
+            RegionShare {
+                region_code: r.code.clone(),
+                share: Share::new(n, s),
+            }
+        })
+        .collect();
+    let (n, s) = provinces.iter().fold((0, 0), |(n, s), p| {
+        (n + p.share.participants, s + p.share.selling)
+    });
+    Ok(Indicator {
+        period,
+        target: TARGET,
+        national: Share::new(n, s),
+        regions,
+        provinces,
+    })
+}
+
+/// One participant of a province, for its officers: whether it sold in the period and since
+/// when it sells on the platform.
+#[derive(Clone, Debug, PartialEq, Serialize, FromQueryResult)]
+pub struct ParticipantStatus {
+    pub business_registration_no: String,
+    pub name: String,
+    pub participant_type: String,
+    pub commune: String,
+    /// Certificates valid on at least one day of the period.
+    pub certificates: i64,
+    pub orders: i64,
+    pub units: i64,
+    pub revenue_vnd: i64,
+    pub modern_trade_since: Option<DateTime<Utc>>,
+}
+
+impl ParticipantStatus {
+    pub fn selling(&self) -> bool {
+        self.orders > 0
+    }
+}
+
+/// Every participant of `province` in the indicator's denominator for `period`, with its
+/// completed sales in the period; those not selling first, then by name.
+pub async fn participants(
+    db: &impl ConnectionTrait,
+    province: &str,
+    period: Period,
+) -> Result<Vec<ParticipantStatus>, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT p.business_registration_no AS business_registration_no, p.name AS name, \
+                p.participant_type AS participant_type, p.commune AS commune, \
+                p.modern_trade_since AS modern_trade_since, \
+                CAST(COUNT(DISTINCT c.id) AS BIGINT) AS certificates, \
+                CAST(COALESCE(MAX(t.orders), 0) AS BIGINT) AS orders, \
+                CAST(COALESCE(MAX(t.units), 0) AS BIGINT) AS units, \
+                CAST(COALESCE(MAX(t.revenue), 0) AS BIGINT) AS revenue_vnd \
+         FROM registry_participants p \
+         JOIN registry_certificates c ON c.participant_id = p.id AND c.status <> 'revoked' \
+              AND c.recognized_on <= ? AND c.expires_on > ? \
+         LEFT JOIN (SELECT s.participant_id AS participant_id, COUNT(DISTINCT o.id) AS orders, \
+                           SUM(oi.quantity) AS units, SUM(oi.quantity * oi.unit_price_vnd) AS revenue \
+                    FROM orders o JOIN sellers s ON s.id = o.seller_id \
+                    JOIN order_items oi ON oi.order_id = o.id \
+                    WHERE o.completed_at >= ? AND o.completed_at < ? AND {done} \
+                    GROUP BY s.participant_id) t ON t.participant_id = p.id \
+         WHERE p.province_code = ? \
+         GROUP BY p.id, p.business_registration_no, p.name, p.participant_type, p.commune, \
+                  p.modern_trade_since \
+         ORDER BY CASE WHEN COALESCE(MAX(t.orders), 0) > 0 THEN 1 ELSE 0 END, p.name",
+        done = completed("o")
+    );
+    ParticipantStatus::find_by_statement(statement(
+        backend,
+        &sql,
+        vec![
+            period.to.into(),
+            period.from.into(),
+            period.start().into(),
+            period.end().into(),
+            province.into(),
+        ],
+    ))
+    .all(db)
+    .await
+}
+
+/// What sell-through is grouped by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Listing,
+    Seller,
+    Province,
+}
+
+impl Level {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "listing" => Some(Self::Listing),
+            "seller" => Some(Self::Seller),
+            "province" => Some(Self::Province),
+            _ => None,
+        }
+    }
+
+    /// The grouping key over `listings l`, `sellers s`, `registry_participants p`.
+    fn key(self) -> &'static str {
+        match self {
+            Self::Listing => "CAST(l.id AS TEXT)",
+            Self::Seller => "CAST(s.id AS TEXT)",
+            Self::Province => "p.province_code",
+        }
+    }
+}
+
+/// Which rows a sell-through report covers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Within {
+    pub seller_id: Option<i64>,
+    pub province_code: Option<String>,
+}
+
+impl Within {
+    fn clause(&self, values: &mut Vec<Value>) -> String {
+        let mut sql = String::new();
+        if let Some(id) = self.seller_id {
+            sql.push_str(" AND s.id = ?");
+            values.push(id.into());
+        }
+        if let Some(code) = &self.province_code {
+            sql.push_str(" AND p.province_code = ?");
+            values.push(code.clone().into());
+        }
+        sql
+    }
+}
+
+/// Units, orders and revenue of one channel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ChannelFigures {
+    pub orders: i64,
+    pub units: i64,
+    pub revenue_vnd: i64,
+}
+
+/// One row of a sell-through report.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SellThrough {
+    /// The listing's or seller's internal id, or the province code.
+    pub key: String,
+    pub orders: i64,
+    pub units: i64,
+    pub revenue_vnd: i64,
+    pub on_hand: i64,
+    /// `units / (units + on_hand)`; `None` when both are 0.
+    pub rate: Option<f64>,
+    pub web: ChannelFigures,
+    pub livestream: ChannelFigures,
+    pub outlet: ChannelFigures,
+}
+
+#[derive(FromQueryResult)]
+struct SoldRow {
+    k: String,
+    channel: String,
+    orders: i64,
+    units: i64,
+    revenue: i64,
+}
+
+#[derive(FromQueryResult)]
+struct OnHandRow {
+    k: String,
+    on_hand: i64,
+}
+
+/// Sell-through at `level` for `period`: every listing (seller, province) in `within` that sold
+/// in the period or holds stock, most units sold first.
+pub async fn sell_through(
+    db: &impl ConnectionTrait,
+    level: Level,
+    within: &Within,
+    period: Period,
+) -> Result<Vec<SellThrough>, DbErr> {
+    let backend = db.get_database_backend();
+    let key = level.key();
+    let mut values: Vec<Value> = vec![period.start().into(), period.end().into()];
+    let scope = within.clause(&mut values);
+    let sold_sql = format!(
+        "SELECT {key} AS k, ch.channel AS channel, CAST(COUNT(DISTINCT o.id) AS BIGINT) AS orders, \
+                CAST(SUM(oi.quantity) AS BIGINT) AS units, \
+                CAST(SUM(oi.quantity * oi.unit_price_vnd) AS BIGINT) AS revenue \
+         FROM orders o \
+         JOIN checkouts ch ON ch.id = o.checkout_id \
+         JOIN order_items oi ON oi.order_id = o.id \
+         JOIN listings l ON l.id = oi.listing_id \
+         JOIN sellers s ON s.id = o.seller_id \
+         JOIN registry_participants p ON p.id = s.participant_id \
+         WHERE o.completed_at >= ? AND o.completed_at < ? AND {done}{scope} \
+         GROUP BY {key}, ch.channel",
+        done = completed("o")
+    );
+    let sold = SoldRow::find_by_statement(statement(backend, &sold_sql, values))
+        .all(db)
+        .await?;
+
+    let mut values: Vec<Value> = vec![period.end().into()];
+    let scope = within.clause(&mut values);
+    let on_hand_sql = format!(
+        "SELECT {key} AS k, CAST(SUM(l.stock \
+                + COALESCE((SELECT SUM(ol.stock) FROM outlet_listings ol WHERE ol.listing_id = l.id), 0) \
+                + COALESCE((SELECT SUM(oi.quantity) FROM order_items oi JOIN orders o ON o.id = oi.order_id \
+                            WHERE oi.listing_id = l.id AND o.created_at >= ? \
+                              AND o.state NOT IN ('cancelled', 'refunded')), 0)) AS BIGINT) AS on_hand \
+         FROM listings l \
+         JOIN sellers s ON s.id = l.seller_id \
+         JOIN registry_participants p ON p.id = s.participant_id \
+         WHERE 1 = 1{scope} \
+         GROUP BY {key}"
+    );
+    let on_hand = OnHandRow::find_by_statement(statement(backend, &on_hand_sql, values))
+        .all(db)
+        .await?;
+
+    let mut rows: BTreeMap<String, SellThrough> = BTreeMap::new();
+    for r in sold {
+        let row = rows.entry(r.k.clone()).or_insert_with(|| SellThrough {
+            key: r.k.clone(),
+            ..SellThrough::default()
+        });
+        let figures = ChannelFigures {
+            orders: r.orders,
+            units: r.units,
+            revenue_vnd: r.revenue,
+        };
+        match r.channel.as_str() {
+            "livestream" => row.livestream = figures,
+            "outlet" => row.outlet = figures,
+            _ => {
+                row.web.orders += figures.orders;
+                row.web.units += figures.units;
+                row.web.revenue_vnd += figures.revenue_vnd;
+            }
+        }
+        row.orders += r.orders;
+        row.units += r.units;
+        row.revenue_vnd += r.revenue;
+    }
+    for r in on_hand {
+        if let Some(row) = rows.get_mut(&r.k) {
+            row.on_hand = r.on_hand;
+        } else if r.on_hand > 0 {
+            rows.insert(
+                r.k.clone(),
+                SellThrough {
+                    key: r.k,
+                    on_hand: r.on_hand,
+                    ..SellThrough::default()
+                },
+            );
+        }
+    }
+    let mut out: Vec<SellThrough> = rows
+        .into_values()
+        .map(|mut r| {
+            let base = r.units + r.on_hand;
+            r.rate = (base > 0).then(|| r.units as f64 / base as f64);
+            r
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.units
+            .cmp(&a.units)
+            .then(b.revenue_vnd.cmp(&a.revenue_vnd))
+            .then(a.key.cmp(&b.key))
+    });
+    Ok(out)
+}
+
+/// Units and revenue of one bucket of time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromQueryResult)]
+pub struct Bucket {
+    /// `YYYY-MM` (periods over 62 days) or `YYYY-MM-DD`, in Vietnam's calendar.
+    pub label: String,
+    pub units: i64,
+    pub revenue_vnd: i64,
+}
+
+/// Completed sales in `within` over `period`, by month (or by day for periods up to 62 days),
+/// every bucket present even when empty.
+pub async fn over_time(
+    db: &impl ConnectionTrait,
+    within: &Within,
+    period: Period,
+) -> Result<Vec<Bucket>, DbErr> {
+    let backend = db.get_database_backend();
+    let by_day = (period.to - period.from).num_days() < 62;
+    let bucket = match (backend, by_day) {
+        (DbBackend::Postgres, true) => {
+            "to_char(o.completed_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD')"
+        }
+        (DbBackend::Postgres, false) => {
+            "to_char(o.completed_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM')"
+        }
+        // Vietnam keeps UTC+7 all year.
+        (_, true) => "strftime('%Y-%m-%d', o.completed_at, '+7 hours')",
+        (_, false) => "strftime('%Y-%m', o.completed_at, '+7 hours')",
+    };
+    let mut values: Vec<Value> = vec![period.start().into(), period.end().into()];
+    let scope = within.clause(&mut values);
+    let sql = format!(
+        "SELECT {bucket} AS label, CAST(SUM(oi.quantity) AS BIGINT) AS units, \
+                CAST(SUM(oi.quantity * oi.unit_price_vnd) AS BIGINT) AS revenue_vnd \
+         FROM orders o \
+         JOIN order_items oi ON oi.order_id = o.id \
+         JOIN sellers s ON s.id = o.seller_id \
+         JOIN registry_participants p ON p.id = s.participant_id \
+         WHERE o.completed_at >= ? AND o.completed_at < ? AND {done}{scope} \
+         GROUP BY {bucket}",
+        done = completed("o")
+    );
+    let found: BTreeMap<String, Bucket> =
+        Bucket::find_by_statement(statement(backend, &sql, values))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|b| (b.label.clone(), b))
+            .collect();
+    let mut out = Vec::new();
+    let mut day = period.from;
+    while day <= period.to {
+        let label = if by_day {
+            day.format("%Y-%m-%d").to_string()
+        } else {
+            day.format("%Y-%m").to_string()
+        };
+        if out.last().is_none_or(|b: &Bucket| b.label != label) {
+            out.push(found.get(&label).cloned().unwrap_or(Bucket {
+                label,
+                units: 0,
+                revenue_vnd: 0,
+            }));
+        }
+        day += Duration::days(1);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    #[test]
+    fn periods_are_whole_days_in_vietnam() {
+        let p = Period::parse(Some("2026-01-01"), Some("2026-01-31"), day("2026-12-01"))
+            .expect("period");
+        assert_eq!(p.start().to_rfc3339(), "2025-12-31T17:00:00+00:00");
+        assert_eq!(p.end().to_rfc3339(), "2026-01-31T17:00:00+00:00");
+        let default = Period::parse(None, None, day("2026-12-01")).expect("default");
+        assert_eq!(
+            (default.from, default.to),
+            (day("2026-01-01"), day("2026-12-01"))
+        );
+    }
+
+    #[test]
+    fn bad_periods_are_refused_with_a_reason() {
+        let today = day("2026-12-01");
+        for (from, to, says) in [
+            (Some("2026-02-01"), Some("2026-01-01"), "after"),
+            (Some("01/02/2026"), None, "from must be a date"),
+            (None, Some("x"), "to must be a date"),
+            (Some("2000-01-01"), Some("2026-01-01"), "at most"),
+        ] {
+            let e = Period::parse(from, to, today).expect_err("refused");
+            assert!(e.contains(says), "{e}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres() {
+        let s = statement(
+            DbBackend::Postgres,
+            "a = ? AND b = ?",
+            vec![1.into(), 2.into()],
+        );
+        assert_eq!(s.sql, "a = $1 AND b = $2");
+        let s = statement(DbBackend::Sqlite, "a = ?", vec![1.into()]);
+        assert_eq!(s.sql, "a = ?");
+    }
+
+    #[test]
+    fn a_share_of_nobody_is_zero() {
+        assert_eq!(Share::new(0, 0).share, 0.0);
+        assert_eq!(Share::new(4, 1).share, 0.25);
+    }
+}
