@@ -20,6 +20,7 @@ pub mod payments;
 pub mod registry;
 pub mod routes;
 pub mod sales;
+pub mod sales_bench;
 pub mod search;
 pub mod seed;
 pub mod selling;

@@ -118,6 +118,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 16)]
         buyers: usize,
     },
+    /// Time the national modern-trade indicator (and sell-through by province) over many
+    /// orders, written set-based into a scratch database of the configured kind.
+    Indicator {
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: usize,
+        #[arg(long, default_value_t = 15_000)]
+        participants: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Process a synthetic phone photo (12 MP by default) as an upload is processed.
     Photo {
         #[arg(long, default_value_t = 4000)]
@@ -272,6 +282,30 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
                 &reference,
                 &options,
                 progress_bar("checkout"),
+            )
+            .await?;
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Indicator {
+                    orders,
+                    participants,
+                    runs,
+                },
+        } => {
+            let reference = Reference::load(&settings.region_overrides)?;
+            let options = ocop_village::sales_bench::BenchOptions {
+                orders,
+                participants,
+                runs,
+            };
+            let report = ocop_village::sales_bench::run(
+                &settings.database_url,
+                &reference,
+                &options,
+                progress_bar("rows"),
             )
             .await?;
             println!("{report}");
@@ -460,6 +494,12 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         println!(
             "  the outlet {} carries {} products of its province (one running low) and has one counter sale: /outlets/{} is its storefront, /outlet its counter for the outlet account",
             roles.outlet_slug, report.outlet_products, roles.outlet_slug
+        );
+    }
+    if report.history_orders > 0 {
+        println!(
+            "  sales history: {} delivered orders of {} sellers over the past months: /indicators/modern-trade (public), /officer/indicators as the officer, /seller/sales as the seller",
+            report.history_orders, report.history_participants
         );
     }
     if let Some(show) = report.live_show_id {

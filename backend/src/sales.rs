@@ -365,9 +365,11 @@ impl Level {
         }
     }
 
-    /// The grouping key over `listings l`, `sellers s`, `registry_participants p`.
-    fn key(self) -> &'static str {
+    /// The grouping key over `listings l` (or, for `sold`, `order_items oi`), `sellers s`
+    /// and `registry_participants p`.
+    fn key(self, sold: bool) -> &'static str {
         match self {
+            Self::Listing if sold => "CAST(oi.listing_id AS TEXT)",
             Self::Listing => "CAST(l.id AS TEXT)",
             Self::Seller => "CAST(s.id AS TEXT)",
             Self::Province => "p.province_code",
@@ -445,7 +447,7 @@ pub async fn sell_through(
     period: Period,
 ) -> Result<Vec<SellThrough>, DbErr> {
     let backend = db.get_database_backend();
-    let key = level.key();
+    let key = level.key(true);
     let mut values: Vec<Value> = vec![period.start().into(), period.end().into()];
     let scope = within.clause(&mut values);
     let sold_sql = format!(
@@ -455,7 +457,6 @@ pub async fn sell_through(
          FROM orders o \
          JOIN checkouts ch ON ch.id = o.checkout_id \
          JOIN order_items oi ON oi.order_id = o.id \
-         JOIN listings l ON l.id = oi.listing_id \
          JOIN sellers s ON s.id = o.seller_id \
          JOIN registry_participants p ON p.id = s.participant_id \
          WHERE o.completed_at >= ? AND o.completed_at < ? AND {done}{scope} \
@@ -466,19 +467,32 @@ pub async fn sell_through(
         .all(db)
         .await?;
 
-    let mut values: Vec<Value> = vec![period.end().into()];
-    let scope = within.clause(&mut values);
+    let key = level.key(false);
+    // On hand at the end: the web stock, every outlet's shelf, and the units of orders placed
+    // after the period that still hold them. Three grouped parts, no per-listing subquery.
+    let mut values: Vec<Value> = Vec::new();
+    let web_scope = within.clause(&mut values);
+    let shelf_scope = within.clause(&mut values);
+    values.push(period.end().into());
+    let later_scope = within.clause(&mut values);
     let on_hand_sql = format!(
-        "SELECT {key} AS k, CAST(SUM(l.stock \
-                + COALESCE((SELECT SUM(ol.stock) FROM outlet_listings ol WHERE ol.listing_id = l.id), 0) \
-                + COALESCE((SELECT SUM(oi.quantity) FROM order_items oi JOIN orders o ON o.id = oi.order_id \
-                            WHERE oi.listing_id = l.id AND o.created_at >= ? \
-                              AND o.state NOT IN ('cancelled', 'refunded')), 0)) AS BIGINT) AS on_hand \
-         FROM listings l \
-         JOIN sellers s ON s.id = l.seller_id \
-         JOIN registry_participants p ON p.id = s.participant_id \
-         WHERE 1 = 1{scope} \
-         GROUP BY {key}"
+        "SELECT k, CAST(SUM(units) AS BIGINT) AS on_hand FROM ( \
+           SELECT {key} AS k, l.stock AS units FROM listings l \
+             JOIN sellers s ON s.id = l.seller_id \
+             JOIN registry_participants p ON p.id = s.participant_id WHERE 1 = 1{web_scope} \
+           UNION ALL \
+           SELECT {key} AS k, ol.stock AS units FROM outlet_listings ol \
+             JOIN listings l ON l.id = ol.listing_id \
+             JOIN sellers s ON s.id = l.seller_id \
+             JOIN registry_participants p ON p.id = s.participant_id WHERE 1 = 1{shelf_scope} \
+           UNION ALL \
+           SELECT {key} AS k, oi.quantity AS units FROM orders o \
+             JOIN order_items oi ON oi.order_id = o.id \
+             JOIN listings l ON l.id = oi.listing_id \
+             JOIN sellers s ON s.id = l.seller_id \
+             JOIN registry_participants p ON p.id = s.participant_id \
+           WHERE o.created_at >= ? AND o.state NOT IN ('cancelled', 'refunded'){later_scope} \
+         ) AS parts GROUP BY k"
     );
     let on_hand = OnHandRow::find_by_statement(statement(backend, &on_hand_sql, values))
         .all(db)

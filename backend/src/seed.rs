@@ -61,6 +61,11 @@ pub struct SeedReport {
     pub live_show_id: Option<i64>,
     /// Products the demo outlet carries (with consignment stock and a counter sale).
     pub outlet_products: usize,
+    /// Completed web orders of many sellers over the past months, so sell-through and the
+    /// modern-trade indicator have a history to show.
+    pub history_orders: usize,
+    /// Participants with a completed sale among them.
+    pub history_participants: usize,
 }
 
 /// Loads the sample registry and builds the demo catalog as of `now`.
@@ -208,6 +213,8 @@ pub async fn seed_demo(
     report.orders_created = seed_orders(db, reference, now, report.live_show_id).await?;
     // After the orders: `seed_orders` only runs on a shop with no orders yet.
     report.outlet_products = seed_outlet(db, now).await?;
+    (report.history_orders, report.history_participants) =
+        seed_sales_history(db, reference, now).await?;
     progress.finish_and_clear();
     Ok(report)
 }
@@ -850,6 +857,161 @@ async fn seed_orders(
     }
     Ok(created)
 }
+
+/// A year of completed sales for the indicator and the sales pages: about three in five
+/// sellers (chosen by a hash of their slug, so always the same ones) sold one to four orders,
+/// each placed, confirmed, shipped and delivered through the order code at a time in the past
+/// eleven months; the demo seller sold one every month. Made once (keys `demo-history-…`).
+async fn seed_sales_history(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(usize, usize)> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+    use crate::auth::Principal;
+    use crate::db::entities::{checkout, order, seller, user};
+    use crate::orders::{self, Actor, Step};
+    use crate::shop::{self, Address, PaymentMethod, Placement};
+
+    let made = checkout::Entity::find()
+        .filter(checkout::Column::IdempotencyKey.starts_with("demo-history-"))
+        .count(db)
+        .await?;
+    if made > 0 {
+        return Ok((0, 0));
+    }
+    let demo_seller = match user::Entity::find()
+        .filter(user::Column::Email.eq("nguoiban@ocop.demo"))
+        .one(db)
+        .await?
+    {
+        Some(u) => Principal::load(db, u).await?.seller_ids().first().copied(),
+        None => None,
+    };
+    let address = Address::parse(
+        reference,
+        "Trần Văn Minh",
+        HISTORY_BUYER,
+        "0987 654 321",
+        "ho-chi-minh",
+        "phường Bến Thành",
+        "45 Lê Lợi",
+    )
+    .map_err(|problems| anyhow::anyhow!("the demo address is invalid: {problems:?}"))?;
+    let sellers = seller::Entity::find()
+        .filter(seller::Column::State.eq("active"))
+        .order_by_asc(seller::Column::Id)
+        .all(db)
+        .await?;
+    let mut orders_made = 0;
+    let mut participants = 0;
+    for s in &sellers {
+        let h = fnv1a(s.slug.as_bytes());
+        let demo = Some(s.id) == demo_seller;
+        let count = if demo {
+            11
+        } else if h % 5 < 3 {
+            1 + (h >> 8) as usize % 4
+        } else {
+            continue;
+        };
+        let products = listing::Entity::find()
+            .filter(listing::Column::SellerId.eq(s.id))
+            .filter(listing::Column::State.eq(ListingState::Published.as_str()))
+            .filter(listing::Column::Stock.gte(10))
+            .order_by_asc(listing::Column::Id)
+            .all(db)
+            .await?;
+        if products.is_empty() {
+            continue;
+        }
+        let mut sold = false;
+        for k in 0..count {
+            // Spread over the past 330 days; the demo seller once a month.
+            let days = if demo {
+                15 + 30 * k as i64
+            } else {
+                ((h >> (12 + 4 * k)) % 330) as i64 + 1
+            };
+            let placed_at = now - Duration::days(days);
+            let product = &products[(h as usize + k) % products.len()];
+            let cart = shop::find_cart(db, None, None, true, placed_at)
+                .await?
+                .context("a cart")?;
+            let quantity = 1 + ((h >> (20 + k)) % 3) as i32;
+            if shop::add_to_cart(db, cart.id, product.pid, quantity, placed_at)
+                .await
+                .is_err()
+            {
+                continue;
+            }
+            let key = format!("demo-history-{}-{k}", s.id);
+            let Ok(placed) = shop::place(
+                db,
+                &Placement {
+                    cart_id: cart.id,
+                    user_id: None,
+                    address: &address,
+                    method: PaymentMethod::CashOnDelivery,
+                    idempotency_key: &key,
+                    lang: crate::web::i18n::Lang::Vi,
+                    site: "http://127.0.0.1:8080",
+                    from_show: None,
+                    pickup_outlet: None,
+                },
+                placed_at,
+            )
+            .await
+            else {
+                // A certificate that was not valid then: no sale.
+                continue;
+            };
+            let pid = order::Entity::find()
+                .filter(order::Column::CheckoutId.eq(placed.id))
+                .one(db)
+                .await?
+                .context("the history order")?
+                .pid;
+            let steps = [
+                (Step::Confirm, 0),
+                (
+                    Step::Ship {
+                        carrier: "Viettel Post".into(),
+                        tracking_no: format!("VTP{}{k}", s.id),
+                    },
+                    1,
+                ),
+                (Step::Deliver, 3),
+            ];
+            for (step, after) in steps {
+                orders::advance(
+                    db,
+                    Actor::System,
+                    pid,
+                    step,
+                    placed_at + Duration::days(after),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("demo history step: {e}"))?;
+            }
+            orders_made += 1;
+            sold = true;
+        }
+        participants += usize::from(sold);
+    }
+    // The history is in the past: its order e-mails are not sent.
+    crate::db::entities::outbox::Entity::delete_many()
+        .filter(crate::db::entities::outbox::Column::Topic.eq(crate::jobs::outbox::MAIL_SEND))
+        .filter(crate::db::entities::outbox::Column::Payload.contains(HISTORY_BUYER))
+        .filter(crate::db::entities::outbox::Column::DoneAt.is_null())
+        .exec(db)
+        .await?;
+    Ok((orders_made, participants))
+}
+
+/// The buyer of the demo sales history.
+const HISTORY_BUYER: &str = "lich-su@ocop.demo";
 
 #[cfg(test)]
 mod tests {

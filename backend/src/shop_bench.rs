@@ -19,7 +19,7 @@ pub struct BenchOptions {
 }
 
 /// A scratch database like `database_url`: its URL, and how to drop it afterwards.
-async fn scratch(
+pub(crate) async fn scratch(
     database_url: &str,
 ) -> anyhow::Result<(String, Option<(String, String)>, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;

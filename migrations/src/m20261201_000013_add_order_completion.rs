@@ -47,6 +47,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Orders placed after a period (their units were on hand at its end).
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_orders_created")
+                    .table(Orders::Table)
+                    .col(Orders::CreatedAt)
+                    .to_owned(),
+            )
+            .await?;
         // Units of a listing ordered after a period (its stock at the period's end).
         manager
             .create_index(
@@ -68,7 +78,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for name in ["idx_orders_seller_completed", "idx_orders_completed"] {
+        for name in [
+            "idx_orders_created",
+            "idx_orders_seller_completed",
+            "idx_orders_completed",
+        ] {
             manager
                 .drop_index(Index::drop().name(name).table(Orders::Table).to_owned())
                 .await?;
@@ -88,6 +102,7 @@ impl MigrationTrait for Migration {
 enum Orders {
     Table,
     SellerId,
+    CreatedAt,
     CompletedAt,
 }
 

@@ -130,11 +130,28 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
         .await,
         1
     );
-    // The demo shopper owns them all; a second seed adds none.
+    // The demo shopper owns them all (besides the sales history's guest buyer); a second seed
+    // adds none.
     assert_eq!(
-        app.count("checkouts", "user_id IS NULL AND channel <> 'outlet'")
-            .await,
+        app.count(
+            "checkouts",
+            "user_id IS NULL AND channel <> 'outlet' AND idempotency_key NOT LIKE 'demo-history-%'"
+        )
+        .await,
         0
+    );
+    assert!(
+        report.history_orders > 50 && report.history_participants > 30,
+        "{report:?}"
+    );
+    assert_eq!(
+        app.count(
+            "orders o",
+            "o.state = 'delivered' AND o.completed_at IS NOT NULL"
+        )
+        .await,
+        report.history_orders as i64 + 2,
+        "the history, the demo's delivered order and the counter sale"
     );
     // The demo outlet carries products with stock and has one counter sale.
     assert!(report.outlet_products > 0);
@@ -146,7 +163,7 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
     assert_eq!(app.seed_demo().await.orders_created, 0);
     assert_eq!(
         app.count("orders", "").await,
-        9,
-        "8 web or live orders and the counter sale"
+        9 + report.history_orders as i64,
+        "8 web or live orders, the counter sale and the sales history"
     );
 }
