@@ -645,7 +645,7 @@ async fn the_indicator_is_served_as_json_csv_and_a_page_with_a_chart() {
     let page = app
         .get_html("/indicators/modern-trade?from=2026-01-01&to=2026-06-30")
         .await;
-    assert!(page.contains("<svg class=\"chart\""), "a chart");
+    assert!(page.contains("<svg class=\"chart share-chart\""), "a chart");
     assert!(page.contains("60,0 %"), "the national share");
     assert!(page.contains("Mục tiêu 50,0 %"), "the target line");
 }

@@ -2,8 +2,9 @@
 // WCAG 2 A/AA) of every page visited: search, use a facet, open a product, check its
 // certificate, add it to the cart, check out paying by VietQR, and the seller area (a listing, an
 // order confirmed, a product pinned on the live show while another browser watches the live
-// page) as the demo seller. Exit 1 on any failure or on a serious
-// or critical violation. Usage: node storefront.mjs http://127.0.0.1:8080
+// page, its sales) as the demo seller, the modern-trade indicator and an outlet's storefront
+// search. Exit 1 on any failure or on a serious or critical violation.
+// Usage: node storefront.mjs http://127.0.0.1:8080 [/outlets/{slug}]
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 
@@ -152,7 +153,33 @@ try {
 }
 await viewerContext.close();
 
-for (const path of ['/', '/search?q=mat%20ong', '/provinces/tuyen-quang', '/regions/mekong-delta']) {
+// The seller's sales: a chart and the table by product.
+await page.goto(base + '/seller/sales');
+check(await page.locator('svg.chart').count() === 1, 'the seller sales page has a chart');
+check(await page.locator('table tbody tr').count() > 1, 'the seller sales page lists products');
+await scan(page, 'seller sales');
+
+// The public indicator: the national share and the chart against the target.
+await page.goto(base + '/indicators/modern-trade');
+check(/\d+,\d %/.test(await page.locator('.big-figure').textContent()), 'the national share is shown');
+check(await page.locator('svg.chart line[stroke-dasharray]').count() === 1, 'the chart draws the 50 % line');
+await scan(page, 'modern-trade indicator');
+
+// An outlet's storefront (its path is the second argument) searches its own products and
+// stays on the outlet.
+const outletPath = process.argv[3];
+if (outletPath) {
+  await page.goto(base + outletPath);
+  const shown = await page.locator('.results .card').count();
+  await page.locator('.search-form button[type=submit]').click();
+  await page.waitForLoadState();
+  check(page.url().startsWith(base + outletPath + '?'), `the outlet's search stays on ${outletPath}`);
+  check(shown > 0 && (await page.locator('.results .card').count()) === shown, `the outlet shows its ${shown} products`);
+  await scan(page, 'outlet storefront');
+  await fitsPhone(context, outletPath);
+}
+
+for (const path of ['/', '/search?q=mat%20ong', '/provinces/tuyen-quang', '/regions/mekong-delta', '/indicators/modern-trade']) {
   await fitsPhone(context, path);
 }
 

@@ -25,22 +25,33 @@ pub struct ShareBar {
     pub text: String,
 }
 
+/// Narrow enough that a phone shows the bar chart at nearly its drawn size.
+const SHARE_W: f64 = 420.0;
+const LABEL_W: f64 = 118.0;
+const TEXT_W: f64 = 86.0;
 const WIDTH: f64 = 640.0;
-const LABEL_W: f64 = 170.0;
-const TEXT_W: f64 = 90.0;
 const ROW_H: f64 = 22.0;
 const TOP: f64 = 28.0;
 
 /// Horizontal bars from 0 to 100 %, with a dashed line at `target` (the programme's 50 %).
 /// Bars at or above the target are green, the others amber.
 pub fn share_bars(title: &str, bars: &[ShareBar], target: f64, target_label: &str) -> String {
-    let plot_w = WIDTH - LABEL_W - TEXT_W;
+    let plot_w = SHARE_W - LABEL_W - TEXT_W;
     let height = TOP + ROW_H * bars.len() as f64 + 8.0;
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{}</title>"#,
+        r#"<svg class="chart share-chart" viewBox="0 0 {SHARE_W} {height}" role="img" aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{}</title>"#,
         escape(title)
+    );
+    // The target line first: bars and their figures are drawn over it.
+    let x = LABEL_W + target.clamp(0.0, 1.0) * plot_w;
+    let _ = write!(
+        svg,
+        r##"<line x1="{x:.1}" y1="{y1}" x2="{x:.1}" y2="{y2}" stroke="#1b1b1b" stroke-dasharray="4 3"/><text x="{x:.1}" y="14" text-anchor="middle" font-size="12">{}</text>"##,
+        escape(target_label),
+        y1 = TOP - 6.0,
+        y2 = height - 4.0,
     );
     for (i, bar) in bars.iter().enumerate() {
         let y = TOP + ROW_H * i as f64;
@@ -62,14 +73,7 @@ pub fn share_bars(title: &str, bars: &[ShareBar], target: f64, target_label: &st
             text = escape(&bar.text),
         );
     }
-    let x = LABEL_W + target.clamp(0.0, 1.0) * plot_w;
-    let _ = write!(
-        svg,
-        r##"<line x1="{x:.1}" y1="{y1}" x2="{x:.1}" y2="{y2}" stroke="#1b1b1b" stroke-dasharray="4 3"/><text x="{x:.1}" y="14" text-anchor="middle" font-size="12">{}</text></svg>"##,
-        escape(target_label),
-        y1 = TOP - 6.0,
-        y2 = height - 4.0,
-    );
+    svg.push_str("</svg>");
     svg
 }
 
@@ -150,7 +154,7 @@ mod tests {
         );
         assert!(svg.contains("Tỉ lệ &lt;script&gt;") && svg.contains("A&amp;B"));
         assert!(!svg.contains("<script>"));
-        let plot = WIDTH - LABEL_W - TEXT_W;
+        let plot = SHARE_W - LABEL_W - TEXT_W;
         assert!(
             svg.contains(&format!(r#"width="{:.1}""#, plot * 0.5)),
             "{svg}"
