@@ -31,6 +31,12 @@ pub struct Settings {
     pub search: SearchSettings,
     pub media: MediaSettings,
     pub payments: PaymentSettings,
+    /// `API_RATE_PER_MINUTE`: requests a minute each client address may make to `/api/` on
+    /// one app instance (0: no limit).
+    pub api_rate_per_minute: u32,
+    /// `METRICS_TOKEN`: lets other hosts read `/metrics` with `Authorization: Bearer …`;
+    /// without it only loopback clients may.
+    pub metrics_token: Option<Secret>,
 }
 
 /// Online payments. Cash on delivery and VietQR transfers (to each seller's own account) need
@@ -137,6 +143,7 @@ struct FileSettings {
     media_s3_bucket: Option<String>,
     media_s3_endpoint: Option<String>,
     media_s3_region: Option<String>,
+    api_rate_per_minute: Option<u32>,
     #[serde(default)]
     region_overrides: BTreeMap<String, String>,
 }
@@ -361,8 +368,22 @@ impl Settings {
             bank_webhook_secret: var("BANK_WEBHOOK_SECRET").map(Secret::new),
         };
 
+        let api_rate_per_minute = match var("API_RATE_PER_MINUTE") {
+            Some(raw) => raw.trim().parse::<u32>().unwrap_or_else(|_| {
+                problems.push(format!(
+                    "API_RATE_PER_MINUTE: {raw:?} is not a whole number of requests (0 for no limit)"
+                ));
+                0
+            }),
+            None => file.api_rate_per_minute.unwrap_or(600),
+        };
+        // A token is a secret: environment only.
+        let metrics_token = var("METRICS_TOKEN").map(Secret::new);
+
         match (bind, problems.is_empty()) {
             (Some(bind), true) => Ok(Self {
+                api_rate_per_minute,
+                metrics_token,
                 database_url,
                 bind,
                 data_dir,

@@ -14,6 +14,7 @@ pub mod live;
 pub mod mail;
 pub mod media;
 pub mod onboarding;
+pub mod ops;
 pub mod orders;
 pub mod outlets;
 pub mod payments;

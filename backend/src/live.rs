@@ -104,6 +104,8 @@ pub enum LiveError {
     NotOwnListing,
     #[error("the show has ended")]
     Ended,
+    #[error("that product is not linked to the show")]
+    NotLinked,
     #[error("the show cannot go from {from} to {to}")]
     BadTransition { from: String, to: &'static str },
     #[error(transparent)]
@@ -121,6 +123,7 @@ impl LiveError {
             Self::BadTime => tr("live.error.time"),
             Self::NotOwnListing => tr("live.error.not_own"),
             Self::Ended => tr("live.error.ended"),
+            Self::NotLinked => tr("live.error.not_linked"),
             Self::BadTransition { .. } => tr("live.error.transition"),
             Self::NotFound | Self::Database(_) => self.to_string(),
         }
@@ -391,7 +394,7 @@ pub async fn pin(
                 .filter(listing::Column::Pid.eq(pid))
                 .one(db)
                 .await?
-                .ok_or(LiveError::NotFound)?;
+                .ok_or(LiveError::NotLinked)?;
             let linked = live_show_item::Entity::find()
                 .filter(live_show_item::Column::ShowId.eq(show.id))
                 .filter(live_show_item::Column::ListingId.eq(item.id))
@@ -399,7 +402,7 @@ pub async fn pin(
                 .await?
                 .is_some();
             if !linked {
-                return Err(LiveError::NotFound);
+                return Err(LiveError::NotLinked);
             }
             Some(item.id)
         }

@@ -31,6 +31,12 @@ enum Command {
     },
     /// Apply database migrations and sync reference data, then exit.
     Migrate,
+    /// Write a consistent copy of the SQLite database to FILE while the app runs
+    /// (PostgreSQL: use pg_dump).
+    Backup { file: PathBuf },
+    /// Check that no record is half-written (every checkout has orders, every order items and
+    /// history, totals add up, no negative stock); exit status 1 if one is.
+    Check,
     /// OCOP registry tasks.
     Registry {
         #[command(subcommand)]
@@ -213,6 +219,25 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
             drop(conn);
             println!("migrations applied, reference data synced");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { file } => {
+            let (conn, _) = connect(&settings).await?;
+            ocop_village::ops::backup(&conn, &file).await?;
+            println!("backup written to {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check => {
+            let (conn, _) = connect(&settings).await?;
+            let broken = ocop_village::ops::check(&conn).await?;
+            if broken.is_empty() {
+                println!("integrity check passed: no half-written records");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for (what, n) in &broken {
+                    println!("BROKEN: {n} × {what}");
+                }
+                Ok(ExitCode::from(1))
+            }
         }
         Command::Search {
             command: SearchCommand::Reindex,

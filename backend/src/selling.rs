@@ -270,9 +270,9 @@ pub async fn update_listing(
     target: Option<SellerTarget>,
     now: DateTime<Utc>,
 ) -> Result<listing::Model, SellingError> {
-    input.validate()?;
     let txn = crate::db::begin_write(db).await?;
     let own = find_own(&txn, principal, pid).await?;
+    input.validate()?;
     let mut next = own.listing.clone();
     if let Some(v) = input.price_vnd {
         next.price_vnd = v;
@@ -369,9 +369,6 @@ pub async fn officer_delist(
     now: DateTime<Utc>,
 ) -> Result<(), SellingError> {
     let reason = reason.trim();
-    if reason.chars().count() < 5 {
-        return Err(SellingError::ReasonRequired);
-    }
     let txn = crate::db::begin_write(db).await?;
     let listing = listing::Entity::find()
         .filter(listing::Column::Pid.eq(pid))
@@ -387,6 +384,9 @@ pub async fn officer_delist(
         &Scope::Province(&cert.province_code),
     ) {
         return Err(SellingError::NotMember);
+    }
+    if reason.chars().count() < 5 {
+        return Err(SellingError::ReasonRequired);
     }
     lifecycle::delist(&txn, &[listing.id], DelistedBy::Officer, reason, now).await?;
     audit::record(

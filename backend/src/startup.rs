@@ -201,9 +201,30 @@ impl Application {
                 .context("configuring payments")?,
             live: live.clone(),
         });
+        let limiter = web::Data::new(site::security::ApiLimiter::new(
+            settings.api_rate_per_minute,
+        ));
+        {
+            let limiter = limiter.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    every.tick().await;
+                    limiter.purge();
+                }
+            });
+        }
+        let metrics = web::Data::new(site::metrics::Metrics::new(
+            settings
+                .metrics_token
+                .as_ref()
+                .map(|t| t.expose().to_owned()),
+        ));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(limiter.clone())
+                .app_data(metrics.clone())
                 .app_data(web::QueryConfig::default().error_handler(routes::query_error))
                 .app_data(web::PathConfig::default().error_handler(routes::path_error))
                 .app_data(web::PayloadConfig::new(crate::media::MAX_BYTES + 64 * 1024))
@@ -213,7 +234,10 @@ impl Application {
                         .error_handler(routes::form_error),
                 )
                 .wrap(middleware::from_fn(site::i18n::middleware))
+                .wrap(middleware::from_fn(site::security::api_rate_limit))
                 .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(site::security::headers))
+                .wrap(middleware::from_fn(site::metrics::timing))
                 .wrap(middleware::NormalizePath::trim())
                 .wrap_fn(|req, srv| {
                     use actix_web::HttpMessage;

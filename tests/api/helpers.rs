@@ -73,17 +73,32 @@ pub async fn spawn_app_with_smtp(smtp_url: &str) -> TestApp {
     .await
 }
 
+/// Starts the app with settings changed by `tweak` (a rate limit, a metrics token, a public
+/// URL).
+pub async fn spawn_app_tuned(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_full(snapshot_day(), PaymentSettings::default(), None, tweak).await
+}
+
 async fn spawn_app_configured(
     now: DateTime<Utc>,
     payments: PaymentSettings,
     smtp_url: Option<String>,
+) -> TestApp {
+    spawn_app_full(now, payments, smtp_url, |_| {}).await
+}
+
+async fn spawn_app_full(
+    now: DateTime<Utc>,
+    payments: PaymentSettings,
+    smtp_url: Option<String>,
+    tweak: impl FnOnce(&mut Settings),
 ) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         ocop_village::telemetry::init(LogFormat::Pretty);
     }
     let database = TestDatabase::create().await;
     let search_dir = database.dir.path().join("search");
-    let settings = Settings {
+    let mut settings = Settings {
         database_url: database.url.clone(),
         bind: "127.0.0.1:0".parse().expect("address"),
         data_dir: database.dir.path().to_path_buf(),
@@ -98,7 +113,11 @@ async fn spawn_app_configured(
         },
         media: test_media(&database),
         payments,
+        // Tests make many API calls from one address; the limit has its own test.
+        api_rate_per_minute: 0,
+        metrics_token: None,
     };
+    tweak(&mut settings);
     let reference = Reference::load(&Default::default()).expect("reference data");
     let engine: Arc<dyn SearchEngine> =
         Arc::new(EmbeddedEngine::open(&search_dir, &reference).expect("search index"));

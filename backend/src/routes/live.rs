@@ -418,14 +418,37 @@ async fn pin(
 ) -> Result<HttpResponse, PageError> {
     let principal = require(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
+    own_show(&state, &principal, *path).await?;
     let listing = match form.listing.trim() {
         "" => None,
-        raw => Some(Uuid::parse_str(raw).map_err(|_| PageError::NotFound)?),
+        raw => match Uuid::parse_str(raw) {
+            Ok(pid) => Some(pid),
+            Err(_) => {
+                return after(
+                    &state,
+                    &req,
+                    &principal,
+                    *path,
+                    Err(live::LiveError::NotLinked),
+                )
+                .await;
+            }
+        },
     };
     let result = live::pin(&state.db, &principal, *path, listing, state.clock.now())
         .await
         .map(|show| state.live.publish(show.id));
     after(&state, &req, &principal, *path, result).await
+}
+
+/// Refuses (404) a show that is not one of the principal's sellers', before any form value is
+/// looked at.
+async fn own_show(state: &AppState, principal: &Principal, pid: Uuid) -> Result<(), PageError> {
+    match live::find_own(&state.db, principal, pid).await {
+        Ok(_) => Ok(()),
+        Err(live::LiveError::Database(e)) => Err(e.into()),
+        Err(_) => Err(PageError::NotFound),
+    }
 }
 
 #[derive(Deserialize)]
@@ -443,6 +466,7 @@ async fn change_state(
 ) -> Result<HttpResponse, PageError> {
     let principal = require(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
+    own_show(&state, &principal, *path).await?;
     let to = match form.state.as_str() {
         "live" => ShowState::Live,
         "ended" => ShowState::Ended,

@@ -25,6 +25,7 @@ use crate::web::error::{ApiError, PageError};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(crate::web::metrics::serve)
         .service(assets::serve_static)
         .service(seller_api::openapi_json)
         .service(

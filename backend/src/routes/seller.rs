@@ -585,6 +585,7 @@ async fn change_state(
 ) -> Result<HttpResponse, PageError> {
     let principal = require(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
+    own_listing(&state, &principal, *path).await?;
     let target = SellerTarget::parse(&form.state)
         .ok_or_else(|| PageError::BadRequest(tr("errors.form.bad_state")))?;
     match selling::set_state(&state.db, &principal, *path, target, state.clock.now()).await {
@@ -602,6 +603,16 @@ async fn change_state(
             )
             .await
         }
+    }
+}
+
+/// Refuses (404) a listing that is not one of the principal's sellers', before any form value
+/// is looked at.
+async fn own_listing(state: &AppState, principal: &Principal, pid: Uuid) -> Result<(), PageError> {
+    match selling::find_own(&state.db, principal, pid).await {
+        Ok(_) => Ok(()),
+        Err(SellingError::Database(e)) => Err(e.into()),
+        Err(_) => Err(PageError::NotFound),
     }
 }
 
@@ -719,6 +730,7 @@ async fn move_photo(
     let principal = require(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
     let (pid, photo) = path.into_inner();
+    own_listing(&state, &principal, pid).await?;
     let direction = match form.direction.as_str() {
         "up" => Move::Up,
         "down" => Move::Down,

@@ -163,7 +163,10 @@ async fn pin_live(
     )
     .await
     .map_err(|e| match e {
-        LiveError::NotFound => ApiError::NotFound("no such show or linked listing".into()),
+        LiveError::NotFound => ApiError::NotFound("no such show among the user's sellers".into()),
+        LiveError::NotLinked => {
+            ApiError::bad_request("not_linked", "that product is not linked to the show")
+        }
         LiveError::Database(e) => e.into(),
         other => ApiError::refused(StatusCode::CONFLICT, "show_ended", other.to_string()),
     })?;
@@ -194,7 +197,7 @@ async fn list_listings(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let principal = bearer(&state, &req).await?;
+    let principal = seller_member(&state, &req).await?;
     let listings = selling::dashboards(&state.db, &principal, state.clock.now())
         .await?
         .into_iter()
@@ -483,7 +486,7 @@ async fn certificates(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let principal = bearer(&state, &req).await?;
+    let principal = seller_member(&state, &req).await?;
     let out: Vec<SellerCertificates> =
         selling::dashboards(&state.db, &principal, state.clock.now())
             .await?
@@ -511,6 +514,22 @@ async fn certificates(
             })
             .collect();
     Ok(HttpResponse::Ok().json(out))
+}
+
+/// The token's user, if it belongs to at least one seller (the seller API is for sellers).
+async fn seller_member(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<crate::auth::Principal, ApiError> {
+    let principal = bearer(state, req).await?;
+    if principal.seller_ids().is_empty() {
+        return Err(ApiError::refused(
+            StatusCode::FORBIDDEN,
+            "not_a_seller",
+            "this account is not a member of any seller",
+        ));
+    }
+    Ok(principal)
 }
 
 /// Every API error: `{"error": {"code": "...", "message": "..."}}`.

@@ -185,6 +185,10 @@ async fn step(
 ) -> Result<HttpResponse, PageError> {
     let principal = require(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
+    // Another seller's order is a 404 whatever the form says.
+    orders::find_for_seller(&state.db, &principal, *path)
+        .await
+        .map_err(order_page_error)?;
     let form = form.into_inner();
     let step = match form.step.as_str() {
         "confirm" => Step::Confirm,

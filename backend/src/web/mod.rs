@@ -4,5 +4,7 @@ pub mod auth;
 pub mod charts;
 pub mod error;
 pub mod i18n;
+pub mod metrics;
+pub mod security;
 pub mod session;
 pub mod templates;

@@ -1,0 +1,658 @@
+//! The role/scope matrix over every route, table-driven: nine principals (a guest, a shopper,
+//! members of sellers A and B, staff of outlets X and Y, officers of A's and B's provinces, an
+//! administrator) call each route with a well-formed request (forms carry the browser's CSRF
+//! token; API calls the principal's bearer token), and each is either let through (any answer
+//! but 401, 403, 404 or a redirect to sign in; a 400 for a harmless bad value means the checks
+//! passed) or refused (401 or a sign-in redirect for the guest, 403 or 404 for the others).
+//! Destructive calls come last in the table, and the allowed principals go last on each row.
+use std::collections::HashMap;
+
+use ocop_village::auth::{Role, grant};
+use ocop_village::db::entities::{live_show, order, user};
+use reqwest::Method;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::{Value, json};
+
+use crate::checkout::{address, cart_with, listing_of, place_cod};
+use crate::helpers::{TestApp, browser, csrf, sample_registry, spawn_app};
+
+const PRINCIPALS: [&str; 9] = [
+    "guest",
+    "shopper",
+    "seller_a",
+    "seller_b",
+    "staff_x",
+    "staff_y",
+    "officer_a",
+    "officer_b",
+    "admin",
+];
+
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Everyone,
+    SignedIn,
+    Only(&'static [&'static str]),
+}
+
+impl Who {
+    fn allows(self, principal: &str) -> bool {
+        match self {
+            Self::Everyone => true,
+            Self::SignedIn => principal != "guest",
+            Self::Only(list) => list.contains(&principal),
+        }
+    }
+}
+
+enum Body {
+    None,
+    Form(Vec<(&'static str, String)>),
+    Json(Value),
+    Photo(Vec<(&'static str, String)>),
+}
+
+struct Route {
+    method: Method,
+    path: String,
+    body: Body,
+    who: Who,
+    /// Called with the principal's bearer token instead of its session.
+    api: bool,
+}
+
+fn get(path: impl Into<String>, who: Who) -> Route {
+    Route {
+        method: Method::GET,
+        path: path.into(),
+        body: Body::None,
+        who,
+        api: false,
+    }
+}
+
+fn post(path: impl Into<String>, fields: Vec<(&'static str, String)>, who: Who) -> Route {
+    Route {
+        method: Method::POST,
+        path: path.into(),
+        body: Body::Form(fields),
+        who,
+        api: false,
+    }
+}
+
+fn api(method: Method, path: impl Into<String>, body: Body, who: Who) -> Route {
+    Route {
+        method,
+        path: path.into(),
+        body,
+        who,
+        api: true,
+    }
+}
+
+struct Principal {
+    client: reqwest::Client,
+    token: Option<String>,
+}
+
+async fn principal(app: &TestApp, email: &str) -> (Principal, user::Model) {
+    let (client, user) = app.signed_in(email).await;
+    let token = ocop_village::auth::tokens::create(&app.db, user.id, "matrix", app.now)
+        .await
+        .expect("token");
+    (
+        Principal {
+            client,
+            token: Some(token),
+        },
+        user,
+    )
+}
+
+async fn call(app: &TestApp, who: &Principal, route: &Route) -> (u16, String) {
+    let url = format!("{}{}", app.address, route.path);
+    let mut request = who.client.request(route.method.clone(), &url);
+    if route.api
+        && let Some(token) = &who.token
+    {
+        request = request.bearer_auth(token);
+    }
+    let needs_csrf = matches!(route.body, Body::Form(_) | Body::Photo(_));
+    let token = if needs_csrf {
+        csrf(app, &who.client, "/account/login").await
+    } else {
+        String::new()
+    };
+    request = match &route.body {
+        Body::None => request,
+        Body::Json(value) => request.json(value),
+        Body::Form(fields) => {
+            let mut form: Vec<(&str, &str)> = vec![("csrf", &token)];
+            form.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+            request.form(&form)
+        }
+        Body::Photo(fields) => {
+            let mut form = reqwest::multipart::Form::new().text("csrf", token.clone());
+            for (k, v) in fields {
+                form = form.text(*k, v.clone());
+            }
+            request.multipart(form.part(
+                "photo",
+                reqwest::multipart::Part::bytes(b"not a picture".to_vec()).file_name("x.jpg"),
+            ))
+        }
+    };
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (status, location)
+}
+
+fn let_through(status: u16, location: &str) -> bool {
+    let to_sign_in = status == 303 && location.starts_with("/account/login");
+    !(matches!(status, 401 | 403 | 404) || to_sign_in)
+}
+
+fn refused(principal: &str, status: u16, location: &str) -> bool {
+    match principal {
+        "guest" => {
+            status == 401
+                || status == 403
+                || status == 404
+                || (status == 303 && location.starts_with("/account/login"))
+        }
+        _ => status == 403 || status == 404,
+    }
+}
+
+#[tokio::test]
+async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
+    let app = spawn_app().await;
+    app.import(sample_registry(), false).await.expect("import");
+    // Seller A in Tuyên Quang, seller B in Vĩnh Long, each with a listing.
+    let (_, la) = listing_of(&app, "a@example.vn", "2510996049", "OCOP-TQ-2024-0001", 20).await;
+    let (_, lb) = listing_of(&app, "b@example.vn", "4411348896", "OCOP-VL-2025-0001", 20).await;
+    let seller_a = crate::helpers::seller_of_listing(&app, la).await;
+    let province_a = "tuyen-quang";
+    let mut people: HashMap<&str, Principal> = HashMap::new();
+    people.insert(
+        "guest",
+        Principal {
+            client: browser(),
+            token: None,
+        },
+    );
+    let (shopper, shopper_user) = principal(&app, "shopper@example.vn").await;
+    people.insert("shopper", shopper);
+    for (name, email, registration_no) in [
+        ("seller_a", "ma@example.vn", "2510996049"),
+        ("seller_b", "mb@example.vn", "4411348896"),
+    ] {
+        let (p, u) = principal(&app, email).await;
+        app.make_member(&u, registration_no).await;
+        people.insert(name, p);
+    }
+    let mut outlets = Vec::new();
+    for (name, slug, email) in [
+        ("staff_x", "ocop-x", "x@example.vn"),
+        ("staff_y", "ocop-y", "y@example.vn"),
+    ] {
+        let shop = ocop_village::outlets::create(
+            &app.db,
+            None,
+            &app.reference,
+            slug,
+            province_a,
+            "Điểm bán OCOP thử",
+            app.now,
+        )
+        .await
+        .expect("outlet");
+        let (p, u) = principal(&app, email).await;
+        grant(
+            &app.db,
+            u.id,
+            Role::OutletStaff,
+            None,
+            Some(shop.id),
+            None,
+            app.now,
+        )
+        .await
+        .expect("staff");
+        people.insert(name, p);
+        outlets.push(shop);
+    }
+    for (name, email, province) in [
+        ("officer_a", "oa@example.vn", "tuyen-quang"),
+        ("officer_b", "ob@example.vn", "vinh-long"),
+    ] {
+        let (p, u) = principal(&app, email).await;
+        app.make_officer(&u, province).await;
+        people.insert(name, p);
+    }
+    let (admin, admin_user) = principal(&app, "admin@example.vn").await;
+    let mut appointed: user::ActiveModel = admin_user.into();
+    appointed.is_admin = Set(true);
+    appointed.update(&app.db).await.expect("admin");
+    people.insert("admin", admin);
+
+    // A's order, live show (with its share link) and a photo; the shopper's API token.
+    let cart = cart_with(&app, la, 1).await;
+    let placed = place_cod(&app.db, cart, &address(&app), "matrix-order", app.now)
+        .await
+        .expect("placed");
+    let order_a = order::Entity::find()
+        .filter(order::Column::CheckoutId.eq(placed.id))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("order")
+        .pid;
+    let a_principal = {
+        let u = user::Entity::find()
+            .filter(user::Column::Email.eq("ma@example.vn"))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("member");
+        app.principal(&u).await
+    };
+    let show = ocop_village::live::create_show(
+        &app.db,
+        &a_principal,
+        seller_a,
+        &ocop_village::live::ShowInput {
+            title: "Trà đêm".into(),
+            platform: "tiktok".into(),
+            stream_url: "https://www.tiktok.com/@htx/live".into(),
+            scheduled_at: app.now,
+        },
+        app.now,
+    )
+    .await
+    .expect("show");
+    let item = ocop_village::live::link_listing(&app.db, &a_principal, show.pid, la)
+        .await
+        .expect("linked");
+    let show_id = live_show::Entity::find_by_id(show.id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("show")
+        .id;
+    let photo = {
+        let token = people["seller_a"].token.clone().expect("token");
+        let response = app
+            .client
+            .post(format!(
+                "{}/api/v1/seller/listings/{la}/photos",
+                app.address
+            ))
+            .bearer_auth(token)
+            .header("content-type", "application/octet-stream")
+            .body(crate::photos::jpeg(40, 30))
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(response.status().as_u16(), 201, "the fixture photo");
+        let body: Value = response.json().await.expect("JSON");
+        body["id"].as_i64().expect("photo id")
+    };
+    ocop_village::auth::tokens::create(&app.db, shopper_user.id, "to revoke", app.now)
+        .await
+        .expect("token");
+    let shopper_token_id = ocop_village::auth::tokens::list(&app.db, shopper_user.id)
+        .await
+        .expect("tokens")
+        .into_iter()
+        .find(|t| t.name == "to revoke")
+        .expect("the token")
+        .id;
+    app.wait_for_outbox().await;
+    let (_, found) = app.get_json("/api/v1/search?q=OCOP-TQ-2024-0001").await;
+    let slug_a = found["hits"][0]["slug"]
+        .as_str()
+        .expect("A's product is found")
+        .to_owned();
+    let (x, y) = (outlets[0].id, outlets[1].id);
+
+    use Who::*;
+    const SELLER_A: Who = Only(&["seller_a"]);
+    const OUTLET_X: Who = Only(&["staff_x", "admin"]);
+    const OFFICERS: Who = Only(&["officer_a", "officer_b", "admin"]);
+    const OFFICER_A: Who = Only(&["officer_a", "admin"]);
+    const ADMIN: Who = Only(&["admin"]);
+    const SELLERS: Who = Only(&["seller_a", "seller_b"]);
+    let s = |v: &str| v.to_owned();
+    let routes: Vec<Route> = vec![
+        // Public pages and API.
+        get("/", Everyone),
+        get("/search?q=tra", Everyone),
+        get(format!("/products/{slug_a}"), Everyone),
+        get("/provinces", Everyone),
+        get(format!("/provinces/{province_a}"), Everyone),
+        get("/regions/northern-midlands-mountains", Everyone),
+        get("/verify/OCOP-TQ-2024-0001", Everyone),
+        get("/outlets/ocop-x", Everyone),
+        get(format!("/live/{show_id}"), Everyone),
+        get(format!("/l/{}", item.code), Everyone),
+        get("/indicators/modern-trade", Everyone),
+        get("/indicators/modern-trade.csv", Everyone),
+        get("/cart", Everyone),
+        get(
+            format!("/orders/{}?t={}", placed.reference, placed.tracking_token),
+            Everyone,
+        ),
+        get("/robots.txt", Everyone),
+        get("/sitemap.xml", Everyone),
+        get("/account/login", Everyone),
+        get("/account/signup", Everyone),
+        get("/account/password/forgot", Everyone),
+        get("/api/openapi.json", Everyone),
+        get("/api/v1/provinces", Everyone),
+        get("/api/v1/listings", Everyone),
+        get("/api/v1/search?q=tra", Everyone),
+        get("/api/v1/indicators/modern-trade", Everyone),
+        get("/healthz", Everyone),
+        get("/readyz", Everyone),
+        // Any signed-in account.
+        get("/account", SignedIn),
+        get("/account/orders", SignedIn),
+        get("/seller/apply", SignedIn),
+        post("/account/tokens", vec![("name", s(""))], SignedIn),
+        // Seller A's listing, photos, orders, bank account, live show and sales.
+        get(format!("/seller/listings/{la}"), SELLER_A),
+        post(
+            format!("/seller/listings/{la}"),
+            vec![
+                ("price_vnd", s("not a price")),
+                ("stock", s("1")),
+                ("unit", s("hộp")),
+                ("weight_grams", s("100")),
+                ("description_vi", s("")),
+                ("description_en", s("")),
+            ],
+            SELLER_A,
+        ),
+        post(
+            format!("/seller/listings/{la}/state"),
+            vec![("state", s("no-such-state"))],
+            SELLER_A,
+        ),
+        Route {
+            method: Method::POST,
+            path: format!("/seller/listings/{la}/photos"),
+            body: Body::Photo(vec![]),
+            who: SELLER_A,
+            api: false,
+        },
+        post(
+            format!("/seller/listings/{la}/photos/{photo}/move"),
+            vec![("direction", s("sideways"))],
+            SELLER_A,
+        ),
+        get(
+            format!("/seller/listings/new?seller={seller_a}&certificate=OCOP-TQ-2025-0001"),
+            SELLER_A,
+        ),
+        post(
+            "/seller/listings/new",
+            vec![
+                ("seller_id", seller_a.to_string()),
+                ("certificate_no", s("OCOP-TQ-2025-0001")),
+                ("price_vnd", s("not a price")),
+                ("stock", s("1")),
+                ("unit", s("hộp")),
+                ("weight_grams", s("100")),
+                ("description_vi", s("")),
+                ("description_en", s("")),
+            ],
+            SELLER_A,
+        ),
+        get(format!("/seller/orders?seller={seller_a}"), SELLER_A),
+        get(format!("/seller/orders/{order_a}"), SELLER_A),
+        post(
+            format!("/seller/orders/{order_a}/step"),
+            vec![("step", s("no-such-step"))],
+            SELLER_A,
+        ),
+        // Confirming a transfer: the seller, the province's officer or an administrator (a
+        // cash order has none: 400 once let through).
+        post(
+            format!("/seller/orders/{order_a}/paid"),
+            vec![],
+            Only(&["seller_a", "officer_a", "admin"]),
+        ),
+        get(format!("/seller/bank?seller={seller_a}"), SELLER_A),
+        post(
+            "/seller/bank",
+            vec![
+                ("seller", seller_a.to_string()),
+                ("bank_bin", s("1")),
+                ("account_no", s("x")),
+                ("account_name", s("")),
+            ],
+            SELLER_A,
+        ),
+        get(format!("/seller/live?seller={seller_a}"), SELLER_A),
+        post(
+            "/seller/live",
+            vec![
+                ("seller", seller_a.to_string()),
+                ("title", s("x")),
+                ("platform", s("tiktok")),
+                ("stream_url", s("javascript:alert(1)")),
+                ("scheduled_at", s("")),
+            ],
+            SELLER_A,
+        ),
+        get(format!("/seller/live/{}", show.pid), SELLER_A),
+        post(
+            format!("/seller/live/{}/items", show.pid),
+            vec![("listing", lb.to_string())],
+            SELLER_A,
+        ),
+        post(
+            format!("/seller/live/{}/pin", show.pid),
+            vec![("listing", lb.to_string())],
+            SELLER_A,
+        ),
+        post(
+            format!("/seller/live/{}/state", show.pid),
+            vec![("state", s("no-such-state"))],
+            SELLER_A,
+        ),
+        get(format!("/seller/sales?seller={seller_a}"), SELLER_A),
+        get(format!("/seller/sales.csv?seller={seller_a}"), SELLER_A),
+        // The seller API.
+        api(Method::GET, "/api/v1/seller/listings", Body::None, SELLERS),
+        api(
+            Method::GET,
+            "/api/v1/seller/certificates",
+            Body::None,
+            SELLERS,
+        ),
+        api(
+            Method::GET,
+            format!("/api/v1/seller/listings/{la}"),
+            Body::None,
+            SELLER_A,
+        ),
+        api(
+            Method::PATCH,
+            format!("/api/v1/seller/listings/{la}"),
+            Body::Json(json!({ "price_vnd": -1 })),
+            SELLER_A,
+        ),
+        api(
+            Method::POST,
+            "/api/v1/seller/listings",
+            Body::Json(
+                json!({ "seller_id": seller_a, "certificate_no": "OCOP-TQ-2025-0001", "price_vnd": -1 }),
+            ),
+            SELLER_A,
+        ),
+        api(
+            Method::POST,
+            format!("/api/v1/seller/live/{}/pin", show.pid),
+            Body::Json(json!({ "listing": lb })),
+            SELLER_A,
+        ),
+        // Outlet X's counter.
+        get(format!("/outlet?outlet={x}"), OUTLET_X),
+        post(
+            "/outlet/profile",
+            vec![
+                ("outlet", x.to_string()),
+                ("tagline", s("")),
+                ("address", s("")),
+                ("opening_hours", s("")),
+                ("map_url", s("")),
+                ("color", s("red")),
+            ],
+            OUTLET_X,
+        ),
+        post(
+            "/outlet/carry",
+            vec![("outlet", x.to_string()), ("listing", lb.to_string())],
+            OUTLET_X,
+        ),
+        post(
+            "/outlet/stock",
+            vec![
+                ("outlet", x.to_string()),
+                ("listing", lb.to_string()),
+                ("stock", s("1")),
+            ],
+            OUTLET_X,
+        ),
+        post(
+            "/outlet/uncarry",
+            vec![("outlet", x.to_string()), ("listing", lb.to_string())],
+            OUTLET_X,
+        ),
+        post(
+            "/outlet/sale",
+            vec![
+                ("outlet", x.to_string()),
+                ("listing", lb.to_string()),
+                ("quantity", s("1")),
+                ("unit_price_vnd", s("1000")),
+                ("payment", s("cash")),
+                ("idempotency_key", uuid::Uuid::new_v4().to_string()),
+            ],
+            OUTLET_X,
+        ),
+        Route {
+            method: Method::POST,
+            path: "/outlet/images".into(),
+            body: Body::Photo(vec![("outlet", x.to_string()), ("kind", s("logo"))]),
+            who: OUTLET_X,
+            api: false,
+        },
+        get(format!("/outlet?outlet={y}"), Only(&["staff_y", "admin"])),
+        // The officers' area.
+        get("/officer", OFFICERS),
+        post(
+            "/officer/listings/delist",
+            vec![
+                ("product", format!("/products/{slug_a}")),
+                ("reason", s("")),
+            ],
+            OFFICER_A,
+        ),
+        get(
+            format!("/officer/indicators?province={province_a}"),
+            OFFICER_A,
+        ),
+        get(
+            format!("/officer/indicators/participants.csv?province={province_a}"),
+            OFFICER_A,
+        ),
+        get(
+            format!("/officer/indicators/sell-through.csv?province={province_a}&level=listing"),
+            OFFICER_A,
+        ),
+        // Administrators.
+        get("/officer/outlets", ADMIN),
+        post(
+            "/officer/outlets",
+            vec![
+                ("slug", s("Not A Slug")),
+                ("province", s("hue")),
+                ("name", s("x")),
+            ],
+            ADMIN,
+        ),
+        post(
+            format!("/officer/outlets/{x}/invite"),
+            vec![("email", s("not-an-address"))],
+            ADMIN,
+        ),
+        // Destructive last: their owners act last.
+        post(
+            format!("/account/tokens/{shopper_token_id}/revoke"),
+            vec![],
+            Only(&["shopper"]),
+        ),
+        post(
+            format!("/seller/live/{}/items/{}/delete", show.pid, item.id),
+            vec![],
+            SELLER_A,
+        ),
+        api(
+            Method::DELETE,
+            format!("/api/v1/seller/listings/{la}/photos/{photo}"),
+            Body::None,
+            SELLER_A,
+        ),
+    ];
+
+    let mut wrong = Vec::new();
+    for route in &routes {
+        // Refused principals first: an allowed call may change what later calls see.
+        let mut order: Vec<&str> = PRINCIPALS
+            .iter()
+            .copied()
+            .filter(|p| !route.who.allows(p))
+            .collect();
+        order.extend(PRINCIPALS.iter().copied().filter(|p| route.who.allows(p)));
+        for who in order {
+            let (status, location) = call(&app, &people[who], route).await;
+            let ok = if route.who.allows(who) {
+                let_through(status, &location)
+            } else {
+                refused(who, status, &location)
+            };
+            if !ok {
+                wrong.push(format!(
+                    "{} {} as {who}: {status} {location} (expected {})",
+                    route.method,
+                    route.path,
+                    if route.who.allows(who) {
+                        "let through"
+                    } else {
+                        "refused"
+                    }
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} calls broke the policy:\n{}",
+        wrong.len(),
+        routes.len() * PRINCIPALS.len(),
+        wrong.join("\n")
+    );
+    // The destructive calls did what their owners asked.
+    assert_eq!(app.count("live_show_items", "").await, 0);
+    assert_eq!(app.count("listing_photos", "").await, 0);
+}
