@@ -44,6 +44,8 @@ pub struct TestApp {
     pub search: Arc<FaultySearch>,
     /// Every message the app sent; can be switched off like an SMTP outage.
     pub mailer: Arc<MemoryMailer>,
+    /// The app's database URL (tests that cut its connections open their own).
+    pub database_url: String,
     _database: TestDatabase,
 }
 
@@ -136,6 +138,7 @@ async fn spawn_app_full(
             backoff_max: Duration::from_millis(200),
             sweep_every: Duration::from_secs(3600),
             batch: 500,
+            lease: Duration::from_secs(2),
         }),
     };
     let app = Application::build_with(&settings, Clock::Fixed(now), overrides)
@@ -152,6 +155,7 @@ async fn spawn_app_full(
         now,
         search,
         mailer,
+        database_url: database.url.clone(),
         _database: database,
     }
 }
@@ -286,7 +290,7 @@ pub fn sample_lines() -> Vec<String> {
 
 /// A database of its own for one test, removed when the test ends.
 struct TestDatabase {
-    url: String,
+    pub(crate) url: String,
     dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
 }

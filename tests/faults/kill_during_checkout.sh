@@ -2,10 +2,11 @@
 # A process killed with SIGKILL in the middle of checkouts leaves no half-written record, and
 # the restarted app serves the orders it had confirmed.
 #
-#   tests/faults/kill_during_checkout.sh BIN LOCUST [DATABASE_URL]
+#   tests/faults/kill_during_checkout.sh BIN LOCUST [POSTGRES_URL]
 #
-# BIN: the ocop-village binary; LOCUST: the locust command; DATABASE_URL: a PostgreSQL
-# database to use (empty: SQLite in a temporary DATA_DIR). Locust's Buyer users place
+# BIN: the ocop-village binary; LOCUST: the locust command; POSTGRES_URL: a PostgreSQL server
+# (postgres://user@host:port/db) on which a scratch database is made and dropped (without it:
+# SQLite in a temporary DATA_DIR). Locust's Buyer users place
 # cash-on-delivery checkouts through the pages while the app is killed with SIGKILL; then
 # `ocop-village check` must find every checkout with its orders, items, history and totals, no
 # negative stock, and every order whose page answered 303 must exist after the restart.
@@ -14,7 +15,12 @@ BIN=$1 LOCUST=$2 DB=${3:-}
 DIR=$(mktemp -d)
 PORT=18097
 export DATA_DIR="$DIR"
-[ -n "$DB" ] && export DATABASE_URL="$DB"
+if [ -n "$DB" ]; then
+  NAME="ocop_fault_$$"
+  psql "$DB" -qc "CREATE DATABASE $NAME"
+  trap 'psql "$DB" -qc "DROP DATABASE IF EXISTS $NAME WITH (FORCE)"' EXIT
+  export DATABASE_URL="${DB%/*}/$NAME"
+fi
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 start() {
   PORT=$PORT "$BIN" serve "$@" >> "$DIR/serve.log" 2>&1 &

@@ -26,6 +26,9 @@ pub struct WorkerConfig {
     /// How often the expiry sweep runs.
     pub sweep_every: Duration,
     pub batch: u64,
+    /// How long a claimed entry stays with this worker before another may take it (a worker
+    /// that lost its database connection mid-claim leaves entries leased until then).
+    pub lease: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -36,6 +39,7 @@ impl Default for WorkerConfig {
             backoff_max: Duration::from_secs(300),
             sweep_every: Duration::from_secs(3600),
             batch: 500,
+            lease: Duration::from_secs(120),
         }
     }
 }
@@ -113,7 +117,7 @@ impl Worker {
             &[SEARCH_LISTING, SEARCH_REINDEX],
             self.config.batch,
             now,
-            Duration::from_secs(120),
+            self.config.lease,
         )
         .await?;
         if entries.is_empty() {
@@ -152,14 +156,8 @@ impl Worker {
 impl Worker {
     /// Sends due mail, one message at a time; each is marked done right after it was accepted.
     pub async fn send_mail(&self) -> Result<usize, sea_orm::DbErr> {
-        let entries = outbox::claim(
-            &self.db,
-            &[MAIL_SEND],
-            20,
-            Utc::now(),
-            Duration::from_secs(120),
-        )
-        .await?;
+        let entries =
+            outbox::claim(&self.db, &[MAIL_SEND], 20, Utc::now(), self.config.lease).await?;
         for entry in &entries {
             let mail: Result<OutgoingMail, _> = serde_json::from_value(entry.payload.clone());
             let result = match mail {
@@ -167,7 +165,7 @@ impl Worker {
                 Err(e) => Err(MailError::Invalid(e.to_string())),
             };
             match result {
-                Ok(()) => outbox::complete(&self.db, &[entry.id], Utc::now()).await?,
+                Ok(()) => self.record_sent(entry.id).await?,
                 Err(MailError::Invalid(why)) => {
                     tracing::error!(entry = entry.id, error = %why, "mail refused; giving up");
                     outbox::give_up(&self.db, entry.id, &why, Utc::now()).await?;
@@ -187,6 +185,26 @@ impl Worker {
             }
         }
         Ok(entries.len())
+    }
+}
+
+impl Worker {
+    /// Marks a sent message done, retrying through a lost database connection for most of the
+    /// lease: giving up early would send the message again once the lease ran out.
+    async fn record_sent(&self, id: i64) -> Result<(), sea_orm::DbErr> {
+        let give_up_at = tokio::time::Instant::now() + self.config.lease / 2;
+        let mut wait = Duration::from_millis(50);
+        loop {
+            match outbox::complete(&self.db, &[id], Utc::now()).await {
+                Ok(()) => return Ok(()),
+                Err(e) if tokio::time::Instant::now() + wait < give_up_at => {
+                    tracing::warn!(entry = id, error = %e, "recording a sent mail failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 
