@@ -51,6 +51,8 @@ pub enum SellingError {
     TooManyPhotos,
     #[error("{}", crate::web::i18n::tr("errors.selling.reason_required"))]
     ReasonRequired,
+    #[error("{}", crate::web::i18n::tr("errors.selling.price_required"))]
+    PriceRequired,
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -222,9 +224,7 @@ pub async fn create_listing(
     let state = match (publish, input.price_vnd) {
         (true, Some(_)) => ListingState::Published,
         (true, None) => {
-            return Err(SellingError::Invalid(
-                "Cần nhập giá bán trước khi đăng bán.".into(),
-            ));
+            return Err(SellingError::PriceRequired);
         }
         (false, _) => ListingState::Draft,
     };
@@ -352,9 +352,7 @@ fn check_transition(
             return Err(SellingError::InactiveCertificate);
         }
         if next.price_vnd <= 0 {
-            return Err(SellingError::Invalid(
-                "Cần nhập giá bán trước khi đăng bán.".into(),
-            ));
+            return Err(SellingError::PriceRequired);
         }
     }
     Ok(())

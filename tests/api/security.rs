@@ -351,3 +351,37 @@ async fn metrics_report_request_latency_the_outbox_backlog_and_the_search_lag() 
     assert_eq!(metrics(&guarded, Some("wrong")).await.0, 404);
     assert_eq!(metrics(&guarded, Some("s3cret-scrape")).await.0, 200);
 }
+
+#[tokio::test]
+async fn a_documented_api_path_asked_with_another_method_answers_405_with_allow() {
+    let app = spawn_app().await;
+    let put = app
+        .client
+        .put(format!("{}/api/v1/seller/listings", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(put.status().as_u16(), 405);
+    assert_eq!(put.headers()["allow"], "GET, POST");
+    let body: serde_json::Value = put.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    let post = app
+        .client
+        .post(format!(
+            "{}/api/v1/seller/listings/{}/photos/7",
+            app.address,
+            uuid::Uuid::new_v4()
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(post.status().as_u16(), 405);
+    assert_eq!(post.headers()["allow"], "DELETE");
+    let unknown = app
+        .client
+        .post(format!("{}/api/v1/no-such-thing", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unknown.status().as_u16(), 404);
+}

@@ -89,7 +89,7 @@ async fn a_seller_lists_only_its_own_active_certificates() {
         .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
-        (400, Some("invalid_listing"))
+        (409, Some("price_required"))
     );
     assert_eq!(app.count("listings", "").await, 0);
 
@@ -111,7 +111,11 @@ async fn a_seller_lists_only_its_own_active_certificates() {
             json!({"state": "published"}),
         )
         .await;
-    assert_eq!(status, 400, "no price yet: {body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("price_required")),
+        "no price yet: {body}"
+    );
     let (status, body) = a
         .patch(
             &format!("/api/v1/seller/listings/{pid}"),

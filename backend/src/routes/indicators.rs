@@ -115,6 +115,7 @@ fn province_name(state: &AppState, code: &str) -> String {
     responses(
         (status = 200, description = "The indicator", body = Indicator),
         (status = 400, description = "A bad period", body = super::seller_api::ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = super::seller_api::ErrorBody),
     )
 )]
 #[get("/indicators/modern-trade")]

@@ -395,6 +395,17 @@ async fn product_page(
 /// Anything unrouted: a JSON 404 under `/api`, the friendly page elsewhere.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     if req.path().starts_with("/api/") {
+        // A documented endpoint asked with another method: 405 with the methods it has.
+        if let Some(allowed) = super::seller_api::methods_of(req.path()) {
+            return HttpResponse::MethodNotAllowed()
+                .insert_header(("Allow", allowed.join(", ")))
+                .json(serde_json::json!({
+                    "error": {
+                        "code": "method_not_allowed",
+                        "message": format!("{} {} is not allowed; use {}", req.method(), req.path(), allowed.join(" or ")),
+                    }
+                }));
+        }
         ApiError::NotFound(format!("no such endpoint: {}", req.path())).error_response()
     } else {
         PageError::NotFound.error_response()

@@ -65,6 +65,7 @@ fn api_error(e: SellingError) -> ApiError {
             ApiError::refused(S::CONFLICT, "delisted_by_officer", message)
         }
         SellingError::BadTransition => ApiError::refused(S::CONFLICT, "bad_transition", message),
+        SellingError::PriceRequired => ApiError::refused(S::CONFLICT, "price_required", message),
         SellingError::TooManyPhotos => ApiError::refused(S::CONFLICT, "too_many_photos", message),
         SellingError::ReasonRequired | SellingError::Invalid(_) => {
             ApiError::bad_request("invalid_listing", message)
@@ -137,10 +138,11 @@ struct PinResponse {
     request_body = PinRequest,
     responses(
         (status = 200, description = "Pinned", body = PinResponse),
-        (status = 400, description = "Invalid body", body = ErrorBody),
+        (status = 400, description = "Invalid body or show id", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 404, description = "No such show of the user's sellers, or the listing is not linked to it", body = ErrorBody),
-        (status = 409, description = "The show has ended", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
+        (status = 404, description = "No such show of the user's sellers", body = ErrorBody),
+        (status = 409, description = "The show has ended, or the product is not linked to it", body = ErrorBody),
     )
 )]
 #[post("/seller/live/{pid}/pin")]
@@ -152,8 +154,7 @@ async fn pin_live(
 ) -> Result<HttpResponse, ApiError> {
     use crate::live::{self, LiveError};
     let principal = bearer(&state, &req).await?;
-    let request: PinRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+    let request: PinRequest = parse_body(&body, &[])?;
     let show = live::pin(
         &state.db,
         &principal,
@@ -164,9 +165,11 @@ async fn pin_live(
     .await
     .map_err(|e| match e {
         LiveError::NotFound => ApiError::NotFound("no such show among the user's sellers".into()),
-        LiveError::NotLinked => {
-            ApiError::bad_request("not_linked", "that product is not linked to the show")
-        }
+        LiveError::NotLinked => ApiError::refused(
+            StatusCode::CONFLICT,
+            "not_linked",
+            "that product is not linked to the show",
+        ),
         LiveError::Database(e) => e.into(),
         other => ApiError::refused(StatusCode::CONFLICT, "show_ended", other.to_string()),
     })?;
@@ -190,6 +193,8 @@ struct ListingList {
     responses(
         (status = 200, description = "The user's listings", body = ListingList),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "The account is not a member of any seller", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
     )
 )]
 #[get("/seller/listings")]
@@ -211,17 +216,54 @@ async fn list_listings(
 #[serde(deny_unknown_fields)]
 struct CreateListing {
     /// The seller to list for; needed only when the user belongs to several.
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 1)]
     seller_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 40)]
     certificate_no: String,
     /// Publish at once (needs a price); a draft otherwise.
     #[serde(default)]
     publish: bool,
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 1, maximum = 10_000_000_000_i64)]
     price_vnd: Option<i64>,
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 0, maximum = 1_000_000)]
     stock: Option<i32>,
+    #[schema(min_length = 1, max_length = 40, pattern = r"\S")]
     unit: Option<String>,
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 0, maximum = 100_000)]
     weight_grams: Option<i32>,
+    #[schema(max_length = 5000)]
     description_vi: Option<String>,
+    #[schema(max_length = 5000)]
     description_en: Option<String>,
+}
+
+/// A whole number, also when a client writes it as `12.0` (JSON has one number type).
+fn whole<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    use serde::de::Error;
+    let Some(n) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    let value = match (n.as_i64(), n.as_f64()) {
+        (Some(i), _) => i,
+        // Every whole float up to 2^53 is exact.
+        (None, Some(f)) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => f as i64,
+        _ => {
+            return Err(D::Error::custom(format!(
+                "expected a whole number, not {n}"
+            )));
+        }
+    };
+    T::try_from(value)
+        .map(Some)
+        .map_err(|_| D::Error::custom(format!("{value} is out of range")))
 }
 
 #[utoipa::path(
@@ -232,8 +274,9 @@ struct CreateListing {
         (status = 201, description = "Created", body = ListingRow),
         (status = 400, description = "Invalid body or a registry field", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
         (status = 403, description = "Not a member, or a certificate of another participant", body = ErrorBody),
-        (status = 409, description = "Certificate expired/revoked or already listed", body = ErrorBody),
+        (status = 409, description = "Certificate expired/revoked or already listed, or publishing without a price", body = ErrorBody),
     )
 )]
 #[post("/seller/listings")]
@@ -319,7 +362,9 @@ async fn detail(
     params(("pid" = Uuid, Path, description = "The listing's public id")),
     responses(
         (status = 200, description = "The listing and its photos", body = ListingDetail),
+        (status = 400, description = "The listing id is not a UUID", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
         (status = 404, description = "No such listing among the user's sellers", body = ErrorBody),
     )
 )]
@@ -337,11 +382,20 @@ async fn get_listing(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ListingPatch {
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 1, maximum = 10_000_000_000_i64)]
     price_vnd: Option<i64>,
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 0, maximum = 1_000_000)]
     stock: Option<i32>,
+    #[schema(min_length = 1, max_length = 40, pattern = r"\S")]
     unit: Option<String>,
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 0, maximum = 100_000)]
     weight_grams: Option<i32>,
+    #[schema(max_length = 5000)]
     description_vi: Option<String>,
+    #[schema(max_length = 5000)]
     description_en: Option<String>,
     state: Option<SellerTarget>,
 }
@@ -355,8 +409,9 @@ struct ListingPatch {
         (status = 200, description = "Updated", body = ListingDetail),
         (status = 400, description = "Invalid body, or a registry field such as `stars`", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
         (status = 404, description = "No such listing among the user's sellers", body = ErrorBody),
-        (status = 409, description = "The state change is not allowed now", body = ErrorBody),
+        (status = 409, description = "The state change is not allowed now (e.g. publishing without a price)", body = ErrorBody),
     )
 )]
 #[patch("/seller/listings/{pid}")]
@@ -390,7 +445,9 @@ async fn patch_listing(
     request_body(content = Vec<u8>, description = "A JPEG, PNG or WebP photo, at most 10 MB", content_type = "application/octet-stream"),
     responses(
         (status = 201, description = "Stored: the full-size picture and its resized variants", body = PhotoView),
+        (status = 400, description = "The listing id is not a UUID", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
         (status = 404, description = "No such listing among the user's sellers", body = ErrorBody),
         (status = 409, description = "The listing already has the most photos allowed", body = ErrorBody),
         (status = 413, description = "Larger than 10 MB", body = ErrorBody),
@@ -433,7 +490,9 @@ async fn upload_photo(
     ),
     responses(
         (status = 204, description = "Removed"),
+        (status = 400, description = "The listing or photo id is not valid", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
         (status = 404, description = "No such listing or photo", body = ErrorBody),
     )
 )]
@@ -479,6 +538,8 @@ struct SellerCertificates {
     responses(
         (status = 200, description = "Each of the user's sellers with its registry certificates and their status", body = Vec<SellerCertificates>),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "The account is not a member of any seller", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
     )
 )]
 #[get("/seller/certificates")]
@@ -575,6 +636,44 @@ impl Modify for BearerScheme {
     )
 )]
 pub struct ApiDoc;
+
+/// The methods the OpenAPI document gives the path `path` (`/api/v1/seller/listings/…`), if
+/// it documents it: the answer of a request with another method.
+pub fn methods_of(path: &str) -> Option<Vec<&'static str>> {
+    use std::sync::OnceLock;
+    static PATHS: OnceLock<Vec<(Vec<String>, Vec<&'static str>)>> = OnceLock::new();
+    let paths = PATHS.get_or_init(|| {
+        ApiDoc::openapi()
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = template.split('/').map(str::to_owned).collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter(|(_, has)| *has)
+                .map(|(name, _)| name)
+                .collect();
+                (segments, methods)
+            })
+            .collect()
+    });
+    let asked: Vec<&str> = path.split('/').collect();
+    paths.iter().find_map(|(segments, methods)| {
+        let same = segments.len() == asked.len()
+            && segments
+                .iter()
+                .zip(&asked)
+                .all(|(want, got)| (want.starts_with('{') && !got.is_empty()) || want == got);
+        same.then(|| methods.clone())
+    })
+}
 
 #[get("/api/openapi.json")]
 pub async fn openapi_json() -> HttpResponse {
