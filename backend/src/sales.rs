@@ -156,7 +156,7 @@ pub struct Share {
 }
 
 impl Share {
-    fn new(participants: i64, selling: i64) -> Self {
+    pub fn new(participants: i64, selling: i64) -> Self {
         Self {
             participants,
             selling,

@@ -29,12 +29,7 @@ pub async fn run(
 ) -> anyhow::Result<String> {
     let (url, drop_after, _dir) = crate::shop_bench::scratch(database_url).await?;
     let result = measure(&url, reference, options, progress).await;
-    if let Some((admin_url, name)) = drop_after {
-        let admin = crate::db::connect(&admin_url).await?;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .await?;
-    }
+    crate::shop_bench::drop_scratch(drop_after).await?;
     result
 }
 

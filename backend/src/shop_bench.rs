@@ -55,13 +55,20 @@ pub async fn run(
 ) -> anyhow::Result<String> {
     let (url, drop_after, _dir) = scratch(database_url).await?;
     let result = measure(&url, reference, options, progress).await;
-    if let Some((admin_url, name)) = drop_after {
+    drop_scratch(drop_after).await?;
+    result
+}
+
+/// Drops the PostgreSQL scratch database [`scratch`] made (a SQLite one goes with its
+/// temporary directory).
+pub(crate) async fn drop_scratch(made: Option<(String, String)>) -> anyhow::Result<()> {
+    if let Some((admin_url, name)) = made {
         let admin = crate::db::connect(&admin_url).await?;
         admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
             .await?;
     }
-    result
+    Ok(())
 }
 
 async fn measure(

@@ -162,10 +162,10 @@ async fn indicator_page(
     let chart = charts::share_bars(
         &tr("indicator.chart_title"),
         &bars,
-        found.target,
+        sales::TARGET,
         &tr_with(
             "indicator.target_line",
-            &[("share", &percent(found.target))],
+            &[("share", &percent(sales::TARGET))],
         ),
     );
     let provinces: Vec<_> = ranked
@@ -177,7 +177,7 @@ async fn indicator_page(
                 "participants": p.share.participants,
                 "selling": p.share.selling,
                 "share": percent(p.share.share),
-                "reached": p.share.share >= found.target,
+                "reached": p.share.share >= sales::TARGET,
             })
         })
         .collect();
@@ -190,7 +190,7 @@ async fn indicator_page(
                 "participants": r.share.participants,
                 "selling": r.share.selling,
                 "share": percent(r.share.share),
-                "reached": r.share.share >= found.target,
+                "reached": r.share.share >= sales::TARGET,
             })
         })
         .collect();
@@ -206,9 +206,9 @@ async fn indicator_page(
                 "participants": found.national.participants,
                 "selling": found.national.selling,
                 "share": percent(found.national.share),
-                "reached": found.national.share >= found.target,
+                "reached": found.national.share >= sales::TARGET,
             },
-            "target": percent(found.target),
+            "target": percent(sales::TARGET),
             "chart": chart,
             "provinces": provinces,
             "regions": regions,
@@ -237,7 +237,7 @@ async fn indicator_csv(
             s.participants.to_string(),
             s.selling.to_string(),
             format!("{:.4}", s.share),
-            format!("{:.2}", found.target),
+            format!("{:.2}", sales::TARGET),
         ]
     };
     let mut rows = vec![line("national", "vn", &found.national)];
@@ -416,15 +416,11 @@ async fn officer_page(
     let principal = require(&state, &req).await?;
     let code = officer_province(&state, &principal, query.province.as_deref())?;
     let period = query.period(&state).map_err(PageError::BadRequest)?;
-    let found = sales::indicator(&state.db, &state.reference, period).await?;
-    let share = found
-        .provinces
-        .iter()
-        .find(|p| p.province_code == code)
-        .map(|p| p.share)
-        .unwrap_or_default();
+    // The province's participants are its denominator, and those selling its numerator: no
+    // national query for one province.
     let participants = sales::participants(&state.db, &code, period).await?;
     let (selling, waiting): (Vec<_>, Vec<_>) = participants.iter().partition(|p| p.selling());
+    let share = sales::Share::new(participants.len() as i64, selling.len() as i64);
     let view = |p: &&sales::ParticipantStatus| {
         json!({
             "registration_no": p.business_registration_no,
@@ -450,10 +446,10 @@ async fn officer_page(
             share: share.share,
             text: percent(share.share),
         }],
-        found.target,
+        sales::TARGET,
         &tr_with(
             "indicator.target_line",
-            &[("share", &percent(found.target))],
+            &[("share", &percent(sales::TARGET))],
         ),
     );
     let choices: Vec<_> = state
@@ -475,8 +471,8 @@ async fn officer_page(
             "province_code": code,
             "from": period.from.to_string(),
             "to": period.to.to_string(),
-            "share": { "participants": share.participants, "selling": share.selling, "share": percent(share.share), "reached": share.share >= found.target },
-            "target": percent(found.target),
+            "share": { "participants": share.participants, "selling": share.selling, "share": percent(share.share), "reached": share.share >= sales::TARGET },
+            "target": percent(sales::TARGET),
             "chart": chart,
             "many_choices": choices.len() > 1,
             "choices": choices,
