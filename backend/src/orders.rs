@@ -357,8 +357,10 @@ async fn give_back_stock(
     o: &order::Model,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    // In listing order, like a checkout takes them, so the two cannot deadlock.
     let items = order_item::Entity::find()
         .filter(order_item::Column::OrderId.eq(o.id))
+        .order_by_asc(order_item::Column::ListingId)
         .all(db)
         .await?;
     let outlet = checkout::Entity::find_by_id(o.checkout_id)

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 use uuid::Uuid;
 
@@ -53,6 +53,9 @@ pub enum SellingError {
     ReasonRequired,
     #[error("{}", crate::web::i18n::tr("errors.selling.price_required"))]
     PriceRequired,
+    /// A stock change would leave fewer than 0 (or more than 1,000,000) units.
+    #[error("{}", crate::web::i18n::tr_with("errors.listing.stock_left", &[("left", left)]))]
+    StockOutOfRange { left: i32 },
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -71,7 +74,13 @@ pub enum SellingError {
 pub struct ListingInput {
     /// Price in đồng, a positive integer.
     pub price_vnd: Option<i64>,
+    /// Sets the units on sale, whatever was sold meanwhile.
     pub stock: Option<i32>,
+    /// Adds (or, negative, removes) units: received goods, breakage. Applied to the stock as
+    /// it is when the change is made (after `stock`, if both are given), so sales made
+    /// meanwhile stay sold.
+    #[serde(default)]
+    pub stock_delta: Option<i32>,
     /// Sales unit, e.g. "hộp 200 g".
     pub unit: Option<String>,
     pub weight_grams: Option<i32>,
@@ -91,6 +100,12 @@ impl ListingInput {
         }
         if self.stock.is_some_and(|s| !(0..=1_000_000).contains(&s)) {
             problems.push(crate::web::i18n::tr("errors.listing.stock"));
+        }
+        if self
+            .stock_delta
+            .is_some_and(|d| !(-1_000_000..=1_000_000).contains(&d))
+        {
+            problems.push(crate::web::i18n::tr("errors.listing.stock_delta"));
         }
         if self
             .unit
@@ -187,6 +202,23 @@ pub async fn find_own(
     })
 }
 
+/// [`find_own`] with the listing's row locked until the transaction ends.
+async fn find_own_locked(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    pid: Uuid,
+) -> Result<OwnListing, SellingError> {
+    let locked = listing::Entity::find()
+        .filter(listing::Column::Pid.eq(pid))
+        .lock_exclusive()
+        .one(txn)
+        .await?;
+    if locked.is_none() {
+        return Err(SellingError::NotFound);
+    }
+    find_own(txn, principal, pid).await
+}
+
 /// Lists a certificate of the seller's own participant. It starts as a draft unless
 /// `publish` is set.
 pub async fn create_listing(
@@ -262,6 +294,10 @@ pub async fn create_listing(
 
 /// Changes the seller-owned fields of a listing and, if `target` is given, its state, in one
 /// transaction: a refused state change leaves the fields unchanged too.
+///
+/// The row is locked first (`FOR UPDATE` on PostgreSQL; SQLite's write transaction holds the
+/// database) and only the columns the input names are written, so an edit made while shoppers
+/// check out never puts sold units back on sale, and never undoes an officer's delisting.
 pub async fn update_listing(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -270,39 +306,63 @@ pub async fn update_listing(
     target: Option<SellerTarget>,
     now: DateTime<Utc>,
 ) -> Result<listing::Model, SellingError> {
+    use listing::Column as C;
     let txn = crate::db::begin_write(db).await?;
-    let own = find_own(&txn, principal, pid).await?;
+    let own = find_own_locked(&txn, principal, pid).await?;
     input.validate()?;
-    let mut next = own.listing.clone();
+    let current = &own.listing;
+    let mut next = current.clone();
+    let mut update = listing::Entity::update_many().filter(C::Id.eq(current.id));
     if let Some(v) = input.price_vnd {
+        update = update.col_expr(C::PriceVnd, Expr::value(v));
         next.price_vnd = v;
     }
-    if let Some(v) = input.stock {
-        next.stock = v;
+    // A stock set, then a change applied to it (or to the stock as it is now).
+    let stock = match (input.stock, input.stock_delta) {
+        (None, None) => None,
+        (set, delta) => Some(
+            set.unwrap_or(current.stock)
+                .saturating_add(delta.unwrap_or(0)),
+        ),
+    };
+    if let Some(v) = stock {
+        if !(0..=1_000_000).contains(&v) {
+            return Err(SellingError::StockOutOfRange {
+                left: current.stock,
+            });
+        }
+        update = update.col_expr(C::Stock, Expr::value(v));
     }
     if let Some(v) = &input.unit {
-        v.trim().clone_into(&mut next.unit);
+        update = update.col_expr(C::Unit, Expr::value(v.trim()));
     }
     if let Some(v) = input.weight_grams {
-        next.weight_grams = v;
+        update = update.col_expr(C::WeightGrams, Expr::value(v));
     }
     if let Some(v) = &input.description_vi {
-        v.trim().clone_into(&mut next.description_vi);
+        update = update.col_expr(C::DescriptionVi, Expr::value(v.trim()));
     }
     if let Some(v) = &input.description_en {
-        v.trim().clone_into(&mut next.description_en);
+        update = update.col_expr(C::DescriptionEn, Expr::value(v.trim()));
     }
     if let Some(target) = target {
         check_transition(&next, &own, target, vietnam_date(now))?;
-        next.state = target.state().as_str().into();
-        next.state_reason = None;
-        next.delisted_by = None;
-        if target == SellerTarget::Published {
-            next.published_at = Some(next.published_at.unwrap_or(now));
+        update = update
+            .col_expr(C::State, Expr::value(target.state().as_str()))
+            .col_expr(C::StateReason, Expr::value(Option::<String>::None))
+            .col_expr(C::DelistedBy, Expr::value(Option::<String>::None));
+        if target == SellerTarget::Published && current.published_at.is_none() {
+            update = update.col_expr(C::PublishedAt, Expr::value(now));
         }
     }
-    next.updated_at = now;
-    let updated = next.into_active_model().reset_all().update(&txn).await?;
+    update
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .exec(&txn)
+        .await?;
+    let updated = listing::Entity::find_by_id(current.id)
+        .one(&txn)
+        .await?
+        .ok_or(SellingError::NotFound)?;
     outbox::enqueue_listing_sync(&txn, [updated.id], now).await?;
     txn.commit().await?;
     Ok(updated)

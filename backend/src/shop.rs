@@ -633,7 +633,29 @@ pub enum CheckoutError {
 /// Places the cart's lines as one checkout with one order per seller, paying by `method`,
 /// and queues the confirmation and the sellers' notices. A retried submit with the same
 /// `idempotency_key` returns the first checkout unchanged.
+///
+/// Stock rows are taken in one fixed order (by listing), so two carts holding the same
+/// products cannot deadlock; a transaction PostgreSQL aborts anyway (a deadlock or a
+/// serialization failure) is run again from the start, a few times.
 pub async fn place(
+    db: &DatabaseConnection,
+    placement: &Placement<'_>,
+    now: DateTime<Utc>,
+) -> Result<checkout::Model, CheckoutError> {
+    let mut attempt = 0;
+    loop {
+        match place_once(db, placement, now).await {
+            Err(CheckoutError::Database(e)) if attempt < 4 && crate::db::is_retryable(&e) => {
+                attempt += 1;
+                tracing::warn!(error = %e, attempt, "checkout conflicted; running it again");
+                tokio::time::sleep(crate::db::retry_pause(attempt)).await;
+            }
+            result => return result,
+        }
+    }
+}
+
+async fn place_once(
     db: &DatabaseConnection,
     placement: &Placement<'_>,
     now: DateTime<Utc>,
@@ -669,9 +691,12 @@ pub async fn place(
             return Err(ShopError::NoBankAccount(missing.join(", ")).into());
         }
     }
-    // Take the stock, line by line; any shortfall undoes everything (the transaction drops).
+    // Take the stock, line by line in listing order; any shortfall undoes everything (the
+    // transaction drops).
+    let mut lines: Vec<_> = cart.groups.iter().flat_map(|g| &g.lines).collect();
+    lines.sort_by_key(|line| line.item.listing_id);
     let mut taken = Vec::new();
-    for line in cart.groups.iter().flat_map(|g| &g.lines) {
+    for line in lines {
         if let Some(outlet_id) = pickup_outlet {
             use crate::db::entities::outlet_listing;
             let done = outlet_listing::Entity::update_many()

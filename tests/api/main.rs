@@ -2,6 +2,7 @@
 //! fresh database (a SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set).
 mod accounts;
 mod checkout;
+mod concurrency;
 mod faults;
 mod health;
 mod helpers;

@@ -45,6 +45,33 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Whether the database aborted a transaction only because of another one running at the
+/// same time (PostgreSQL: serialization failure or deadlock; SQLite: still busy after the
+/// busy timeout), so running it again from the start may succeed.
+pub fn is_retryable(e: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    let (DbErr::Exec(RuntimeErr::SqlxError(inner))
+    | DbErr::Query(RuntimeErr::SqlxError(inner))
+    | DbErr::Conn(RuntimeErr::SqlxError(inner))) = e
+    else {
+        return false;
+    };
+    match inner.as_ref() {
+        sqlx::Error::Database(db) => matches!(
+            db.code().as_deref(),
+            Some("40001" | "40P01" | "5" | "517" | "6")
+        ),
+        _ => false,
+    }
+}
+
+/// How long to wait before attempt `n` of a retried transaction: a few milliseconds, more
+/// each time, with jitter so the transactions that collided do not collide again.
+pub fn retry_pause(n: u32) -> Duration {
+    let base = 5u64 << n.min(6);
+    Duration::from_millis(base + rand::random_range(0..base))
+}
+
 /// Applies pending migrations and syncs reference data (provinces, regions, groups).
 pub async fn migrate(db: &DatabaseConnection, reference: &Reference) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("running migrations")?;

@@ -300,6 +300,10 @@ struct ListingForm {
     csrf: String,
     price_vnd: String,
     stock: String,
+    /// The stock the edit form showed: a changed number is applied as the difference, so
+    /// units sold while the seller typed stay sold; an unchanged one is left alone.
+    #[serde(default)]
+    stock_seen: Option<String>,
     unit: String,
     weight_grams: String,
     description_vi: String,
@@ -322,9 +326,20 @@ impl ListingForm {
                 .map(Some)
                 .map_err(|_| tr_with("errors.form.integer", &[("what", &tr(what))]))
         }
+        let stock: i32 = number(&self.stock, "errors.form.stock")?.unwrap_or(0);
+        let seen: Option<i32> = match self.stock_seen.as_deref() {
+            Some(raw) => number(raw, "errors.form.stock")?,
+            None => None,
+        };
+        let (stock, stock_delta) = match seen {
+            Some(seen) if seen == stock => (None, None),
+            Some(seen) => (None, Some(stock.saturating_sub(seen))),
+            None => (Some(stock), None),
+        };
         Ok(ListingInput {
             price_vnd: number(&self.price_vnd, "errors.form.price")?,
-            stock: Some(number(&self.stock, "errors.form.stock")?.unwrap_or(0)),
+            stock,
+            stock_delta,
             unit: Some(self.unit.clone()),
             weight_grams: Some(number(&self.weight_grams, "errors.form.weight")?.unwrap_or(0)),
             description_vi: Some(self.description_vi.clone()),

@@ -66,6 +66,9 @@ fn api_error(e: SellingError) -> ApiError {
         }
         SellingError::BadTransition => ApiError::refused(S::CONFLICT, "bad_transition", message),
         SellingError::PriceRequired => ApiError::refused(S::CONFLICT, "price_required", message),
+        SellingError::StockOutOfRange { .. } => {
+            ApiError::refused(S::CONFLICT, "stock_out_of_range", message)
+        }
         SellingError::TooManyPhotos => ApiError::refused(S::CONFLICT, "too_many_photos", message),
         SellingError::ReasonRequired | SellingError::Invalid(_) => {
             ApiError::bad_request("invalid_listing", message)
@@ -308,6 +311,7 @@ async fn create_listing(
     let input = ListingInput {
         price_vnd: create.price_vnd,
         stock: create.stock,
+        stock_delta: None,
         unit: create.unit,
         weight_grams: create.weight_grams,
         description_vi: create.description_vi,
@@ -388,6 +392,12 @@ struct ListingPatch {
     #[serde(default, deserialize_with = "whole")]
     #[schema(minimum = 0, maximum = 1_000_000)]
     stock: Option<i32>,
+    /// Units to add (negative: to remove) to the stock as it is when the change is made, so
+    /// units sold meanwhile stay sold; applied after `stock` when both are given. A result
+    /// below 0 or above 1,000,000 is refused with 409.
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = -1_000_000, maximum = 1_000_000)]
+    stock_delta: Option<i32>,
     #[schema(min_length = 1, max_length = 40, pattern = r"\S")]
     unit: Option<String>,
     #[serde(default, deserialize_with = "whole")]
@@ -411,7 +421,7 @@ struct ListingPatch {
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
         (status = 404, description = "No such listing among the user's sellers", body = ErrorBody),
-        (status = 409, description = "The state change is not allowed now (e.g. publishing without a price)", body = ErrorBody),
+        (status = 409, description = "The state change is not allowed now (e.g. publishing without a price), or the stock would leave 0..=1,000,000", body = ErrorBody),
     )
 )]
 #[patch("/seller/listings/{pid}")]
@@ -426,6 +436,7 @@ async fn patch_listing(
     let input = ListingInput {
         price_vnd: patch.price_vnd,
         stock: patch.stock,
+        stock_delta: patch.stock_delta,
         unit: patch.unit,
         weight_grams: patch.weight_grams,
         description_vi: patch.description_vi,
