@@ -15,9 +15,13 @@ pub struct Settings {
     /// Where the embedded defaults keep their files (SQLite database, search index, mail).
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
-    /// The address shoppers use, for canonical links and the sitemap (no trailing slash).
-    /// `None`: derived from the request's host.
+    /// `PUBLIC_URL`: the address shoppers use, for links in e-mails and pages, canonical
+    /// links and the sitemap (no trailing slash). Never taken from request headers; see
+    /// [`Settings::site_url`] for when it may be left out.
     pub public_url: Option<String>,
+    /// `TRUSTED_PROXIES`: the reverse proxies (addresses or CIDR ranges) whose
+    /// `X-Forwarded-For` names the client. Other peers are the client themselves.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `SESSION_KEY`: 128 hex digits signing session and CSRF cookies. Several instances must
     /// share it; without it a key is kept in `DATA_DIR/session.key`.
     pub session_key: Option<Secret>,
@@ -31,12 +35,15 @@ pub struct Settings {
     pub search: SearchSettings,
     pub media: MediaSettings,
     pub payments: PaymentSettings,
-    /// `API_RATE_PER_MINUTE`: requests a minute each client address may make to `/api/` on
-    /// one app instance (0: no limit).
+    /// `API_RATE_PER_MINUTE`: requests a minute each client address may make to `/api/`,
+    /// counted across every app instance on PostgreSQL (0: no limit).
     pub api_rate_per_minute: u32,
     /// `METRICS_TOKEN`: lets other hosts read `/metrics` with `Authorization: Bearer …`;
     /// without it only loopback clients may.
     pub metrics_token: Option<Secret>,
+    /// Set by `serve --demo` (not an environment variable): a trial, where `PUBLIC_URL` may
+    /// be left out.
+    pub demo: bool,
 }
 
 /// Online payments. Cash on delivery and VietQR transfers (to each seller's own account) need
@@ -80,7 +87,7 @@ pub enum SearchSettings {
     /// Meilisearch, shared by every app instance; indexes are named `{prefix}listings`.
     Meilisearch {
         url: String,
-        key: Option<Secret>,
+        keys: crate::search::meili::MeiliKeys,
         prefix: String,
     },
 }
@@ -137,6 +144,7 @@ struct FileSettings {
     data_dir: Option<String>,
     log_format: Option<String>,
     public_url: Option<String>,
+    trusted_proxies: Option<String>,
     mail_from: Option<String>,
     meili_url: Option<String>,
     meili_index_prefix: Option<String>,
@@ -256,6 +264,27 @@ impl Settings {
             None => None,
         };
 
+        let trusted_proxies = var("TRUSTED_PROXIES")
+            .or(file.trusted_proxies)
+            .map(|raw| {
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .filter_map(|p| {
+                        let parsed = p.parse::<ipnet::IpNet>().ok().or_else(|| {
+                            p.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from)
+                        });
+                        if parsed.is_none() {
+                            problems.push(format!(
+                                "TRUSTED_PROXIES: {p:?} is not an address or a range like 10.0.0.0/8"
+                            ));
+                        }
+                        parsed
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+
         let session_key = var("SESSION_KEY");
         if let Some(key) = &session_key
             && (key.len() != 128 || !key.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -282,8 +311,13 @@ impl Settings {
             ));
         }
 
-        // The master key is a secret: read from the environment only, never from the file.
-        let meili_key = var("MEILI_MASTER_KEY");
+        // Keys are secrets: read from the environment only, never from the file.
+        let meili_keys = crate::search::meili::MeiliKeys {
+            admin: var("MEILI_ADMIN_KEY").map(Secret::new),
+            search: var("MEILI_SEARCH_KEY").map(Secret::new),
+            master: var("MEILI_MASTER_KEY").map(Secret::new),
+        };
+        let any_meili_key = meili_keys != crate::search::meili::MeiliKeys::default();
         let prefix = var("MEILI_INDEX_PREFIX")
             .or(file.meili_index_prefix)
             .unwrap_or_else(|| "ocop_".into());
@@ -299,7 +333,7 @@ impl Settings {
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 SearchSettings::Meilisearch {
                     url: url.trim_end_matches('/').to_owned(),
-                    key: meili_key.map(Secret::new),
+                    keys: meili_keys,
                     prefix,
                 }
             }
@@ -312,9 +346,9 @@ impl Settings {
                 }
             }
             None => {
-                if meili_key.is_some() {
+                if any_meili_key {
                     problems.push(
-                        "MEILI_MASTER_KEY is set but MEILI_URL is not: set both to use Meilisearch"
+                        "a Meilisearch key is set but MEILI_URL is not: set both to use Meilisearch"
                             .into(),
                     );
                 }
@@ -389,6 +423,7 @@ impl Settings {
                 data_dir,
                 log_format,
                 public_url,
+                trusted_proxies,
                 session_key: session_key.map(Secret::new),
                 smtp_url: smtp_url.map(Secret::new),
                 mail_from,
@@ -396,6 +431,7 @@ impl Settings {
                 search,
                 media,
                 payments,
+                demo: false,
             }),
             _ => Err(ConfigError(problems)),
         }
@@ -403,6 +439,30 @@ impl Settings {
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
+    }
+
+    /// The site's address for every link the app writes (e-mails, canonical links, the
+    /// sitemap): `PUBLIC_URL`. It may be left out only for a trial on one machine, the demo
+    /// or an app that listens on loopback alone, and is then the address it listens on.
+    /// Links are never built from request headers (`Host`, `X-Forwarded-Host`), which a
+    /// client chooses.
+    pub fn site_url(&self, port: u16) -> Result<String, ConfigError> {
+        match &self.public_url {
+            Some(url) => Ok(url.clone()),
+            None if self.demo || self.bind.ip().is_loopback() => {
+                let host = if self.bind.ip().is_unspecified() {
+                    "127.0.0.1".to_owned()
+                } else {
+                    self.bind.ip().to_string()
+                };
+                Ok(format!("http://{host}:{port}"))
+            }
+            None => Err(ConfigError(vec![format!(
+                "PUBLIC_URL is required when the app listens on {} (reachable from other machines): \
+                 set the address shoppers use, e.g. https://ocop.example.vn",
+                self.bind.ip()
+            )])),
+        }
     }
 }
 
@@ -516,9 +576,10 @@ mod tests {
         ])
         .expect("valid");
         match &s.search {
-            SearchSettings::Meilisearch { url, key, prefix } => {
+            SearchSettings::Meilisearch { url, keys, prefix } => {
                 assert_eq!(url, "http://127.0.0.1:7700");
-                assert_eq!(key.as_ref().map(Secret::expose), Some("k3y"));
+                assert_eq!(keys.master.as_ref().map(Secret::expose), Some("k3y"));
+                assert_eq!(keys.search, None);
                 assert_eq!(prefix, "ocop_");
             }
             other => panic!("expected Meilisearch, got {other:?}"),
@@ -541,6 +602,41 @@ mod tests {
             Some("https://ocop.example.vn")
         );
         assert!(settings(&[("PUBLIC_URL", "ocop.example.vn")]).is_err());
+        assert!(
+            settings(&[("MEILI_SEARCH_KEY", "s")]).is_err(),
+            "a key needs a URL"
+        );
+    }
+
+    #[test]
+    fn links_come_from_public_url_and_only_a_local_trial_may_leave_it_out() {
+        let local = settings(&[]).expect("ok");
+        assert_eq!(
+            local.site_url(8080).expect("loopback"),
+            "http://127.0.0.1:8080"
+        );
+        let mut exposed = settings(&[("BIND", "0.0.0.0:8080")]).expect("ok");
+        assert!(exposed.site_url(8080).is_err(), "reachable from others");
+        exposed.demo = true;
+        assert_eq!(
+            exposed.site_url(8080).expect("demo"),
+            "http://127.0.0.1:8080"
+        );
+        let public =
+            settings(&[("BIND", "0.0.0.0"), ("PUBLIC_URL", "https://ocop.vn/")]).expect("ok");
+        assert_eq!(public.site_url(8080).expect("set"), "https://ocop.vn");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let s = settings(&[("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1")]).expect("ok");
+        assert_eq!(s.trusted_proxies.len(), 3);
+        assert!(
+            s.trusted_proxies[1].contains(&"10.1.2.3".parse::<std::net::IpAddr>().expect("ip"))
+        );
+        let bad = settings(&[("TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")])
+            .expect_err("a host name is not an address");
+        assert!(bad.to_string().contains("proxy.local"), "{bad}");
     }
 
     #[test]

@@ -8,7 +8,6 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use ocop_village::config::{SearchSettings, Settings};
 use ocop_village::domain::reference::Reference;
-use ocop_village::jobs::outbox;
 use ocop_village::registry::import::ImportError;
 use ocop_village::registry::{ImportOptions, import_registry};
 use ocop_village::startup::{Application, Clock};
@@ -99,8 +98,11 @@ enum OutletCommand {
 
 #[derive(Subcommand)]
 enum SearchCommand {
-    /// Rebuild the search index from the database.
+    /// Rebuild the search index from the database (one rebuild at a time across instances;
+    /// changes made meanwhile are caught up before the new index is swapped in).
     Reindex,
+    /// Compare every indexed document with the database; exit status 1 if they differ.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -199,12 +201,13 @@ fn progress_bar(what: &str) -> ProgressBar {
     bar
 }
 
-async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
+async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => {
             if demo {
                 seed_demo(&settings).await?;
             }
+            settings.demo = demo;
             let app = Application::build(&settings, Clock::System).await?;
             tracing::info!(
                 "OCOP Village is serving at http://{}:{}/",
@@ -244,26 +247,67 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
         } => {
             let (conn, reference) = connect(&settings).await?;
             let today = Clock::System.today();
-            match search::build_engine(&settings.search, &reference) {
+            match search::build_engine(&settings.search, &reference).await {
                 Ok(engine) => {
-                    let n =
-                        search::sync::reindex(&conn, engine.as_ref(), &reference, today).await?;
-                    println!("search index rebuilt ({}): {n} listings", engine.kind());
+                    let bar = progress_bar("rebuilding the search index");
+                    let result = search::sync::reindex(
+                        &conn,
+                        engine.as_ref(),
+                        &reference,
+                        today,
+                        &ocop_village::startup::instance_name(),
+                    )
+                    .await;
+                    bar.finish_and_clear();
+                    match result {
+                        Ok(n) => println!("search index rebuilt ({}): {n} listings", engine.kind()),
+                        Err(search::sync::SyncError::Busy(why)) => {
+                            eprintln!("{why}: try again when it has finished");
+                            return Ok(ExitCode::from(1));
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                 }
                 // The embedded index is held by a running server: let it rebuild.
                 Err(search::SearchError::Unavailable(why)) => {
-                    outbox::enqueue(
-                        &conn,
-                        outbox::SEARCH_REINDEX,
-                        [serde_json::json!({})],
-                        chrono::Utc::now(),
-                    )
-                    .await?;
+                    search::sync::request_rebuild(&conn).await?;
                     println!("{why}; a rebuild was queued for the running server");
                 }
                 Err(e) => return Err(e.into()),
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Search {
+            command: SearchCommand::Verify,
+        } => {
+            let (conn, reference) = connect(&settings).await?;
+            let engine = search::build_engine(&settings.search, &reference).await?;
+            let report =
+                search::sync::verify(&conn, engine.as_ref(), &reference, Clock::System.today())
+                    .await?;
+            println!(
+                "{} listings visible, {} documents indexed ({}): {} missing, {} that should not be there, {} stale",
+                report.expected,
+                report.indexed,
+                engine.kind(),
+                report.missing.len(),
+                report.extra.len(),
+                report.stale.len()
+            );
+            for id in report.missing.iter().take(20) {
+                println!("  missing: {id}");
+            }
+            for id in report.extra.iter().take(20) {
+                println!("  should not be indexed: {id}");
+            }
+            for (id, field) in report.stale.iter().take(20) {
+                println!("  stale {field}: {id}");
+            }
+            Ok(if report.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Bench {
             command:
@@ -279,13 +323,10 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<ExitCode> {
                 SearchSettings::Embedded { .. } => std::sync::Arc::new(
                     search::embedded::EmbeddedEngine::open(scratch.path(), &reference)?,
                 ),
-                SearchSettings::Meilisearch { url, key, prefix } => {
-                    std::sync::Arc::new(search::meili::MeiliEngine::new(
-                        url,
-                        key.as_ref().map(|k| k.expose()),
-                        &format!("{prefix}bench_"),
-                    )?)
-                }
+                SearchSettings::Meilisearch { url, keys, prefix } => std::sync::Arc::new(
+                    search::meili::MeiliEngine::connect(url, keys, &format!("{prefix}bench_"))
+                        .await?,
+                ),
             };
             let options = search::bench::BenchOptions {
                 listings,

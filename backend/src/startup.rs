@@ -14,7 +14,6 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::config::Settings;
 use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
-use crate::jobs::outbox;
 use crate::jobs::worker::{Worker, WorkerConfig};
 use crate::mail::{Mailer, build_mailer};
 use crate::media::store::MediaStore;
@@ -51,8 +50,11 @@ pub struct AppState {
     pub reference: Arc<Reference>,
     pub search: Arc<dyn SearchEngine>,
     pub clock: Clock,
-    /// `PUBLIC_URL`, when configured.
-    pub public_url: Option<String>,
+    /// The site's address for every link (see [`Settings::site_url`]): never taken from a
+    /// request's headers.
+    pub site: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Signing key and flags for session and CSRF cookies.
     pub cookies: CookieConfig,
     /// Where product photos are kept.
@@ -65,17 +67,56 @@ pub struct AppState {
     pub live: crate::live::LiveHub,
 }
 
-impl AppState {
-    /// The site's base URL: `PUBLIC_URL`, or the scheme and host the request came in on.
-    pub fn base_url(&self, req: &actix_web::HttpRequest) -> String {
-        match &self.public_url {
-            Some(url) => url.clone(),
-            None => {
-                let info = req.connection_info();
-                format!("{}://{}", info.scheme(), info.host())
+/// Who this process is, in the leases it takes: host and process id.
+pub fn instance_name() -> String {
+    let host = hostname::get()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{host}:{}", std::process::id())
+}
+
+/// Takes the embedded index's lease for this machine and data directory, and keeps renewing
+/// it. Another live instance holding it (another machine, or another data directory on the
+/// same database) is refused with an explanation; the same instance restarted after a crash
+/// takes it back at once.
+async fn claim_embedded_index(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
+    use crate::jobs::lease::{self, Lease};
+    const TTL: std::time::Duration = std::time::Duration::from_secs(30);
+    let host = hostname::get()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into());
+    let dir =
+        std::fs::canonicalize(&settings.data_dir).unwrap_or_else(|_| settings.data_dir.clone());
+    let me = format!("{host}:{}", dir.display());
+    let Some(held) = Lease::acquire_as(db, lease::EMBEDDED_INDEX, &me, TTL).await? else {
+        let other = lease::holder(db, lease::EMBEDDED_INDEX)
+            .await?
+            .unwrap_or_else(|| "another instance".into());
+        anyhow::bail!(
+            "the embedded search index of this database is served by {other}: a second instance \
+             would serve an index that drifts from the database. Run several instances with \
+             Meilisearch (MEILI_URL), or stop the other one (its claim lapses {} s after it stops)",
+            TTL.as_secs()
+        );
+    };
+    let db = db.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(TTL / 3);
+        loop {
+            every.tick().await;
+            match held.renew(&db).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::error!("another instance took the embedded search index's lease");
+                    return;
+                }
+                Err(e) => tracing::warn!(error = %e, "renewing the embedded index's lease failed"),
             }
         }
-    }
+    });
+    Ok(())
 }
 
 /// Replacements for tests: a given search engine (e.g. one that can fail) and worker timing.
@@ -120,23 +161,26 @@ impl Application {
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db, &reference).await?;
         site::templates::init().context("compiling templates")?;
+        let holder = instance_name();
 
         let search = match overrides.search {
             Some(engine) => engine,
             None => crate::search::build_engine(&settings.search, &reference)
+                .await
                 .context("opening the search engine")?,
         };
+        // The embedded index lives on this machine and only this instance's worker updates
+        // it: a second instance on the same database would serve an index that drifts.
+        if search.kind() == "embedded" {
+            claim_embedded_index(&db, settings).await?;
+        }
         // An unreachable engine must not stop the shop: queue a rebuild for the worker.
-        if let Err(e) = ensure_fresh(&db, search.as_ref(), &reference, clock.today()).await {
+        if let Err(e) = ensure_fresh(&db, search.as_ref(), &reference, clock.today(), &holder).await
+        {
             tracing::warn!(error = %e, "search engine not ready; the worker will rebuild the index");
-            outbox::enqueue(
-                &db,
-                outbox::SEARCH_REINDEX,
-                [serde_json::json!({})],
-                Utc::now(),
-            )
-            .await
-            .context("queueing a search rebuild")?;
+            crate::search::sync::request_rebuild(&db)
+                .await
+                .context("queueing a search rebuild")?;
         }
         let mailer = match overrides.mailer {
             Some(mailer) => mailer,
@@ -146,6 +190,15 @@ impl Application {
                 settings.data_dir.join("mail"),
             )?,
         };
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let site_url = settings.site_url(port)?;
+        if settings.public_url.is_none() {
+            tracing::info!(
+                "PUBLIC_URL is not set: links use {site_url} (set it when a reverse proxy serves the site)"
+            );
+        }
         let (stop_worker, stop) = watch::channel(false);
         let worker = tokio::spawn(
             Worker {
@@ -154,10 +207,8 @@ impl Application {
                 mailer,
                 reference: reference.clone(),
                 clock,
-                site: settings
-                    .public_url
-                    .clone()
-                    .unwrap_or_else(|| format!("http://{}", settings.bind)),
+                site: site_url.clone(),
+                holder,
                 config: overrides.worker.unwrap_or_default(),
             }
             .run(stop),
@@ -169,18 +220,12 @@ impl Application {
                 crate::media::store::build(&settings.media).context("opening the media store")?
             }
         };
-        let listener = TcpListener::bind(settings.bind)
-            .with_context(|| format!("binding {}", settings.bind))?;
-        let port = listener.local_addr()?.port();
         let cookies = CookieConfig {
             key: load_key(
                 settings.session_key.as_ref().map(|k| k.expose()),
                 &settings.data_dir,
             )?,
-            secure: settings
-                .public_url
-                .as_deref()
-                .is_some_and(|u| u.starts_with("https://")),
+            secure: site_url.starts_with("https://"),
         };
         // Pins made through other app instances reach this one's live pages within a second.
         let live = crate::live::LiveHub::new();
@@ -193,7 +238,8 @@ impl Application {
             reference,
             search,
             clock,
-            public_url: settings.public_url.clone(),
+            site: site_url,
+            trusted_proxies: settings.trusted_proxies.clone(),
             cookies,
             media,
             photo_permits: Arc::new(tokio::sync::Semaphore::new(2)),
@@ -201,8 +247,11 @@ impl Application {
                 .context("configuring payments")?,
             live: live.clone(),
         });
+        // Counted in the database when instances share it (PostgreSQL).
+        let shared = (!settings.is_sqlite()).then(|| state.db.clone());
         let limiter = web::Data::new(site::security::ApiLimiter::new(
             settings.api_rate_per_minute,
+            shared,
         ));
         {
             let limiter = limiter.clone();
@@ -210,7 +259,7 @@ impl Application {
                 let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
                 loop {
                     every.tick().await;
-                    limiter.purge();
+                    limiter.purge().await;
                 }
             });
         }

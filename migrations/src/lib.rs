@@ -14,6 +14,7 @@ mod m20261122_000010_create_live_shows;
 mod m20261122_000011_create_outlet_stock;
 mod m20261201_000012_add_outlet_images_and_invitations;
 mod m20261201_000013_add_order_completion;
+mod m20261202_000014_create_leases_and_outbox_claims;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_create_outlet_stock::Migration),
             Box::new(m20261201_000012_add_outlet_images_and_invitations::Migration),
             Box::new(m20261201_000013_add_order_completion::Migration),
+            Box::new(m20261202_000014_create_leases_and_outbox_claims::Migration),
         ]
     }
 }

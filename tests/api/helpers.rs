@@ -46,6 +46,8 @@ pub struct TestApp {
     pub mailer: Arc<MemoryMailer>,
     /// The app's database URL (tests that cut its connections open their own).
     pub database_url: String,
+    // Dropped in this order: the indexes, then the database.
+    _index: Option<TestIndexes>,
     _database: TestDatabase,
 }
 
@@ -106,6 +108,7 @@ async fn spawn_app_full(
         data_dir: database.dir.path().to_path_buf(),
         log_format: LogFormat::Pretty,
         public_url: None,
+        trusted_proxies: Vec::new(),
         session_key: None,
         smtp_url: smtp_url.clone().map(ocop_village::config::Secret::new),
         mail_from: "OCOP Village <no-reply@ocop.test>".into(),
@@ -118,11 +121,11 @@ async fn spawn_app_full(
         // Tests make many API calls from one address; the limit has its own test.
         api_rate_per_minute: 0,
         metrics_token: None,
+        demo: false,
     };
     tweak(&mut settings);
     let reference = Reference::load(&Default::default()).expect("reference data");
-    let engine: Arc<dyn SearchEngine> =
-        Arc::new(EmbeddedEngine::open(&search_dir, &reference).expect("search index"));
+    let (engine, index) = test_engine(&search_dir, &reference).await;
     let search = Arc::new(FaultySearch::new(engine));
     let mailer = Arc::new(MemoryMailer::default());
     let overrides = Overrides {
@@ -156,7 +159,112 @@ async fn spawn_app_full(
         search,
         mailer,
         database_url: database.url.clone(),
+        _index: index,
         _database: database,
+    }
+}
+
+/// The engine the app under test searches with: the embedded one, or, with
+/// `TEST_SEARCH_ENGINE=meilisearch` (CI's PostgreSQL run), Meilisearch at `MEILI_URL` on
+/// indexes of the test's own.
+async fn test_engine(
+    dir: &std::path::Path,
+    reference: &Reference,
+) -> (Arc<dyn SearchEngine>, Option<TestIndexes>) {
+    if std::env::var("TEST_SEARCH_ENGINE").as_deref() == Ok("meilisearch") {
+        let indexes = TestIndexes::new();
+        let engine = indexes.connect().await;
+        return (engine, Some(indexes));
+    }
+    let engine = EmbeddedEngine::open(dir, reference).expect("search index");
+    (Arc::new(engine), None)
+}
+
+/// The Meilisearch server for tests: `MEILI_URL` (and `MEILI_MASTER_KEY`). `None` when it is
+/// not set; under `REQUIRE_MEILI` (CI) a missing server fails the test instead of skipping.
+pub fn meili_url(what: &str) -> Option<String> {
+    match std::env::var("MEILI_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var_os("REQUIRE_MEILI").is_none(),
+                "{what} needs Meilisearch, and REQUIRE_MEILI is set: set MEILI_URL"
+            );
+            eprintln!("SKIPPED: {what} (MEILI_URL is not set)");
+            None
+        }
+    }
+}
+
+/// A test's own Meilisearch indexes (a unique prefix), deleted when dropped.
+pub struct TestIndexes {
+    url: String,
+    pub prefix: String,
+}
+
+/// The admin key and one search key for every test index (`t…`), found or made once.
+async fn test_keys(url: &str) -> ocop_village::search::meili::MeiliKeys {
+    static KEYS: tokio::sync::OnceCell<ocop_village::search::meili::MeiliKeys> =
+        tokio::sync::OnceCell::const_new();
+    KEYS.get_or_init(|| resolve_test_keys(url.to_owned()))
+        .await
+        .clone()
+}
+
+async fn resolve_test_keys(url: String) -> ocop_village::search::meili::MeiliKeys {
+    ocop_village::search::meili::MeiliKeys {
+        master: std::env::var("MEILI_MASTER_KEY")
+            .ok()
+            .map(ocop_village::config::Secret::new),
+        ..Default::default()
+    }
+    .resolve(&url, "t")
+    .await
+    .expect("the test keys")
+}
+
+impl TestIndexes {
+    pub fn new() -> Self {
+        let url = meili_url("the Meilisearch test engine")
+            .expect("TEST_SEARCH_ENGINE=meilisearch needs MEILI_URL");
+        Self {
+            url,
+            prefix: format!("t{}_", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+        }
+    }
+
+    pub async fn connect(&self) -> Arc<dyn SearchEngine> {
+        Arc::new(self.engine().await)
+    }
+
+    pub async fn engine(&self) -> ocop_village::search::meili::MeiliEngine {
+        let keys = test_keys(&self.url).await;
+        ocop_village::search::meili::MeiliEngine::connect(&self.url, &keys, &self.prefix)
+            .await
+            .expect("connecting to Meilisearch")
+    }
+}
+
+impl Drop for TestIndexes {
+    fn drop(&mut self) {
+        let (url, prefix) = (self.url.clone(), self.prefix.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(rt) = rt {
+                rt.block_on(async {
+                    let keys = resolve_test_keys(url.clone()).await;
+                    if let Ok(engine) =
+                        ocop_village::search::meili::MeiliEngine::connect(&url, &keys, &prefix)
+                            .await
+                    {
+                        let _ = engine.drop_indexes().await;
+                    }
+                });
+            }
+        })
+        .join();
     }
 }
 

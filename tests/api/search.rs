@@ -155,17 +155,20 @@ async fn bad_search_parameters_get_a_400_with_a_code() {
 }
 
 #[tokio::test]
-async fn while_the_engine_is_down_search_answers_503_and_readyz_says_so() {
+async fn while_the_engine_is_down_search_answers_503_and_readyz_reports_it_without_failing() {
     let app = spawn_app().await;
     app.search.set_down(true);
 
     let response = app.get("/api/v1/search?q=tra").await;
     assert_eq!(response.status().as_u16(), 503);
     assert!(response.headers().contains_key("retry-after"));
+    // The instance still serves pages and checkouts: it stays in the load balancer.
     let (status, ready) = app.get_json("/readyz").await;
-    assert_eq!(status, 503);
+    assert_eq!(status, 200);
+    assert_eq!(ready["status"], "ready");
     assert_eq!(ready["search"], "unreachable");
     assert_eq!(ready["database"], "ok");
+    assert_eq!(app.get("/").await.status().as_u16(), 200);
 
     app.search.set_down(false);
     assert_eq!(app.get("/api/v1/search?q=tra").await.status().as_u16(), 200);
@@ -310,10 +313,10 @@ async fn a_new_or_outdated_index_is_rebuilt_from_the_database_at_start() {
     let today = app.now.date_naive();
     let fresh = EmbeddedEngine::in_memory(&app.reference).expect("engine");
 
-    let rebuilt = ensure_fresh(&app.db, &fresh, &app.reference, today)
+    let rebuilt = ensure_fresh(&app.db, &fresh, &app.reference, today, "test")
         .await
         .expect("first");
-    let again = ensure_fresh(&app.db, &fresh, &app.reference, today)
+    let again = ensure_fresh(&app.db, &fresh, &app.reference, today, "test")
         .await
         .expect("second");
 

@@ -186,7 +186,8 @@ fn corpus() -> Vec<SearchDocument> {
     let reference = reference();
     CORPUS
         .iter()
-        .map(|s| {
+        .zip(1..)
+        .map(|(s, seq)| {
             let province = reference.province(s.province).expect("a known province");
             let places: Vec<&str> = reference
                 .province_names
@@ -195,6 +196,7 @@ fn corpus() -> Vec<SearchDocument> {
                 .map(|n| n.key.as_str())
                 .collect();
             SearchDocument {
+                seq,
                 id: s.id.into(),
                 slug: s.id.into(),
                 certificate_no: format!("OCOP-T-2025-{}", &s.id[1..]),
@@ -226,12 +228,12 @@ fn corpus() -> Vec<SearchDocument> {
 /// An engine loaded with the corpus, and how to clean it up.
 struct Loaded {
     engine: Arc<dyn SearchEngine>,
-    meili: Option<Arc<MeiliEngine>>,
+    meili: Option<(Arc<MeiliEngine>, crate::helpers::TestIndexes)>,
 }
 
 impl Loaded {
     async fn cleanup(self) {
-        if let Some(meili) = self.meili {
+        if let Some((meili, _indexes)) = self.meili {
             meili.drop_indexes().await.expect("dropping test indexes");
         }
     }
@@ -255,18 +257,13 @@ async fn embedded() -> Loaded {
 }
 
 async fn meilisearch() -> Option<Loaded> {
-    let Ok(url) = std::env::var("MEILI_URL") else {
-        eprintln!("SKIPPED: Meilisearch conformance (MEILI_URL is not set)");
-        return None;
-    };
-    let key = std::env::var("MEILI_MASTER_KEY").ok();
-    let prefix = format!("conformance_{}_", uuid::Uuid::new_v4().simple());
-    let engine =
-        Arc::new(MeiliEngine::new(&url, key.as_deref(), &prefix).expect("Meilisearch client"));
+    crate::helpers::meili_url("Meilisearch conformance")?;
+    let indexes = crate::helpers::TestIndexes::new();
+    let engine = Arc::new(indexes.engine().await);
     load(engine.clone()).await;
     Some(Loaded {
         engine: engine.clone(),
-        meili: Some(engine),
+        meili: Some((engine, indexes)),
     })
 }
 

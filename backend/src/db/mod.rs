@@ -73,8 +73,26 @@ pub fn retry_pause(n: u32) -> Duration {
 }
 
 /// Applies pending migrations and syncs reference data (provinces, regions, groups).
+///
+/// On PostgreSQL the migrations run in one transaction holding an advisory lock, so app
+/// instances started together apply each migration once: the others wait, then find nothing
+/// pending.
 pub async fn migrate(db: &DatabaseConnection, reference: &Reference) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("running migrations")?;
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        /// Any fixed number: the key of the migration lock.
+        const MIGRATION_LOCK: i64 = 0x0C0F_7111_A6E5;
+        let txn = db.begin().await.context("starting the migration")?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            .await
+            .context("waiting for the migration lock")?;
+        Migrator::up(&txn, None)
+            .await
+            .context("running migrations")?;
+        txn.commit().await.context("committing the migrations")?;
+    } else {
+        Migrator::up(db, None).await.context("running migrations")?;
+    }
     sync_reference(db, reference).await
 }
 

@@ -2,6 +2,11 @@
 //! instances may drain it; PostgreSQL uses `FOR UPDATE SKIP LOCKED`), complete, or fail with
 //! exponential backoff. An entry is only marked done after its effect was applied, so a crash
 //! means a retry, never a loss.
+//!
+//! Every claim writes a fresh token on the entries it takes; completing, failing, giving up
+//! and renewing all need that token. A worker paused past its lease finds its entries claimed
+//! again by another (new token) and can neither mark them done nor renew them to send a
+//! message twice.
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -26,6 +31,8 @@ pub struct Entry {
     pub topic: String,
     pub payload: serde_json::Value,
     pub attempts: i32,
+    /// The token of the claim that holds this entry.
+    pub claim: String,
 }
 
 fn millis(t: DateTime<Utc>) -> i64 {
@@ -75,7 +82,7 @@ pub async fn enqueue_listing_sync(
     .await
 }
 
-/// Claims up to `limit` due entries of `topics` for `lease`.
+/// Claims up to `limit` due entries of `topics` for `lease`, under one new claim token.
 pub async fn claim(
     db: &impl ConnectionTrait,
     topics: &[&str],
@@ -88,10 +95,10 @@ pub async fn claim(
     let lease_until = now_ms + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
     let (p, skip_locked) = match backend {
         DbBackend::Postgres => (
-            (1..=4).map(|i| format!("${i}")).collect::<Vec<_>>(),
+            (1..=5).map(|i| format!("${i}")).collect::<Vec<_>>(),
             " FOR UPDATE SKIP LOCKED",
         ),
-        _ => (vec!["?".to_owned(); 4], ""),
+        _ => (vec!["?".to_owned(); 5], ""),
     };
     let topic_list = topics
         .iter()
@@ -99,18 +106,21 @@ pub async fn claim(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "UPDATE outbox SET locked_until_ms = {lease} \
+        "UPDATE outbox SET locked_until_ms = {lease}, claim_token = {token} \
          WHERE id IN (SELECT id FROM outbox WHERE done_at IS NULL AND available_at_ms <= {now} \
            AND (locked_until_ms IS NULL OR locked_until_ms < {now2}) AND topic IN ({topic_list}) \
            ORDER BY id LIMIT {limit}{skip_locked}) \
          RETURNING id, topic, payload, attempts",
         lease = p[0],
-        now = p[1],
-        now2 = p[2],
-        limit = p[3],
+        token = p[1],
+        now = p[2],
+        now2 = p[3],
+        limit = p[4],
     );
+    let token = uuid::Uuid::new_v4().to_string();
     let values: Vec<Value> = vec![
         lease_until.into(),
+        token.clone().into(),
         now_ms.into(),
         now_ms.into(),
         i64::try_from(limit).unwrap_or(100).into(),
@@ -126,28 +136,71 @@ pub async fn claim(
             topic: row.try_get("", "topic")?,
             payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
             attempts: row.try_get("", "attempts")?,
+            claim: token.clone(),
         });
     }
     entries.sort_by_key(|e| e.id);
     Ok(entries)
 }
 
-/// Marks entries done.
+/// Entries still held by the claim they were taken with: the filter every later step uses.
+fn held(entries: &[Entry]) -> sea_orm::Condition {
+    let mut any = sea_orm::Condition::any();
+    let mut claims: Vec<&str> = entries.iter().map(|e| e.claim.as_str()).collect();
+    claims.sort_unstable();
+    claims.dedup();
+    for claim in claims {
+        any = any.add(
+            sea_orm::Condition::all()
+                .add(outbox::Column::ClaimToken.eq(claim))
+                .add(
+                    outbox::Column::Id
+                        .is_in(entries.iter().filter(|e| e.claim == claim).map(|e| e.id)),
+                ),
+        );
+    }
+    sea_orm::Condition::all()
+        .add(any)
+        .add(outbox::Column::DoneAt.is_null())
+}
+
+/// Marks entries done, if their claim still holds them. Returns how many it marked: fewer
+/// than given means another worker claimed some again (this one was too slow).
 pub async fn complete(
     db: &impl ConnectionTrait,
-    ids: &[i64],
+    entries: &[Entry],
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    outbox::Entity::update_many()
+) -> Result<u64, DbErr> {
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let done = outbox::Entity::update_many()
         .col_expr(outbox::Column::DoneAt, Expr::value(now))
         .col_expr(
             outbox::Column::LockedUntilMs,
             Expr::value(Option::<i64>::None),
         )
-        .filter(outbox::Column::Id.is_in(ids.iter().copied()))
+        .filter(held(entries))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected)
+}
+
+/// Extends the claim on `entry` by `lease` from `now`; `false` when the claim was lost (the
+/// entry was claimed again or finished by another worker): its effect must not be applied.
+pub async fn renew(
+    db: &impl ConnectionTrait,
+    entry: &Entry,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<bool, DbErr> {
+    let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+    let renewed = outbox::Entity::update_many()
+        .col_expr(outbox::Column::LockedUntilMs, Expr::value(until))
+        .filter(held(std::slice::from_ref(entry)))
+        .exec(db)
+        .await?;
+    Ok(renewed.rows_affected == 1)
 }
 
 /// Records a failure of a batch and schedules its next attempt, in one statement:
@@ -177,7 +230,7 @@ pub async fn fail(
             outbox::Column::LastError,
             Expr::value(error.chars().take(500).collect::<String>()),
         )
-        .filter(outbox::Column::Id.is_in(entries.iter().map(|e| e.id)))
+        .filter(held(entries))
         .exec(db)
         .await?;
     Ok(())
@@ -187,7 +240,7 @@ pub async fn fail(
 /// the reason, so it shows in the outbox instead of being retried forever.
 pub async fn give_up(
     db: &impl ConnectionTrait,
-    id: i64,
+    entry: &Entry,
     error: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -201,7 +254,7 @@ pub async fn give_up(
             outbox::Column::LastError,
             Expr::value(format!("gave up: {error}")),
         )
-        .filter(outbox::Column::Id.eq(id))
+        .filter(held(std::slice::from_ref(entry)))
         .exec(db)
         .await?;
     Ok(())
@@ -210,6 +263,44 @@ pub async fn give_up(
 pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {
     let factor = 2u32.saturating_pow(u32::try_from(attempts.clamp(0, 20)).unwrap_or(20));
     base.saturating_mul(factor).min(max)
+}
+
+/// Entries of `topic` not yet done.
+pub async fn pending(db: &impl ConnectionTrait, topic: &str) -> Result<u64, DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::DoneAt.is_null())
+        .filter(outbox::Column::Topic.eq(topic))
+        .count(db)
+        .await
+}
+
+/// The listings of search entries not done, or done at `since` or later: every listing whose
+/// change a search snapshot taken at `since` may have missed.
+pub async fn listings_touched_since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::QuerySelect;
+    let payloads: Vec<String> = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Payload)
+        .filter(outbox::Column::Topic.eq(SEARCH_LISTING))
+        .filter(
+            sea_orm::Condition::any()
+                .add(outbox::Column::DoneAt.is_null())
+                .add(outbox::Column::DoneAt.gte(since)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut ids: Vec<i64> = payloads
+        .iter()
+        .filter_map(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+        .filter_map(|v| v.get("listing_id").and_then(serde_json::Value::as_i64))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }
 
 /// Entries not yet done.

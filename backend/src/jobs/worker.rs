@@ -1,5 +1,11 @@
 //! The background worker, on the server's tokio runtime: drains the outbox (search sync with
-//! retries and backoff) and runs the certificate-expiry sweep.
+//! retries and backoff, e-mail), runs the certificate-expiry sweep, expires unpaid orders and
+//! checks every minute that the search index exists and was built for today's settings.
+//!
+//! Every instance runs one. Search writes are ordered across instances by the
+//! `search-writer` lease (see [`crate::search::sync`]); outbox entries are fenced by their
+//! claim, so a worker paused past its lease neither sends a message twice nor marks another
+//! worker's entries done.
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,13 +13,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
+use super::lease::{self, Lease};
 use super::outbox::{self, Entry, MAIL_SEND, SEARCH_LISTING, SEARCH_REINDEX};
 use crate::catalog::lifecycle;
 use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
 use crate::mail::{MailError, Mailer, OutgoingMail};
 use crate::search::SearchEngine;
-use crate::search::sync::{reindex, sync_listings};
+use crate::search::sync::{self, SyncError, WRITER_TTL, changes_for, reindex};
 use crate::startup::Clock;
 
 #[derive(Clone, Copy, Debug)]
@@ -52,6 +59,8 @@ pub struct Worker {
     pub clock: Clock,
     /// Base URL for links in mail the worker writes (certificate reminders).
     pub site: String,
+    /// Who this worker is, in the leases it takes (host and process).
+    pub holder: String,
     pub config: WorkerConfig,
 }
 
@@ -60,6 +69,7 @@ impl Worker {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut last_sweep: Option<DateTime<Utc>> = None;
         let mut last_expiry: Option<DateTime<Utc>> = None;
+        let mut last_index_check: Option<DateTime<Utc>> = None;
         loop {
             if *stop.borrow() {
                 break;
@@ -91,6 +101,11 @@ impl Worker {
                 }
                 last_expiry = Some(now);
             }
+            // A live index deleted by hand, or built by another version: rebuild it.
+            if last_index_check.is_none_or(|at| (now - at).num_seconds() >= 60) {
+                self.check_index().await;
+                last_index_check = Some(now);
+            }
             let searched = self.step().await;
             let mailed = self.send_mail().await;
             let worked = match (searched, mailed) {
@@ -109,14 +124,34 @@ impl Worker {
         }
     }
 
-    /// Claims and applies one batch; returns how many entries were handled.
+    /// Runs a queued rebuild, then applies one batch of listing changes; returns how many
+    /// entries were handled.
     pub async fn step(&self) -> Result<usize, sea_orm::DbErr> {
-        let now = Utc::now();
+        let rebuilt = self.rebuild_step().await?;
+        let synced = self.sync_step().await?;
+        Ok(rebuilt + synced)
+    }
+
+    /// Queues a rebuild when the live index is missing or stale (and none is queued).
+    async fn check_index(&self) {
+        match sync::is_fresh(self.search.as_ref(), &self.reference).await {
+            Ok(true) => {}
+            Ok(false) => match sync::request_rebuild(&self.db).await {
+                Ok(true) => tracing::warn!("the search index is missing or stale; rebuild queued"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "queueing a search rebuild failed"),
+            },
+            // The engine is down: the sync retries will tell.
+            Err(_) => {}
+        }
+    }
+
+    async fn rebuild_step(&self) -> Result<usize, sea_orm::DbErr> {
         let entries = outbox::claim(
             &self.db,
-            &[SEARCH_LISTING, SEARCH_REINDEX],
-            self.config.batch,
-            now,
+            &[SEARCH_REINDEX],
+            10,
+            Utc::now(),
             self.config.lease,
         )
         .await?;
@@ -124,81 +159,153 @@ impl Worker {
             return Ok(0);
         }
         let today = vietnam_date(self.clock.now());
-        let result = if entries.iter().any(|e| e.topic == SEARCH_REINDEX) {
-            // A rebuild reads the current database, which covers every listing entry too.
-            reindex(&self.db, self.search.as_ref(), &self.reference, today)
-                .await
-                .map(|n| tracing::info!(documents = n, "search index rebuilt"))
-        } else {
-            let ids: Vec<i64> = listing_ids(&entries);
-            sync_listings(&self.db, self.search.as_ref(), &self.reference, today, &ids).await
-        };
-        let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
-        match result {
-            Ok(()) => outbox::complete(&self.db, &ids, Utc::now()).await?,
+        match reindex(
+            &self.db,
+            self.search.as_ref(),
+            &self.reference,
+            today,
+            &self.holder,
+        )
+        .await
+        {
+            Ok(n) => {
+                tracing::info!(documents = n, "search index rebuilt");
+                outbox::complete(&self.db, &entries, Utc::now()).await?;
+            }
             Err(e) => {
-                tracing::warn!(error = %e, entries = entries.len(), "search sync failed; will retry");
-                outbox::fail(
-                    &self.db,
-                    &entries,
-                    &e.to_string(),
-                    Utc::now(),
-                    self.config.backoff_base,
-                    self.config.backoff_max,
-                )
-                .await?;
+                tracing::warn!(error = %e, "search rebuild not done; will retry");
+                self.retry_later(&entries, &e.to_string()).await?;
             }
         }
         Ok(entries.len())
+    }
+
+    /// Applies one batch of listing changes, holding the writer lease (another instance
+    /// holding it is simply left to do the work).
+    async fn sync_step(&self) -> Result<usize, sea_orm::DbErr> {
+        let Some(writer) =
+            Lease::try_acquire(&self.db, lease::SEARCH_WRITER, &self.holder, WRITER_TTL).await?
+        else {
+            return Ok(0);
+        };
+        let handled = self.sync_batch(&writer).await;
+        writer.release(&self.db).await?;
+        handled
+    }
+
+    async fn sync_batch(&self, writer: &Lease) -> Result<usize, sea_orm::DbErr> {
+        let entries = outbox::claim(
+            &self.db,
+            &[SEARCH_LISTING],
+            self.config.batch,
+            Utc::now(),
+            self.config.lease,
+        )
+        .await?;
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<i64> = listing_ids(&entries);
+        let today = vietnam_date(self.clock.now());
+        let applied: Result<(), SyncError> = async {
+            let (upserts, deletes) = changes_for(&self.db, &self.reference, today, &ids).await?;
+            // What was read must be written before anyone writes a newer state: still ours?
+            if !writer.renew(&self.db).await? {
+                return Err(SyncError::Busy("lost the search writer lease".into()));
+            }
+            self.search.upsert(&upserts).await?;
+            self.search.delete(&deletes).await?;
+            Ok(())
+        }
+        .await;
+        match applied {
+            Ok(()) => {
+                let done = outbox::complete(&self.db, &entries, Utc::now()).await?;
+                if done < entries.len() as u64 {
+                    // Another worker took some of these entries again while this one was slow,
+                    // so what this one wrote may be older than what it wrote: queue the
+                    // listings once more, so their latest state is written last.
+                    tracing::warn!(
+                        entries = entries.len(),
+                        done,
+                        "search entries were claimed again meanwhile; syncing them again"
+                    );
+                    outbox::enqueue_listing_sync(&self.db, ids, Utc::now()).await?;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, entries = entries.len(), "search sync failed; will retry");
+                self.retry_later(&entries, &e.to_string()).await?;
+            }
+        }
+        Ok(entries.len())
+    }
+
+    async fn retry_later(&self, entries: &[Entry], why: &str) -> Result<(), sea_orm::DbErr> {
+        outbox::fail(
+            &self.db,
+            entries,
+            why,
+            Utc::now(),
+            self.config.backoff_base,
+            self.config.backoff_max,
+        )
+        .await
     }
 }
 
 impl Worker {
     /// Sends due mail, one message at a time; each is marked done right after it was accepted.
+    /// Before sending, the claim is renewed: a worker that lost it (paused past its lease,
+    /// the message claimed again by another) skips the message, and the send itself is cut
+    /// off well within the renewed lease.
     pub async fn send_mail(&self) -> Result<usize, sea_orm::DbErr> {
         let entries =
             outbox::claim(&self.db, &[MAIL_SEND], 20, Utc::now(), self.config.lease).await?;
         for entry in &entries {
+            if !outbox::renew(&self.db, entry, Utc::now(), self.config.lease).await? {
+                tracing::warn!(entry = entry.id, "mail claimed by another worker; skipped");
+                continue;
+            }
             let mail: Result<OutgoingMail, _> = serde_json::from_value(entry.payload.clone());
             let result = match mail {
-                Ok(mail) => self.mailer.send(&mail).await,
+                Ok(mail) => {
+                    match tokio::time::timeout(self.config.lease / 2, self.mailer.send(&mail)).await
+                    {
+                        Ok(sent) => sent,
+                        Err(_) => Err(MailError::Unavailable(
+                            "the SMTP server did not answer within half the claim's lease".into(),
+                        )),
+                    }
+                }
                 Err(e) => Err(MailError::Invalid(e.to_string())),
             };
             match result {
-                Ok(()) => self.record_sent(entry.id).await?,
+                Ok(()) => self.record_sent(entry).await?,
                 Err(MailError::Invalid(why)) => {
                     tracing::error!(entry = entry.id, error = %why, "mail refused; giving up");
-                    outbox::give_up(&self.db, entry.id, &why, Utc::now()).await?;
+                    outbox::give_up(&self.db, entry, &why, Utc::now()).await?;
                 }
                 Err(e) => {
                     tracing::warn!(entry = entry.id, error = %e, "mail not sent; will retry");
-                    outbox::fail(
-                        &self.db,
-                        std::slice::from_ref(entry),
-                        &e.to_string(),
-                        Utc::now(),
-                        self.config.backoff_base,
-                        self.config.backoff_max,
-                    )
-                    .await?;
+                    self.retry_later(std::slice::from_ref(entry), &e.to_string())
+                        .await?;
                 }
             }
         }
         Ok(entries.len())
     }
-}
 
-impl Worker {
     /// Marks a sent message done, retrying through a lost database connection for most of the
     /// lease: giving up early would send the message again once the lease ran out.
-    async fn record_sent(&self, id: i64) -> Result<(), sea_orm::DbErr> {
+    async fn record_sent(&self, entry: &Entry) -> Result<(), sea_orm::DbErr> {
         let give_up_at = tokio::time::Instant::now() + self.config.lease / 2;
         let mut wait = Duration::from_millis(50);
         loop {
-            match outbox::complete(&self.db, &[id], Utc::now()).await {
-                Ok(()) => return Ok(()),
+            match outbox::complete(&self.db, std::slice::from_ref(entry), Utc::now()).await {
+                Ok(_) => return Ok(()),
                 Err(e) if tokio::time::Instant::now() + wait < give_up_at => {
-                    tracing::warn!(entry = id, error = %e, "recording a sent mail failed; retrying");
+                    tracing::warn!(entry = entry.id, error = %e, "recording a sent mail failed; retrying");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(5));
                 }

@@ -80,7 +80,7 @@ async fn forgot(
     ];
     guard(&state, &req, &form.csrf, &limits).await?;
     let now = state.clock.now();
-    let site = state.base_url(&req);
+    let site = state.site.clone();
     accounts::request_password_reset(&state.db, &email, &site, now)
         .await
         .map_err(|e| PageError::Unexpected(e.into()))?;
@@ -212,9 +212,14 @@ pub(crate) fn form_page(
     Ok(response.content_type("text/html; charset=utf-8").body(body))
 }
 
+/// The client's address for rate limits: the peer, or the forwarded address behind a
+/// trusted proxy.
 pub(crate) fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".into(), |a| a.ip().to_string())
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(&[][..], |s| s.trusted_proxies.as_slice());
+    crate::web::security::client_ip(req, trusted)
+        .map_or_else(|| "unknown".into(), |ip| ip.to_string())
 }
 
 /// What every account form checks before acting: the browser's CSRF token, then each rate
@@ -317,7 +322,7 @@ async fn signup(
         Ok(account) => account,
         Err(problems) => return again(problems.into_iter().map(|(_, why)| why).collect()),
     };
-    let site = state.base_url(&req);
+    let site = state.site.clone();
     let user = match accounts::sign_up(&state.db, account, &site, now).await {
         Ok(user) => user,
         Err(AccountError::EmailTaken) => {

@@ -141,7 +141,7 @@ async fn search(
     let query = params
         .parse(&state.reference, state.clock.today())
         .map_err(|bad| ApiError::bad_request(bad.code, bad.message))?;
-    match state.search.search(&query).await {
+    match crate::search::sync::search_or_rebuild(&state.db, state.search.as_ref(), &query).await {
         Ok(results) => Ok(HttpResponse::Ok().json(results)),
         Err(SearchError::Unavailable(why)) => Err(ApiError::Unavailable(why)),
         Err(e) => Err(ApiError::Unexpected(e.into())),

@@ -310,7 +310,7 @@ async fn show_view(
         .filter(|l| !linked.contains(&l.pid))
         .map(|l| json!({ "pid": l.pid, "title": titles.get(&l.id).cloned().unwrap_or_default() }))
         .collect();
-    let site = state.base_url(req);
+    let site = state.site.clone();
     form_page(
         state,
         req,

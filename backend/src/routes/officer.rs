@@ -117,7 +117,7 @@ async fn decide(
             )));
         }
     };
-    let site = state.base_url(&req);
+    let site = state.site.clone();
     match onboarding::decide(
         &state.db,
         &principal,

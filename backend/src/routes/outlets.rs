@@ -625,7 +625,7 @@ async fn admin_invite(
         &principal,
         *path,
         &form.email,
-        &state.base_url(&req),
+        &state.site,
         state.clock.now(),
     )
     .await

@@ -56,7 +56,7 @@ fn pager(page: u64, total: u64) -> Pager {
 
 /// The page's own URL: no query string except a page number above 1.
 fn canonical(state: &AppState, req: &HttpRequest, page: u64) -> String {
-    let base = state.base_url(req);
+    let base = state.site.clone();
     match page {
         0 | 1 => format!("{base}{}", req.path()),
         n => format!("{base}{}?page={n}", req.path()),
@@ -333,7 +333,7 @@ async fn product_page(
         .take(160)
         .collect();
     let photos = crate::selling::photos_of_pid(&state.db, listing.listing_id).await?;
-    let site = state.base_url(&req);
+    let site = state.site.clone();
     let mut json_ld = json_ld;
     if !photos.is_empty() {
         json_ld["image"] = photos

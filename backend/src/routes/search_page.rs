@@ -134,7 +134,13 @@ pub(crate) async fn results_view(
     let query = params
         .parse(&state.reference, state.clock.today())
         .map_err(|bad| PageError::BadRequest(bad.message))?;
-    let results: SearchResults = match state.search.search(&query).await {
+    let results: SearchResults = match crate::search::sync::search_or_rebuild(
+        &state.db,
+        state.search.as_ref(),
+        &query,
+    )
+    .await
+    {
         Ok(r) => r,
         Err(SearchError::Unavailable(why)) => return Err(PageError::Unavailable(why)),
         Err(e) => return Err(PageError::Unexpected(e.into())),
@@ -289,7 +295,6 @@ pub(crate) async fn results_view(
 #[get("/search")]
 pub async fn search_page(
     state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
     params: web::Query<SearchParams>,
 ) -> Result<HttpResponse, PageError> {
     let mut params = params.into_inner();
@@ -313,7 +318,7 @@ pub async fn search_page(
     let canonical = indexable.then(|| {
         let q: String =
             serde_urlencoded::to_string([("q", query.text.as_str())]).unwrap_or_default();
-        format!("{}/search?{q}", state.base_url(&req))
+        format!("{}/search?{q}", state.site)
     });
     let mut data = data;
     if let Some(map) = data.as_object_mut() {

@@ -124,7 +124,7 @@ async fn apply(
     let principal = require(&state, &req).await?;
     let limits = [(format!("apply:user:{}", principal.user.id), APPLY_PER_USER)];
     guard(&state, &req, &form.csrf, &limits).await?;
-    let site = state.base_url(&req);
+    let site = state.site.clone();
     match onboarding::apply(
         &state.db,
         &principal,
@@ -208,7 +208,7 @@ async fn submit_code(
     let principal = require(&state, &req).await?;
     let limits = [(format!("code:user:{}", principal.user.id), CODE_PER_USER)];
     guard(&state, &req, &form.csrf, &limits).await?;
-    let site = state.base_url(&req);
+    let site = state.site.clone();
     match onboarding::submit_code(
         &state.db,
         &principal,

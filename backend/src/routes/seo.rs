@@ -1,13 +1,13 @@
 //! `robots.txt` and `sitemap.xml`. The sitemap lists only products a shopper may find today.
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 
 use crate::catalog::queries;
 use crate::startup::AppState;
 use crate::web::error::PageError;
 
 #[get("/robots.txt")]
-pub async fn robots(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let base = state.base_url(&req);
+pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
+    let base = &state.site;
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(format!(
@@ -26,11 +26,8 @@ fn xml_escape(s: &str) -> String {
 }
 
 #[get("/sitemap.xml")]
-pub async fn sitemap(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, PageError> {
-    let base = state.base_url(&req);
+pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let base = &state.site;
     let products = queries::visible_slugs(&state.db, state.clock.today()).await?;
     let mut xml = String::with_capacity(200 + products.len() * 120);
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

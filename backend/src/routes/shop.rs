@@ -416,7 +416,7 @@ async fn place(
         }
     };
     let user = user_id(&state, &req).await?;
-    let site = state.base_url(&req);
+    let site = state.site.clone();
     let placement = shop::Placement {
         cart_id: cart.id,
         user_id: user,

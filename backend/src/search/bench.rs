@@ -86,6 +86,7 @@ pub fn synthetic_catalog(reference: &Reference, n: usize) -> Vec<SearchDocument>
                 i % 5000
             );
             SearchDocument {
+                seq: i as i64,
                 id: format!("bench-{i:07}"),
                 slug: format!("bench-{i}"),
                 certificate_no: format!("OCOP-BN-{}-{:05}", 2023 + i % 3, i),

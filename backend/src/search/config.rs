@@ -65,7 +65,7 @@ impl SearchConfig {
 pub fn fingerprint(reference: &crate::domain::reference::Reference) -> String {
     use sha2::{Digest, Sha256};
     /// Bump when [`super::SearchDocument`] or the embedded schema changes.
-    const DOCUMENT_VERSION: &str = "listing-v3";
+    const DOCUMENT_VERSION: &str = "listing-v4";
     let mut hash = Sha256::new();
     hash.update(DOCUMENT_VERSION);
     hash.update(LISTINGS_SETTINGS);
@@ -107,7 +107,8 @@ mod tests {
             Some(vec![
                 "price_vnd".into(),
                 "stars".into(),
-                "published_at".into()
+                "published_at".into(),
+                "seq".into()
             ])
         );
         assert!(meili.synonyms.is_some_and(|s| s.contains_key("che")));

@@ -107,6 +107,7 @@ pub async fn load_visible(
                 .get(r.province_code.as_str())
                 .map_or("", String::as_str);
             let document = SearchDocument {
+                seq: r.id,
                 id: r.pid.to_string(),
                 slug: r.slug,
                 certificate_no: r.certificate_no,

@@ -17,7 +17,8 @@ use tantivy::{
 
 use super::config::SearchConfig;
 use super::{
-    Facets, SearchDocument, SearchEngine, SearchError, SearchQuery, SearchResults, Sort, day_key,
+    Facets, Rebuild, SearchDocument, SearchEngine, SearchError, SearchQuery, SearchResults, Sort,
+    day_key,
 };
 use crate::domain::reference::Reference;
 use crate::domain::text::fold;
@@ -130,6 +131,8 @@ struct Inner {
     /// Where the fingerprint file lives; `None` in memory.
     dir: Option<PathBuf>,
     memory_fingerprint: Mutex<Option<String>>,
+    /// A rebuild's snapshot, between `begin_rebuild` and `finish_rebuild`.
+    pending: Mutex<Option<(String, Vec<SearchDocument>)>>,
 }
 
 #[derive(Clone)]
@@ -211,6 +214,7 @@ impl EmbeddedEngine {
                 },
                 dir,
                 memory_fingerprint: Mutex::new(None),
+                pending: Mutex::new(None),
             }),
         })
     }
@@ -487,11 +491,52 @@ impl SearchEngine for EmbeddedEngine {
         .await
     }
 
-    async fn replace_all(&self, documents: &[SearchDocument]) -> Result<(), SearchError> {
-        let documents = documents.to_vec();
+    /// The replacement is kept in memory; finishing writes it in one commit, so searches
+    /// see either the old index or the new one.
+    async fn begin_rebuild(&self, documents: &[SearchDocument]) -> Result<Rebuild, SearchError> {
+        let name = format!("rebuild-{}", uuid::Uuid::new_v4().simple());
+        let mut pending = self
+            .inner
+            .pending
+            .lock()
+            .map_err(|_| SearchError::Engine("poisoned".into()))?;
+        *pending = Some((name.clone(), documents.to_vec()));
+        Ok(Rebuild { name })
+    }
+
+    async fn finish_rebuild(
+        &self,
+        rebuild: Rebuild,
+        upserts: &[SearchDocument],
+        deletes: &[String],
+    ) -> Result<(), SearchError> {
+        let documents = {
+            let mut pending = self
+                .inner
+                .pending
+                .lock()
+                .map_err(|_| SearchError::Engine("poisoned".into()))?;
+            match pending.take() {
+                Some((name, documents)) if name == rebuild.name => documents,
+                _ => {
+                    return Err(SearchError::Engine(format!(
+                        "no rebuild {} in progress",
+                        rebuild.name
+                    )));
+                }
+            }
+        };
+        let mut by_id: std::collections::BTreeMap<String, SearchDocument> =
+            documents.into_iter().map(|d| (d.id.clone(), d)).collect();
+        for id in deletes {
+            by_id.remove(id);
+        }
+        for d in upserts {
+            by_id.insert(d.id.clone(), d.clone());
+        }
         self.write(move |inner, writer| {
             writer.delete_all_documents().map_err(engine_error)?;
-            for d in &documents {
+            for d in by_id.values() {
                 writer
                     .add_document(inner.to_tantivy(d)?)
                     .map_err(engine_error)?;
@@ -499,6 +544,40 @@ impl SearchEngine for EmbeddedEngine {
             Ok(())
         })
         .await
+    }
+
+    async fn abandon_rebuild(&self, rebuild: Rebuild) -> Result<(), SearchError> {
+        let mut pending = self
+            .inner
+            .pending
+            .lock()
+            .map_err(|_| SearchError::Engine("poisoned".into()))?;
+        if pending
+            .as_ref()
+            .is_some_and(|(name, _)| *name == rebuild.name)
+        {
+            *pending = None;
+        }
+        Ok(())
+    }
+
+    async fn all_documents(&self) -> Result<Vec<SearchDocument>, SearchError> {
+        let searcher = self.inner.reader.searcher();
+        let addresses = searcher
+            .search(&AllQuery, &DocSetCollector)
+            .map_err(engine_error)?;
+        let mut documents = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(engine_error)?;
+            let json = doc
+                .get_first(self.inner.fields.stored)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| SearchError::Engine("a document lost its stored copy".into()))?;
+            documents
+                .push(serde_json::from_str(json).map_err(|e| SearchError::Engine(e.to_string()))?);
+        }
+        documents.sort_by(|a: &SearchDocument, b| a.id.cmp(&b.id));
+        Ok(documents)
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 
-use super::{SearchDocument, SearchEngine, SearchError, SearchQuery, SearchResults};
+use super::{Rebuild, SearchDocument, SearchEngine, SearchError, SearchQuery, SearchResults};
 
 pub struct FaultySearch {
     inner: Arc<dyn SearchEngine>,
@@ -50,9 +50,26 @@ impl SearchEngine for FaultySearch {
         self.check()?;
         self.inner.delete(ids).await
     }
-    async fn replace_all(&self, documents: &[SearchDocument]) -> Result<(), SearchError> {
+    async fn begin_rebuild(&self, documents: &[SearchDocument]) -> Result<Rebuild, SearchError> {
         self.check()?;
-        self.inner.replace_all(documents).await
+        self.inner.begin_rebuild(documents).await
+    }
+    async fn finish_rebuild(
+        &self,
+        rebuild: Rebuild,
+        upserts: &[SearchDocument],
+        deletes: &[String],
+    ) -> Result<(), SearchError> {
+        self.check()?;
+        self.inner.finish_rebuild(rebuild, upserts, deletes).await
+    }
+    async fn abandon_rebuild(&self, rebuild: Rebuild) -> Result<(), SearchError> {
+        self.check()?;
+        self.inner.abandon_rebuild(rebuild).await
+    }
+    async fn all_documents(&self) -> Result<Vec<SearchDocument>, SearchError> {
+        self.check()?;
+        self.inner.all_documents().await
     }
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
         self.check()?;

@@ -1,29 +1,143 @@
 //! The Meilisearch engine (production, shared by every app instance), written against the
 //! documented HTTP API through meilisearch-sdk. Settings come from `search-config/`.
+//!
+//! - Two keys: searches use a search-only key, writes an admin key (see [`MeiliKeys`]).
+//! - One search is one HTTP round trip: the page and every selected facet's disjunctive
+//!   counts go together in a multi-search.
+//! - Errors are told apart by Meilisearch's error type and code: unreachable, overloaded or
+//!   internal → [`SearchError::Unavailable`] (503, retry); a missing index →
+//!   [`SearchError::MissingIndex`] (503, and a rebuild is queued); anything else is a bug or
+//!   bad configuration.
+//! - Rebuilds fill a fresh index (`{listings}_build_{uuid}`) beside the live one and swap
+//!   them in one task.
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use meilisearch_sdk::client::{Client, SwapIndexes};
 use meilisearch_sdk::documents::DocumentsQuery;
-use meilisearch_sdk::errors::{Error as MeiliError, ErrorCode, MeilisearchError};
-use meilisearch_sdk::search::{MatchingStrategies, Selectors};
+use meilisearch_sdk::errors::{Error as MeiliError, ErrorCode, ErrorType, MeilisearchError};
+use meilisearch_sdk::indexes::IndexesQuery;
+use meilisearch_sdk::key::{Action, KeyBuilder, KeysQuery};
+use meilisearch_sdk::search::{MatchingStrategies, SearchQuery as MeiliQuery, Selectors};
 use meilisearch_sdk::settings::Settings;
 use meilisearch_sdk::task_info::TaskInfo;
 use serde::{Deserialize, Serialize};
 
 use super::config::{LISTINGS_SETTINGS, SearchConfig};
 use super::{
-    Facets, SearchDocument, SearchEngine, SearchError, SearchQuery, SearchResults, Sort, day_key,
+    Facets, Rebuild, SearchDocument, SearchEngine, SearchError, SearchHit, SearchQuery,
+    SearchResults,
 };
-use crate::domain::text::fold;
+use crate::config::Secret;
 
 const FACETS: [&str; 4] = ["stars", "region_code", "province_code", "group_code"];
-const TASK_TIMEOUT: Duration = Duration::from_secs(120);
+const TASK_TIMEOUT: Duration = Duration::from_secs(600);
+/// A search that takes longer is reported as unavailable rather than holding the request.
+const SEARCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Any other single call (a write is only enqueued, then waited for).
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 const BATCH: usize = 10_000;
+/// The fields a hit needs; the folded text stays on the server.
+const HIT_FIELDS: [&str; 13] = [
+    "id",
+    "slug",
+    "certificate_no",
+    "title_vi",
+    "title_en",
+    "stars",
+    "province_code",
+    "region_code",
+    "group_code",
+    "price_vnd",
+    "seller_name",
+    "in_stock",
+    "thumbnail_url",
+];
+
+/// The keys the app uses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MeiliKeys {
+    /// Writes: documents, settings, index creation and swaps (`MEILI_ADMIN_KEY`).
+    pub admin: Option<Secret>,
+    /// Searches only (`MEILI_SEARCH_KEY`).
+    pub search: Option<Secret>,
+    /// `MEILI_MASTER_KEY`: when given without the other two, the admin key and a search key
+    /// limited to this deployment's indexes are looked up (or the search key made) with it.
+    pub master: Option<Secret>,
+}
+
+impl MeiliKeys {
+    /// The admin and search keys: given, or found (made, for the search key) with the master
+    /// key; the search key made covers the indexes whose names start with `prefix`. Without
+    /// any key (a development server), none. The master key is not kept.
+    pub async fn resolve(&self, url: &str, prefix: &str) -> Result<Self, SearchError> {
+        let Some(master) = &self.master else {
+            return Ok(Self {
+                admin: self.admin.clone(),
+                search: self.search.clone().or_else(|| self.admin.clone()),
+                master: None,
+            });
+        };
+        let client = Client::new(url, Some(master.expose())).map_err(classify)?;
+        let admin = match &self.admin {
+            Some(key) => key.clone(),
+            None => {
+                let mut query = KeysQuery::new();
+                query.with_limit(1000);
+                let all = timed(CALL_TIMEOUT, client.get_keys_with(&query)).await?;
+                all.results
+                    .into_iter()
+                    .find(|k| {
+                        k.actions.iter().any(|a| matches!(a, Action::All))
+                            && k.indexes.iter().any(|i| i == "*")
+                            && k.expires_at.is_none()
+                    })
+                    .map(|k| Secret::new(k.key))
+                    .ok_or_else(|| {
+                        SearchError::Engine(
+                            "Meilisearch has no admin key for every index: set MEILI_ADMIN_KEY"
+                                .into(),
+                        )
+                    })?
+            }
+        };
+        let search = match &self.search {
+            Some(key) => key.clone(),
+            None => {
+                let uid = search_key_uid(prefix);
+                let key = match client.get_key(&uid).await {
+                    Ok(key) => key.key,
+                    Err(e) if has_code(&e, ErrorCode::ApiKeyNotFound) => {
+                        let mut builder = KeyBuilder::new();
+                        builder
+                            .with_uid(&uid)
+                            .with_name(format!("OCOP Village search ({prefix}*)"))
+                            .with_action(Action::Search)
+                            .with_index(format!("{prefix}*"));
+                        match timed(CALL_TIMEOUT, client.create_key(builder)).await {
+                            Ok(key) => key.key,
+                            // Another instance made it first.
+                            Err(_) => timed(CALL_TIMEOUT, client.get_key(&uid)).await?.key,
+                        }
+                    }
+                    Err(e) => return Err(classify(e)),
+                };
+                Secret::new(key)
+            }
+        };
+        Ok(Self {
+            admin: Some(admin),
+            search: Some(search),
+            master: None,
+        })
+    }
+}
 
 pub struct MeiliEngine {
-    client: Client,
+    admin: Client,
+    searcher: Client,
     listings: String,
     meta: String,
     settings: Settings,
@@ -41,10 +155,68 @@ struct IdOnly {
     id: String,
 }
 
-fn unavailable(e: MeiliError) -> SearchError {
+/// A hit as Meilisearch returns it (only [`HIT_FIELDS`]).
+#[derive(Deserialize)]
+struct MeiliHit {
+    id: String,
+    slug: String,
+    certificate_no: String,
+    title_vi: String,
+    title_en: String,
+    stars: u8,
+    province_code: String,
+    region_code: String,
+    group_code: String,
+    price_vnd: i64,
+    seller_name: String,
+    in_stock: bool,
+    thumbnail_url: Option<String>,
+}
+
+impl From<MeiliHit> for SearchHit {
+    fn from(h: MeiliHit) -> Self {
+        Self {
+            listing_id: h.id,
+            slug: h.slug,
+            certificate_no: h.certificate_no,
+            title_vi: h.title_vi,
+            title_en: h.title_en,
+            stars: h.stars,
+            province_code: h.province_code,
+            region_code: h.region_code,
+            group_code: h.group_code,
+            price_vnd: h.price_vnd,
+            seller_name: h.seller_name,
+            in_stock: h.in_stock,
+            thumbnail_url: h.thumbnail_url,
+        }
+    }
+}
+
+/// Meilisearch's answer, as this app can act on it.
+fn classify(e: MeiliError) -> SearchError {
     match e {
-        MeiliError::Meilisearch(e) => SearchError::Engine(e.to_string()),
+        MeiliError::Meilisearch(e) => classify_api(&e),
+        // Connection refused, reset, a 5xx without a Meilisearch body, a timeout.
         other => SearchError::Unavailable(other.to_string()),
+    }
+}
+
+fn classify_api(e: &MeilisearchError) -> SearchError {
+    match (&e.error_type, &e.error_code) {
+        (_, ErrorCode::IndexNotFound) => SearchError::MissingIndex(e.to_string()),
+        // Internal errors, and "system" ones such as too_many_search_requests (the search
+        // queue is full) or no space left: the engine may recover; retry later.
+        (ErrorType::Internal | ErrorType::Unknown, _)
+        | (
+            _,
+            ErrorCode::InternalError
+            | ErrorCode::IoError
+            | ErrorCode::TooManyOpenFiles
+            | ErrorCode::NoSpaceLeftOnDevice
+            | ErrorCode::DatabaseSizeLimitReached,
+        ) => SearchError::Unavailable(e.to_string()),
+        _ => SearchError::Engine(e.to_string()),
     }
 }
 
@@ -52,16 +224,46 @@ fn has_code(e: &MeiliError, code: ErrorCode) -> bool {
     matches!(e, MeiliError::Meilisearch(m) if m.error_code == code)
 }
 
+/// Runs a call to Meilisearch with a time limit.
+async fn timed<T>(
+    limit: Duration,
+    call: impl Future<Output = Result<T, MeiliError>>,
+) -> Result<T, SearchError> {
+    match tokio::time::timeout(limit, call).await {
+        Ok(result) => result.map_err(classify),
+        Err(_) => Err(SearchError::Unavailable(format!(
+            "Meilisearch did not answer within {} s",
+            limit.as_secs()
+        ))),
+    }
+}
+
+/// A uid for the search key of the indexes starting with `prefix`: the same on every
+/// instance, so they find the key instead of making one each.
+fn search_key_uid(prefix: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(format!("ocop-village search key {prefix}"));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hash[..16]);
+    uuid::Builder::from_sha1_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
 impl MeiliEngine {
-    /// `prefix` namespaces the indexes (`{prefix}listings`, `{prefix}meta`), so tests and
-    /// several deployments can share one Meilisearch.
-    pub fn new(url: &str, key: Option<&str>, prefix: &str) -> Result<Self, SearchError> {
-        let client = Client::new(url, key).map_err(unavailable)?;
+    /// Connects to Meilisearch at `url`. `prefix` namespaces the indexes (`{prefix}listings`,
+    /// `{prefix}meta`), so tests and several deployments can share one Meilisearch.
+    pub async fn connect(url: &str, keys: &MeiliKeys, prefix: &str) -> Result<Self, SearchError> {
+        let keys = keys.resolve(url, prefix).await?;
+        let expose = |k: &Option<Secret>| k.as_ref().map(|k| k.expose().to_owned());
+        let admin = Client::new(url, expose(&keys.admin)).map_err(classify)?;
+        let searcher = Client::new(url, expose(&keys.search)).map_err(classify)?;
         let settings: Settings = serde_json::from_str(LISTINGS_SETTINGS)
             .map_err(|e| SearchError::Engine(format!("search-config/listings.json: {e}")))?;
         let config = SearchConfig::load().map_err(|e| SearchError::Engine(e.to_string()))?;
         Ok(Self {
-            client,
+            admin,
+            searcher,
             listings: format!("{prefix}listings"),
             meta: format!("{prefix}meta"),
             settings,
@@ -71,23 +273,49 @@ impl MeiliEngine {
 
     /// Deletes this engine's indexes (test clean-up).
     pub async fn drop_indexes(&self) -> Result<(), SearchError> {
-        for uid in [&self.listings, &self.meta] {
-            let task = self.client.index(uid).delete().await.map_err(unavailable)?;
-            self.wait(task).await?;
+        let mut names = self.build_indexes().await?;
+        names.push(self.listings.clone());
+        names.push(self.meta.clone());
+        for uid in names {
+            let task = timed(CALL_TIMEOUT, self.admin.index(&uid).delete()).await?;
+            self.wait(task).await.or_else(ignore_missing)?;
         }
         Ok(())
+    }
+
+    /// Indexes left by rebuilds (finished ones delete theirs; a crashed one may not have).
+    async fn build_indexes(&self) -> Result<Vec<String>, SearchError> {
+        let prefix = format!("{}_build_", self.listings);
+        let mut names = Vec::new();
+        let mut offset = 0;
+        loop {
+            let mut query = IndexesQuery::new(&self.admin);
+            query.with_offset(offset).with_limit(100);
+            let page = timed(CALL_TIMEOUT, self.admin.list_all_indexes_with(&query)).await?;
+            let n = page.results.len();
+            names.extend(
+                page.results
+                    .into_iter()
+                    .map(|i| i.uid)
+                    .filter(|uid| uid.starts_with(&prefix)),
+            );
+            if n < 100 {
+                return Ok(names);
+            }
+            offset += n;
+        }
     }
 
     /// Waits for a task to finish and returns its failure, if it failed.
     async fn settle(&self, task: TaskInfo) -> Result<Option<MeilisearchError>, SearchError> {
         let task = task
             .wait_for_completion(
-                &self.client,
+                &self.admin,
                 Some(Duration::from_millis(25)),
                 Some(TASK_TIMEOUT),
             )
             .await
-            .map_err(unavailable)?;
+            .map_err(classify)?;
         Ok(if task.is_failure() {
             Some(task.unwrap_failure())
         } else {
@@ -97,24 +325,29 @@ impl MeiliEngine {
 
     async fn wait(&self, task: TaskInfo) -> Result<(), SearchError> {
         match self.settle(task).await? {
-            Some(failure) => Err(SearchError::Engine(failure.to_string())),
+            Some(failure) => Err(classify_api(&failure)),
             None => Ok(()),
         }
     }
 
     /// Creates the index; one that already exists is fine.
     async fn ensure_index(&self, uid: &str) -> Result<(), SearchError> {
-        let task = self
-            .client
-            .create_index(uid, Some("id"))
-            .await
-            .map_err(unavailable)?;
+        let task = timed(CALL_TIMEOUT, self.admin.create_index(uid, Some("id"))).await?;
         match self.settle(task).await? {
             Some(failure) if failure.error_code != ErrorCode::IndexAlreadyExists => {
-                Err(SearchError::Engine(failure.to_string()))
+                Err(classify_api(&failure))
             }
             _ => Ok(()),
         }
+    }
+
+    async fn apply_settings(&self, uid: &str) -> Result<(), SearchError> {
+        let task = timed(
+            CALL_TIMEOUT,
+            self.admin.index(uid).set_settings(&self.settings),
+        )
+        .await?;
+        self.wait(task).await
     }
 
     async fn add_in_batches(
@@ -122,15 +355,20 @@ impl MeiliEngine {
         uid: &str,
         documents: &[SearchDocument],
     ) -> Result<(), SearchError> {
-        let index = self.client.index(uid);
+        let index = self.admin.index(uid);
         for chunk in documents.chunks(BATCH) {
-            let task = index
-                .add_or_replace(chunk, Some("id"))
-                .await
-                .map_err(unavailable)?;
+            let task = timed(CALL_TIMEOUT, index.add_or_replace(chunk, Some("id"))).await?;
             self.wait(task).await?;
         }
         Ok(())
+    }
+
+    async fn delete_from(&self, uid: &str, ids: &[String]) -> Result<(), SearchError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let task = timed(CALL_TIMEOUT, self.admin.index(uid).delete_documents(ids)).await?;
+        self.wait(task).await
     }
 
     /// `field IN ["a", "b"]`; values are validated codes, quoted anyway.
@@ -153,7 +391,7 @@ impl MeiliEngine {
             Self::in_filter("province_code", &q.provinces),
             Self::in_filter("group_code", &q.groups),
         ];
-        let mut filter = vec![format!("expires_on > {}", day_key(q.today))];
+        let mut filter = vec![format!("expires_on > {}", super::day_key(q.today))];
         // The outlet is a scope: it stays in every facet's count.
         if let Some(outlet) = &q.outlet {
             filter.extend(Self::in_filter("outlets", std::slice::from_ref(outlet)));
@@ -175,6 +413,14 @@ impl MeiliEngine {
             2 => !q.provinces.is_empty(),
             _ => !q.groups.is_empty(),
         }
+    }
+}
+
+/// A delete of something already gone is done.
+fn ignore_missing(e: SearchError) -> Result<(), SearchError> {
+    match e {
+        SearchError::MissingIndex(_) => Ok(()),
+        other => Err(other),
     }
 }
 
@@ -206,13 +452,7 @@ impl SearchEngine for MeiliEngine {
     async fn prepare(&self) -> Result<(), SearchError> {
         self.ensure_index(&self.listings).await?;
         self.ensure_index(&self.meta).await?;
-        let task = self
-            .client
-            .index(&self.listings)
-            .set_settings(&self.settings)
-            .await
-            .map_err(unavailable)?;
-        self.wait(task).await
+        self.apply_settings(&self.listings).await
     }
 
     async fn upsert(&self, documents: &[SearchDocument]) -> Result<(), SearchError> {
@@ -223,105 +463,109 @@ impl SearchEngine for MeiliEngine {
     }
 
     async fn delete(&self, ids: &[String]) -> Result<(), SearchError> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let task = self
-            .client
-            .index(&self.listings)
-            .delete_documents(ids)
-            .await
-            .map_err(unavailable)?;
-        self.wait(task).await
+        self.delete_from(&self.listings, ids).await
     }
 
-    /// Builds a fresh index beside the live one and swaps them, so searches never see a
-    /// half-built index.
-    async fn replace_all(&self, documents: &[SearchDocument]) -> Result<(), SearchError> {
-        let rebuild = format!("{}_rebuild", self.listings);
-        if let Ok(task) = self.client.index(&rebuild).delete().await {
-            let _ = self.wait(task).await;
+    async fn begin_rebuild(&self, documents: &[SearchDocument]) -> Result<Rebuild, SearchError> {
+        for stale in self.build_indexes().await? {
+            tracing::info!(
+                index = stale,
+                "deleting an index left by an earlier rebuild"
+            );
+            let task = timed(CALL_TIMEOUT, self.admin.index(&stale).delete()).await?;
+            self.wait(task).await.or_else(ignore_missing)?;
         }
-        self.ensure_index(&rebuild).await?;
-        let task = self
-            .client
-            .index(&rebuild)
-            .set_settings(&self.settings)
-            .await
-            .map_err(unavailable)?;
-        self.wait(task).await?;
-        self.add_in_batches(&rebuild, documents).await?;
+        let name = format!("{}_build_{}", self.listings, uuid::Uuid::new_v4().simple());
+        self.ensure_index(&name).await?;
+        self.apply_settings(&name).await?;
+        self.add_in_batches(&name, documents).await?;
+        Ok(Rebuild { name })
+    }
+
+    async fn finish_rebuild(
+        &self,
+        rebuild: Rebuild,
+        upserts: &[SearchDocument],
+        deletes: &[String],
+    ) -> Result<(), SearchError> {
+        self.add_in_batches(&rebuild.name, upserts).await?;
+        self.delete_from(&rebuild.name, deletes).await?;
         self.ensure_index(&self.listings).await?;
         let swap = SwapIndexes {
-            indexes: (self.listings.clone(), rebuild.clone()),
+            indexes: (self.listings.clone(), rebuild.name.clone()),
             rename: None,
         };
-        let task = self
-            .client
-            .swap_indexes([&swap])
-            .await
-            .map_err(unavailable)?;
+        let task = timed(CALL_TIMEOUT, self.admin.swap_indexes([&swap])).await?;
         self.wait(task).await?;
-        let task = self
-            .client
-            .index(&rebuild)
-            .delete()
-            .await
-            .map_err(unavailable)?;
-        self.wait(task).await
+        // The build index now holds the old documents.
+        let task = timed(CALL_TIMEOUT, self.admin.index(&rebuild.name).delete()).await?;
+        self.wait(task).await.or_else(ignore_missing)
+    }
+
+    async fn abandon_rebuild(&self, rebuild: Rebuild) -> Result<(), SearchError> {
+        let task = timed(CALL_TIMEOUT, self.admin.index(&rebuild.name).delete()).await?;
+        self.wait(task).await.or_else(ignore_missing)
     }
 
     async fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
-        let index = self.client.index(&self.listings);
-        let text = fold(&q.text);
-        let sort: &[&str] = match q.sort {
-            Sort::Relevance => &[],
-            Sort::PriceAsc => &["price_vnd:asc"],
-            Sort::PriceDesc => &["price_vnd:desc"],
-            Sort::Stars => &["stars:desc"],
-            Sort::Newest => &["published_at:desc"],
-        };
-        let main_filter = Self::filter(q, None);
-        let mut main = index.search();
-        main.with_query(&text)
-            .with_filter(&main_filter)
-            .with_page(q.page)
-            .with_hits_per_page(q.per_page)
-            .with_facets(Selectors::Some(&FACETS))
-            .with_matching_strategy(MatchingStrategies::ALL);
-        if !sort.is_empty() {
-            main.with_sort(sort);
+        let index = self.searcher.index(&self.listings);
+        let text = super::engine_text(&q.text);
+        let sort = super::sort_keys(q);
+        let filters: Vec<(Option<usize>, String)> = std::iter::once((None, Self::filter(q, None)))
+            .chain(
+                (0..FACETS.len())
+                    .filter(|i| Self::selected(q, *i))
+                    .map(|i| (Some(i), Self::filter(q, Some(i)))),
+            )
+            .collect();
+        let mut queries: Vec<MeiliQuery<'_, _>> = Vec::with_capacity(filters.len());
+        for (skip, filter) in &filters {
+            let mut query = MeiliQuery::new(&index);
+            query
+                .with_query(&text)
+                .with_filter(filter)
+                .with_matching_strategy(MatchingStrategies::ALL);
+            match skip {
+                None => {
+                    query
+                        .with_page(q.page)
+                        .with_hits_per_page(q.per_page)
+                        .with_facets(Selectors::Some(&FACETS))
+                        .with_attributes_to_retrieve(Selectors::Some(&HIT_FIELDS));
+                    if !sort.is_empty() {
+                        query.with_sort(&sort);
+                    }
+                }
+                // Disjunctive counts: a selected facet is counted without its own filter.
+                Some(i) => {
+                    query
+                        .with_page(1)
+                        .with_hits_per_page(0)
+                        .with_facets(Selectors::Some(&FACETS[*i..=*i]));
+                }
+            }
+            queries.push(query);
         }
-        let main = main
-            .execute::<SearchDocument>()
-            .await
-            .map_err(unavailable)?;
-
+        let mut multi = self.searcher.multi_search();
+        for query in queries {
+            multi.with_search_query(query);
+        }
+        let mut answers = timed(SEARCH_TIMEOUT, multi.execute::<MeiliHit>())
+            .await?
+            .results
+            .into_iter();
+        let main = answers
+            .next()
+            .ok_or_else(|| SearchError::Engine("an empty multi-search answer".into()))?;
         let mut facets = Facets {
             stars: counts(&main.facet_distribution, FACETS[0]),
             region: counts(&main.facet_distribution, FACETS[1]),
             province: counts(&main.facet_distribution, FACETS[2]),
             group: counts(&main.facet_distribution, FACETS[3]),
         };
-        // Disjunctive counts: a selected facet is counted without its own filter.
-        for (i, facet) in FACETS.iter().enumerate() {
-            if !Self::selected(q, i) {
-                continue;
-            }
-            let filter = Self::filter(q, Some(i));
-            let only = [*facet];
-            let result = index
-                .search()
-                .with_query(&text)
-                .with_filter(&filter)
-                .with_page(1)
-                .with_hits_per_page(0)
-                .with_facets(Selectors::Some(&only))
-                .with_matching_strategy(MatchingStrategies::ALL)
-                .execute::<SearchDocument>()
-                .await
-                .map_err(unavailable)?;
-            let values = counts(&result.facet_distribution, facet);
+        for ((skip, _), answer) in filters.iter().skip(1).zip(answers) {
+            let Some(i) = *skip else { continue };
+            let values = counts(&answer.facet_distribution, FACETS[i]);
             match i {
                 0 => facets.stars = values,
                 1 => facets.region = values,
@@ -331,8 +575,8 @@ impl SearchEngine for MeiliEngine {
         }
         facets.truncate(self.config.faceting.max_values_per_facet);
         Ok(SearchResults {
-            hits: main.hits.iter().map(|h| h.result.hit()).collect(),
             total: main.total_hits.unwrap_or(0) as u64,
+            hits: main.hits.into_iter().map(|h| h.result.into()).collect(),
             page: q.page,
             per_page: q.per_page,
             facets,
@@ -340,16 +584,18 @@ impl SearchEngine for MeiliEngine {
     }
 
     async fn all_ids(&self) -> Result<Vec<String>, SearchError> {
-        let index = self.client.index(&self.listings);
+        let index = self.admin.index(&self.listings);
         let mut ids = Vec::new();
         loop {
-            let page = DocumentsQuery::new(&index)
-                .with_fields(["id"])
-                .with_offset(ids.len())
-                .with_limit(1000)
-                .execute::<IdOnly>()
-                .await
-                .map_err(unavailable)?;
+            let page = timed(
+                CALL_TIMEOUT,
+                DocumentsQuery::new(&index)
+                    .with_fields(["id"])
+                    .with_offset(ids.len())
+                    .with_limit(1000)
+                    .execute::<IdOnly>(),
+            )
+            .await?;
             let n = page.results.len();
             ids.extend(page.results.into_iter().map(|d| d.id));
             if n < 1000 {
@@ -360,25 +606,55 @@ impl SearchEngine for MeiliEngine {
         Ok(ids)
     }
 
-    async fn health(&self) -> Result<(), SearchError> {
-        self.client.health().await.map(|_| ()).map_err(unavailable)
+    async fn all_documents(&self) -> Result<Vec<SearchDocument>, SearchError> {
+        let index = self.admin.index(&self.listings);
+        let mut documents: Vec<SearchDocument> = Vec::new();
+        loop {
+            let page = timed(
+                CALL_TIMEOUT,
+                DocumentsQuery::new(&index)
+                    .with_offset(documents.len())
+                    .with_limit(1000)
+                    .execute::<SearchDocument>(),
+            )
+            .await?;
+            let n = page.results.len();
+            documents.extend(page.results);
+            if n < 1000 {
+                break;
+            }
+        }
+        documents.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(documents)
     }
 
-    async fn fingerprint(&self) -> Result<Option<String>, SearchError> {
-        match self
-            .client
-            .index(&self.meta)
-            .get_document::<Meta>("listings")
+    async fn health(&self) -> Result<(), SearchError> {
+        timed(SEARCH_TIMEOUT, self.searcher.health())
             .await
-        {
-            Ok(meta) => Ok(Some(meta.fingerprint)),
-            Err(e)
+            .map(|_| ())
+    }
+
+    /// The fingerprint the live index was built for; `None` when it, or the live index
+    /// itself, is missing (deleted by hand, a new server): the worker then rebuilds.
+    async fn fingerprint(&self) -> Result<Option<String>, SearchError> {
+        match timed(CALL_TIMEOUT, self.admin.get_index(&self.listings)).await {
+            Ok(_) => {}
+            Err(SearchError::MissingIndex(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        let meta = self.admin.index(&self.meta);
+        match tokio::time::timeout(CALL_TIMEOUT, meta.get_document::<Meta>("listings")).await {
+            Ok(Ok(meta)) => Ok(Some(meta.fingerprint)),
+            Ok(Err(e))
                 if has_code(&e, ErrorCode::DocumentNotFound)
                     || has_code(&e, ErrorCode::IndexNotFound) =>
             {
                 Ok(None)
             }
-            Err(e) => Err(unavailable(e)),
+            Ok(Err(e)) => Err(classify(e)),
+            Err(_) => Err(SearchError::Unavailable(
+                "Meilisearch did not answer in time".into(),
+            )),
         }
     }
 
@@ -388,12 +664,13 @@ impl SearchEngine for MeiliEngine {
             id: "listings".into(),
             fingerprint: fingerprint.to_owned(),
         }];
-        let task = self
-            .client
-            .index(&self.meta)
-            .add_or_replace(&meta, Some("id"))
-            .await
-            .map_err(unavailable)?;
+        let task = timed(
+            CALL_TIMEOUT,
+            self.admin
+                .index(&self.meta)
+                .add_or_replace(&meta, Some("id")),
+        )
+        .await?;
         self.wait(task).await
     }
 }
@@ -417,5 +694,32 @@ mod tests {
             MeiliEngine::filter(&q, Some(0)),
             "expires_on > 20261122 AND province_code IN [\"tuyen-quang\"]"
         );
+    }
+
+    #[test]
+    fn every_instance_derives_the_same_search_key_uid_for_a_prefix() {
+        assert_eq!(search_key_uid("ocop_"), search_key_uid("ocop_"));
+        assert_ne!(search_key_uid("ocop_"), search_key_uid("other_"));
+        assert!(uuid::Uuid::parse_str(&search_key_uid("ocop_")).is_ok());
+    }
+
+    #[test]
+    fn errors_are_told_apart_by_type_and_code() {
+        let parse = |json: &str| -> MeilisearchError { serde_json::from_str(json).expect("error") };
+        let missing = parse(
+            r#"{"message":"Index `x` not found.","code":"index_not_found","type":"invalid_request","link":""}"#,
+        );
+        assert!(matches!(
+            classify_api(&missing),
+            SearchError::MissingIndex(_)
+        ));
+        let busy = parse(
+            r#"{"message":"Too many search requests running at the same time","code":"too_many_search_requests","type":"system","link":""}"#,
+        );
+        assert!(matches!(classify_api(&busy), SearchError::Unavailable(_)));
+        let bad_filter = parse(
+            r#"{"message":"bad filter","code":"invalid_search_filter","type":"invalid_request","link":""}"#,
+        );
+        assert!(matches!(classify_api(&bad_filter), SearchError::Engine(_)));
     }
 }

@@ -53,6 +53,10 @@ pub struct SearchDocument {
     /// searches only its own products).
     #[serde(default)]
     pub outlets: Vec<String>,
+    /// The listing's internal id: the last key of every order, so both engines break ties
+    /// the same way.
+    #[serde(default)]
+    pub seq: i64,
 }
 
 impl SearchDocument {
@@ -160,6 +164,13 @@ pub struct SearchHit {
     pub thumbnail_url: Option<String>,
 }
 
+/// A replacement index under construction (see [`SearchEngine::begin_rebuild`]).
+#[derive(Debug)]
+pub struct Rebuild {
+    /// The replacement's name (a fresh Meilisearch index each time).
+    pub name: String,
+}
+
 /// Disjunctive facet counts: each facet's counts apply every other selected filter, not its
 /// own. Values with no match are left out.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -183,6 +194,9 @@ pub struct SearchResults {
 pub enum SearchError {
     #[error("the search engine is unavailable: {0}")]
     Unavailable(String),
+    /// The live index is gone (deleted by hand, a new Meilisearch): a rebuild is needed.
+    #[error("the search index is missing: {0}")]
+    MissingIndex(String),
     #[error("search engine error: {0}")]
     Engine(String),
 }
@@ -198,8 +212,27 @@ pub trait SearchEngine: Send + Sync {
     async fn upsert(&self, documents: &[SearchDocument]) -> Result<(), SearchError>;
     /// Removes documents by id; unknown ids are ignored.
     async fn delete(&self, ids: &[String]) -> Result<(), SearchError>;
-    /// Replaces the whole index with `documents`.
-    async fn replace_all(&self, documents: &[SearchDocument]) -> Result<(), SearchError>;
+    /// Starts a replacement of the whole index holding `documents`, built beside the live
+    /// index (searches keep using the live one). Any replacement left by an earlier, crashed
+    /// rebuild is discarded first: callers hold the rebuild lease, so there is no other.
+    async fn begin_rebuild(&self, documents: &[SearchDocument]) -> Result<Rebuild, SearchError>;
+    /// Applies the changes made since the replacement's snapshot, then puts it in place of
+    /// the live index in one step.
+    async fn finish_rebuild(
+        &self,
+        rebuild: Rebuild,
+        upserts: &[SearchDocument],
+        deletes: &[String],
+    ) -> Result<(), SearchError>;
+    /// Throws a replacement away.
+    async fn abandon_rebuild(&self, rebuild: Rebuild) -> Result<(), SearchError>;
+    /// Replaces the whole index with `documents` (no changes to catch up).
+    async fn replace_all(&self, documents: &[SearchDocument]) -> Result<(), SearchError> {
+        let rebuild = self.begin_rebuild(documents).await?;
+        self.finish_rebuild(rebuild, &[], &[]).await
+    }
+    /// Every indexed document, for consistency checks (`search verify`).
+    async fn all_documents(&self) -> Result<Vec<SearchDocument>, SearchError>;
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError>;
     /// Every indexed document id, for consistency checks.
     async fn all_ids(&self) -> Result<Vec<String>, SearchError>;
@@ -210,7 +243,7 @@ pub trait SearchEngine: Send + Sync {
 }
 
 /// The engine the settings ask for.
-pub fn build_engine(
+pub async fn build_engine(
     settings: &crate::config::SearchSettings,
     reference: &crate::domain::reference::Reference,
 ) -> Result<std::sync::Arc<dyn SearchEngine>, SearchError> {
@@ -219,10 +252,35 @@ pub fn build_engine(
         SearchSettings::Embedded { dir } => {
             std::sync::Arc::new(embedded::EmbeddedEngine::open(dir, reference)?)
         }
-        SearchSettings::Meilisearch { url, key, prefix } => std::sync::Arc::new(
-            meili::MeiliEngine::new(url, key.as_ref().map(|k| k.expose()), prefix)?,
-        ),
+        SearchSettings::Meilisearch { url, keys, prefix } => {
+            std::sync::Arc::new(meili::MeiliEngine::connect(url, keys, prefix).await?)
+        }
     })
+}
+
+/// The text both engines are given: folded like the documents' text, with a trailing space
+/// kept when the shopper typed one (the last word is then a whole word, not a prefix).
+pub fn engine_text(raw: &str) -> String {
+    let mut text = crate::domain::text::fold(raw);
+    if !text.is_empty() && raw.ends_with(char::is_whitespace) {
+        text.push(' ');
+    }
+    text
+}
+
+/// The sort keys of a search, as Meilisearch spells them; the embedded engine orders the
+/// same way. Every explicit order ends with `seq` (one stable key breaks ties), and a search
+/// without words lists the newest first. A relevance search has no sort keys: the ranking
+/// rules of `search-config/listings.json` order it (ending with `seq:asc` too).
+pub fn sort_keys(q: &SearchQuery) -> Vec<&'static str> {
+    let text = crate::domain::text::fold(&q.text);
+    match q.sort {
+        Sort::Relevance if !text.is_empty() => Vec::new(),
+        Sort::Relevance | Sort::Newest => vec!["published_at:desc", "seq:asc"],
+        Sort::PriceAsc => vec!["price_vnd:asc", "seq:asc"],
+        Sort::PriceDesc => vec!["price_vnd:desc", "seq:asc"],
+        Sort::Stars => vec!["stars:desc", "seq:asc"],
+    }
 }
 
 impl Facets {

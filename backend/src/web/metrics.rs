@@ -88,7 +88,13 @@ impl Metrics {
                 .is_some_and(|given| {
                     crate::web::session::constant_time_eq(given.as_bytes(), token.as_bytes())
                 }),
-            None => req.peer_addr().is_some_and(|a| a.ip().is_loopback()),
+            // The client, not a reverse proxy on the same machine, must be local.
+            None => {
+                let trusted = req
+                    .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+                    .map_or(&[][..], |s| s.trusted_proxies.as_slice());
+                crate::web::security::client_ip(req, trusted).is_some_and(|ip| ip.is_loopback())
+            }
         }
     }
 }

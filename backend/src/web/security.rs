@@ -9,8 +9,9 @@
 //!   `Cross-Origin-Opener-Policy: same-origin`.
 //! - `Strict-Transport-Security` when the site is served over TLS: `PUBLIC_URL` starts with
 //!   `https://`, or the request came over TLS.
-//! - The JSON API (`/api/…`) is limited per client address (`API_RATE_PER_MINUTE`, in each
-//!   app instance's memory): past it, `429` with `Retry-After` and a JSON error.
+//! - The JSON API (`/api/…`) is limited per client address (`API_RATE_PER_MINUTE`, shared by
+//!   every instance on PostgreSQL): past it, `429` with `Retry-After` and a JSON error. The
+//!   client address is the peer's, or the forwarded one behind `TRUSTED_PROXIES`.
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -19,9 +20,14 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sea_orm::DatabaseConnection;
 
 use crate::startup::AppState;
 
@@ -48,11 +54,12 @@ pub async fn headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let tls = req.app_data::<web::Data<AppState>>().is_some_and(|s| {
-        s.public_url
-            .as_deref()
-            .is_some_and(|u| u.starts_with("https://"))
-    }) || req.connection_info().scheme() == "https";
+    // Over TLS: the site's address says so, or the request came over TLS (directly or, per
+    // X-Forwarded-Proto, through a proxy; browsers ignore HSTS on plain http anyway).
+    let tls = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.site.starts_with("https://"))
+        || req.connection_info().scheme() == "https";
     let mut res = next.call(req).await?;
     set_default(&mut res, "content-security-policy", CSP);
     set_default(&mut res, "x-frame-options", "DENY");
@@ -74,53 +81,172 @@ pub async fn headers(
     Ok(res)
 }
 
-/// The API's per-client limit, shared by the workers of one app instance.
-#[derive(Clone)]
-pub struct ApiLimiter {
-    limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
+/// The client's address: the peer, or, when the peer is one of `TRUSTED_PROXIES`, the
+/// address the proxies forwarded (`X-Forwarded-For`, read from the right, skipping the
+/// trusted proxies themselves). Other peers cannot choose their address with a header.
+pub fn client_ip(req: &HttpRequest, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+        .collect();
+    Some(
+        forwarded
+            .iter()
+            .rev()
+            .find(|ip| !is_trusted(ip))
+            .or_else(|| forwarded.first())
+            .copied()
+            .unwrap_or(peer),
+    )
 }
+
+/// The API's per-client limit.
+///
+/// - One instance (SQLite): counted in memory (GCRA).
+/// - Several instances (PostgreSQL): a fixed window a minute per client, counted in the
+///   database so every instance shares it. Each instance takes a small share of the window's
+///   requests at a time (a twentieth of the limit) and spends it locally, so a request costs a
+///   database round trip only once a share runs out; no client gets more than the limit a
+///   window, whichever instances it reaches.
+#[derive(Clone)]
+pub enum ApiLimiter {
+    Off,
+    Local(Arc<DefaultKeyedRateLimiter<IpAddr>>),
+    Shared(Arc<SharedLimiter>),
+}
+
+pub struct SharedLimiter {
+    db: DatabaseConnection,
+    per_minute: u32,
+    share: u32,
+    /// Per client: the window (its start, from the database) and requests left of this
+    /// instance's share.
+    shares: Mutex<HashMap<IpAddr, (i64, u32)>>,
+}
+
+const WINDOW: Duration = Duration::from_secs(60);
 
 impl ApiLimiter {
     /// `per_minute` requests a minute per client address (bursts up to that many); 0 turns
-    /// the limit off (load tests).
-    pub fn new(per_minute: u32) -> Self {
-        Self {
-            limiter: NonZeroU32::new(per_minute)
-                .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
+    /// the limit off (load tests). With `shared`, counted across instances in `db`.
+    pub fn new(per_minute: u32, shared: Option<DatabaseConnection>) -> Self {
+        let Some(n) = NonZeroU32::new(per_minute) else {
+            return Self::Off;
+        };
+        match shared {
+            None => Self::Local(Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
+            Some(db) => Self::Shared(Arc::new(SharedLimiter {
+                db,
+                per_minute,
+                share: (per_minute / 20).max(1),
+                shares: Mutex::new(HashMap::new()),
+            })),
         }
     }
 
     /// `None` if the client may go on, else the seconds to wait.
-    fn check(&self, client: IpAddr) -> Option<u64> {
-        let limiter = self.limiter.as_ref()?;
-        match limiter.check_key(&client) {
-            Ok(()) => None,
-            Err(not_until) => {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
-                Some(wait.as_secs().max(1))
-            }
+    async fn check(&self, client: IpAddr) -> Option<u64> {
+        match self {
+            Self::Off => None,
+            Self::Local(limiter) => match limiter.check_key(&client) {
+                Ok(()) => None,
+                Err(not_until) => {
+                    let wait = not_until.wait_time_from(DefaultClock::default().now());
+                    Some(wait.as_secs().max(1))
+                }
+            },
+            Self::Shared(shared) => shared.check(client).await,
         }
     }
 
-    /// Forgets clients whose quota is full again, so the table does not grow forever.
-    pub fn purge(&self) {
-        if let Some(limiter) = &self.limiter {
-            limiter.retain_recent();
+    /// Forgets clients whose quota is full again (and, shared, past windows), so the tables
+    /// do not grow forever.
+    pub async fn purge(&self) {
+        match self {
+            Self::Off => {}
+            Self::Local(limiter) => limiter.retain_recent(),
+            Self::Shared(shared) => shared.purge().await,
         }
     }
 }
 
-/// Applies [`ApiLimiter`] to `/api/` requests.
+impl SharedLimiter {
+    async fn check(&self, client: IpAddr) -> Option<u64> {
+        let now = chrono::Utc::now();
+        let now_ms = now.timestamp_millis();
+        let window_ms = i64::try_from(WINDOW.as_millis()).unwrap_or(60_000);
+        if let Ok(mut shares) = self.shares.lock()
+            && let Some((start, left)) = shares.get_mut(&client)
+            && now_ms < *start + window_ms
+            && *left > 0
+        {
+            *left -= 1;
+            return None;
+        }
+        let key = format!("api:{client}");
+        match crate::accounts::rate_limit::take(
+            &self.db,
+            &key,
+            self.share,
+            self.per_minute,
+            WINDOW,
+            now,
+        )
+        .await
+        {
+            Ok(grant) if grant.granted > 0 => {
+                if let Ok(mut shares) = self.shares.lock() {
+                    shares.insert(client, (grant.window_start_ms, grant.granted - 1));
+                }
+                None
+            }
+            Ok(grant) => {
+                let wait_ms = grant.window_start_ms + window_ms - now_ms;
+                Some(u64::try_from(wait_ms / 1000).unwrap_or(1).max(1))
+            }
+            // The database is down: the rest of the app fails anyway; do not add to it.
+            Err(e) => {
+                tracing::warn!(error = %e, "API rate limit not checked (database)");
+                None
+            }
+        }
+    }
+
+    async fn purge(&self) {
+        let now = chrono::Utc::now();
+        let cutoff =
+            now.timestamp_millis() - 2 * i64::try_from(WINDOW.as_millis()).unwrap_or(60_000);
+        if let Ok(mut shares) = self.shares.lock() {
+            shares.retain(|_, (start, _)| *start >= cutoff);
+        }
+        if let Err(e) = crate::accounts::rate_limit::purge(&self.db, "api:", cutoff).await {
+            tracing::warn!(error = %e, "purging old rate-limit windows failed");
+        }
+    }
+}
+
+/// Applies [`ApiLimiter`] to `/api/` requests, per client address ([`client_ip`]).
 pub async fn api_rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let client = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| client_ip(req.request(), &state.trusted_proxies));
     let wait = match (
         req.path().starts_with("/api/"),
         req.app_data::<web::Data<ApiLimiter>>(),
-        req.peer_addr(),
+        client,
     ) {
-        (true, Some(limiter), Some(peer)) => limiter.check(peer.ip()),
+        (true, Some(limiter), Some(client)) => limiter.check(client).await,
         _ => None,
     };
     if let Some(seconds) = wait {

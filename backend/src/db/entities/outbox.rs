@@ -16,6 +16,8 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub done_at: Option<DateTimeUtc>,
+    /// Set by the claim that holds the entry: see [`crate::jobs::outbox::claim`].
+    pub claim_token: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
