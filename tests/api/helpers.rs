@@ -46,6 +46,8 @@ pub struct TestApp {
     pub mailer: Arc<MemoryMailer>,
     /// The app's database URL (tests that cut its connections open their own).
     pub database_url: String,
+    /// The settings the app was started with.
+    pub settings: Settings,
     // Dropped in this order: the indexes, then the database.
     _index: Option<TestIndexes>,
     _database: TestDatabase,
@@ -83,6 +85,22 @@ pub async fn spawn_app_tuned(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_app_full(snapshot_day(), PaymentSettings::default(), None, tweak).await
 }
 
+/// Starts the app on Meilisearch (indexes of its own), whatever `TEST_SEARCH_ENGINE` says;
+/// `None` (skipped) without `MEILI_URL`, a failure under `REQUIRE_MEILI`.
+pub async fn spawn_app_on_meilisearch(what: &str) -> Option<TestApp> {
+    meili_url(what)?;
+    Some(
+        spawn_app_engine(
+            snapshot_day(),
+            PaymentSettings::default(),
+            None,
+            |_| {},
+            true,
+        )
+        .await,
+    )
+}
+
 async fn spawn_app_configured(
     now: DateTime<Utc>,
     payments: PaymentSettings,
@@ -96,6 +114,17 @@ async fn spawn_app_full(
     payments: PaymentSettings,
     smtp_url: Option<String>,
     tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let meilisearch = std::env::var("TEST_SEARCH_ENGINE").as_deref() == Ok("meilisearch");
+    spawn_app_engine(now, payments, smtp_url, tweak, meilisearch).await
+}
+
+async fn spawn_app_engine(
+    now: DateTime<Utc>,
+    payments: PaymentSettings,
+    smtp_url: Option<String>,
+    tweak: impl FnOnce(&mut Settings),
+    meilisearch: bool,
 ) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         ocop_village::telemetry::init(LogFormat::Pretty);
@@ -125,7 +154,7 @@ async fn spawn_app_full(
     };
     tweak(&mut settings);
     let reference = Reference::load(&Default::default()).expect("reference data");
-    let (engine, index) = test_engine(&search_dir, &reference).await;
+    let (engine, index) = test_engine(&search_dir, &reference, meilisearch).await;
     let search = Arc::new(FaultySearch::new(engine));
     let mailer = Arc::new(MemoryMailer::default());
     let overrides = Overrides {
@@ -159,19 +188,21 @@ async fn spawn_app_full(
         search,
         mailer,
         database_url: database.url.clone(),
+        settings,
         _index: index,
         _database: database,
     }
 }
 
-/// The engine the app under test searches with: the embedded one, or, with
-/// `TEST_SEARCH_ENGINE=meilisearch` (CI's PostgreSQL run), Meilisearch at `MEILI_URL` on
-/// indexes of the test's own.
+/// The engine the app under test searches with: the embedded one, or Meilisearch at
+/// `MEILI_URL` on indexes of the test's own (`TEST_SEARCH_ENGINE=meilisearch`, CI's
+/// PostgreSQL run, or a test that needs it).
 async fn test_engine(
     dir: &std::path::Path,
     reference: &Reference,
+    meilisearch: bool,
 ) -> (Arc<dyn SearchEngine>, Option<TestIndexes>) {
-    if std::env::var("TEST_SEARCH_ENGINE").as_deref() == Ok("meilisearch") {
+    if meilisearch {
         let indexes = TestIndexes::new();
         let engine = indexes.connect().await;
         return (engine, Some(indexes));
@@ -338,6 +369,11 @@ impl TestApp {
         seed_demo(&self.db, &self.reference, self.now, indicatif_hidden())
             .await
             .expect("demo seed")
+    }
+
+    /// The prefix of the app's Meilisearch indexes, when it runs on Meilisearch.
+    pub fn meili_prefix(&self) -> Option<&str> {
+        self._index.as_ref().map(|i| i.prefix.as_str())
     }
 
     /// Waits until the worker has applied every outbox entry (panics after 20 s).

@@ -26,3 +26,4 @@ mod seed;
 mod selling;
 mod seo;
 mod storefront;
+mod topology;

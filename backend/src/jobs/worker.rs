@@ -19,8 +19,8 @@ use crate::catalog::lifecycle;
 use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
 use crate::mail::{MailError, Mailer, OutgoingMail};
-use crate::search::SearchEngine;
 use crate::search::sync::{self, SyncError, WRITER_TTL, changes_for, reindex};
+use crate::search::{SearchEngine, SearchError};
 use crate::startup::Clock;
 
 #[derive(Clone, Copy, Debug)]
@@ -235,6 +235,9 @@ impl Worker {
             }
             Err(e) => {
                 tracing::warn!(error = %e, entries = entries.len(), "search sync failed; will retry");
+                if matches!(e, SyncError::Search(SearchError::MissingIndex(_))) {
+                    sync::request_rebuild(&self.db).await?;
+                }
                 self.retry_later(&entries, &e.to_string()).await?;
             }
         }
@@ -269,7 +272,8 @@ impl Worker {
             }
             let mail: Result<OutgoingMail, _> = serde_json::from_value(entry.payload.clone());
             let result = match mail {
-                Ok(mail) => {
+                Ok(mut mail) => {
+                    mail.message_id = Some(format!("<outbox-{}@{}>", entry.id, self.mail_domain()));
                     match tokio::time::timeout(self.config.lease / 2, self.mailer.send(&mail)).await
                     {
                         Ok(sent) => sent,
@@ -294,6 +298,20 @@ impl Worker {
             }
         }
         Ok(entries.len())
+    }
+
+    /// The right-hand side of Message-IDs: the site's host.
+    fn mail_domain(&self) -> &str {
+        let rest = self
+            .site
+            .split_once("://")
+            .map_or(self.site.as_str(), |(_, rest)| rest);
+        let host = rest.split(['/', ':']).next().unwrap_or_default();
+        if host.is_empty() {
+            "ocop-village"
+        } else {
+            host
+        }
     }
 
     /// Marks a sent message done, retrying through a lost database connection for most of the

@@ -24,6 +24,10 @@ pub struct OutgoingMail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Set by the worker from the outbox entry (`<outbox-{id}@{site}>`): the same on every
+    /// attempt, so a message sent twice after a crash can be told apart and deduplicated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +53,7 @@ fn message(from: &Mailbox, mail: &OutgoingMail) -> Result<Message, MailError> {
         .from(from.clone())
         .to(to)
         .subject(mail.subject.clone())
+        .message_id(mail.message_id.clone())
         .multipart(MultiPart::alternative_plain_html(
             mail.text.clone(),
             mail.html.clone(),
@@ -172,6 +177,7 @@ pub fn compose_in(
                 .to_owned(),
             text: render_raw(&format!("mail/{name}.text"), &data)?,
             html: render_raw(&format!("mail/{name}.html"), &data)?,
+            message_id: None,
         })
     })
 }
@@ -223,6 +229,7 @@ mod tests {
             subject: "Xác minh e-mail".into(),
             text: "Xin chào".into(),
             html: "<p>Xin chào</p>".into(),
+            message_id: Some("<outbox-7@ocop.example>".into()),
         }
     }
 
@@ -249,6 +256,7 @@ mod tests {
                 .to_owned()
         };
         assert!(header("To:").contains("lan@example.com"), "{eml}");
+        assert_eq!(header("Message-ID:"), "Message-ID: <outbox-7@ocop.example>");
         let from = header("From:");
         assert!(
             from.contains("OCOP Village") && from.contains("<no-reply@ocop.example>"),

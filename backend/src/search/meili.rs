@@ -330,6 +330,25 @@ impl MeiliEngine {
         }
     }
 
+    async fn live_exists(&self) -> Result<bool, SearchError> {
+        match timed(CALL_TIMEOUT, self.admin.get_index(&self.listings)).await {
+            Ok(_) => Ok(true),
+            Err(SearchError::MissingIndex(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn require_live(&self) -> Result<(), SearchError> {
+        if self.live_exists().await? {
+            Ok(())
+        } else {
+            Err(SearchError::MissingIndex(format!(
+                "index `{}` not found",
+                self.listings
+            )))
+        }
+    }
+
     /// Creates the index; one that already exists is fine.
     async fn ensure_index(&self, uid: &str) -> Result<(), SearchError> {
         let task = timed(CALL_TIMEOUT, self.admin.create_index(uid, Some("id"))).await?;
@@ -455,14 +474,21 @@ impl SearchEngine for MeiliEngine {
         self.apply_settings(&self.listings).await
     }
 
+    /// Meilisearch would create a missing index on the first write, with default settings
+    /// (no filters): a missing live index is reported instead, and the worker rebuilds it.
     async fn upsert(&self, documents: &[SearchDocument]) -> Result<(), SearchError> {
         if documents.is_empty() {
             return Ok(());
         }
+        self.require_live().await?;
         self.add_in_batches(&self.listings, documents).await
     }
 
     async fn delete(&self, ids: &[String]) -> Result<(), SearchError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.require_live().await?;
         self.delete_from(&self.listings, ids).await
     }
 
@@ -490,16 +516,25 @@ impl SearchEngine for MeiliEngine {
     ) -> Result<(), SearchError> {
         self.add_in_batches(&rebuild.name, upserts).await?;
         self.delete_from(&rebuild.name, deletes).await?;
-        self.ensure_index(&self.listings).await?;
-        let swap = SwapIndexes {
-            indexes: (self.listings.clone(), rebuild.name.clone()),
-            rename: None,
-        };
-        let task = timed(CALL_TIMEOUT, self.admin.swap_indexes([&swap])).await?;
-        self.wait(task).await?;
-        // The build index now holds the old documents.
-        let task = timed(CALL_TIMEOUT, self.admin.index(&rebuild.name).delete()).await?;
-        self.wait(task).await.or_else(ignore_missing)
+        if self.live_exists().await? {
+            let swap = SwapIndexes {
+                indexes: (self.listings.clone(), rebuild.name.clone()),
+                rename: None,
+            };
+            let task = timed(CALL_TIMEOUT, self.admin.swap_indexes([&swap])).await?;
+            self.wait(task).await?;
+            // The build index now holds the old documents.
+            let task = timed(CALL_TIMEOUT, self.admin.index(&rebuild.name).delete()).await?;
+            self.wait(task).await.or_else(ignore_missing)
+        } else {
+            // No live index (a new server, or deleted by hand): the new one takes its name.
+            let rename = SwapIndexes {
+                indexes: (rebuild.name.clone(), self.listings.clone()),
+                rename: Some(true),
+            };
+            let task = timed(CALL_TIMEOUT, self.admin.swap_indexes([&rename])).await?;
+            self.wait(task).await
+        }
     }
 
     async fn abandon_rebuild(&self, rebuild: Rebuild) -> Result<(), SearchError> {
@@ -637,10 +672,8 @@ impl SearchEngine for MeiliEngine {
     /// The fingerprint the live index was built for; `None` when it, or the live index
     /// itself, is missing (deleted by hand, a new server): the worker then rebuilds.
     async fn fingerprint(&self) -> Result<Option<String>, SearchError> {
-        match timed(CALL_TIMEOUT, self.admin.get_index(&self.listings)).await {
-            Ok(_) => {}
-            Err(SearchError::MissingIndex(_)) => return Ok(None),
-            Err(e) => return Err(e),
+        if !self.live_exists().await? {
+            return Ok(None);
         }
         let meta = self.admin.index(&self.meta);
         match tokio::time::timeout(CALL_TIMEOUT, meta.get_document::<Meta>("listings")).await {

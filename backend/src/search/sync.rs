@@ -163,7 +163,6 @@ async fn rebuild(
     rebuild_lease: &Lease,
     keep_alive: &KeepAlive,
 ) -> Result<usize, SyncError> {
-    engine.prepare().await?;
     let since = Utc::now()
         - chrono::Duration::from_std(CATCH_UP_MARGIN).unwrap_or_else(|_| chrono::Duration::zero());
     let snapshot: BTreeMap<String, SearchDocument> = load_visible(db, reference, today, None)
@@ -226,8 +225,9 @@ pub async fn ensure_fresh(
     today: NaiveDate,
     holder: &str,
 ) -> Result<bool, SyncError> {
-    engine.prepare().await?;
     if is_fresh(engine, reference).await? {
+        // Settings are applied again (a no-op when unchanged).
+        engine.prepare().await?;
         return Ok(false);
     }
     match reindex(db, engine, reference, today, holder).await {

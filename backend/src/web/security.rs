@@ -153,7 +153,7 @@ impl ApiLimiter {
     }
 
     /// `None` if the client may go on, else the seconds to wait.
-    async fn check(&self, client: IpAddr) -> Option<u64> {
+    pub async fn check(&self, client: IpAddr) -> Option<u64> {
         match self {
             Self::Off => None,
             Self::Local(limiter) => match limiter.check_key(&client) {
