@@ -3,6 +3,7 @@
 mod accounts;
 mod checkout;
 mod concurrency;
+mod engines_agree;
 mod faults;
 mod health;
 mod helpers;

@@ -25,8 +25,6 @@ pub struct SearchConfig {
 pub struct TypoTolerance {
     pub enabled: bool,
     pub min_word_size_for_typos: MinWordSize,
-    #[serde(default)]
-    pub disable_on_attributes: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

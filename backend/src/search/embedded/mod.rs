@@ -1,12 +1,16 @@
 //! The embedded search engine: tantivy, with the index on local disk (or in memory for
-//! tests and benchmarks). Text is pre-folded, so matching ignores case and diacritics.
+//! tests and benchmarks). Text is pre-folded, so matching ignores case and diacritics; which
+//! documents match, and in what order, follows Meilisearch's rules ([`matching`]), so the two
+//! engines answer alike.
+mod matching;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use tantivy::collector::{Collector, DocSetCollector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -36,6 +40,8 @@ struct Fields {
     packed: Field,
     price: Field,
     published: Field,
+    /// The listing's internal id: the last key of every order.
+    seq: Field,
     /// Slugs of the outlets carrying the product (indexed, not stored).
     outlet: Field,
     stored: Field,
@@ -73,7 +79,7 @@ fn schema() -> (Schema, Fields) {
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer("default")
-            .set_index_option(IndexRecordOption::WithFreqs),
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
@@ -83,6 +89,7 @@ fn schema() -> (Schema, Fields) {
         packed: b.add_u64_field("packed", FAST),
         price: b.add_i64_field("price", FAST),
         published: b.add_i64_field("published", FAST),
+        seq: b.add_i64_field("seq", FAST),
         outlet: b.add_text_field("outlet", STRING),
         stored: b.add_text_field("doc", STORED),
     };
@@ -127,6 +134,7 @@ struct Inner {
     writer: Mutex<IndexWriter<TantivyDocument>>,
     fields: Fields,
     config: SearchConfig,
+    automata: matching::Automata,
     vocabulary: Vocabulary,
     /// Where the fingerprint file lives; `None` in memory.
     dir: Option<PathBuf>,
@@ -207,6 +215,7 @@ impl EmbeddedEngine {
                 writer: Mutex::new(writer),
                 fields,
                 config,
+                automata: matching::Automata::default(),
                 vocabulary: Vocabulary {
                     regions: reference.regions.iter().map(|r| r.code.clone()).collect(),
                     provinces: reference.provinces.iter().map(|p| p.code.clone()).collect(),
@@ -284,6 +293,7 @@ impl Inner {
         );
         doc.add_i64(f.price, d.price_vnd);
         doc.add_i64(f.published, d.published_at);
+        doc.add_i64(f.seq, d.seq);
         for slug in &d.outlets {
             doc.add_text(f.outlet, slug);
         }
@@ -292,78 +302,37 @@ impl Inner {
         Ok(doc)
     }
 
-    /// All words must match (in any field); each word matches exactly, as a prefix (the last
-    /// word, for search-as-you-type), with typos (long words), or through a synonym.
-    fn text_query(&self, text: &str) -> Box<dyn Query> {
-        let folded = fold(text);
-        if folded.is_empty() {
-            return Box::new(AllQuery);
-        }
-        let words: Vec<&str> = folded.split(' ').collect();
-        let typing_last_word = !text.ends_with(char::is_whitespace);
+    /// The text fields in the order of `searchableAttributes`, with their rank.
+    fn text_fields(&self) -> matching::TextFields {
         let f = self.fields;
-        let no_typos_on_cert = self
-            .config
-            .typo_tolerance
-            .disable_on_attributes
-            .iter()
-            .any(|a| a == "certificate_no");
-        let mut required: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (i, word) in words.iter().enumerate() {
-            let prefix = typing_last_word && i + 1 == words.len();
-            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            let mut variants = vec![(word.to_string(), 1.0_f32)];
-            if let Some(synonyms) = self.config.synonyms.get(*word) {
-                variants.extend(synonyms.iter().map(|s| (fold(s), 0.8)));
-            }
-            for (variant, weight) in &variants {
-                for (field, field_weight, typos_ok) in [
-                    (f.title, 2.0_f32, true),
-                    (f.context, 1.0, true),
-                    (f.cert, 1.0, !no_typos_on_cert),
-                ] {
-                    let term = Term::from_field_text(field, variant);
-                    let boost = field_weight * weight;
-                    alternatives.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(
-                            Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-                            3.0 * boost,
-                        )),
-                    ));
-                    let typos = if typos_ok {
-                        self.config.typos_allowed(variant.chars().count())
-                    } else {
-                        0
-                    };
-                    if typos > 0 {
-                        alternatives.push((
-                            Occur::Should,
-                            Box::new(BoostQuery::new(
-                                Box::new(FuzzyTermQuery::new(term.clone(), typos, true)),
-                                boost,
-                            )),
-                        ));
-                    }
-                    if prefix {
-                        alternatives.push((
-                            Occur::Should,
-                            Box::new(BoostQuery::new(
-                                Box::new(FuzzyTermQuery::new_prefix(term, typos, true)),
-                                1.5 * boost,
-                            )),
-                        ));
-                    }
-                }
-            }
-            required.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+        let rank = |name: &str, fallback: u8| {
+            self.config
+                .searchable_attributes
+                .iter()
+                .position(|a| a == name)
+                .and_then(|p| u8::try_from(p).ok())
+                .unwrap_or(fallback)
+        };
+        matching::TextFields {
+            fields: [
+                (f.title, rank("title_folded", 0)),
+                (f.context, rank("context_folded", 1)),
+                (f.cert, rank("certificate_no", 2)),
+            ],
         }
-        Box::new(BooleanQuery::new(required))
     }
 
     fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
-        let mut query = self.text_query(&q.text);
+        let text = super::engine_text(&q.text);
+        let mut query = matching::text_query(
+            &searcher,
+            &self.text_fields(),
+            &self.automata,
+            &self.config,
+            &text,
+        )
+        .map_err(engine_error)?;
         if let Some(outlet) = &q.outlet {
             let term = Term::from_field_text(self.fields.outlet, outlet);
             query = Box::new(BooleanQuery::new(vec![
@@ -384,10 +353,15 @@ impl Inner {
                 *slot = true;
             }
         }
+        let relevance = q.sort == Sort::Relevance && !text.trim().is_empty();
         let collector = RowCollector {
             fields: self.fields,
-            scoring: q.sort == Sort::Relevance && !fold(&q.text).is_empty(),
-            sort: q.sort,
+            scoring: relevance,
+            // A search without words lists the newest first, like an explicit sort.
+            sort: match q.sort {
+                Sort::Relevance if !relevance => Sort::Newest,
+                other => other,
+            },
             first_invalid_day: u64::from(day_key(q.today)),
             allowed: Arc::new([
                 allowed_stars,
@@ -409,13 +383,9 @@ impl Inner {
         let mut kept = found.rows;
         let total = kept.len() as u64;
 
-        // Higher `key` first, then newest, then index order: a total, stable order.
-        let order = |a: &Row, b: &Row| {
-            b.key
-                .total_cmp(&a.key)
-                .then(b.published.cmp(&a.published))
-                .then(a.address.cmp(&b.address))
-        };
+        // Higher `key` first, then the lower `seq`: a total order, the one Meilisearch gives
+        // with `search-config/listings.json` and [`super::sort_keys`].
+        let order = |a: &Row, b: &Row| b.key.total_cmp(&a.key).then(a.seq.cmp(&b.seq));
         let offset = (q.page.saturating_sub(1)).saturating_mul(q.per_page);
         let end = offset.saturating_add(q.per_page).min(kept.len());
         let page: Vec<Row> = if offset >= kept.len() {
@@ -639,11 +609,12 @@ impl SearchEngine for EmbeddedEngine {
     }
 }
 
-/// A document that passed every filter, with its sort key (higher first).
+/// A document that passed every filter, with its sort key (higher first) and tie-break (lower
+/// first).
 struct Row {
     address: DocAddress,
     key: f64,
-    published: i64,
+    seq: i64,
 }
 
 /// Facet counts per ordinal (stars, region, province, group) and the rows passing all filters.
@@ -667,6 +638,7 @@ struct RowSegmentCollector {
     packed: Column<u64>,
     price: Column<i64>,
     published: Column<i64>,
+    seq: Column<i64>,
     sort: Sort,
     first_invalid_day: u64,
     allowed: Arc<[Vec<bool>; 4]>,
@@ -690,6 +662,7 @@ impl Collector for RowCollector {
             packed: ff.u64(&name(self.fields.packed))?,
             price: ff.i64(&name(self.fields.price))?,
             published: ff.i64(&name(self.fields.published))?,
+            seq: ff.i64(&name(self.fields.seq))?,
             sort: self.sort,
             first_invalid_day: self.first_invalid_day,
             found: Found {
@@ -764,13 +737,13 @@ impl SegmentCollector for RowSegmentCollector {
                 Sort::Relevance => f64::from(score),
                 Sort::PriceAsc => -(self.price.first(doc).unwrap_or(0) as f64),
                 Sort::PriceDesc => self.price.first(doc).unwrap_or(0) as f64,
-                Sort::Stars => values[0] as f64 * 1e6 + f64::from(score),
-                Sort::Newest => 0.0,
+                Sort::Stars => values[0] as f64,
+                Sort::Newest => self.published.first(doc).unwrap_or(0) as f64,
             };
             self.found.rows.push(Row {
                 address: DocAddress::new(self.segment, doc),
                 key,
-                published: self.published.first(doc).unwrap_or(0),
+                seq: self.seq.first(doc).unwrap_or(i64::MAX),
             });
         }
     }

@@ -1,0 +1,452 @@
+//! Meilisearch's matching rules, followed by the embedded engine so both engines find the same
+//! documents (`tests/api/engines_agree.rs` compares them), and its ranking rules approximated
+//! by constant scores.
+//!
+//! Matching, as Meilisearch 1.x does it (its `milli` crate, `search/new/query_term`):
+//! - the query is cut at ten words; every word must match (`matchingStrategy: all`);
+//! - the last word also matches as a prefix, unless the query ends with a space;
+//! - a word of `oneTypo` letters or more matches with one typo, of `twoTypos` with two
+//!   (Damerau-Levenshtein); a typo on the first letter counts as two, so a word allowed one typo
+//!   must keep its first letter;
+//! - two or three neighbouring words also match written together ("ca phe" finds "caphe"),
+//!   with one typo fewer per extra word;
+//! - a word also matches as the two words it can be split into, when they appear side by side
+//!   somewhere in the index (the split seen in most documents: "caphe" finds "ca phe"); the
+//!   split counts as one typo;
+//! - one-word synonyms from the settings match exactly.
+//!
+//! Ranking: each way a word matches gets a constant score built so that fewer typos always
+//! win, then words side by side (proximity), then the attribute (title before context before
+//! the certificate number), then exact words before prefixes (exactness); the engine breaks
+//! the remaining ties by `seq`, like `search-config/listings.json`'s last rule.
+use std::collections::BTreeMap;
+
+use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
+use tantivy::collector::Count;
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhraseQuery,
+    Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
+
+use crate::search::config::SearchConfig;
+
+/// Meilisearch considers the first ten words of a query.
+pub const MAX_WORDS: usize = 10;
+/// The longest run of words matched written together.
+const MAX_NGRAM: usize = 3;
+
+/// Score weights: each level outweighs everything below it for queries of up to ten words.
+const TYPO: f32 = 2310.0;
+const PROXIMITY: f32 = 231.0;
+const ATTRIBUTE: f32 = 11.0;
+const EXACT: f32 = 1.0;
+
+/// One word of the query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryWord {
+    pub text: String,
+    pub prefix: bool,
+}
+
+/// The words of a folded query (see [`crate::search::engine_text`]): at most ten; the last is a
+/// prefix unless the text ends with a space.
+pub fn query_words(text: &str) -> Vec<QueryWord> {
+    let trailing_space = text.ends_with(' ');
+    let words: Vec<&str> = text.split_whitespace().take(MAX_WORDS).collect();
+    let last = words.len().saturating_sub(1);
+    let cut = text.split_whitespace().count() > MAX_WORDS;
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| QueryWord {
+            text: (*w).to_owned(),
+            prefix: i == last && !trailing_space && !cut,
+        })
+        .collect()
+}
+
+/// A word, or neighbouring words written together, to match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Planned {
+    /// The query words it covers (`first..=last`).
+    pub first: usize,
+    pub last: usize,
+    /// The word to match: one word, or the words concatenated.
+    pub word: String,
+    pub prefix: bool,
+    pub max_typos: u8,
+    /// The words an n-gram is made of (empty for one word).
+    pub parts: Vec<String>,
+}
+
+/// Every word, and every run of two or three words, with its typo budget.
+pub fn plan(words: &[QueryWord], config: &SearchConfig) -> Vec<Planned> {
+    let mut planned = Vec::new();
+    for first in 0..words.len() {
+        for len in 1..=MAX_NGRAM {
+            let last = first + len - 1;
+            if last >= words.len() {
+                break;
+            }
+            let parts: Vec<String> = words[first..=last].iter().map(|w| w.text.clone()).collect();
+            let word = parts.concat();
+            let typos = config.typos_allowed(word.chars().count());
+            planned.push(Planned {
+                first,
+                last,
+                max_typos: typos.saturating_sub(u8::try_from(len - 1).unwrap_or(u8::MAX)),
+                prefix: words[last].prefix,
+                word,
+                parts: if len == 1 { Vec::new() } else { parts },
+            });
+        }
+    }
+    planned
+}
+
+/// The fields text is matched in, with their rank in `searchableAttributes`.
+#[derive(Clone, Copy, Debug)]
+pub struct TextFields {
+    pub fields: [(Field, u8); 3],
+}
+
+/// A levenshtein DFA as a term-dictionary automaton.
+struct Automaton<'a>(&'a DFA);
+
+impl tantivy_fst::Automaton for Automaton<'_> {
+    type State = u32;
+
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+
+    fn can_match(&self, state: &u32) -> bool {
+        *state != SINK_STATE
+    }
+
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+fn distance(dfa: &DFA, word: &str) -> Option<u8> {
+    match dfa.eval(word) {
+        Distance::Exact(d) => Some(d),
+        Distance::AtLeast(_) => None,
+    }
+}
+
+/// The automata for a word (built once per query word and budget).
+pub struct Automata {
+    builders: [LevenshteinAutomatonBuilder; 3],
+}
+
+impl Default for Automata {
+    fn default() -> Self {
+        Self {
+            builders: [
+                LevenshteinAutomatonBuilder::new(0, true),
+                LevenshteinAutomatonBuilder::new(1, true),
+                LevenshteinAutomatonBuilder::new(2, true),
+            ],
+        }
+    }
+}
+
+impl Automata {
+    fn dfa(&self, word: &str, typos: u8, prefix: bool) -> DFA {
+        let builder = &self.builders[usize::from(typos.min(2))];
+        if prefix {
+            builder.build_prefix_dfa(word)
+        } else {
+            builder.build_dfa(word)
+        }
+    }
+}
+
+/// How an indexed word matches a planned word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Derived {
+    typos: u8,
+    /// The word itself, not a prefix or typo of it.
+    exact: bool,
+}
+
+/// The indexed words a planned word matches, by Meilisearch's rules.
+fn derivations(
+    searcher: &Searcher,
+    fields: &TextFields,
+    automata: &Automata,
+    planned: &Planned,
+) -> tantivy::Result<BTreeMap<String, Derived>> {
+    let word = planned.word.as_str();
+    let first = word.chars().next();
+    let dfa = automata.dfa(word, planned.max_typos, planned.prefix);
+    let one_typo = (planned.max_typos == 2).then(|| automata.dfa(word, 1, planned.prefix));
+    let mut found = BTreeMap::new();
+    for segment in searcher.segment_readers() {
+        for (field, _) in fields.fields {
+            let index = segment.inverted_index(field)?;
+            let mut stream = index.terms().search(Automaton(&dfa)).into_stream()?;
+            while stream.advance() {
+                let Ok(candidate) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                let Some(d) = distance(&dfa, candidate) else {
+                    continue;
+                };
+                let same_first = candidate.chars().next() == first;
+                let typos = match (d, same_first) {
+                    (0, _) => 0,
+                    (1, true) => 1,
+                    (2, true) => 2,
+                    // A typo on the first letter counts as two: only with two allowed, and
+                    // only if the rest is one typo away.
+                    (_, false) if planned.max_typos == 2 => {
+                        match one_typo.as_ref().and_then(|dfa| distance(dfa, candidate)) {
+                            Some(d) if d <= 1 => 2,
+                            _ => continue,
+                        }
+                    }
+                    _ => continue,
+                };
+                let derived = Derived {
+                    typos,
+                    exact: candidate == word,
+                };
+                found
+                    .entry(candidate.to_owned())
+                    .and_modify(|old: &mut Derived| {
+                        if derived.typos < old.typos {
+                            *old = derived;
+                        }
+                    })
+                    .or_insert(derived);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Whether `word` is in any of the fields' dictionaries.
+fn indexed(searcher: &Searcher, fields: &TextFields, word: &str) -> tantivy::Result<bool> {
+    for segment in searcher.segment_readers() {
+        for (field, _) in fields.fields {
+            if segment
+                .inverted_index(field)?
+                .terms()
+                .get(word.as_bytes())?
+                .is_some()
+            {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+fn phrase(fields: &TextFields, words: &[&str]) -> Vec<(Box<dyn Query>, u8)> {
+    fields
+        .fields
+        .iter()
+        .map(|(field, rank)| {
+            let terms = words
+                .iter()
+                .map(|w| Term::from_field_text(*field, w))
+                .collect();
+            (Box::new(PhraseQuery::new(terms)) as Box<dyn Query>, *rank)
+        })
+        .collect()
+}
+
+/// The two words `word` splits into that stand side by side in the most documents.
+fn best_split(
+    searcher: &Searcher,
+    fields: &TextFields,
+    word: &str,
+) -> tantivy::Result<Option<(String, String)>> {
+    let mut best: Option<(usize, String, String)> = None;
+    for (at, _) in word.char_indices().skip(1) {
+        let (left, right) = word.split_at(at);
+        if !indexed(searcher, fields, left)? || !indexed(searcher, fields, right)? {
+            continue;
+        }
+        let either = BooleanQuery::new(
+            phrase(fields, &[left, right])
+                .into_iter()
+                .map(|(q, _)| (Occur::Should, q))
+                .collect(),
+        );
+        let n = searcher.search(&either, &Count)?;
+        if n > 0 && best.as_ref().is_none_or(|(old, _, _)| n > *old) {
+            best = Some((n, left.to_owned(), right.to_owned()));
+        }
+    }
+    Ok(best.map(|(_, l, r)| (l, r)))
+}
+
+fn score(typos: u8, rank: u8, exact: bool, words: usize) -> f32 {
+    let per_word = f32::from(2u8.saturating_sub(typos)) * TYPO
+        + f32::from(2u8.saturating_sub(rank)) * ATTRIBUTE
+        + if exact { EXACT } else { 0.0 };
+    per_word * words as f32
+}
+
+fn constant(query: Box<dyn Query>, score: f32) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(query, score))
+}
+
+/// Everything a planned word matches, as one query (`None`: nothing in the index).
+fn planned_query(
+    searcher: &Searcher,
+    fields: &TextFields,
+    automata: &Automata,
+    config: &SearchConfig,
+    planned: &Planned,
+) -> tantivy::Result<Option<Box<dyn Query>>> {
+    let words = planned.last - planned.first + 1;
+    let mut ways: Vec<Box<dyn Query>> = Vec::new();
+    for (word, how) in derivations(searcher, fields, automata, planned)? {
+        for (field, rank) in fields.fields {
+            let term = TermQuery::new(
+                Term::from_field_text(field, &word),
+                IndexRecordOption::Basic,
+            );
+            ways.push(constant(
+                Box::new(term),
+                score(how.typos, rank, how.exact, words),
+            ));
+        }
+    }
+    // One-word synonyms, matched exactly (a single query word only, like Meilisearch's).
+    if planned.parts.is_empty()
+        && let Some(synonyms) = config.synonyms.get(&planned.word)
+    {
+        for synonym in synonyms {
+            let synonym = crate::domain::text::fold(synonym);
+            for (field, rank) in fields.fields {
+                let term = TermQuery::new(
+                    Term::from_field_text(field, &synonym),
+                    IndexRecordOption::Basic,
+                );
+                ways.push(constant(Box::new(term), score(0, rank, false, words)));
+            }
+        }
+    }
+    if let Some((left, right)) = best_split(searcher, fields, &planned.word)? {
+        let same_as_parts =
+            planned.parts.len() == 2 && planned.parts[0] == left && planned.parts[1] == right;
+        if !same_as_parts {
+            for (query, rank) in phrase(fields, &[&left, &right]) {
+                ways.push(constant(query, score(1, rank, false, words)));
+            }
+        }
+    }
+    Ok((!ways.is_empty()).then(|| Box::new(DisjunctionMaxQuery::new(ways)) as Box<dyn Query>))
+}
+
+/// The query for a folded text: documents matching every word by Meilisearch's rules, scored
+/// by its ranking rules (see the module's notes).
+pub fn text_query(
+    searcher: &Searcher,
+    fields: &TextFields,
+    automata: &Automata,
+    config: &SearchConfig,
+    text: &str,
+) -> tantivy::Result<Box<dyn Query>> {
+    let words = query_words(text);
+    if words.is_empty() {
+        return Ok(Box::new(AllQuery));
+    }
+    // What each planned word (or run of words) matches; runs that match nothing drop out.
+    let mut by_start: Vec<Vec<(usize, Box<dyn Query>)>> =
+        (0..words.len()).map(|_| Vec::new()).collect();
+    for planned in plan(&words, config) {
+        if let Some(query) = planned_query(searcher, fields, automata, config, &planned)? {
+            by_start[planned.first].push((planned.last, query));
+        }
+    }
+    // Every way to cover the words with those runs.
+    let mut covers: Vec<Vec<Box<dyn Query>>> = Vec::new();
+    let mut stack: Vec<(usize, Vec<Box<dyn Query>>)> = vec![(0, Vec::new())];
+    while let Some((at, chosen)) = stack.pop() {
+        if at == words.len() {
+            covers.push(chosen);
+            continue;
+        }
+        for (last, query) in &by_start[at] {
+            let mut next: Vec<Box<dyn Query>> = chosen.iter().map(|q| q.box_clone()).collect();
+            next.push(query.box_clone());
+            stack.push((last + 1, next));
+        }
+    }
+    if covers.is_empty() {
+        return Ok(Box::new(EmptyQuery));
+    }
+    let matching: Box<dyn Query> = Box::new(DisjunctionMaxQuery::new(
+        covers
+            .into_iter()
+            .map(|parts| {
+                Box::new(BooleanQuery::new(
+                    parts.into_iter().map(|q| (Occur::Must, q)).collect(),
+                )) as Box<dyn Query>
+            })
+            .collect(),
+    ));
+    // Proximity: neighbouring words side by side in one field score higher.
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matching)];
+    for pair in words.windows(2) {
+        for (query, _) in phrase(fields, &[&pair[0].text, &pair[1].text]) {
+            clauses.push((Occur::Should, constant(query, PROXIMITY)));
+        }
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_word_is_a_prefix_unless_a_space_follows_and_ten_words_at_most() {
+        let words = query_words("tra shan");
+        assert_eq!(
+            words,
+            [
+                QueryWord {
+                    text: "tra".into(),
+                    prefix: false
+                },
+                QueryWord {
+                    text: "shan".into(),
+                    prefix: true
+                }
+            ]
+        );
+        assert!(!query_words("tra shan ").last().expect("word").prefix);
+        let long = query_words("a b c d e f g h i j k l");
+        assert_eq!(long.len(), MAX_WORDS);
+        assert!(!long.last().expect("word").prefix, "the cut word is whole");
+    }
+
+    #[test]
+    fn runs_of_words_get_one_typo_fewer_per_extra_word() {
+        let config = SearchConfig::load().expect("config");
+        let planned = plan(&query_words("banh trang"), &config);
+        let run = planned
+            .iter()
+            .find(|p| p.word == "banhtrang")
+            .expect("the two words together");
+        // Nine letters allow two typos; a run of two words one fewer.
+        assert_eq!(run.max_typos, 1);
+        assert!(run.prefix);
+        assert_eq!(run.parts, ["banh", "trang"]);
+        assert_eq!(planned.len(), 3, "banh, trang, banhtrang");
+    }
+}
