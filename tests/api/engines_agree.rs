@@ -177,9 +177,9 @@ async fn the_embedded_engine_and_meilisearch_answer_the_same() {
                                 .collect()
                         };
                         let (ta, tb) = (top(&a), top(&b));
-                        let n = ta.len().max(tb.len());
-                        if n > 0 {
-                            overlap += ta.intersection(&tb).count() * 100 / n;
+                        let shared = ta.intersection(&tb).count() * 100;
+                        if let Some(percent) = shared.checked_div(ta.len().max(tb.len())) {
+                            overlap += percent;
                             relevance_pages += 1;
                         }
                     }
