@@ -41,6 +41,10 @@ pub struct Settings {
     /// `METRICS_TOKEN`: lets other hosts read `/metrics` with `Authorization: Bearer …`;
     /// without it only loopback clients may.
     pub metrics_token: Option<Secret>,
+    /// `OUTBOX_LEASE_SECONDS`: how long an instance holds the outbox entries it claimed (e-mail,
+    /// search updates) before another may take them; an instance that crashed leaves its
+    /// entries that long. A send to the SMTP server is cut off at half of it.
+    pub outbox_lease: std::time::Duration,
     /// Set by `serve --demo` (not an environment variable): a trial, where `PUBLIC_URL` may
     /// be left out.
     pub demo: bool,
@@ -152,6 +156,7 @@ struct FileSettings {
     media_s3_endpoint: Option<String>,
     media_s3_region: Option<String>,
     api_rate_per_minute: Option<u32>,
+    outbox_lease_seconds: Option<u64>,
     #[serde(default)]
     region_overrides: BTreeMap<String, String>,
 }
@@ -413,6 +418,18 @@ impl Settings {
         };
         // A token is a secret: environment only.
         let metrics_token = var("METRICS_TOKEN").map(Secret::new);
+        let outbox_lease_seconds = match var("OUTBOX_LEASE_SECONDS") {
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(n) if (10..=3600).contains(&n) => n,
+                _ => {
+                    problems.push(format!(
+                        "OUTBOX_LEASE_SECONDS: {raw:?} is not a number of seconds from 10 to 3600"
+                    ));
+                    60
+                }
+            },
+            None => file.outbox_lease_seconds.unwrap_or(60),
+        };
 
         match (bind, problems.is_empty()) {
             (Some(bind), true) => Ok(Self {
@@ -431,6 +448,7 @@ impl Settings {
                 search,
                 media,
                 payments,
+                outbox_lease: std::time::Duration::from_secs(outbox_lease_seconds),
                 demo: false,
             }),
             _ => Err(ConfigError(problems)),

@@ -319,23 +319,41 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
         } => {
             let reference = Reference::load(&settings.region_overrides)?;
             let scratch = tempfile::tempdir()?;
-            let engine: std::sync::Arc<dyn search::SearchEngine> = match &settings.search {
-                SearchSettings::Embedded { .. } => std::sync::Arc::new(
-                    search::embedded::EmbeddedEngine::open(scratch.path(), &reference)?,
-                ),
-                SearchSettings::Meilisearch { url, keys, prefix } => std::sync::Arc::new(
-                    search::meili::MeiliEngine::connect(url, keys, &format!("{prefix}bench_"))
-                        .await?,
-                ),
-            };
             let options = search::bench::BenchOptions {
                 listings,
                 queries,
                 concurrency,
             };
-            let report =
-                search::bench::run(engine, &reference, &options, progress_bar("bench")).await?;
-            println!("{report}");
+            // The embedded engine always; Meilisearch too, in the same run, when configured.
+            let embedded: std::sync::Arc<dyn search::SearchEngine> = std::sync::Arc::new(
+                search::embedded::EmbeddedEngine::open(scratch.path(), &reference)?,
+            );
+            let mut reports = vec![
+                search::bench::run(embedded, &reference, &options, progress_bar("embedded"))
+                    .await?,
+            ];
+            let mut raw = None;
+            if let SearchSettings::Meilisearch { url, keys, prefix } = &settings.search {
+                let meili = std::sync::Arc::new(
+                    search::meili::MeiliEngine::connect(url, keys, &format!("{prefix}bench_"))
+                        .await?,
+                );
+                reports.push(
+                    search::bench::run(
+                        meili.clone(),
+                        &reference,
+                        &options,
+                        progress_bar("meilisearch"),
+                    )
+                    .await?,
+                );
+                raw = Some(
+                    search::bench::raw_latency(&meili, &reference, &options, progress_bar("raw"))
+                        .await?,
+                );
+                meili.drop_indexes().await?;
+            }
+            println!("{}", search::bench::side_by_side(&reports, raw.as_deref()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

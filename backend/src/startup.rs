@@ -209,7 +209,10 @@ impl Application {
                 clock,
                 site: site_url.clone(),
                 holder,
-                config: overrides.worker.unwrap_or_default(),
+                config: overrides.worker.unwrap_or(WorkerConfig {
+                    lease: settings.outbox_lease,
+                    ..WorkerConfig::default()
+                }),
             }
             .run(stop),
         );

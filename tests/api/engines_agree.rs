@@ -201,6 +201,19 @@ async fn the_embedded_engine_and_meilisearch_answer_the_same() {
             }
         }
     }
+    // `bench search` times the engine's request sent by hand: it must be the same request.
+    let http = reqwest::Client::new();
+    for text in ["tra", "mat ong", ""] {
+        let q = SearchQuery {
+            text: text.into(),
+            stars: vec![4, 5],
+            ..SearchQuery::all(today)
+        };
+        let by_engine = meili.search(&q).await.expect("engine");
+        let (raw_ids, raw_total) = meili.raw_search(&http, &q).await.expect("raw");
+        assert_eq!(raw_ids, ids(&by_engine), "{text:?}");
+        assert_eq!(raw_total, by_engine.total, "{text:?}");
+    }
     let mean_overlap = overlap.checked_div(relevance_pages).unwrap_or(100);
     println!(
         "engines compared on {} documents: {requests} requests, {mismatches} differ; relevance top-10 overlap {mean_overlap}% over {relevance_pages} searches",

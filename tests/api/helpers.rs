@@ -150,6 +150,7 @@ async fn spawn_app_engine(
         // Tests make many API calls from one address; the limit has its own test.
         api_rate_per_minute: 0,
         metrics_token: None,
+        outbox_lease: Duration::from_secs(2),
         demo: false,
     };
     tweak(&mut settings);

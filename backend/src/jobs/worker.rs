@@ -46,7 +46,7 @@ impl Default for WorkerConfig {
             backoff_max: Duration::from_secs(300),
             sweep_every: Duration::from_secs(3600),
             batch: 500,
-            lease: Duration::from_secs(120),
+            lease: Duration::from_secs(60),
         }
     }
 }

@@ -307,6 +307,80 @@ pub async fn run(
     })
 }
 
+/// Latency of the same query mix sent to Meilisearch by hand (one plain HTTP request each,
+/// see [`super::meili::MeiliEngine::raw_request`]) on an index `run` has filled: what the
+/// engine adds on top of Meilisearch.
+pub async fn raw_latency(
+    engine: &super::meili::MeiliEngine,
+    reference: &Reference,
+    options: &BenchOptions,
+    progress: ProgressBar,
+) -> Result<Vec<Latency>, SearchError> {
+    let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+    let queries = query_mix(reference, today, options.queries);
+    let http = reqwest::Client::new();
+    for (_, q) in queries.iter().take(KINDS.len() * 5) {
+        engine.raw_search(&http, q).await?;
+    }
+    progress.set_message("raw Meilisearch requests");
+    progress.set_position(0);
+    progress.set_length(queries.len() as u64);
+    let mut samples = Vec::with_capacity(queries.len());
+    for (kind, q) in &queries {
+        let t = Instant::now();
+        engine.raw_search(&http, q).await?;
+        samples.push((*kind, t.elapsed()));
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    Ok(by_kind(&samples))
+}
+
+/// Several engines' reports side by side (and Meilisearch by hand, when measured).
+pub fn side_by_side(reports: &[BenchReport], raw: Option<&[Latency]>) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let mut header = format!("{:<13}", "query kind");
+    for r in reports {
+        let _ = write!(header, " | {:^26}", format!("{} p50/p95/p99 ms", r.engine));
+    }
+    if raw.is_some() {
+        let _ = write!(header, " | {:^26}", "raw Meilisearch p50/p95/p99");
+    }
+    let _ = writeln!(out, "{header}");
+    let cell = |l: &Latency| format!("{:.2} / {:.2} / {:.2}", l.p50, l.p95, l.p99);
+    for (label, pick) in [("1 client", false), ("concurrent", true)] {
+        for (i, kind) in KINDS.iter().enumerate() {
+            let mut line = format!("{:<13}", format!("{kind}"));
+            for r in reports {
+                let rows = if pick { &r.concurrent } else { &r.single };
+                let _ = write!(line, " | {:^26}", rows.get(i).map(cell).unwrap_or_default());
+            }
+            if let Some(raw) = raw {
+                let value = if pick {
+                    String::new()
+                } else {
+                    raw.get(i).map(cell).unwrap_or_default()
+                };
+                let _ = write!(line, " | {value:^26}");
+            }
+            let _ = writeln!(out, "{line} ({label})");
+        }
+    }
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "{}: {} listings indexed in {:.1} s; {} concurrent clients: {:.0} queries/s",
+            r.engine,
+            r.listings,
+            r.indexing.as_secs_f64(),
+            r.concurrency,
+            r.concurrent_qps
+        );
+    }
+    out
+}
+
 impl std::fmt::Display for BenchReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(

@@ -138,6 +138,8 @@ impl MeiliKeys {
 pub struct MeiliEngine {
     admin: Client,
     searcher: Client,
+    url: String,
+    search_key: Option<String>,
     listings: String,
     meta: String,
     settings: Settings,
@@ -264,6 +266,8 @@ impl MeiliEngine {
         Ok(Self {
             admin,
             searcher,
+            url: url.trim_end_matches('/').to_owned(),
+            search_key: expose(&keys.search),
             listings: format!("{prefix}listings"),
             meta: format!("{prefix}meta"),
             settings,
@@ -423,6 +427,76 @@ impl MeiliEngine {
                 .filter_map(|(_, part)| part),
         );
         filter.join(" AND ")
+    }
+
+    /// The multi-search a search sends, written by hand as JSON: `bench search` times it
+    /// against Meilisearch directly, to show what the engine adds on top.
+    pub fn raw_request(&self, q: &SearchQuery) -> serde_json::Value {
+        let text = super::engine_text(&q.text);
+        let mut queries = vec![serde_json::json!({
+            "indexUid": self.listings,
+            "q": text,
+            "filter": Self::filter(q, None),
+            "matchingStrategy": "all",
+            "page": q.page,
+            "hitsPerPage": q.per_page,
+            "facets": FACETS,
+            "attributesToRetrieve": HIT_FIELDS,
+            "sort": super::sort_keys(q),
+        })];
+        for i in (0..FACETS.len()).filter(|i| Self::selected(q, *i)) {
+            queries.push(serde_json::json!({
+                "indexUid": self.listings,
+                "q": text,
+                "filter": Self::filter(q, Some(i)),
+                "matchingStrategy": "all",
+                "page": 1,
+                "hitsPerPage": 0,
+                "facets": [FACETS[i]],
+            }));
+        }
+        serde_json::json!({ "queries": queries })
+    }
+
+    /// Sends [`Self::raw_request`] with a plain HTTP client; returns the hits' ids and the
+    /// total.
+    pub async fn raw_search(
+        &self,
+        http: &reqwest::Client,
+        q: &SearchQuery,
+    ) -> Result<(Vec<String>, u64), SearchError> {
+        let mut request = http
+            .post(format!("{}/multi-search", self.url))
+            .json(&self.raw_request(q));
+        if let Some(key) = &self.search_key {
+            request = request.bearer_auth(key);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| SearchError::Unavailable(e.to_string()))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| SearchError::Unavailable(e.to_string()))?;
+        if !status.is_success() {
+            return Err(SearchError::Engine(
+                String::from_utf8_lossy(&body).into_owned(),
+            ));
+        }
+        let answer: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| SearchError::Engine(e.to_string()))?;
+        let main = &answer["results"][0];
+        let ids = main["hits"]
+            .as_array()
+            .map(|hits| {
+                hits.iter()
+                    .filter_map(|h| h["id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((ids, main["totalHits"].as_u64().unwrap_or(0)))
     }
 
     fn selected(q: &SearchQuery, facet: usize) -> bool {
