@@ -66,14 +66,42 @@ pub struct Worker {
 
 impl Worker {
     /// Runs until `stop` turns true.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    /// Runs until `stop` turns true. Search updates and e-mail drain in two loops side by
+    /// side, so a burst of mail never holds a hidden product in search; the periodic tasks run
+    /// in the search loop.
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        tokio::join!(self.search_loop(stop.clone()), self.mail_loop(stop));
+    }
+
+    /// Sleeps for the poll interval unless stopped meanwhile; `false` once stopped.
+    async fn idle(&self, stop: &mut watch::Receiver<bool>) -> bool {
+        tokio::select! {
+            _ = tokio::time::sleep(self.config.poll) => {}
+            _ = stop.changed() => {}
+        }
+        !*stop.borrow()
+    }
+
+    async fn mail_loop(&self, mut stop: watch::Receiver<bool>) {
+        while !*stop.borrow() {
+            let worked = match self.send_mail().await {
+                Ok(n) => n > 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, "mail step failed");
+                    false
+                }
+            };
+            if !worked && !self.idle(&mut stop).await {
+                break;
+            }
+        }
+    }
+
+    async fn search_loop(&self, mut stop: watch::Receiver<bool>) {
         let mut last_sweep: Option<DateTime<Utc>> = None;
         let mut last_expiry: Option<DateTime<Utc>> = None;
         let mut last_index_check: Option<DateTime<Utc>> = None;
-        loop {
-            if *stop.borrow() {
-                break;
-            }
+        while !*stop.borrow() {
             // Scheduling runs on wall-clock time; business rules (expiry) on the app's clock.
             let now = Utc::now();
             let sweep_due = last_sweep.is_none_or(|at| {
@@ -106,20 +134,15 @@ impl Worker {
                 self.check_index().await;
                 last_index_check = Some(now);
             }
-            let searched = self.step().await;
-            let mailed = self.send_mail().await;
-            let worked = match (searched, mailed) {
-                (Ok(a), Ok(b)) => a + b > 0,
-                (Err(e), _) | (_, Err(e)) => {
-                    tracing::warn!(error = %e, "outbox step failed");
+            let worked = match self.step().await {
+                Ok(n) => n > 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, "search step failed");
                     false
                 }
             };
-            if !worked {
-                tokio::select! {
-                    _ = tokio::time::sleep(self.config.poll) => {}
-                    _ = stop.changed() => {}
-                }
+            if !worked && !self.idle(&mut stop).await {
+                break;
             }
         }
     }

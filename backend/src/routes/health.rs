@@ -1,8 +1,9 @@
-//! `/healthz`: the process is up. `/readyz`: it can serve: the database and the media store
-//! answer. The search engine's state is reported but does not make an instance unready: every
-//! instance shares one Meilisearch, so failing readiness on it would take every instance out
-//! of the load balancer at once, while pages, carts and checkouts still work without search
-//! (searches answer 503 with Retry-After meanwhile).
+//! `/healthz`: the process is up. `/readyz`: it can serve, which is to say its database
+//! answers. The search engine and the photo store are reported but do not make an instance
+//! unready: every instance shares one Meilisearch and one bucket, so failing readiness on them
+//! would take every instance out of the load balancer at once, while pages, carts and
+//! checkouts still work without them (searches answer 503 with Retry-After, uploads a clear
+//! error, meanwhile).
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
@@ -28,7 +29,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         tracing::warn!(error = %e, "readiness: search engine unreachable");
     }
     let word = |ok: bool| if ok { "ok" } else { "unreachable" };
-    let ready = database.is_ok() && media.is_ok();
+    let ready = database.is_ok();
     let body = json!({
         "status": if ready { "ready" } else { "unavailable" },
         "database": word(database.is_ok()),
