@@ -91,9 +91,21 @@ pub enum SearchSettings {
     /// Meilisearch, shared by every app instance; indexes are named `{prefix}listings`.
     Meilisearch {
         url: String,
-        keys: crate::search::meili::MeiliKeys,
+        keys: MeiliKeys,
         prefix: String,
     },
+}
+
+/// The Meilisearch keys the app uses (see `search::meili` for how they are resolved).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MeiliKeys {
+    /// Writes: documents, settings, index creation and swaps (`MEILI_ADMIN_KEY`).
+    pub admin: Option<Secret>,
+    /// Searches only (`MEILI_SEARCH_KEY`).
+    pub search: Option<Secret>,
+    /// `MEILI_MASTER_KEY`: when given without the other two, the admin key and a search key
+    /// limited to this deployment's indexes are looked up (or the search key made) with it.
+    pub master: Option<Secret>,
 }
 
 /// A secret value: never printed by `Debug`.
@@ -317,12 +329,12 @@ impl Settings {
         }
 
         // Keys are secrets: read from the environment only, never from the file.
-        let meili_keys = crate::search::meili::MeiliKeys {
+        let meili_keys = MeiliKeys {
             admin: var("MEILI_ADMIN_KEY").map(Secret::new),
             search: var("MEILI_SEARCH_KEY").map(Secret::new),
             master: var("MEILI_MASTER_KEY").map(Secret::new),
         };
-        let any_meili_key = meili_keys != crate::search::meili::MeiliKeys::default();
+        let any_meili_key = meili_keys != MeiliKeys::default();
         let prefix = var("MEILI_INDEX_PREFIX")
             .or(file.meili_index_prefix)
             .unwrap_or_else(|| "ocop_".into());

@@ -305,17 +305,42 @@ pub async fn set_stock(
     principal: &Principal,
     outlet_id: i64,
     listing_pid: Uuid,
-    stock: i32,
+    change: StockChange,
 ) -> Result<(), OutletError> {
     let shop = find_operated(db, principal, outlet_id).await?;
-    if !(0..=100_000).contains(&stock) {
+    let carried = carried_row(db, shop.id, listing_pid).await?;
+    // One conditional statement: a pick-up or counter sale committed meanwhile is kept.
+    let (value, within) = match change {
+        StockChange::To(n) => (Expr::value(n), None),
+        StockChange::By(0) => return Ok(()),
+        StockChange::By(d) => (Expr::col(outlet_listing::Column::Stock).add(d), Some(d)),
+    };
+    if let StockChange::To(n) = change
+        && !(0..=100_000).contains(&n)
+    {
         return Err(OutletError::BadQuantity);
     }
-    let carried = carried_row(db, shop.id, listing_pid).await?;
-    let mut changed = carried.into_active_model();
-    changed.stock = Set(stock);
-    changed.update(db).await?;
+    let mut update = outlet_listing::Entity::update_many()
+        .col_expr(outlet_listing::Column::Stock, value)
+        .filter(outlet_listing::Column::Id.eq(carried.id));
+    if let Some(d) = within {
+        update = update
+            .filter(outlet_listing::Column::Stock.gte(-d))
+            .filter(outlet_listing::Column::Stock.lte(100_000 - d));
+    }
+    if update.exec(db).await?.rows_affected == 0 {
+        return Err(OutletError::BadQuantity);
+    }
     Ok(())
+}
+
+/// A change to the units an outlet holds of a product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StockChange {
+    /// The shelf holds this many (a count).
+    To(i32),
+    /// This many more (negative: fewer) than now: a delivery, or a broken jar.
+    By(i32),
 }
 
 async fn carried_row(

@@ -653,9 +653,15 @@ async fn seed_outlet(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Res
             .await
             .map_err(demo)?;
         let stock = if n == 1 { 2 } else { 8 };
-        outlets::set_stock(db, &principal, shop.id, card.listing_id, stock)
-            .await
-            .map_err(demo)?;
+        outlets::set_stock(
+            db,
+            &principal,
+            shop.id,
+            card.listing_id,
+            outlets::StockChange::To(stock),
+        )
+        .await
+        .map_err(demo)?;
     }
     if let Some(first) = products.first() {
         outlets::record_sale(

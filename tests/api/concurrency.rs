@@ -154,3 +154,64 @@ async fn a_seller_editing_and_pausing_while_an_officer_delists_never_undoes_the_
     let again = selling::set_state(&app.db, &seller, pid, SellerTarget::Published, app.now).await;
     assert!(matches!(again, Err(SellingError::DelistedByOfficer)));
 }
+
+#[tokio::test]
+async fn the_listing_form_applies_a_changed_stock_as_a_difference_and_leaves_an_unchanged_one() {
+    let app = spawn_app().await;
+    app.import(sample_registry(), false).await.expect("import");
+    let (seller, pid) = listing_of(
+        &app,
+        "seller@example.vn",
+        "2510996049",
+        "OCOP-TQ-2024-0001",
+        10,
+    )
+    .await;
+    // The seller opens the edit page (stock 10); meanwhile a shopper buys 3.
+    let path = format!("/seller/listings/{pid}");
+    let token = crate::helpers::csrf(&app, &seller, &path).await;
+    let cart = cart_with(&app, pid, 3).await;
+    place_cod(&app.db, cart, &address(&app), "meanwhile", app.now)
+        .await
+        .expect("placed");
+    let form = |stock: &'static str, description: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("price_vnd", "50000".to_owned()),
+            ("stock", stock.to_owned()),
+            ("stock_seen", "10".to_owned()),
+            ("unit", "hộp".to_owned()),
+            ("weight_grams", "0".to_owned()),
+            ("description_vi", description.to_owned()),
+            ("description_en", String::new()),
+        ]
+    };
+    let saved = seller
+        .post(format!("{}{path}", app.address))
+        .form(&form("10", "Mô tả mới"))
+        .send()
+        .await
+        .expect("saved");
+    assert_eq!(saved.status().as_u16(), 200);
+    let row = listing_row(&app, pid).await;
+    assert_eq!((row.stock, row.description_vi.as_str()), (7, "Mô tả mới"));
+    // Typing 15 over the 10 shown adds five to what is left.
+    let restocked = seller
+        .post(format!("{}{path}", app.address))
+        .form(&form("15", "Mô tả mới"))
+        .send()
+        .await
+        .expect("saved");
+    assert_eq!(restocked.status().as_u16(), 200);
+    assert_eq!(listing_row(&app, pid).await.stock, 12);
+    // Taking away more than is left is refused, with the count, and changes nothing.
+    let refused = seller
+        .post(format!("{}{path}", app.address))
+        .form(&form("-5", "Khác"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(refused.status().as_u16(), 400);
+    let row = listing_row(&app, pid).await;
+    assert_eq!((row.stock, row.description_vi.as_str()), (12, "Mô tả mới"));
+}

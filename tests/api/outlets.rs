@@ -228,6 +228,37 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
         app.get("/outlets/no-such-outlet").await.status().as_u16(),
         404
     );
+
+    // The shelf form carries the count it showed: staff who saw 5 and typed 8 (three
+    // delivered) after two were sold meanwhile leave 6, not 8; below zero is refused.
+    let delivered = post_with_csrf(
+        &app,
+        &staff,
+        "/outlet/stock",
+        &[
+            ("outlet", &id),
+            ("listing", &pid.to_string()),
+            ("stock", "8"),
+            ("stock_seen", "5"),
+        ],
+    )
+    .await;
+    assert_eq!(delivered.status().as_u16(), 303);
+    assert_eq!(outlet_stock(&app).await, 6);
+    let too_few = post_with_csrf(
+        &app,
+        &staff,
+        "/outlet/stock",
+        &[
+            ("outlet", &id),
+            ("listing", &pid.to_string()),
+            ("stock", "0"),
+            ("stock_seen", "10"),
+        ],
+    )
+    .await;
+    assert_eq!(too_few.status().as_u16(), 400);
+    assert_eq!(outlet_stock(&app).await, 6);
 }
 
 #[tokio::test]

@@ -358,9 +358,15 @@ async fn history(app: &TestApp) -> i64 {
     ocop_village::outlets::carry(&app.db, &staff, outlet.id, pid_f, app.now)
         .await
         .expect("carried");
-    ocop_village::outlets::set_stock(&app.db, &staff, outlet.id, pid_f, 4)
-        .await
-        .expect("stocked");
+    ocop_village::outlets::set_stock(
+        &app.db,
+        &staff,
+        outlet.id,
+        pid_f,
+        ocop_village::outlets::StockChange::To(4),
+    )
+    .await
+    .expect("stocked");
     ocop_village::outlets::record_sale(
         &app.db,
         &staff,

@@ -316,6 +316,15 @@ def officer(hosts, slugs_with_certs, times):
             fail("officer", f"{r.status_code}")
 
 
+def sampler(samples):
+    """Every 10 s during the load: no half-written record, no negative stock."""
+    while not stop.wait(10):
+        checked = command("check", check=False)
+        negative = int(psql("SELECT COUNT(*) FROM listings WHERE stock < 0")[0][0])
+        with lock:
+            samples.append((checked.returncode == 0 and negative == 0, checked.stdout.strip()[-200:]))
+
+
 def revoking_registry(certificates):
     """The sample registry with `certificates` revoked."""
     path = f"{WORK}/registry-revoked.csv"
@@ -389,6 +398,8 @@ def main():
     threads += [threading.Thread(target=buyer, args=(hosts, by_seller)) for _ in range(5)]
     threads.append(threading.Thread(target=seller, args=(hosts, token, seller_listings)))
     threads.append(threading.Thread(target=officer, args=(hosts, to_delist, [t0 + SECONDS * 0.2, t0 + SECONDS * 0.7])))
+    samples = []
+    threads.append(threading.Thread(target=sampler, args=(samples,)))
     for t in threads:
         t.start()
 
@@ -486,6 +497,10 @@ def main():
     if lost or not refs:
         problems.append(f"confirmed orders missing: {lost[:5]}" if lost else "no checkout was placed")
 
+    bad_samples = [text for ok, text in samples if not ok]
+    print(f"  samples during the load: {len(samples)} integrity checks, {len(bad_samples)} failed")
+    if bad_samples:
+        problems.append(f"integrity broken during the load: {bad_samples[:3]}")
     checked = command("check", check=False)
     print("  integrity: " + checked.stdout.strip().splitlines()[-1])
     if checked.returncode != 0:

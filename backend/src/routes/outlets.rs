@@ -271,6 +271,10 @@ struct ListingForm {
     listing: Uuid,
     #[serde(default)]
     stock: Option<String>,
+    /// The shelf count the page showed: a changed number is applied as the difference, so
+    /// units collected or sold meanwhile stay taken.
+    #[serde(default)]
+    stock_seen: Option<String>,
 }
 
 #[post("/outlet/carry")]
@@ -303,12 +307,14 @@ async fn set_stock(
     let principal = require(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
     let shop = chosen(&state, &principal, Some(form.outlet)).await?;
-    let stock = form
-        .stock
-        .as_deref()
-        .and_then(|s| s.trim().parse::<i32>().ok());
-    let result = match stock {
-        Some(stock) => outlets::set_stock(&state.db, &principal, shop.id, form.listing, stock)
+    let number = |s: &Option<String>| s.as_deref().and_then(|s| s.trim().parse::<i32>().ok());
+    let change = match (number(&form.stock), number(&form.stock_seen)) {
+        (Some(stock), Some(seen)) => Some(outlets::StockChange::By(stock.saturating_sub(seen))),
+        (Some(stock), None) => Some(outlets::StockChange::To(stock)),
+        (None, _) => None,
+    };
+    let result = match change {
+        Some(change) => outlets::set_stock(&state.db, &principal, shop.id, form.listing, change)
             .await
             .map(|()| None),
         None => Err(OutletError::BadQuantity),

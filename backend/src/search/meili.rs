@@ -30,6 +30,7 @@ use super::{
     Facets, Rebuild, SearchDocument, SearchEngine, SearchError, SearchHit, SearchQuery,
     SearchResults,
 };
+pub use crate::config::MeiliKeys;
 use crate::config::Secret;
 
 const FACETS: [&str; 4] = ["stars", "region_code", "province_code", "group_code"];
@@ -55,18 +56,6 @@ const HIT_FIELDS: [&str; 13] = [
     "in_stock",
     "thumbnail_url",
 ];
-
-/// The keys the app uses.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MeiliKeys {
-    /// Writes: documents, settings, index creation and swaps (`MEILI_ADMIN_KEY`).
-    pub admin: Option<Secret>,
-    /// Searches only (`MEILI_SEARCH_KEY`).
-    pub search: Option<Secret>,
-    /// `MEILI_MASTER_KEY`: when given without the other two, the admin key and a search key
-    /// limited to this deployment's indexes are looked up (or the search key made) with it.
-    pub master: Option<Secret>,
-}
 
 impl MeiliKeys {
     /// The admin and search keys: given, or found (made, for the search key) with the master
