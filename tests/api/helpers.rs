@@ -14,9 +14,9 @@ use ocop_village::mail::MemoryMailer;
 use ocop_village::registry::import::{ImportError, ImportOptions, ImportReport};
 use ocop_village::search::SearchEngine;
 use ocop_village::search::embedded::EmbeddedEngine;
-use ocop_village::search::faults::FaultySearch;
-use ocop_village::seed::{SeedReport, seed_demo};
 use ocop_village::startup::{Application, Clock, Overrides};
+use ocop_village_tools::faults::FaultySearch;
+use ocop_village_tools::seed::{SeedReport, seed_demo};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
@@ -421,7 +421,7 @@ fn indicatif_hidden() -> ocop_village::registry::import::ProgressBar {
 
 /// The sample registry shipped in `seed/`.
 pub fn sample_registry() -> &'static [u8] {
-    ocop_village::seed::SAMPLE_REGISTRY
+    ocop_village_tools::seed::SAMPLE_REGISTRY
 }
 
 /// The sample registry as lines, to edit in tests. Line `n` (1-based) is `lines[n - 1]`.

@@ -70,10 +70,10 @@ async fn the_demo_accounts_can_sign_in() {
     let report = app.seed_demo().await;
     assert_eq!(
         report.accounts_created,
-        ocop_village::seed::DEMO_ACCOUNTS.len()
+        ocop_village_tools::seed::DEMO_ACCOUNTS.len()
     );
 
-    for (role, email, password) in ocop_village::seed::DEMO_ACCOUNTS {
+    for (role, email, password) in ocop_village_tools::seed::DEMO_ACCOUNTS {
         let user = ocop_village::accounts::authenticate(&app.db, email, password)
             .await
             .unwrap_or_else(|e| panic!("{role}: {e}"));

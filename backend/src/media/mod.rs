@@ -1,6 +1,5 @@
 //! Product photos: a safe decode, upright pixels, no metadata, and web-sized JPEG variants,
 //! stored behind [`store::MediaStore`] under content-addressed (so immutable) keys.
-pub mod bench;
 pub mod store;
 
 use std::io::Cursor;

@@ -7,11 +7,9 @@
 //! Both follow `search-config/listings.json` and pass the same conformance suite
 //! (`tests/api/search_conformance.rs`). The index is kept in sync through the outbox
 //! ([`sync`]); what may be indexed is decided by [`crate::catalog::visibility`].
-pub mod bench;
 pub mod config;
 pub mod documents;
 pub mod embedded;
-pub mod faults;
 pub mod meili;
 pub mod request;
 pub mod sync;

@@ -4,7 +4,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 
-use super::{Rebuild, SearchDocument, SearchEngine, SearchError, SearchQuery, SearchResults};
+use ocop_village::search::{
+    Rebuild, SearchDocument, SearchEngine, SearchError, SearchQuery, SearchResults,
+};
 
 pub struct FaultySearch {
     inner: Arc<dyn SearchEngine>,

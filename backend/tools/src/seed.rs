@@ -9,18 +9,20 @@ use indicatif::ProgressBar;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
 
-use crate::catalog::ListingState;
-use crate::catalog::lifecycle::DelistedBy;
-use crate::db::entities::{listing, province, registry_certificate, registry_participant, seller};
-use crate::domain::reference::Reference;
-use crate::domain::registry::CertificateStatus;
-use crate::domain::time::vietnam_date;
-use crate::jobs::outbox;
-use crate::registry::import::is_valid_on;
-use crate::registry::{ImportOptions, ImportReport, import_registry};
+use ocop_village::catalog::ListingState;
+use ocop_village::catalog::lifecycle::DelistedBy;
+use ocop_village::db::entities::{
+    listing, province, registry_certificate, registry_participant, seller,
+};
+use ocop_village::domain::reference::Reference;
+use ocop_village::domain::registry::CertificateStatus;
+use ocop_village::domain::time::vietnam_date;
+use ocop_village::jobs::outbox;
+use ocop_village::registry::import::is_valid_on;
+use ocop_village::registry::{ImportOptions, ImportReport, import_registry};
 
 /// The sample registry (synthetic data, see its first line), compiled in.
-pub const SAMPLE_REGISTRY: &[u8] = include_bytes!("../../seed/ocop-registry-sample.csv");
+pub const SAMPLE_REGISTRY: &[u8] = include_bytes!("../../../seed/ocop-registry-sample.csv");
 
 /// Demo accounts: (role, e-mail, password). The passwords are public: demo data only.
 pub const DEMO_ACCOUNTS: [(&str, &str, &str); 6] = [
@@ -94,7 +96,7 @@ pub async fn seed_demo(
         ..SeedReport::default()
     };
 
-    let txn = crate::db::begin_write(db).await?;
+    let txn = ocop_village::db::begin_write(db).await?;
     let participants = registry_participant::Entity::find().all(&txn).await?;
     let certificates = registry_certificate::Entity::find().all(&txn).await?;
     let provinces: HashMap<String, province::Model> = province::Entity::find()
@@ -120,7 +122,7 @@ pub async fn seed_demo(
 
     for participant in &participants {
         if let std::collections::hash_map::Entry::Vacant(e) = sellers.entry(participant.id) {
-            let created = crate::catalog::new_active_seller(participant, now)
+            let created = ocop_village::catalog::new_active_seller(participant, now)
                 .insert(&txn)
                 .await
                 .context("creating a demo seller")?;
@@ -171,7 +173,7 @@ pub async fn seed_demo(
             pid: Set(Uuid::new_v4()),
             seller_id: Set(seller.id),
             certificate_id: Set(cert.id),
-            slug: Set(crate::catalog::listing_slug(cert)),
+            slug: Set(ocop_village::catalog::listing_slug(cert)),
             price_vnd: Set(demo.price_vnd),
             currency: Set("VND".into()),
             stock: Set(demo.stock),
@@ -223,7 +225,7 @@ pub async fn seed_demo(
 async fn seed_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
     use sea_orm::{ColumnTrait, QueryFilter};
 
-    use crate::db::entities::user;
+    use ocop_village::db::entities::user;
     let mut created = 0;
     for (role, email, password) in DEMO_ACCOUNTS {
         let exists = user::Entity::find()
@@ -234,12 +236,12 @@ async fn seed_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
         if exists {
             continue;
         }
-        let password = crate::accounts::Password::parse(password)
+        let password = ocop_village::accounts::Password::parse(password)
             .map_err(|why| anyhow::anyhow!("demo password for {role}: {why}"))?;
         user::ActiveModel {
             pid: Set(Uuid::new_v4()),
             email: Set(email.to_owned()),
-            password_hash: Set(crate::accounts::hash_password(&password).await?),
+            password_hash: Set(ocop_village::accounts::hash_password(&password).await?),
             display_name: Set(format!("Demo {role}")),
             locale: Set("vi".into()),
             is_admin: Set(role == "admin"),
@@ -264,9 +266,9 @@ async fn seed_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
 async fn seed_roles(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<DemoRoles> {
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 
-    use crate::auth::{Role, grant};
-    use crate::db::entities::{membership, outlet, seller_application, user};
-    use crate::onboarding;
+    use ocop_village::auth::{Role, grant};
+    use ocop_village::db::entities::{membership, outlet, seller_application, user};
+    use ocop_village::onboarding;
 
     let today = vietnam_date(now);
     let account = |email: &'static str| async move {
@@ -327,7 +329,7 @@ async fn seed_roles(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Resu
         .context("every participant has a demo seller")?;
     let province = participant.province_code.clone();
 
-    let txn = crate::db::begin_write(db).await?;
+    let txn = ocop_village::db::begin_write(db).await?;
     let seller_user = account("nguoiban@ocop.demo").await?;
     grant(
         &txn,
@@ -358,10 +360,11 @@ async fn seed_roles(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Resu
     {
         Some(o) => o,
         None => {
-            let province_name = crate::db::entities::province::Entity::find_by_id(province.clone())
-                .one(&txn)
-                .await?
-                .map_or_else(|| province.clone(), |p| p.name_vi);
+            let province_name =
+                ocop_village::db::entities::province::Entity::find_by_id(province.clone())
+                    .one(&txn)
+                    .await?
+                    .map_or_else(|| province.clone(), |p| p.name_vi);
             outlet::ActiveModel {
                 slug: Set(outlet_slug.clone()),
                 name: Set(format!(
@@ -531,9 +534,9 @@ async fn seed_live_show(
 ) -> anyhow::Result<Option<i64>> {
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 
-    use crate::auth::Principal;
-    use crate::db::entities::{live_show, user};
-    use crate::live::{self, ShowInput, ShowState};
+    use ocop_village::auth::Principal;
+    use ocop_village::db::entities::{live_show, user};
+    use ocop_village::live::{self, ShowInput, ShowState};
 
     let seller_user = user::Entity::find()
         .filter(user::Column::Email.eq("nguoiban@ocop.demo"))
@@ -596,10 +599,10 @@ async fn seed_live_show(
 async fn seed_outlet(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
 
-    use crate::auth::Principal;
-    use crate::catalog::queries::{ListingFilter, list_visible};
-    use crate::db::entities::{outlet_listing, user};
-    use crate::outlets::{self, CounterSale, Profile};
+    use ocop_village::auth::Principal;
+    use ocop_village::catalog::queries::{ListingFilter, list_visible};
+    use ocop_village::db::entities::{outlet_listing, user};
+    use ocop_village::outlets::{self, CounterSale, Profile};
 
     let staff = user::Entity::find()
         .filter(user::Column::Email.eq("diemban@ocop.demo"))
@@ -687,14 +690,14 @@ async fn seed_outlet(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Res
 /// with any cart. Sellers who set their own are left alone.
 async fn seed_bank_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<()> {
     use sea_orm::{ColumnTrait, QueryFilter};
-    let txn = crate::db::begin_write(db).await?;
+    let txn = ocop_village::db::begin_write(db).await?;
     let without = seller::Entity::find()
         .filter(seller::Column::BankAccountNo.is_null())
         .all(&txn)
         .await?;
     for s in without {
         let number = format!("9{:012}", fnv1a(s.slug.as_bytes()) % 1_000_000_000_000);
-        let holder = crate::domain::text::fold(&s.display_name).to_uppercase();
+        let holder = ocop_village::domain::text::fold(&s.display_name).to_uppercase();
         let mut changed: seller::ActiveModel = s.into();
         changed.bank_bin = Set(Some("970436".into()));
         changed.bank_account_no = Set(Some(number));
@@ -717,10 +720,10 @@ async fn seed_orders(
 ) -> anyhow::Result<usize> {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-    use crate::auth::Principal;
-    use crate::db::entities::{order, user};
-    use crate::orders::{self, Actor, Step};
-    use crate::shop::{self, Address, PaymentMethod, Placement};
+    use ocop_village::auth::Principal;
+    use ocop_village::db::entities::{order, user};
+    use ocop_village::orders::{self, Actor, Step};
+    use ocop_village::shop::{self, Address, PaymentMethod, Placement};
 
     if order::Entity::find().count(db).await? > 0 {
         return Ok(0);
@@ -752,8 +755,8 @@ async fn seed_orders(
     let products: Vec<Uuid> = in_stock.iter().map(|l| l.pid).collect();
     // The delivered order (n = 3) is bought through the live show: a product linked to it.
     let linked: Vec<i64> = match live_show {
-        Some(show) => crate::db::entities::live_show_item::Entity::find()
-            .filter(crate::db::entities::live_show_item::Column::ShowId.eq(show))
+        Some(show) => ocop_village::db::entities::live_show_item::Entity::find()
+            .filter(ocop_village::db::entities::live_show_item::Column::ShowId.eq(show))
             .all(db)
             .await?
             .into_iter()
@@ -833,7 +836,7 @@ async fn seed_orders(
                 address: &address,
                 method,
                 idempotency_key: &key,
-                lang: crate::web::i18n::Lang::Vi,
+                lang: ocop_village::web::i18n::Lang::Vi,
                 site,
                 // The delivered order came from the live show.
                 from_show: live_show.filter(|_| n == 3),
@@ -875,10 +878,10 @@ async fn seed_sales_history(
 ) -> anyhow::Result<(usize, usize)> {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-    use crate::auth::Principal;
-    use crate::db::entities::{checkout, order, seller, user};
-    use crate::orders::{self, Actor, Step};
-    use crate::shop::{self, Address, PaymentMethod, Placement};
+    use ocop_village::auth::Principal;
+    use ocop_village::db::entities::{checkout, order, seller, user};
+    use ocop_village::orders::{self, Actor, Step};
+    use ocop_village::shop::{self, Address, PaymentMethod, Placement};
 
     let made = checkout::Entity::find()
         .filter(checkout::Column::IdempotencyKey.starts_with("demo-history-"))
@@ -961,7 +964,7 @@ async fn seed_sales_history(
                     address: &address,
                     method: PaymentMethod::CashOnDelivery,
                     idempotency_key: &key,
-                    lang: crate::web::i18n::Lang::Vi,
+                    lang: ocop_village::web::i18n::Lang::Vi,
                     site: "http://127.0.0.1:8080",
                     from_show: None,
                     pickup_outlet: None,
@@ -1007,10 +1010,13 @@ async fn seed_sales_history(
         participants += usize::from(sold);
     }
     // The history is in the past: its order e-mails are not sent.
-    crate::db::entities::outbox::Entity::delete_many()
-        .filter(crate::db::entities::outbox::Column::Topic.eq(crate::jobs::outbox::MAIL_SEND))
-        .filter(crate::db::entities::outbox::Column::Payload.contains(HISTORY_BUYER))
-        .filter(crate::db::entities::outbox::Column::DoneAt.is_null())
+    ocop_village::db::entities::outbox::Entity::delete_many()
+        .filter(
+            ocop_village::db::entities::outbox::Column::Topic
+                .eq(ocop_village::jobs::outbox::MAIL_SEND),
+        )
+        .filter(ocop_village::db::entities::outbox::Column::Payload.contains(HISTORY_BUYER))
+        .filter(ocop_village::db::entities::outbox::Column::DoneAt.is_null())
         .exec(db)
         .await?;
     Ok((orders_made, participants))

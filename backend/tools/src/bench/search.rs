@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use indicatif::ProgressBar;
 
-use super::{SearchDocument, SearchEngine, SearchError, SearchQuery, Sort, day_key};
-use crate::domain::reference::Reference;
-use crate::domain::text::fold;
+use ocop_village::domain::reference::Reference;
+use ocop_village::domain::text::fold;
+use ocop_village::search::{SearchDocument, SearchEngine, SearchError, SearchQuery, Sort, day_key};
 
 pub struct BenchOptions {
     pub listings: usize,
@@ -308,10 +308,10 @@ pub async fn run(
 }
 
 /// Latency of the same query mix sent to Meilisearch by hand (one plain HTTP request each,
-/// see [`super::meili::MeiliEngine::raw_request`]) on an index `run` has filled: what the
+/// see [`ocop_village::search::meili::MeiliEngine::raw_request`]) on an index `run` has filled: what the
 /// engine adds on top of Meilisearch.
 pub async fn raw_latency(
-    engine: &super::meili::MeiliEngine,
+    engine: &ocop_village::search::meili::MeiliEngine,
     reference: &Reference,
     options: &BenchOptions,
     progress: ProgressBar,

@@ -9,9 +9,9 @@ use anyhow::Context;
 use indicatif::ProgressBar;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
-use crate::db::entities::listing;
-use crate::domain::reference::Reference;
-use crate::shop::{self, Address, PaymentMethod};
+use ocop_village::db::entities::listing;
+use ocop_village::domain::reference::Reference;
+use ocop_village::shop::{self, Address, PaymentMethod};
 
 pub struct BenchOptions {
     pub checkouts: usize,
@@ -25,7 +25,7 @@ pub(crate) async fn scratch(
     let dir = tempfile::tempdir()?;
     if database_url.starts_with("postgres") {
         let name = format!("ocop_bench_{}", uuid::Uuid::new_v4().simple());
-        let admin = crate::db::connect(database_url).await?;
+        let admin = ocop_village::db::connect(database_url).await?;
         admin
             .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
             .await
@@ -63,7 +63,7 @@ pub async fn run(
 /// temporary directory).
 pub(crate) async fn drop_scratch(made: Option<(String, String)>) -> anyhow::Result<()> {
     if let Some((admin_url, name)) = made {
-        let admin = crate::db::connect(&admin_url).await?;
+        let admin = ocop_village::db::connect(&admin_url).await?;
         admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
             .await?;
@@ -77,8 +77,8 @@ async fn measure(
     options: &BenchOptions,
     progress: ProgressBar,
 ) -> anyhow::Result<String> {
-    let db = crate::db::connect(url).await?;
-    crate::db::migrate(&db, reference).await?;
+    let db = ocop_village::db::connect(url).await?;
+    ocop_village::db::migrate(&db, reference).await?;
     let now = chrono::Utc::now();
     crate::seed::seed_demo(&db, reference, now, ProgressBar::hidden()).await?;
     // Plenty of stock, so every checkout should succeed and the figure is throughput.
@@ -90,7 +90,7 @@ async fn measure(
         .exec(&db)
         .await?;
     let products: Vec<uuid::Uuid> =
-        shop::view_buyable_pids(&db, crate::domain::time::vietnam_date(now)).await?;
+        shop::view_buyable_pids(&db, ocop_village::domain::time::vietnam_date(now)).await?;
     anyhow::ensure!(
         !products.is_empty(),
         "the demo catalog has nothing for sale"
@@ -178,7 +178,7 @@ async fn one_checkout(
         address,
         method: PaymentMethod::CashOnDelivery,
         idempotency_key: &key,
-        lang: crate::web::i18n::Lang::Vi,
+        lang: ocop_village::web::i18n::Lang::Vi,
         site: "http://bench.invalid",
         from_show: None,
         pickup_outlet: None,

@@ -1,6 +1,6 @@
 //! `ocop-village bench indicator`: the time to compute the national modern-trade indicator
 //! (and sell-through by province) over many orders, on a scratch database of the configured
-//! kind (see [`crate::shop_bench`]), never the configured one.
+//! kind (see [`crate::bench::checkout`]), never the configured one.
 //!
 //! The data is written set-based by the database itself (`generate_series` on PostgreSQL, a
 //! recursive CTE on SQLite): `participants` participants spread over the 34 provinces, each
@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use indicatif::ProgressBar;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
-use crate::domain::reference::Reference;
-use crate::sales::{self, Level, Period, Within};
+use ocop_village::domain::reference::Reference;
+use ocop_village::sales::{self, Level, Period, Within};
 
 pub struct BenchOptions {
     pub orders: usize,
@@ -27,9 +27,9 @@ pub async fn run(
     options: &BenchOptions,
     progress: ProgressBar,
 ) -> anyhow::Result<String> {
-    let (url, drop_after, _dir) = crate::shop_bench::scratch(database_url).await?;
+    let (url, drop_after, _dir) = crate::bench::checkout::scratch(database_url).await?;
     let result = measure(&url, reference, options, progress).await;
-    crate::shop_bench::drop_scratch(drop_after).await?;
+    crate::bench::checkout::drop_scratch(drop_after).await?;
     result
 }
 
@@ -207,8 +207,8 @@ async fn measure(
     options: &BenchOptions,
     progress: ProgressBar,
 ) -> anyhow::Result<String> {
-    let db = crate::db::connect(url).await?;
-    crate::db::migrate(&db, reference).await?;
+    let db = ocop_village::db::connect(url).await?;
+    ocop_village::db::migrate(&db, reference).await?;
     let started = Instant::now();
     generate(&db, reference, options, &progress).await?;
     let generated = started.elapsed();

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use image::codecs::jpeg::JpegEncoder;
 use indicatif::ProgressBar;
 
-use super::{PhotoError, process};
+use ocop_village::media::{PhotoError, process};
 
 /// A `w`×`h` JPEG with texture like a photo's (so it compresses like one), carrying an EXIF
 /// Orientation of 6, as a phone held upright writes it.

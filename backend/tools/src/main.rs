@@ -11,7 +11,8 @@ use ocop_village::domain::reference::Reference;
 use ocop_village::registry::import::ImportError;
 use ocop_village::registry::{ImportOptions, import_registry};
 use ocop_village::startup::{Application, Clock};
-use ocop_village::{db, search, seed, telemetry};
+use ocop_village::{db, search, telemetry};
+use ocop_village_tools::seed;
 
 #[derive(Parser)]
 #[command(name = "ocop-village", version, about = "OCOP Village marketplace")]
@@ -319,7 +320,7 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
         } => {
             let reference = Reference::load(&settings.region_overrides)?;
             let scratch = tempfile::tempdir()?;
-            let options = search::bench::BenchOptions {
+            let options = ocop_village_tools::bench::search::BenchOptions {
                 listings,
                 queries,
                 concurrency,
@@ -329,8 +330,13 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 search::embedded::EmbeddedEngine::open(scratch.path(), &reference)?,
             );
             let mut reports = vec![
-                search::bench::run(embedded, &reference, &options, progress_bar("embedded"))
-                    .await?,
+                ocop_village_tools::bench::search::run(
+                    embedded,
+                    &reference,
+                    &options,
+                    progress_bar("embedded"),
+                )
+                .await?,
             ];
             let mut raw = None;
             if let SearchSettings::Meilisearch { url, keys, prefix } = &settings.search {
@@ -339,7 +345,7 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                         .await?,
                 );
                 reports.push(
-                    search::bench::run(
+                    ocop_village_tools::bench::search::run(
                         meili.clone(),
                         &reference,
                         &options,
@@ -348,20 +354,28 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                     .await?,
                 );
                 raw = Some(
-                    search::bench::raw_latency(&meili, &reference, &options, progress_bar("raw"))
-                        .await?,
+                    ocop_village_tools::bench::search::raw_latency(
+                        &meili,
+                        &reference,
+                        &options,
+                        progress_bar("raw"),
+                    )
+                    .await?,
                 );
                 meili.drop_indexes().await?;
             }
-            println!("{}", search::bench::side_by_side(&reports, raw.as_deref()));
+            println!(
+                "{}",
+                ocop_village_tools::bench::search::side_by_side(&reports, raw.as_deref())
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
             command: BenchCommand::Checkout { checkouts, buyers },
         } => {
             let reference = Reference::load(&settings.region_overrides)?;
-            let options = ocop_village::shop_bench::BenchOptions { checkouts, buyers };
-            let report = ocop_village::shop_bench::run(
+            let options = ocop_village_tools::bench::checkout::BenchOptions { checkouts, buyers };
+            let report = ocop_village_tools::bench::checkout::run(
                 &settings.database_url,
                 &reference,
                 &options,
@@ -380,12 +394,12 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 },
         } => {
             let reference = Reference::load(&settings.region_overrides)?;
-            let options = ocop_village::sales_bench::BenchOptions {
+            let options = ocop_village_tools::bench::indicator::BenchOptions {
                 orders,
                 participants,
                 runs,
             };
-            let report = ocop_village::sales_bench::run(
+            let report = ocop_village_tools::bench::indicator::run(
                 &settings.database_url,
                 &reference,
                 &options,
@@ -404,7 +418,7 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 },
         } => {
             let report = tokio::task::spawn_blocking(move || {
-                ocop_village::media::bench::run(width, height, runs, progress_bar("photo"))
+                ocop_village_tools::bench::photo::run(width, height, runs, progress_bar("photo"))
             })
             .await??;
             println!("{report}");
