@@ -3,12 +3,14 @@
 //! `main.rs` is a thin command line over this library: configuration ([`config`]), then
 //! [`telemetry`], then the [`startup::Application`] (HTTP server) or a one-off command.
 pub mod accounts;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod i18n;
 pub mod jobs;
 pub mod live;
 pub mod mail;
@@ -19,6 +21,7 @@ pub mod orders;
 pub mod outlets;
 pub mod payments;
 pub mod registry;
+pub mod render;
 pub mod routes;
 pub mod sales;
 pub mod search;
@@ -27,3 +30,4 @@ pub mod shop;
 pub mod startup;
 pub mod telemetry;
 pub mod web;
+pub mod worker;

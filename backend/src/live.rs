@@ -115,7 +115,7 @@ pub enum LiveError {
 impl LiveError {
     /// The message shown on the seller's form, in the current language.
     pub fn message(&self) -> String {
-        use crate::web::i18n::tr;
+        use crate::i18n::tr;
         match self {
             Self::BadTitle => tr("live.error.title"),
             Self::BadPlatform => tr("live.error.platform"),

@@ -76,37 +76,37 @@ impl ReviewReason {
             "no_contact" | "no_active_certificate" | "too_many_attempts" => code,
             _ => "other",
         };
-        crate::web::i18n::tr(&format!("errors.review_reason.{key}"))
+        crate::i18n::tr(&format!("errors.review_reason.{key}"))
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum OnboardingError {
-    #[error("{}", crate::web::i18n::tr("errors.onboarding.unknown_participant"))]
+    #[error("{}", crate::i18n::tr("errors.onboarding.unknown_participant"))]
     UnknownParticipant,
-    #[error("{}", crate::web::i18n::tr("errors.onboarding.bad_registration_no"))]
+    #[error("{}", crate::i18n::tr("errors.onboarding.bad_registration_no"))]
     BadRegistrationNo,
-    #[error("{}", crate::web::i18n::tr("errors.onboarding.email_not_verified"))]
+    #[error("{}", crate::i18n::tr("errors.onboarding.email_not_verified"))]
     EmailNotVerified,
-    #[error("{}", crate::web::i18n::tr("errors.onboarding.already_member"))]
+    #[error("{}", crate::i18n::tr("errors.onboarding.already_member"))]
     AlreadyMember,
     #[error("no such application")]
     NotFound,
-    #[error("{}", crate::web::i18n::tr_with("errors.onboarding.wrong_code", &[("remaining", remaining as &dyn std::fmt::Display)]))]
+    #[error("{}", crate::i18n::tr_with("errors.onboarding.wrong_code", &[("remaining", remaining as &dyn std::fmt::Display)]))]
     WrongCode { remaining: i32 },
-    #[error("{}", crate::web::i18n::tr("errors.onboarding.too_many_attempts"))]
+    #[error("{}", crate::i18n::tr("errors.onboarding.too_many_attempts"))]
     TooManyAttempts,
-    #[error("{}", crate::web::i18n::tr("errors.onboarding.code_expired"))]
+    #[error("{}", crate::i18n::tr("errors.onboarding.code_expired"))]
     CodeExpired,
-    #[error("{}", crate::web::i18n::tr("errors.onboarding.code_used"))]
+    #[error("{}", crate::i18n::tr("errors.onboarding.code_used"))]
     CodeUsed,
-    #[error("{}", crate::web::i18n::tr("errors.onboarding.not_awaiting_code"))]
+    #[error("{}", crate::i18n::tr("errors.onboarding.not_awaiting_code"))]
     NotAwaitingCode,
-    #[error("{}", crate::web::i18n::tr("errors.onboarding.not_in_review"))]
+    #[error("{}", crate::i18n::tr("errors.onboarding.not_in_review"))]
     NotInReview,
-    #[error("{}", crate::web::i18n::tr("errors.onboarding.reason_required"))]
+    #[error("{}", crate::i18n::tr("errors.onboarding.reason_required"))]
     ReasonRequired,
-    #[error("{}", crate::web::i18n::tr("errors.onboarding.forbidden"))]
+    #[error("{}", crate::i18n::tr("errors.onboarding.forbidden"))]
     Forbidden,
     #[error(transparent)]
     Database(#[from] DbErr),

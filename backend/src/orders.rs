@@ -23,9 +23,9 @@ use crate::db::entities::{
 };
 use crate::domain::money::Vnd;
 use crate::domain::time::format_vietnam;
+use crate::i18n::{self, Lang};
 use crate::jobs::outbox;
 use crate::mail;
-use crate::web::i18n::{self, Lang};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OrderState {

@@ -59,7 +59,7 @@ pub enum OutletError {
 
 impl OutletError {
     pub fn message(&self) -> String {
-        use crate::web::i18n::{tr, tr_with};
+        use crate::i18n::{tr, tr_with};
         match self {
             Self::NotInProvince => tr("outlet.error.not_in_province"),
             Self::NotCarried => tr("outlet.error.not_carried"),
@@ -437,8 +437,8 @@ pub async fn record_sale(
         idempotency_key: Set(sale.idempotency_key.clone()),
         user_id: Set(None),
         email: Set(String::new()),
-        name: Set(crate::web::i18n::lookup(
-            crate::web::i18n::Lang::Vi,
+        name: Set(crate::i18n::lookup(
+            crate::i18n::Lang::Vi,
             "outlet.counter_customer",
         )),
         phone: Set(String::new()),

@@ -33,28 +33,28 @@ pub const MAX_PHOTOS: usize = 8;
 pub enum SellingError {
     #[error("not found")]
     NotFound,
-    #[error("{}", crate::web::i18n::tr("errors.selling.not_member"))]
+    #[error("{}", crate::i18n::tr("errors.selling.not_member"))]
     NotMember,
-    #[error("{}", crate::web::i18n::tr("errors.selling.foreign_certificate"))]
+    #[error("{}", crate::i18n::tr("errors.selling.foreign_certificate"))]
     ForeignCertificate,
-    #[error("{}", crate::web::i18n::tr("errors.selling.inactive_certificate"))]
+    #[error("{}", crate::i18n::tr("errors.selling.inactive_certificate"))]
     InactiveCertificate,
-    #[error("{}", crate::web::i18n::tr("errors.selling.already_listed"))]
+    #[error("{}", crate::i18n::tr("errors.selling.already_listed"))]
     AlreadyListed,
-    #[error("{}", crate::web::i18n::tr("errors.selling.seller_not_active"))]
+    #[error("{}", crate::i18n::tr("errors.selling.seller_not_active"))]
     SellerNotActive,
-    #[error("{}", crate::web::i18n::tr("errors.selling.delisted_by_officer"))]
+    #[error("{}", crate::i18n::tr("errors.selling.delisted_by_officer"))]
     DelistedByOfficer,
-    #[error("{}", crate::web::i18n::tr("errors.selling.bad_transition"))]
+    #[error("{}", crate::i18n::tr("errors.selling.bad_transition"))]
     BadTransition,
-    #[error("{}", crate::web::i18n::tr_with("errors.selling.too_many_photos", &[("max", &MAX_PHOTOS)]))]
+    #[error("{}", crate::i18n::tr_with("errors.selling.too_many_photos", &[("max", &MAX_PHOTOS)]))]
     TooManyPhotos,
-    #[error("{}", crate::web::i18n::tr("errors.selling.reason_required"))]
+    #[error("{}", crate::i18n::tr("errors.selling.reason_required"))]
     ReasonRequired,
-    #[error("{}", crate::web::i18n::tr("errors.selling.price_required"))]
+    #[error("{}", crate::i18n::tr("errors.selling.price_required"))]
     PriceRequired,
     /// A stock change would leave fewer than 0 (or more than 1,000,000) units.
-    #[error("{}", crate::web::i18n::tr_with("errors.listing.stock_left", &[("left", left)]))]
+    #[error("{}", crate::i18n::tr_with("errors.listing.stock_left", &[("left", left)]))]
     StockOutOfRange { left: i32 },
     #[error("{0}")]
     Invalid(String),
@@ -96,36 +96,36 @@ impl ListingInput {
             .price_vnd
             .is_some_and(|p| !(1..=10_000_000_000).contains(&p))
         {
-            problems.push(crate::web::i18n::tr("errors.listing.price"));
+            problems.push(crate::i18n::tr("errors.listing.price"));
         }
         if self.stock.is_some_and(|s| !(0..=1_000_000).contains(&s)) {
-            problems.push(crate::web::i18n::tr("errors.listing.stock"));
+            problems.push(crate::i18n::tr("errors.listing.stock"));
         }
         if self
             .stock_delta
             .is_some_and(|d| !(-1_000_000..=1_000_000).contains(&d))
         {
-            problems.push(crate::web::i18n::tr("errors.listing.stock_delta"));
+            problems.push(crate::i18n::tr("errors.listing.stock_delta"));
         }
         if self
             .unit
             .as_deref()
             .is_some_and(|u| u.trim().is_empty() || u.chars().count() > 40)
         {
-            problems.push(crate::web::i18n::tr("errors.listing.unit"));
+            problems.push(crate::i18n::tr("errors.listing.unit"));
         }
         if self
             .weight_grams
             .is_some_and(|w| !(0..=100_000).contains(&w))
         {
-            problems.push(crate::web::i18n::tr("errors.listing.weight"));
+            problems.push(crate::i18n::tr("errors.listing.weight"));
         }
         for d in [&self.description_vi, &self.description_en]
             .into_iter()
             .flatten()
         {
             if d.chars().count() > 5_000 {
-                problems.push(crate::web::i18n::tr("errors.listing.description"));
+                problems.push(crate::i18n::tr("errors.listing.description"));
             }
         }
         if problems.is_empty() {
@@ -839,7 +839,7 @@ pub async fn set_bank_account(
     account_name: &str,
     now: DateTime<Utc>,
 ) -> Result<seller::Model, SellingError> {
-    use crate::web::i18n::tr;
+    use crate::i18n::tr;
     if !principal.can(Action::ManageSeller, &Scope::Seller(seller_id)) {
         return Err(SellingError::NotMember);
     }
@@ -905,7 +905,7 @@ pub async fn titles_of(
             let c = certificates.get(&l.certificate_id)?;
             Some((
                 l.id,
-                crate::web::i18n::pick(&c.product_name_vi, &c.product_name_en).to_owned(),
+                crate::i18n::pick(&c.product_name_vi, &c.product_name_en).to_owned(),
             ))
         })
         .collect())

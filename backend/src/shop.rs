@@ -21,8 +21,8 @@ use crate::db::entities::{
 };
 use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
+use crate::i18n::Lang;
 use crate::jobs::outbox;
-use crate::web::i18n::Lang;
 
 /// Most units of one product in one cart.
 pub const MAX_QUANTITY: i32 = 99;
@@ -51,7 +51,7 @@ pub enum ShopError {
 impl ShopError {
     /// The message shown to the shopper, in the current language.
     pub fn message(&self) -> String {
-        use crate::web::i18n::{tr, tr_with};
+        use crate::i18n::{tr, tr_with};
         match self {
             Self::NotForSale => tr("cart.error.not_for_sale"),
             Self::BadQuantity => tr_with("cart.error.bad_quantity", &[("max", &MAX_QUANTITY)]),
@@ -441,7 +441,7 @@ impl Address {
         phone: &str,
         problems: &mut Vec<(&'static str, String)>,
     ) -> Option<(String, String, String)> {
-        use crate::web::i18n::tr;
+        use crate::i18n::tr;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 80 {
             problems.push(("name", tr("checkout.error.name")));
@@ -488,7 +488,7 @@ impl Address {
         commune: &str,
         street: &str,
     ) -> Result<Self, Vec<(&'static str, String)>> {
-        use crate::web::i18n::tr;
+        use crate::i18n::tr;
         let mut problems = Vec::new();
         let contact = Self::contact(name, email, phone, &mut problems);
         // Only today's 34 provinces: a former one is not an address any more.

@@ -6,75 +6,20 @@ use actix_web::dev::Server;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context;
-use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 use tracing_actix_web::{RequestId, TracingLogger};
 
+use crate::app::{AppState, Clock, instance_name};
 use crate::config::Settings;
 use crate::domain::reference::Reference;
-use crate::domain::time::vietnam_date;
-use crate::jobs::worker::{Worker, WorkerConfig};
 use crate::mail::{Mailer, build_mailer};
 use crate::media::store::MediaStore;
 use crate::search::SearchEngine;
 use crate::search::sync::ensure_fresh;
 use crate::web::session::{CookieConfig, load_key};
+use crate::worker::{Worker, WorkerConfig};
 use crate::{db, routes, web as site};
-
-/// Where "now" comes from. Tests fix it so date-dependent rules (certificate expiry) are
-/// deterministic.
-#[derive(Clone, Copy, Debug)]
-pub enum Clock {
-    System,
-    Fixed(DateTime<Utc>),
-}
-
-impl Clock {
-    pub fn now(&self) -> DateTime<Utc> {
-        match self {
-            Self::System => Utc::now(),
-            Self::Fixed(at) => *at,
-        }
-    }
-
-    /// Today's date in Vietnam.
-    pub fn today(&self) -> NaiveDate {
-        vietnam_date(self.now())
-    }
-}
-
-/// Shared by every request handler.
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub reference: Arc<Reference>,
-    pub search: Arc<dyn SearchEngine>,
-    pub clock: Clock,
-    /// The site's address for every link (see [`Settings::site_url`]): never taken from a
-    /// request's headers.
-    pub site: String,
-    /// Reverse proxies whose `X-Forwarded-For` names the client.
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// Signing key and flags for session and CSRF cookies.
-    pub cookies: CookieConfig,
-    /// Where product photos are kept.
-    pub media: Arc<dyn MediaStore>,
-    /// Photos processed at once: decoding a 12 MP photo takes about 50 MB and a core.
-    pub photo_permits: Arc<tokio::sync::Semaphore>,
-    /// The payment methods offered (cash on delivery, VietQR, and Stripe when configured).
-    pub payments: crate::payments::Payments,
-    /// Pin changes of live shows, for the live pages' event streams.
-    pub live: crate::live::LiveHub,
-}
-
-/// Who this process is, in the leases it takes: host and process id.
-pub fn instance_name() -> String {
-    let host = hostname::get()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".into());
-    format!("{host}:{}", std::process::id())
-}
 
 /// Takes the embedded index's lease for this machine and data directory, and keeps renewing
 /// it. Another live instance holding it (another machine, or another data directory on the
@@ -160,7 +105,7 @@ impl Application {
         );
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db, &reference).await?;
-        site::templates::init().context("compiling templates")?;
+        crate::render::init().context("compiling templates")?;
         let holder = instance_name();
 
         let search = match overrides.search {

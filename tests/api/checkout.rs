@@ -1,7 +1,7 @@
 //! Carts and checkout: nothing is oversold, a retried submit is one checkout, a shortfall
 //! undoes the whole checkout, and a guest's cart joins the user's at sign-in.
+use ocop_village::i18n::Lang;
 use ocop_village::shop::{self, Address, CheckoutError, PaymentMethod, ShopError};
-use ocop_village::web::i18n::Lang;
 
 use crate::helpers::{TestApp, csrf, post_form, sample_registry, spawn_app};
 

@@ -5,16 +5,17 @@ use chrono::{DateTime, TimeZone, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ocop_village::app::Clock;
 use ocop_village::config::{LogFormat, MediaSettings, PaymentSettings, SearchSettings, Settings};
 use ocop_village::db;
 use ocop_village::db::entities::{registry_participant, seller, user};
 use ocop_village::domain::reference::Reference;
-use ocop_village::jobs::worker::WorkerConfig;
 use ocop_village::mail::MemoryMailer;
 use ocop_village::registry::import::{ImportError, ImportOptions, ImportReport};
 use ocop_village::search::SearchEngine;
 use ocop_village::search::embedded::EmbeddedEngine;
-use ocop_village::startup::{Application, Clock, Overrides};
+use ocop_village::startup::{Application, Overrides};
+use ocop_village::worker::WorkerConfig;
 use ocop_village_tools::faults::FaultySearch;
 use ocop_village_tools::seed::{SeedReport, seed_demo};
 use sea_orm::{

@@ -2,8 +2,8 @@
 //! the shopper's e-mails in the shopper's language, stock given back on cancellation, expiry
 //! of unpaid transfers, and one seller never reaching another's orders.
 use ocop_village::db::entities::{checkout, order, seller};
+use ocop_village::i18n::Lang;
 use ocop_village::shop::PaymentMethod;
-use ocop_village::web::i18n::Lang;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::checkout::{address, cart_with, listing_of, place_as, place_cod};

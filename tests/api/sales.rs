@@ -6,10 +6,10 @@
 use chrono::{DateTime, TimeZone, Utc};
 use ocop_village::auth::{Principal, Role, grant};
 use ocop_village::db::entities::{checkout, order, registry_participant, seller};
+use ocop_village::i18n::Lang;
 use ocop_village::orders::{self, Actor, Step};
 use ocop_village::sales::{self, Level, Period, Within};
 use ocop_village::shop::{self, PaymentMethod};
-use ocop_village::web::i18n::Lang;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use crate::checkout::address;

@@ -311,7 +311,7 @@ async fn a_second_instance_with_the_embedded_index_on_the_same_database_is_refus
     };
     let second = ocop_village::startup::Application::build(
         &settings,
-        ocop_village::startup::Clock::Fixed(app.now),
+        ocop_village::app::Clock::Fixed(app.now),
     )
     .await;
     let Err(refused) = second else {

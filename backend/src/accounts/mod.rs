@@ -1,7 +1,7 @@
 //! Accounts: sign-up, password checks, and the rate limiter that guards them.
 pub mod rate_limit;
 
-use crate::web::i18n::{tr, tr_with};
+use crate::i18n::{tr, tr_with};
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};

@@ -1,4 +1,4 @@
-//! Background work: the outbox and the worker that drains it.
+//! Background work's plumbing: the outbox and leases (the worker that drains the outbox is
+//! [`crate::worker`]).
 pub mod lease;
 pub mod outbox;
-pub mod worker;

@@ -13,9 +13,9 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use sea_orm::{ConnectionTrait, DbErr};
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{self, Lang};
 use crate::jobs::outbox;
-use crate::web::i18n::{self, Lang};
-use crate::web::templates::{RenderError, render_raw};
+use crate::render::{RenderError, render_raw};
 
 /// A rendered message, as it waits in the outbox.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

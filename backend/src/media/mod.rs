@@ -22,13 +22,13 @@ const JPEG_QUALITY: u8 = 82;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PhotoError {
-    #[error("{}", crate::web::i18n::tr("errors.photo.too_large"))]
+    #[error("{}", crate::i18n::tr("errors.photo.too_large"))]
     TooLarge,
-    #[error("{}", crate::web::i18n::tr("errors.photo.unsupported"))]
+    #[error("{}", crate::i18n::tr("errors.photo.unsupported"))]
     Unsupported,
-    #[error("{}", crate::web::i18n::tr("errors.photo.too_many_pixels"))]
+    #[error("{}", crate::i18n::tr("errors.photo.too_many_pixels"))]
     TooManyPixels,
-    #[error("{}", crate::web::i18n::tr("errors.photo.corrupt"))]
+    #[error("{}", crate::i18n::tr("errors.photo.corrupt"))]
     Corrupt,
 }
 

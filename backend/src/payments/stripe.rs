@@ -319,9 +319,8 @@ async fn apply_to_checkout(
                 .collect();
             let mut cancelled = 0;
             for o in open {
-                let reason = crate::web::i18n::lookup(
-                    crate::web::i18n::Lang::parse(&placed.lang)
-                        .unwrap_or(crate::web::i18n::Lang::Vi),
+                let reason = crate::i18n::lookup(
+                    crate::i18n::Lang::parse(&placed.lang).unwrap_or(crate::i18n::Lang::Vi),
                     "orders.expired_reason",
                 );
                 match orders::apply_system(txn, o, &orders::Step::Cancel { reason }, now).await {

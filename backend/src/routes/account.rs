@@ -10,13 +10,13 @@ use serde_json::json;
 use actix_web::http::StatusCode;
 
 use crate::accounts::{self, AccountError, NewAccount, rate_limit};
+use crate::app::AppState;
 use crate::auth::tokens::{self, TokenError};
 use crate::domain::time::format_vietnam;
-use crate::startup::AppState;
+use crate::i18n::{tr, tr_with};
+use crate::render::render;
 use crate::web::error::PageError;
-use crate::web::i18n::{tr, tr_with};
 use crate::web::session::safe_next;
-use crate::web::templates::render;
 
 /// Sign-in attempts allowed per window, per e-mail and per client address.
 const LOGIN_PER_EMAIL: u32 = 5;

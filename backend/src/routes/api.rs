@@ -2,10 +2,10 @@
 use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 
+use crate::app::AppState;
 use crate::catalog::{ListingFilter, queries};
 use crate::search::SearchError;
 use crate::search::request::SearchParams;
-use crate::startup::AppState;
 use crate::web::error::ApiError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -7,7 +7,7 @@
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::app::AppState;
 
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {

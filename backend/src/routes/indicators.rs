@@ -12,14 +12,14 @@ use serde_json::json;
 
 use super::account::form_page;
 use super::seller_orders::chosen_seller;
+use crate::app::AppState;
 use crate::auth::{Action, Principal, Scope};
 use crate::db::entities::{listing, seller};
+use crate::i18n::{Lang, current, pick, tr, tr_with};
 use crate::sales::{self, Indicator, Level, Period, SellThrough, Within};
-use crate::startup::AppState;
 use crate::web::auth::require;
 use crate::web::charts::{self, Column, ShareBar};
 use crate::web::error::{ApiError, PageError};
-use crate::web::i18n::{Lang, current, pick, tr, tr_with};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(indicator_page)
@@ -195,7 +195,7 @@ async fn indicator_page(
         })
         .collect();
     let qs = format!("from={}&to={}", period.from, period.to);
-    let body = crate::web::templates::render(
+    let body = crate::render::render(
         "pages/indicator",
         &json!({
             "title": tr("indicator.title"),

@@ -14,13 +14,13 @@ use uuid::Uuid;
 use super::account::{form_page, guard};
 use super::seller::{CsrfOnly, see_other};
 use super::seller_orders::chosen_seller;
+use crate::app::AppState;
 use crate::auth::Principal;
 use crate::db::entities::{listing, seller};
+use crate::i18n::{self, tr, tr_with};
 use crate::live::{self, LiveError, Platform, ShowInput, ShowState};
-use crate::startup::AppState;
 use crate::web::auth::require;
 use crate::web::error::PageError;
-use crate::web::i18n::{self, tr, tr_with};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(follow)
@@ -52,7 +52,7 @@ async fn follow(
 }
 
 fn pinned_html(show: &live::PublicShow) -> Result<String, PageError> {
-    Ok(crate::web::templates::render_raw(
+    Ok(crate::render::render_raw(
         "partials/live_pinned",
         &json!({ "pinned": show.pinned, "live": show.state == "live" }),
     )?)
@@ -67,7 +67,7 @@ async fn live_page(
         .await?
         .ok_or(PageError::NotFound)?;
     let platform = Platform::parse(&show.platform).map_or("", |p| p.label());
-    let body = crate::web::templates::render(
+    let body = crate::render::render(
         "pages/live",
         &json!({
             "title": tr_with("live.page_title", &[("title", &show.title)]),

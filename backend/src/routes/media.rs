@@ -2,8 +2,8 @@
 //! are cached for a year as immutable.
 use actix_web::{HttpResponse, get, web};
 
+use crate::app::AppState;
 use crate::media::store::{StoreError, check_key};
-use crate::startup::AppState;
 use crate::web::error::PageError;
 
 #[get("/media/{key:.*}")]

@@ -9,13 +9,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::account::{form_page, guard};
+use crate::app::AppState;
 use crate::auth::Principal;
+use crate::i18n::{pick, tr};
 use crate::onboarding::{self, Decision, OnboardingError};
 use crate::selling::{self, SellingError};
-use crate::startup::AppState;
 use crate::web::auth::require;
 use crate::web::error::PageError;
-use crate::web::i18n::{pick, tr};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(officer_page).service(decide).service(delist);
@@ -112,7 +112,7 @@ async fn decide(
         "approve" => Decision::Approve,
         "reject" => Decision::Reject,
         _ => {
-            return Err(PageError::BadRequest(crate::web::i18n::tr(
+            return Err(PageError::BadRequest(crate::i18n::tr(
                 "errors.form.bad_decision",
             )));
         }

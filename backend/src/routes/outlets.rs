@@ -10,15 +10,15 @@ use uuid::Uuid;
 
 use super::account::{form_page, guard};
 use super::search_page::results_view;
+use crate::app::AppState;
 use crate::auth::{Action, Principal, Scope};
 use crate::catalog::queries::{ListingFilter, list_visible};
 use crate::db::entities::outlet;
+use crate::i18n::{pick, tr, tr_with};
 use crate::outlets::{self, CounterSale, OutletError, Profile};
 use crate::search::request::SearchParams;
-use crate::startup::AppState;
 use crate::web::auth::require;
 use crate::web::error::PageError;
-use crate::web::i18n::{pick, tr, tr_with};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(storefront)
@@ -105,7 +105,7 @@ async fn storefront(
         // The plain storefront may be indexed; its searches are variations of it.
         map.insert("noindex".into(), filtered.into());
     }
-    let body = crate::web::templates::render("pages/outlet", &data)?;
+    let body = crate::render::render("pages/outlet", &data)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))

@@ -4,11 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::app::AppState;
 use crate::catalog::{ListingFilter, queries};
-use crate::startup::AppState;
+use crate::i18n::{pick, tr, tr_with};
+use crate::render::{render, script_json};
 use crate::web::error::{ApiError, PageError};
-use crate::web::i18n::{pick, tr, tr_with};
-use crate::web::templates::{render, script_json};
 
 const PER_PAGE: u64 = 24;
 

@@ -4,13 +4,13 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::app::AppState;
 use crate::domain::text::fold;
+use crate::i18n::{pick, tr, tr_with};
+use crate::render::render;
 use crate::search::request::SearchParams;
 use crate::search::{SearchError, SearchResults};
-use crate::startup::AppState;
 use crate::web::error::PageError;
-use crate::web::i18n::{pick, tr, tr_with};
-use crate::web::templates::render;
 
 /// Sort orders and the keys of their labels.
 const SORTS: [(&str, &str); 5] = [

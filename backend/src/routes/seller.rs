@@ -11,14 +11,14 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::account::{form_page, guard, message_page};
+use crate::app::AppState;
 use crate::auth::{Action, Principal, Scope};
 use crate::db::entities::{registry_certificate, seller};
+use crate::i18n::{pick, tr, tr_with};
 use crate::onboarding::{self, OnboardingError};
 use crate::selling::{self, ListingInput, Move, SellerTarget, SellingError};
-use crate::startup::AppState;
 use crate::web::auth::require;
 use crate::web::error::PageError;
-use crate::web::i18n::{pick, tr, tr_with};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(dashboard)

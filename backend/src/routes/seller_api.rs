@@ -10,9 +10,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use uuid::Uuid;
 
+use crate::app::AppState;
 use crate::media::PhotoError;
 use crate::selling::{self, ListingInput, ListingRow, PhotoView, SellerTarget, SellingError};
-use crate::startup::AppState;
 use crate::web::auth::bearer;
 use crate::web::error::ApiError;
 

@@ -10,14 +10,14 @@ use uuid::Uuid;
 
 use super::account::{form_page, guard};
 use super::seller::{CsrfOnly, see_other};
+use crate::app::AppState;
 use crate::auth::{Action, Principal, Scope};
 use crate::db::entities::seller;
+use crate::i18n::{pick, tr};
 use crate::orders::{self, OrderError, OrderState, Step};
 use crate::payments::vietqr;
-use crate::startup::AppState;
 use crate::web::auth::require;
 use crate::web::error::PageError;
-use crate::web::i18n::{pick, tr};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
@@ -144,7 +144,7 @@ async fn detail_view(
 }
 
 fn tr_code(key: &str, code: &str) -> String {
-    crate::web::i18n::tr_with(key, &[("code", &code)])
+    crate::i18n::tr_with(key, &[("code", &code)])
 }
 
 fn order_page_error(e: OrderError) -> PageError {

@@ -1,8 +1,8 @@
 //! `robots.txt` and `sitemap.xml`. The sitemap lists only products a shopper may find today.
 use actix_web::{HttpResponse, get, web};
 
+use crate::app::AppState;
 use crate::catalog::queries;
-use crate::startup::AppState;
 use crate::web::error::PageError;
 
 #[get("/robots.txt")]

@@ -8,12 +8,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::account::{form_page, guard};
+use crate::app::AppState;
 use crate::db::entities::{cart, checkout};
+use crate::i18n::{pick, tr};
 use crate::payments::{NextStep, PaymentError, vietqr};
 use crate::shop::{self, Address, CheckoutError, PaymentMethod, ShopError};
-use crate::startup::AppState;
 use crate::web::error::PageError;
-use crate::web::i18n::{pick, tr};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(add)
@@ -222,7 +222,7 @@ async fn payment_choices(
                 "hint": tr(&format!("checkout.hint.{}", m.as_str())),
                 "checked": m == chosen && !unavailable,
                 "disabled": unavailable,
-                "why": unavailable.then(|| crate::web::i18n::tr_with(
+                "why": unavailable.then(|| crate::i18n::tr_with(
                     "checkout.vietqr_unavailable",
                     &[("sellers", &missing.join(", "))],
                 )),
@@ -423,7 +423,7 @@ async fn place(
         address: &address,
         method,
         idempotency_key: &key,
-        lang: crate::web::i18n::current(),
+        lang: crate::i18n::current(),
         site: &site,
         from_show: state.cookies.live_show(&req),
         pickup_outlet: pickup.as_ref().map(|o| o.id),

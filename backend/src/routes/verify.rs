@@ -4,13 +4,13 @@ use actix_web::{HttpResponse, get, web};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
+use crate::app::AppState;
 use crate::catalog::queries;
 use crate::db::entities::{registry_certificate, registry_participant};
 use crate::domain::registry::CertificateStatus;
-use crate::startup::AppState;
+use crate::i18n::{pick, tr, tr_with};
+use crate::render::render;
 use crate::web::error::PageError;
-use crate::web::i18n::{pick, tr, tr_with};
-use crate::web::templates::render;
 
 /// What the page concludes about a certificate on `today`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

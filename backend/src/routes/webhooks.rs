@@ -5,9 +5,9 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde_json::json;
 
+use crate::app::AppState;
 use crate::payments::bank;
 use crate::payments::stripe::WebhookRefusal;
-use crate::startup::AppState;
 use crate::web::error::ApiError;
 
 /// Larger bodies are not notifications.

@@ -2,8 +2,8 @@
 //! for the JSON API. Role and scope checks are then [`crate::auth::Principal::can`].
 use actix_web::HttpRequest;
 
+use crate::app::AppState;
 use crate::auth::{Principal, tokens};
-use crate::startup::AppState;
 use crate::web::error::{ApiError, PageError};
 
 /// The signed-in user with its grants, or a redirect to sign-in that comes back here.

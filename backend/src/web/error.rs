@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
-use super::templates;
+use crate::render;
 
 /// An error from a JSON API handler.
 #[derive(Debug, thiserror::Error)]
@@ -121,8 +121,8 @@ impl From<sea_orm::DbErr> for PageError {
     }
 }
 
-impl From<templates::RenderError> for PageError {
-    fn from(e: templates::RenderError) -> Self {
+impl From<render::RenderError> for PageError {
+    fn from(e: render::RenderError) -> Self {
         Self::Unexpected(e.into())
     }
 }
@@ -149,7 +149,7 @@ impl ResponseError for PageError {
                 .insert_header(("Location", format!("/account/login?{next}")))
                 .finish();
         }
-        use super::i18n::tr;
+        use crate::i18n::tr;
         let (title, message) = match self {
             Self::SignInRequired(_) | Self::AccessDenied => {
                 (tr("error.denied_title"), tr("error.denied"))
@@ -168,7 +168,7 @@ impl ResponseError for PageError {
             }
         };
         let status = self.status_code();
-        let body = templates::render(
+        let body = render::render(
             "pages/error",
             &json!({ "title": title, "message": message, "status": status.as_u16() }),
         )

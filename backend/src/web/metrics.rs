@@ -17,7 +17,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use sea_orm::{FromQueryResult, Statement};
 
-use crate::startup::AppState;
+use crate::app::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -91,7 +91,7 @@ impl Metrics {
             // The client, not a reverse proxy on the same machine, must be local.
             None => {
                 let trusted = req
-                    .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+                    .app_data::<actix_web::web::Data<crate::app::AppState>>()
                     .map_or(&[][..], |s| s.trusted_proxies.as_slice());
                 crate::web::security::client_ip(req, trusted).is_some_and(|ip| ip.is_loopback())
             }

@@ -1,4 +1,5 @@
-//! Storefront plumbing: templates, static assets and error pages.
+//! The web layer's plumbing: static assets, the request's principal and language, sessions and
+//! CSRF, error pages and JSON errors, charts, security headers and rate limits, metrics.
 pub mod assets;
 pub mod auth;
 pub mod charts;
@@ -7,4 +8,3 @@ pub mod i18n;
 pub mod metrics;
 pub mod security;
 pub mod session;
-pub mod templates;

@@ -30,13 +30,7 @@ struct SessionClaims {
     x: i64,
 }
 
-/// Cookie settings shared by the session and CSRF cookies.
-#[derive(Clone)]
-pub struct CookieConfig {
-    pub key: Key,
-    /// `Secure` flag: on when the site is served over HTTPS.
-    pub secure: bool,
-}
+pub use crate::app::CookieConfig;
 
 impl CookieConfig {
     fn signed(

@@ -6,11 +6,12 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use ocop_village::app::Clock;
 use ocop_village::config::{SearchSettings, Settings};
 use ocop_village::domain::reference::Reference;
 use ocop_village::registry::import::ImportError;
 use ocop_village::registry::{ImportOptions, import_registry};
-use ocop_village::startup::{Application, Clock};
+use ocop_village::startup::Application;
 use ocop_village::{db, search, telemetry};
 use ocop_village_tools::seed;
 
@@ -256,7 +257,7 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                         engine.as_ref(),
                         &reference,
                         today,
-                        &ocop_village::startup::instance_name(),
+                        &ocop_village::app::instance_name(),
                     )
                     .await;
                     bar.finish_and_clear();

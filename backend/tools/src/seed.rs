@@ -836,7 +836,7 @@ async fn seed_orders(
                 address: &address,
                 method,
                 idempotency_key: &key,
-                lang: ocop_village::web::i18n::Lang::Vi,
+                lang: ocop_village::i18n::Lang::Vi,
                 site,
                 // The delivered order came from the live show.
                 from_show: live_show.filter(|_| n == 3),
@@ -964,7 +964,7 @@ async fn seed_sales_history(
                     address: &address,
                     method: PaymentMethod::CashOnDelivery,
                     idempotency_key: &key,
-                    lang: ocop_village::web::i18n::Lang::Vi,
+                    lang: ocop_village::i18n::Lang::Vi,
                     site: "http://127.0.0.1:8080",
                     from_show: None,
                     pickup_outlet: None,

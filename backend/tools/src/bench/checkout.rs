@@ -178,7 +178,7 @@ async fn one_checkout(
         address,
         method: PaymentMethod::CashOnDelivery,
         idempotency_key: &key,
-        lang: ocop_village::web::i18n::Lang::Vi,
+        lang: ocop_village::i18n::Lang::Vi,
         site: "http://bench.invalid",
         from_show: None,
         pickup_outlet: None,

@@ -13,15 +13,15 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
-use super::lease::{self, Lease};
-use super::outbox::{self, Entry, MAIL_SEND, SEARCH_LISTING, SEARCH_REINDEX};
+use crate::app::Clock;
 use crate::catalog::lifecycle;
 use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
+use crate::jobs::lease::{self, Lease};
+use crate::jobs::outbox::{self, Entry, MAIL_SEND, SEARCH_LISTING, SEARCH_REINDEX};
 use crate::mail::{MailError, Mailer, OutgoingMail};
 use crate::search::sync::{self, SyncError, WRITER_TTL, changes_for, reindex};
 use crate::search::{SearchEngine, SearchError};
-use crate::startup::Clock;
 
 #[derive(Clone, Copy, Debug)]
 pub struct WorkerConfig {

@@ -1,8 +1,14 @@
-//! Handlebars templates from `storefront/templates`, compiled into the binary. Templates only
-//! display: prices and dates arrive formatted by the helpers below, never computed.
+//! Handlebars templates from `storefront/templates`, compiled into the binary, for pages and
+//! e-mails. Templates only display: prices and dates arrive formatted by the helpers below,
+//! never computed.
+pub mod assets;
+
 use std::sync::OnceLock;
 
-use handlebars::{Handlebars, handlebars_helper};
+use handlebars::{
+    Context, Handlebars, Helper, HelperDef, RenderContext, RenderErrorReason, ScopedJson,
+    handlebars_helper,
+};
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
@@ -16,7 +22,7 @@ static TEMPLATES: OnceLock<Handlebars<'static>> = OnceLock::new();
 
 handlebars_helper!(vnd: |amount: i64| Vnd::new(amount).to_string());
 // `{{tlabel "orders.state" state}}`: the translation of `orders.state.<state>`.
-handlebars_helper!(tlabel: |group: str, value: str| super::i18n::tr(&format!("{group}.{value}")));
+handlebars_helper!(tlabel: |group: str, value: str| crate::i18n::tr(&format!("{group}.{value}")));
 handlebars_helper!(star_icons: |n: u64| "★".repeat(usize::try_from(n.min(5)).unwrap_or(0)));
 handlebars_helper!(vi_date: |iso: str| {
     match chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
@@ -25,8 +31,8 @@ handlebars_helper!(vi_date: |iso: str| {
     }
 });
 handlebars_helper!(eq: |a: Json, b: Json| a == b);
-handlebars_helper!(asset: |path: str| super::assets::versioned(path));
-handlebars_helper!(state_vi: |state: str| super::i18n::tr(&format!("listing_state.{state}")));
+handlebars_helper!(asset: |path: str| assets::versioned(path));
+handlebars_helper!(state_vi: |state: str| crate::i18n::tr(&format!("listing_state.{state}")));
 
 fn build() -> Result<Handlebars<'static>, handlebars::TemplateError> {
     let mut hb = Handlebars::new();
@@ -38,10 +44,60 @@ fn build() -> Result<Handlebars<'static>, handlebars::TemplateError> {
     hb.register_helper("eq", Box::new(eq));
     hb.register_helper("state_vi", Box::new(state_vi));
     hb.register_helper("asset", Box::new(asset));
-    hb.register_helper("t", Box::new(super::i18n::TranslateHelper));
-    hb.register_helper("pick", Box::new(super::i18n::PickHelper));
+    hb.register_helper("t", Box::new(TranslateHelper));
+    hb.register_helper("pick", Box::new(PickHelper));
     hb.register_helper("tlabel", Box::new(tlabel));
     Ok(hb)
+}
+
+/// `{{t "key" name=value}}`: a translated string, HTML-escaped like any `{{…}}`.
+pub struct TranslateHelper;
+
+impl HelperDef for TranslateHelper {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, handlebars::RenderError> {
+        let key = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+        let mut text = crate::i18n::tr(key);
+        for (name, value) in h.hash() {
+            let shown = match value.value() {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            text = text.replace(&format!("{{{name}}}"), &shown);
+        }
+        Ok(ScopedJson::Derived(serde_json::Value::String(text)))
+    }
+}
+
+/// `{{pick title_vi title_en}}`: the English one on English pages when it is not empty.
+pub struct PickHelper;
+
+impl HelperDef for PickHelper {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, handlebars::RenderError> {
+        let text = |i: usize| {
+            h.param(i)
+                .and_then(|p| p.value().as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Ok(ScopedJson::Derived(serde_json::Value::String(
+            crate::i18n::pick(&text(0), &text(1)).to_owned(),
+        )))
+    }
 }
 
 /// Compiles the templates once; a broken template stops start-up instead of a request.
@@ -55,7 +111,7 @@ pub fn init() -> Result<(), handlebars::TemplateError> {
 /// Adds the layout's defaults (language, description, canonical, Open Graph type, robots,
 /// JSON-LD) to page data that does not set them.
 fn with_layout_defaults(mut data: serde_json::Value) -> serde_json::Value {
-    use super::i18n::{self, Lang};
+    use crate::i18n::{self, Lang};
     let lang = i18n::current();
     let other = match lang {
         Lang::Vi => Lang::En,

@@ -1,0 +1,74 @@
+//! What every request handler and background task shares: [`AppState`] and the [`Clock`].
+//! This module imports nothing from the layers above it (routes, web, the worker, start-up).
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::DatabaseConnection;
+
+use crate::domain::reference::Reference;
+use crate::domain::time::vietnam_date;
+use crate::media::store::MediaStore;
+use crate::search::SearchEngine;
+
+/// Cookie settings shared by the session and CSRF cookies (their methods are in
+/// `web::session`).
+#[derive(Clone)]
+pub struct CookieConfig {
+    pub key: actix_web::cookie::Key,
+    /// `Secure` flag: on when the site is served over HTTPS.
+    pub secure: bool,
+}
+
+/// Where "now" comes from. Tests fix it so date-dependent rules (certificate expiry) are
+/// deterministic.
+#[derive(Clone, Copy, Debug)]
+pub enum Clock {
+    System,
+    Fixed(DateTime<Utc>),
+}
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            Self::System => Utc::now(),
+            Self::Fixed(at) => *at,
+        }
+    }
+
+    /// Today's date in Vietnam.
+    pub fn today(&self) -> NaiveDate {
+        vietnam_date(self.now())
+    }
+}
+
+/// Shared by every request handler.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub reference: Arc<Reference>,
+    pub search: Arc<dyn SearchEngine>,
+    pub clock: Clock,
+    /// The site's address for every link (see [`Settings::site_url`]): never taken from a
+    /// request's headers.
+    pub site: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Signing key and flags for session and CSRF cookies.
+    pub cookies: CookieConfig,
+    /// Where product photos are kept.
+    pub media: Arc<dyn MediaStore>,
+    /// Photos processed at once: decoding a 12 MP photo takes about 50 MB and a core.
+    pub photo_permits: Arc<tokio::sync::Semaphore>,
+    /// The payment methods offered (cash on delivery, VietQR, and Stripe when configured).
+    pub payments: crate::payments::Payments,
+    /// Pin changes of live shows, for the live pages' event streams.
+    pub live: crate::live::LiveHub,
+}
+
+/// Who this process is, in the leases it takes: host and process id.
+pub fn instance_name() -> String {
+    let host = hostname::get()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{host}:{}", std::process::id())
+}
