@@ -61,7 +61,7 @@ pub struct AppState {
     /// The payment methods offered (cash on delivery, VietQR, and Stripe when configured).
     pub payments: crate::payments::Payments,
     /// Pin changes of live shows, for the live pages' event streams.
-    pub live: crate::live::LiveHub,
+    pub live: crate::features::live::LiveHub,
 }
 
 /// Who this process is, in the leases it takes: host and process id.

@@ -68,7 +68,7 @@ fn rules() -> Vec<(&'static str, String)> {
             // The one completion rule, as sell-through and the indicator read it.
             format!(
                 "orders o WHERE o.completed_at IS NULL AND {}",
-                crate::sales::completed("o")
+                crate::features::orders::completion::completed("o")
             ),
         ),
     ]

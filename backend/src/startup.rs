@@ -13,10 +13,10 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::app::{AppState, Clock, instance_name};
 use crate::config::Settings;
 use crate::domain::reference::Reference;
+use crate::features::catalog::indexing::ensure_fresh;
 use crate::mail::{Mailer, build_mailer};
 use crate::media::store::MediaStore;
 use crate::search::SearchEngine;
-use crate::search::sync::ensure_fresh;
 use crate::web::session::{CookieConfig, load_key};
 use crate::worker::{Worker, WorkerConfig};
 use crate::{db, routes, web as site};
@@ -123,7 +123,7 @@ impl Application {
         if let Err(e) = ensure_fresh(&db, search.as_ref(), &reference, clock.today(), &holder).await
         {
             tracing::warn!(error = %e, "search engine not ready; the worker will rebuild the index");
-            crate::search::sync::request_rebuild(&db)
+            crate::features::catalog::indexing::request_rebuild(&db)
                 .await
                 .context("queueing a search rebuild")?;
         }
@@ -176,7 +176,7 @@ impl Application {
             secure: site_url.starts_with("https://"),
         };
         // Pins made through other app instances reach this one's live pages within a second.
-        let live = crate::live::LiveHub::new();
+        let live = crate::features::live::LiveHub::new();
         tokio::spawn(
             live.clone()
                 .poll(db.clone(), std::time::Duration::from_millis(500)),

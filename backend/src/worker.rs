@@ -3,7 +3,7 @@
 //! checks every minute that the search index exists and was built for today's settings.
 //!
 //! Every instance runs one. Search writes are ordered across instances by the
-//! `search-writer` lease (see [`crate::search::sync`]); outbox entries are fenced by their
+//! `search-writer` lease (see [`crate::features::catalog::indexing`]); outbox entries are fenced by their
 //! claim, so a worker paused past its lease neither sends a message twice nor marks another
 //! worker's entries done.
 use std::sync::Arc;
@@ -14,13 +14,13 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
 use crate::app::Clock;
-use crate::catalog::lifecycle;
 use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
+use crate::features::catalog::indexing::{self, SyncError, WRITER_TTL, changes_for, reindex};
+use crate::features::catalog::lifecycle;
 use crate::jobs::lease::{self, Lease};
 use crate::jobs::outbox::{self, Entry, MAIL_SEND, SEARCH_LISTING, SEARCH_REINDEX};
 use crate::mail::{MailError, Mailer, OutgoingMail};
-use crate::search::sync::{self, SyncError, WRITER_TTL, changes_for, reindex};
 use crate::search::{SearchEngine, SearchError};
 
 #[derive(Clone, Copy, Debug)]
@@ -122,7 +122,7 @@ impl Worker {
             }
             // Unpaid online payments past their deadline give their stock back.
             if last_expiry.is_none_or(|at| (now - at).num_seconds() >= 60) {
-                match crate::orders::expire_unpaid(&self.db, self.clock.now()).await {
+                match crate::features::orders::expire_unpaid(&self.db, self.clock.now()).await {
                     Ok(n) if n > 0 => tracing::info!(cancelled = n, "unpaid orders expired"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "expiring unpaid orders failed"),
@@ -157,9 +157,9 @@ impl Worker {
 
     /// Queues a rebuild when the live index is missing or stale (and none is queued).
     async fn check_index(&self) {
-        match sync::is_fresh(self.search.as_ref(), &self.reference).await {
+        match indexing::is_fresh(self.search.as_ref(), &self.reference).await {
             Ok(true) => {}
-            Ok(false) => match sync::request_rebuild(&self.db).await {
+            Ok(false) => match indexing::request_rebuild(&self.db).await {
                 Ok(true) => tracing::warn!("the search index is missing or stale; rebuild queued"),
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "queueing a search rebuild failed"),
@@ -259,7 +259,7 @@ impl Worker {
             Err(e) => {
                 tracing::warn!(error = %e, entries = entries.len(), "search sync failed; will retry");
                 if matches!(e, SyncError::Search(SearchError::MissingIndex(_))) {
-                    sync::request_rebuild(&self.db).await?;
+                    indexing::request_rebuild(&self.db).await?;
                 }
                 self.retry_later(&entries, &e.to_string()).await?;
             }

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use ocop_village::domain::reference::Reference;
-use ocop_village::registry::parse::parse_registry_csv;
+use ocop_village::features::registry::parse::parse_registry_csv;
 
 fn reference() -> &'static Reference {
     static REFERENCE: OnceLock<Reference> = OnceLock::new();

@@ -1,7 +1,8 @@
 //! Carts and checkout: nothing is oversold, a retried submit is one checkout, a shortfall
 //! undoes the whole checkout, and a guest's cart joins the user's at sign-in.
+use ocop_village::domain::orders::PaymentMethod;
+use ocop_village::features::cart::{self, Address, CheckoutError, ShopError};
 use ocop_village::i18n::Lang;
-use ocop_village::shop::{self, Address, CheckoutError, PaymentMethod, ShopError};
 
 use crate::helpers::{TestApp, csrf, post_form, sample_registry, spawn_app};
 
@@ -31,13 +32,13 @@ pub async fn listing_of(
     app.make_member(&user, registration_no).await;
     let principal = app.principal(&user).await;
     let seller_id = principal.seller_ids()[0];
-    let input = ocop_village::selling::ListingInput {
+    let input = ocop_village::features::selling::ListingInput {
         price_vnd: Some(50_000),
         stock: Some(stock),
         unit: Some("hộp".into()),
         ..Default::default()
     };
-    let listed = ocop_village::selling::create_listing(
+    let listed = ocop_village::features::selling::create_listing(
         &app.db,
         &principal,
         seller_id,
@@ -81,7 +82,7 @@ pub async fn place_as(
     lang: Lang,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ocop_village::db::entities::checkout::Model, CheckoutError> {
-    let placement = shop::Placement {
+    let placement = cart::Placement {
         cart_id: cart,
         user_id: None,
         address,
@@ -92,7 +93,7 @@ pub async fn place_as(
         from_show: None,
         pickup_outlet: None,
     };
-    shop::place(db, &placement, now).await
+    cart::place(db, &placement, now).await
 }
 
 pub fn address(app: &TestApp) -> Address {
@@ -109,11 +110,11 @@ pub fn address(app: &TestApp) -> Address {
 }
 
 pub async fn cart_with(app: &TestApp, pid: uuid::Uuid, quantity: i32) -> i64 {
-    let cart = shop::find_cart(&app.db, None, None, true, app.now)
+    let cart = cart::find_cart(&app.db, None, None, true, app.now)
         .await
         .expect("cart")
         .expect("created");
-    shop::add_to_cart(&app.db, cart.id, pid, quantity, app.now)
+    cart::add_to_cart(&app.db, cart.id, pid, quantity, app.now)
         .await
         .expect("added");
     cart.id
@@ -189,7 +190,7 @@ async fn a_retried_submit_is_one_checkout_and_a_shortfall_undoes_everything() {
 
     // Two lines; the second is short by the time of checkout: nothing is taken at all.
     let cart = cart_with(&app, plenty, 5).await;
-    shop::add_to_cart(&app.db, cart, scarce, 2, app.now)
+    cart::add_to_cart(&app.db, cart, scarce, 2, app.now)
         .await
         .expect("added");
     let rival = cart_with(&app, scarce, 1).await;
@@ -215,7 +216,7 @@ async fn a_retried_submit_is_one_checkout_and_a_shortfall_undoes_everything() {
     assert_eq!(app.count("checkouts", "").await, 2);
 
     // Adding more than is on hand is refused up front.
-    let over = shop::add_to_cart(&app.db, rival, scarce, 5, app.now).await;
+    let over = cart::add_to_cart(&app.db, rival, scarce, 5, app.now).await;
     assert!(matches!(
         over,
         Err(ShopError::NotEnoughStock { left: 1, .. })
@@ -229,25 +230,25 @@ async fn a_guest_cart_joins_the_users_cart_at_sign_in() {
     let pid = listing_with_stock(&app, "s@example.vn", "OCOP-TQ-2024-0001", 50).await;
     let (_, shopper) = app.signed_in("shopper@example.vn").await;
     // The user already has a cart with 2; as a guest they add 3 more.
-    let mine = shop::find_cart(&app.db, None, Some(shopper.id), true, app.now)
+    let mine = cart::find_cart(&app.db, None, Some(shopper.id), true, app.now)
         .await
         .expect("cart")
         .expect("made");
-    shop::add_to_cart(&app.db, mine.id, pid, 2, app.now)
+    cart::add_to_cart(&app.db, mine.id, pid, 2, app.now)
         .await
         .expect("added");
-    let guest = shop::find_cart(&app.db, None, None, true, app.now)
+    let guest = cart::find_cart(&app.db, None, None, true, app.now)
         .await
         .expect("cart")
         .expect("made");
-    shop::add_to_cart(&app.db, guest.id, pid, 3, app.now)
+    cart::add_to_cart(&app.db, guest.id, pid, 3, app.now)
         .await
         .expect("added");
 
-    shop::merge_at_sign_in(&app.db, guest.token, shopper.id, app.now)
+    cart::merge_at_sign_in(&app.db, guest.token, shopper.id, app.now)
         .await
         .expect("merged");
-    let view = shop::view(
+    let view = cart::view(
         &app.db,
         mine.id,
         ocop_village::domain::time::vietnam_date(app.now),

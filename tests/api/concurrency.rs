@@ -5,7 +5,7 @@
 //! for real; on SQLite the write lock serialises them and the same answers must hold.
 use std::sync::Arc;
 
-use ocop_village::selling::{self, ListingInput, SellerTarget, SellingError};
+use ocop_village::features::selling::{self, ListingInput, SellerTarget, SellingError};
 use tokio::sync::Barrier;
 
 use crate::checkout::{address, cart_with, listing_of, place_cod};

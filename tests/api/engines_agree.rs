@@ -108,12 +108,16 @@ async fn the_embedded_engine_and_meilisearch_answer_the_same() {
     let app = spawn_app().await;
     app.seed_demo().await;
     let today = app.now.date_naive();
-    let documents: Vec<_> =
-        ocop_village::search::documents::load_visible(&app.db, &app.reference, today, None)
-            .await
-            .expect("documents")
-            .into_values()
-            .collect();
+    let documents: Vec<_> = ocop_village::features::catalog::documents::load_visible(
+        &app.db,
+        &app.reference,
+        today,
+        None,
+    )
+    .await
+    .expect("documents")
+    .into_values()
+    .collect();
     let embedded: Arc<dyn SearchEngine> =
         Arc::new(EmbeddedEngine::in_memory(&app.reference).expect("embedded"));
     let indexes = TestIndexes::new();

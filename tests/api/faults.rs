@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use ocop_village::selling::ListingInput;
+use ocop_village::features::selling::ListingInput;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::checkout::listing_of;
@@ -163,7 +163,7 @@ async fn cut_database_connections_lose_no_order_duplicate_no_mail_and_leave_the_
         };
         placed.insert(key, reference);
         // The seller edits the listing; a failed edit is tried again.
-        while ocop_village::selling::update_listing(
+        while ocop_village::features::selling::update_listing(
             &app.db,
             &principal,
             pid,
@@ -212,10 +212,14 @@ async fn cut_database_connections_lose_no_order_duplicate_no_mail_and_leave_the_
     }
     // The index equals the database, with the last price.
     let today = ocop_village::domain::time::vietnam_date(app.now);
-    let (missing, extra) =
-        ocop_village::search::sync::drift(&app.db, app.search.as_ref(), &app.reference, today)
-            .await
-            .expect("drift");
+    let (missing, extra) = ocop_village::features::catalog::indexing::drift(
+        &app.db,
+        app.search.as_ref(),
+        &app.reference,
+        today,
+    )
+    .await
+    .expect("drift");
     assert!(
         missing.is_empty() && extra.is_empty(),
         "{missing:?} {extra:?}"

@@ -10,8 +10,8 @@ use ocop_village::config::{LogFormat, MediaSettings, PaymentSettings, SearchSett
 use ocop_village::db;
 use ocop_village::db::entities::{registry_participant, seller, user};
 use ocop_village::domain::reference::Reference;
+use ocop_village::features::registry::import::{ImportError, ImportOptions, ImportReport};
 use ocop_village::mail::MemoryMailer;
-use ocop_village::registry::import::{ImportError, ImportOptions, ImportReport};
 use ocop_village::search::SearchEngine;
 use ocop_village::search::embedded::EmbeddedEngine;
 use ocop_village::startup::{Application, Overrides};
@@ -352,7 +352,7 @@ impl TestApp {
     }
 
     pub async fn import(&self, bytes: &[u8], dry_run: bool) -> Result<ImportReport, ImportError> {
-        ocop_village::registry::import_registry(
+        ocop_village::features::registry::import_registry(
             &self.db,
             &self.reference,
             bytes,
@@ -416,8 +416,8 @@ impl TestApp {
     }
 }
 
-fn indicatif_hidden() -> ocop_village::registry::import::ProgressBar {
-    ocop_village::registry::import::ProgressBar::hidden()
+fn indicatif_hidden() -> ocop_village::features::registry::import::ProgressBar {
+    ocop_village::features::registry::import::ProgressBar::hidden()
 }
 
 /// The sample registry shipped in `seed/`.
@@ -634,11 +634,13 @@ pub async fn post_form(
 impl TestApp {
     /// A verified account, and a browser signed in as it.
     pub async fn signed_in(&self, email: &str) -> (reqwest::Client, user::Model) {
-        let account = ocop_village::accounts::NewAccount::parse(email, PASSWORD, "Người thử")
-            .expect("a valid account");
-        let user = ocop_village::accounts::sign_up(&self.db, account, "http://test", self.now)
-            .await
-            .expect("sign-up");
+        let account =
+            ocop_village::features::accounts::NewAccount::parse(email, PASSWORD, "Người thử")
+                .expect("a valid account");
+        let user =
+            ocop_village::features::accounts::sign_up(&self.db, account, "http://test", self.now)
+                .await
+                .expect("sign-up");
         let mut verified: user::ActiveModel = user.into();
         verified.email_verified_at = Set(Some(self.now));
         let user = verified.update(&self.db).await.expect("verified");
@@ -671,13 +673,16 @@ impl TestApp {
     }
 
     /// The user's principal, as routes see it.
-    pub async fn principal(&self, user: &user::Model) -> ocop_village::auth::Principal {
+    pub async fn principal(
+        &self,
+        user: &user::Model,
+    ) -> ocop_village::features::accounts::auth::Principal {
         let fresh = user::Entity::find_by_id(user.id)
             .one(&self.db)
             .await
             .expect("query")
             .expect("the user");
-        ocop_village::auth::Principal::load(&self.db, fresh)
+        ocop_village::features::accounts::auth::Principal::load(&self.db, fresh)
             .await
             .expect("principal")
     }
@@ -713,10 +718,10 @@ impl TestApp {
             .await
             .expect("seller"),
         };
-        ocop_village::auth::grant(
+        ocop_village::features::accounts::auth::grant(
             &self.db,
             user.id,
-            ocop_village::auth::Role::Seller,
+            ocop_village::features::accounts::auth::Role::Seller,
             Some(seller.id),
             None,
             None,
@@ -729,10 +734,10 @@ impl TestApp {
 
     /// Makes `user` an officer of `province`.
     pub async fn make_officer(&self, user: &user::Model, province: &str) {
-        ocop_village::auth::grant(
+        ocop_village::features::accounts::auth::grant(
             &self.db,
             user.id,
-            ocop_village::auth::Role::Officer,
+            ocop_village::features::accounts::auth::Role::Officer,
             None,
             None,
             Some(province),

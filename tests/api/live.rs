@@ -219,7 +219,7 @@ async fn a_share_link_counts_its_clicks_and_the_order_it_brings_is_the_shows() {
     );
 
     // The show's figures: one click, one order of two units at 50.000 ₫.
-    let view = ocop_village::live::seller_show(
+    let view = ocop_village::features::live::seller_show(
         &app.db,
         live_show::Entity::find_by_id(show.id)
             .one(&app.db)
@@ -301,7 +301,7 @@ async fn another_seller_cannot_touch_a_show() {
         .await
         .expect("query")
         .expect("b");
-    let token = ocop_village::auth::tokens::create(&app.db, b.id, "t", app.now)
+    let token = ocop_village::features::accounts::tokens::create(&app.db, b.id, "t", app.now)
         .await
         .expect("token");
     let api = app
@@ -367,12 +367,12 @@ async fn open_live_pages_receive_each_pin_over_server_sent_events() {
             .expect("user");
         app.principal(&u).await
     };
-    let second = ocop_village::selling::create_listing(
+    let second = ocop_village::features::selling::create_listing(
         &app.db,
         &principal,
         principal.seller_ids()[0],
         "OCOP-TQ-2025-0001",
-        &ocop_village::selling::ListingInput {
+        &ocop_village::features::selling::ListingInput {
             price_vnd: Some(80_000),
             stock: Some(5),
             unit: Some("hộp".into()),
@@ -428,7 +428,7 @@ async fn open_live_pages_receive_each_pin_over_server_sent_events() {
         .await
         .expect("query")
         .expect("user");
-    let token = ocop_village::auth::tokens::create(&app.db, u.id, "t", app.now)
+    let token = ocop_village::features::accounts::tokens::create(&app.db, u.id, "t", app.now)
         .await
         .expect("token");
     let api = app
@@ -448,7 +448,7 @@ async fn open_live_pages_receive_each_pin_over_server_sent_events() {
 
     // A pin written by another app instance (straight to the database, no message in this
     // process) reaches the page through the poller.
-    ocop_village::live::pin(&app.db, &principal, show.pid, Some(first), app.now)
+    ocop_village::features::live::pin(&app.db, &principal, show.pid, Some(first), app.now)
         .await
         .expect("pinned elsewhere");
     let event = next_event_with(&mut stream, &mut buffer, "\"version\":3").await;

@@ -1,7 +1,7 @@
 //! Seller onboarding: the code goes to the registry contact, wrong/reused/expired codes fail,
 //! and applications without a contact go to the province's officers, who approve or reject.
 use ocop_village::db::entities::{membership, seller_application};
-use ocop_village::onboarding::{self, OnboardingError};
+use ocop_village::features::onboarding::{self, OnboardingError};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::helpers::{TestApp, csrf, post_form, sample_registry, spawn_app};
@@ -453,7 +453,9 @@ async fn an_officer_rejects_with_a_reason_the_applicant_receives() {
 
 #[tokio::test]
 async fn administrators_appoint_officers_from_the_command_line() {
-    use ocop_village::auth::{Action, Appointment, AppointmentError, Scope, appoint};
+    use ocop_village::features::accounts::auth::{
+        Action, Appointment, AppointmentError, Scope, appoint,
+    };
     let app = app_with_registry().await;
     let (_, user) = app.signed_in("canbo@example.vn").await;
     let officer = Appointment::Officer {

@@ -2,8 +2,8 @@
 //! the shopper's e-mails in the shopper's language, stock given back on cancellation, expiry
 //! of unpaid transfers, and one seller never reaching another's orders.
 use ocop_village::db::entities::{checkout, order, seller};
+use ocop_village::domain::orders::PaymentMethod;
 use ocop_village::i18n::Lang;
-use ocop_village::shop::PaymentMethod;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::checkout::{address, cart_with, listing_of, place_as, place_cod};
@@ -493,7 +493,7 @@ async fn an_unpaid_transfer_expires_after_its_deadline_and_gives_the_stock_back(
     // Before the deadline nothing happens.
     let before = app.now + chrono::Duration::hours(23);
     assert_eq!(
-        ocop_village::orders::expire_unpaid(&app.db, before)
+        ocop_village::features::orders::expire_unpaid(&app.db, before)
             .await
             .expect("sweep"),
         0
@@ -502,7 +502,7 @@ async fn an_unpaid_transfer_expires_after_its_deadline_and_gives_the_stock_back(
     // no deadline.
     let after = app.now + chrono::Duration::hours(25);
     assert_eq!(
-        ocop_village::orders::expire_unpaid(&app.db, after)
+        ocop_village::features::orders::expire_unpaid(&app.db, after)
             .await
             .expect("sweep"),
         1
@@ -512,7 +512,7 @@ async fn an_unpaid_transfer_expires_after_its_deadline_and_gives_the_stock_back(
     assert_eq!(stock_of(&app, pid).await, 4);
     // Running again changes nothing.
     assert_eq!(
-        ocop_village::orders::expire_unpaid(&app.db, after)
+        ocop_village::features::orders::expire_unpaid(&app.db, after)
             .await
             .expect("sweep"),
         0
@@ -577,7 +577,7 @@ async fn delivering_an_unpaid_transfer_order_does_not_mark_it_paid_and_confirmed
     );
     let after = app.now + chrono::Duration::hours(25);
     assert_eq!(
-        ocop_village::orders::expire_unpaid(&app.db, after)
+        ocop_village::features::orders::expire_unpaid(&app.db, after)
             .await
             .expect("sweep"),
         1

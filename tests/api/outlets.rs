@@ -2,8 +2,8 @@
 //! counter sales take the outlet's stock and count as the seller's sales in the outlet channel,
 //! the reports add them up, the storefront shows them, and staff of one outlet cannot touch
 //! another.
-use ocop_village::auth::{Role, grant};
 use ocop_village::db::entities::{checkout, order, outlet, registry_certificate};
+use ocop_village::features::accounts::auth::{Role, grant};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::checkout::listing_of;
@@ -202,7 +202,7 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
     assert_eq!(outlet_stock(&app).await, 3);
 
     // The report and the low-stock list; the storefront shows the product and its stock.
-    let report = ocop_village::outlets::report(&app.db, shop.id)
+    let report = ocop_village::features::outlets::report(&app.db, shop.id)
         .await
         .expect("report");
     assert_eq!(
@@ -365,7 +365,7 @@ async fn staff_of_one_outlet_cannot_touch_another() {
 #[tokio::test]
 async fn administrators_create_outlets_from_the_command_line_with_checked_fields() {
     let app = spawn_app().await;
-    let created = ocop_village::outlets::create(
+    let created = ocop_village::features::outlets::create(
         &app.db,
         None,
         &app.reference,
@@ -385,7 +385,7 @@ async fn administrators_create_outlets_from_the_command_line_with_checked_fields
         ("ocop-x", "Atlantis", "Điểm bán"),
         ("ocop-y", "tuyen-quang", "x"),
     ] {
-        let refused = ocop_village::outlets::create(
+        let refused = ocop_village::features::outlets::create(
             &app.db,
             None,
             &app.reference,
@@ -877,8 +877,8 @@ async fn administrators_create_outlets_and_invite_staff_who_accept_with_the_invi
     );
     let principal = app.principal(&user).await;
     assert!(principal.can(
-        ocop_village::auth::Action::OperateOutlet,
-        &ocop_village::auth::Scope::Outlet(shop.id)
+        ocop_village::features::accounts::auth::Action::OperateOutlet,
+        &ocop_village::features::accounts::auth::Scope::Outlet(shop.id)
     ));
     let again = post_with_csrf(&app, &invited, &path, &[]).await;
     assert_eq!(again.status().as_u16(), 400, "the link works once");

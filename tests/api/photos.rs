@@ -113,7 +113,7 @@ async fn seller_with_listing(app: &TestApp) -> (String, String) {
     app.import(sample_registry(), false).await.expect("import");
     let (_, user) = app.signed_in("photo@example.vn").await;
     app.make_member(&user, "2510996049").await;
-    let token = ocop_village::auth::tokens::create(&app.db, user.id, "t", app.now)
+    let token = ocop_village::features::accounts::tokens::create(&app.db, user.id, "t", app.now)
         .await
         .expect("token");
     let created: Value = app

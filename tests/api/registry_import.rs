@@ -1,5 +1,5 @@
 use ocop_village::db::entities::{listing, registry_certificate, registry_participant};
-use ocop_village::registry::import::ImportError;
+use ocop_village::features::registry::import::ImportError;
 use sea_orm::{EntityTrait, QueryOrder};
 
 use crate::helpers::{edit_line, field, join, sample_lines, sample_registry, spawn_app};

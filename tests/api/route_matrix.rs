@@ -7,8 +7,8 @@
 //! Destructive calls come last in the table, and the allowed principals go last on each row.
 use std::collections::HashMap;
 
-use ocop_village::auth::{Role, grant};
 use ocop_village::db::entities::{live_show, order, user};
+use ocop_village::features::accounts::auth::{Role, grant};
 use reqwest::Method;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -98,9 +98,10 @@ struct Principal {
 
 async fn principal(app: &TestApp, email: &str) -> (Principal, user::Model) {
     let (client, user) = app.signed_in(email).await;
-    let token = ocop_village::auth::tokens::create(&app.db, user.id, "matrix", app.now)
-        .await
-        .expect("token");
+    let token =
+        ocop_village::features::accounts::tokens::create(&app.db, user.id, "matrix", app.now)
+            .await
+            .expect("token");
     (
         Principal {
             client,
@@ -203,7 +204,7 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
         ("staff_x", "ocop-x", "x@example.vn"),
         ("staff_y", "ocop-y", "y@example.vn"),
     ] {
-        let shop = ocop_village::outlets::create(
+        let shop = ocop_village::features::outlets::create(
             &app.db,
             None,
             &app.reference,
@@ -264,11 +265,11 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
             .expect("member");
         app.principal(&u).await
     };
-    let show = ocop_village::live::create_show(
+    let show = ocop_village::features::live::create_show(
         &app.db,
         &a_principal,
         seller_a,
-        &ocop_village::live::ShowInput {
+        &ocop_village::features::live::ShowInput {
             title: "Trà đêm".into(),
             platform: "tiktok".into(),
             stream_url: "https://www.tiktok.com/@htx/live".into(),
@@ -278,7 +279,7 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
     )
     .await
     .expect("show");
-    let item = ocop_village::live::link_listing(&app.db, &a_principal, show.pid, la)
+    let item = ocop_village::features::live::link_listing(&app.db, &a_principal, show.pid, la)
         .await
         .expect("linked");
     let show_id = live_show::Entity::find_by_id(show.id)
@@ -305,10 +306,15 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
         let body: Value = response.json().await.expect("JSON");
         body["id"].as_i64().expect("photo id")
     };
-    ocop_village::auth::tokens::create(&app.db, shopper_user.id, "to revoke", app.now)
-        .await
-        .expect("token");
-    let shopper_token_id = ocop_village::auth::tokens::list(&app.db, shopper_user.id)
+    ocop_village::features::accounts::tokens::create(
+        &app.db,
+        shopper_user.id,
+        "to revoke",
+        app.now,
+    )
+    .await
+    .expect("token");
+    let shopper_token_id = ocop_village::features::accounts::tokens::list(&app.db, shopper_user.id)
         .await
         .expect("tokens")
         .into_iter()

@@ -4,12 +4,13 @@
 //! code at chosen times: completed in the period, before it and after it, cancelled, refunded,
 //! paid but not delivered, a livestream order and a counter sale. Every figure is checked.
 use chrono::{DateTime, TimeZone, Utc};
-use ocop_village::auth::{Principal, Role, grant};
 use ocop_village::db::entities::{checkout, order, registry_participant, seller};
+use ocop_village::domain::orders::PaymentMethod;
+use ocop_village::features::accounts::auth::{Principal, Role, grant};
+use ocop_village::features::cart;
+use ocop_village::features::orders::{self, Actor, Step};
+use ocop_village::features::sales::{self, Level, Period, Within};
 use ocop_village::i18n::Lang;
-use ocop_village::orders::{self, Actor, Step};
-use ocop_village::sales::{self, Level, Period, Within};
-use ocop_village::shop::{self, PaymentMethod};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use crate::checkout::address;
@@ -121,12 +122,12 @@ async fn seller_with_listing(
     banked.bank_account_name = Set(Some("HTX TRA".into()));
     banked.update(&app.db).await.expect("bank account");
     let principal = app.principal(&user).await;
-    let listed = ocop_village::selling::create_listing(
+    let listed = ocop_village::features::selling::create_listing(
         &app.db,
         &principal,
         shop.id,
         certificate,
-        &ocop_village::selling::ListingInput {
+        &ocop_village::features::selling::ListingInput {
             price_vnd: Some(50_000),
             stock: Some(stock),
             unit: Some("hộp".into()),
@@ -149,18 +150,18 @@ async fn order_at(
     from_show: Option<i64>,
     when: DateTime<Utc>,
 ) -> order::Model {
-    let cart = shop::find_cart(&app.db, None, None, true, when)
+    let cart = cart::find_cart(&app.db, None, None, true, when)
         .await
         .expect("cart")
         .expect("created");
-    shop::add_to_cart(&app.db, cart.id, pid, quantity, when)
+    cart::add_to_cart(&app.db, cart.id, pid, quantity, when)
         .await
         .expect("added");
     let address = address(app);
     let key = uuid::Uuid::new_v4().to_string();
-    let placed = shop::place(
+    let placed = cart::place(
         &app.db,
-        &shop::Placement {
+        &cart::Placement {
             cart_id: cart.id,
             user_id: None,
             address: &address,
@@ -256,11 +257,11 @@ async fn history(app: &TestApp) -> i64 {
     };
     step(app, &a, &o3, refund, at(2026, 3, 5)).await;
     // A: through a live show, paid by transfer in April, not yet delivered: completed.
-    let show = ocop_village::live::create_show(
+    let show = ocop_village::features::live::create_show(
         &app.db,
         &a,
         seller_a,
-        &ocop_village::live::ShowInput {
+        &ocop_village::features::live::ShowInput {
             title: "Trà đêm".into(),
             platform: "tiktok".into(),
             stream_url: "https://www.tiktok.com/@htx/live".into(),
@@ -270,7 +271,7 @@ async fn history(app: &TestApp) -> i64 {
     )
     .await
     .expect("show");
-    ocop_village::live::link_listing(&app.db, &a, show.pid, pid_a)
+    ocop_village::features::live::link_listing(&app.db, &a, show.pid, pid_a)
         .await
         .expect("linked");
     let o5 = order_at(
@@ -331,7 +332,7 @@ async fn history(app: &TestApp) -> i64 {
     deliver(app, &c, &o7, at(2025, 12, 20)).await;
 
     // F: two units at the Hà Nội outlet's counter in May, at the outlet's price.
-    let outlet = ocop_village::outlets::create(
+    let outlet = ocop_village::features::outlets::create(
         &app.db,
         None,
         &app.reference,
@@ -355,23 +356,23 @@ async fn history(app: &TestApp) -> i64 {
     .await
     .expect("staff");
     let staff = app.principal(&staff).await;
-    ocop_village::outlets::carry(&app.db, &staff, outlet.id, pid_f, app.now)
+    ocop_village::features::outlets::carry(&app.db, &staff, outlet.id, pid_f, app.now)
         .await
         .expect("carried");
-    ocop_village::outlets::set_stock(
+    ocop_village::features::outlets::set_stock(
         &app.db,
         &staff,
         outlet.id,
         pid_f,
-        ocop_village::outlets::StockChange::To(4),
+        ocop_village::features::outlets::StockChange::To(4),
     )
     .await
     .expect("stocked");
-    ocop_village::outlets::record_sale(
+    ocop_village::features::outlets::record_sale(
         &app.db,
         &staff,
         outlet.id,
-        &ocop_village::outlets::CounterSale {
+        &ocop_village::features::outlets::CounterSale {
             listing_pid: pid_f,
             quantity: 2,
             unit_price_vnd: 45_000,

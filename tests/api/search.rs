@@ -1,10 +1,10 @@
-use ocop_village::catalog::commands::{ListingChanges, set_seller_state, update_listing};
-use ocop_village::catalog::{ListingState, SellerState};
 use ocop_village::db::entities::{listing, registry_certificate};
 use ocop_village::domain::text::fold;
+use ocop_village::features::catalog::commands::{ListingChanges, set_seller_state, update_listing};
+use ocop_village::features::catalog::indexing::{drift, ensure_fresh};
+use ocop_village::features::catalog::{ListingState, SellerState};
 use ocop_village::search::SearchEngine;
 use ocop_village::search::embedded::EmbeddedEngine;
-use ocop_village::search::sync::{drift, ensure_fresh};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 

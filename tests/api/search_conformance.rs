@@ -181,7 +181,7 @@ const CORPUS: [Spec; 11] = [
     },
 ];
 
-/// Documents built the way `search::documents` builds them from the database.
+/// Documents built the way `features::catalog::documents` builds them from the database.
 fn corpus() -> Vec<SearchDocument> {
     let reference = reference();
     CORPUS

@@ -1,7 +1,7 @@
 //! Security by default: headers on every response, stored text shown as text, sessions that
 //! cannot be fixed by an attacker, the public API's rate limit with a clear 429, and the
 //! metrics endpoint's figures and access rule.
-use ocop_village::selling::ListingInput;
+use ocop_village::features::selling::ListingInput;
 
 use crate::checkout::listing_of;
 use crate::helpers::{
@@ -79,7 +79,7 @@ async fn a_description_with_a_script_tag_is_shown_as_text() {
     let principal = app.principal(&user).await;
     let evil =
         r#"Ngon <script>alert("xss")</script><img src=x onerror=alert(1)> "quote" </script>"#;
-    ocop_village::selling::update_listing(
+    ocop_village::features::selling::update_listing(
         &app.db,
         &principal,
         pid,
@@ -311,7 +311,7 @@ async fn metrics_report_request_latency_the_outbox_backlog_and_the_search_lag() 
     let (_, user) = app.signed_in("member@example.vn").await;
     app.make_member(&user, "2510996049").await;
     let principal = app.principal(&user).await;
-    ocop_village::selling::update_listing(
+    ocop_village::features::selling::update_listing(
         &app.db,
         &principal,
         pid,

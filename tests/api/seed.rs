@@ -74,7 +74,7 @@ async fn the_demo_accounts_can_sign_in() {
     );
 
     for (role, email, password) in ocop_village_tools::seed::DEMO_ACCOUNTS {
-        let user = ocop_village::accounts::authenticate(&app.db, email, password)
+        let user = ocop_village::features::accounts::authenticate(&app.db, email, password)
             .await
             .unwrap_or_else(|e| panic!("{role}: {e}"));
         assert!(user.email_verified_at.is_some(), "{role}");

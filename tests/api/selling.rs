@@ -1,7 +1,7 @@
 //! Listing rules, the role/scope matrix over real routes, the token API, and listings
 //! following their certificates (delisting, reminders, republishing after renewal).
-use ocop_village::catalog::lifecycle;
 use ocop_village::db::entities::{listing, user};
+use ocop_village::features::catalog::lifecycle;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -51,7 +51,7 @@ impl Api<'_> {
 }
 
 async fn api_for<'a>(app: &'a TestApp, user: &user::Model) -> Api<'a> {
-    let token = ocop_village::auth::tokens::create(&app.db, user.id, "test", app.now)
+    let token = ocop_village::features::accounts::tokens::create(&app.db, user.id, "test", app.now)
         .await
         .expect("token");
     Api { app, token }
@@ -504,7 +504,7 @@ async fn tokens_are_made_on_the_account_page_and_can_be_revoked() {
 
     let stored = app.count("api_tokens", "").await;
     assert_eq!(stored, 1);
-    let id = ocop_village::auth::tokens::list(&app.db, user.id)
+    let id = ocop_village::features::accounts::tokens::list(&app.db, user.id)
         .await
         .expect("list")[0]
         .id;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use ocop_village::catalog::commands::{ListingChanges, update_listing};
+use ocop_village::features::catalog::commands::{ListingChanges, update_listing};
+use ocop_village::features::catalog::indexing::{SyncError, reindex, verify};
 use ocop_village::jobs::lease::{self, Lease};
 use ocop_village::jobs::outbox;
-use ocop_village::search::sync::{SyncError, reindex, verify};
 use ocop_village::search::{
     Rebuild, SearchDocument, SearchEngine, SearchError, SearchQuery, SearchResults,
 };

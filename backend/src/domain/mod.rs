@@ -1,6 +1,7 @@
 //! Validated domain types and rules. Nothing here knows about actix or sea-orm.
 pub mod digest;
 pub mod money;
+pub mod orders;
 pub mod reference;
 pub mod registry;
 pub mod text;

@@ -3,7 +3,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Status of a certificate as the registry publishes it. A certificate marked `active` whose
-/// `expires_on` has passed is treated as expired by [`crate::catalog::visibility`].
+/// `expires_on` has passed is treated as expired by the catalog's visibility rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CertificateStatus {
     Active,

@@ -1,4 +1,4 @@
-//! Background work's plumbing: the outbox and leases (the worker that drains the outbox is
-//! [`crate::worker`]).
+//! Background work's plumbing: the outbox and leases (the worker that drains the outbox sits
+//! above the features, in `worker.rs`).
 pub mod lease;
 pub mod outbox;

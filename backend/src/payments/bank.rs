@@ -6,18 +6,13 @@
 //! with the body `{"id": "<bank transaction id>", "amount_vnd": 150000,
 //! "account_no": "0011001234567", "description": "OV-ABCDEFGH-1 …"}`. A transfer pays an order
 //! when its description holds the order code (the VietQR code puts it there), the amount
-//! equals the order's subtotal and it went to the seller's account. Each transaction id is
-//! recorded once: a replayed notification changes nothing.
+//! equals the order's subtotal and it went to the seller's account
+//! (`features::orders::payments::apply_bank_transfer`). Each transaction id is recorded once: a
+//! replayed notification changes nothing.
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use sha2::Sha256;
-
-use super::{Notice, claim_notice, settle_notice};
-use crate::db::entities::{checkout, order, seller};
-use crate::orders::{self, PaidBy};
-use crate::shop::PaymentMethod;
 
 /// How far the signature's time may be from the app's clock.
 const TOLERANCE_SECONDS: i64 = 300;
@@ -38,8 +33,6 @@ pub enum Refusal {
     Stale,
     #[error("the body is not a transfer notification: {0}")]
     BadPayload(String),
-    #[error(transparent)]
-    Database(DbErr),
 }
 
 /// The header value for `body` at `timestamp` (for the bank's side, and tests).
@@ -101,63 +94,6 @@ pub fn find_order_code(description: &str) -> Option<String> {
         let number_ok = !number.is_empty() && number.chars().all(|c| c.is_ascii_digit());
         (alphabet_ok && number_ok).then(|| format!("OV-{code}-{number}"))
     })
-}
-
-/// What a notification did: `paid`, `unmatched` or `replayed`.
-pub async fn apply(
-    db: &DatabaseConnection,
-    notification: &Notification,
-    now: DateTime<Utc>,
-) -> Result<&'static str, DbErr> {
-    let txn = crate::db::begin_write(db).await?;
-    let notice = Notice {
-        provider: "bank",
-        event_id: &notification.id,
-        kind: "transfer",
-        amount_vnd: Some(notification.amount_vnd),
-    };
-    if !claim_notice(&txn, &notice, now).await? {
-        txn.rollback().await?;
-        return Ok("replayed");
-    }
-    let found = match find_order_code(&notification.description) {
-        Some(code) => {
-            order::Entity::find()
-                .filter(order::Column::Code.eq(code))
-                .one(&txn)
-                .await?
-        }
-        None => None,
-    };
-    let mut outcome = "unmatched";
-    if let Some(o) = &found {
-        let method = checkout::Entity::find_by_id(o.checkout_id)
-            .one(&txn)
-            .await?
-            .map(|c| c.payment_method);
-        let account = seller::Entity::find_by_id(o.seller_id)
-            .one(&txn)
-            .await?
-            .and_then(|s| s.bank_account_no);
-        if method.as_deref() == Some(PaymentMethod::VietQr.as_str())
-            && account.as_deref() == Some(notification.account_no.trim())
-            && o.subtotal_vnd == notification.amount_vnd
-        {
-            let newly =
-                orders::record_payment(&txn, std::slice::from_ref(o), PaidBy::Bank, now).await?;
-            outcome = if newly.is_empty() {
-                "duplicate"
-            } else {
-                "paid"
-            };
-        }
-    }
-    settle_notice(&txn, &notice, outcome, None, found.as_ref().map(|o| o.id)).await?;
-    txn.commit().await?;
-    if outcome == "unmatched" {
-        tracing::warn!(transaction = %notification.id, amount = notification.amount_vnd, "bank transfer matched no order");
-    }
-    Ok(outcome)
 }
 
 #[cfg(test)]

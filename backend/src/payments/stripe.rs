@@ -1,37 +1,35 @@
 //! Card payments through Stripe Checkout, with async-stripe.
 //!
-//! Placing a checkout reserves its stock; [`StripeGateway::begin`] then creates a Checkout
+//! Placing a checkout reserves its stock; [`StripeGateway`]'s `begin` then creates a Checkout
 //! Session in VND (a zero-decimal currency: amounts are whole đồng, as in our database) and
 //! sends the shopper there. The session expires after 31 minutes; our reservation after 35
-//! ([`crate::shop::PaymentMethod::reservation`]), so a session can never be paid for stock
-//! already released, except through Stripe's own delays, which [`crate::orders::record_payment`]
-//! flags as a refund due.
+//! ([`crate::domain::orders::PaymentMethod::reservation`]), so a session can never be paid for
+//! stock already released, except through Stripe's own delays, which the orders flag as a
+//! refund due.
 //!
 //! Stripe confirms with the `checkout.session.completed` webhook. Its `Stripe-Signature` is
 //! verified with the webhook secret against the app's clock (a signature more than 5 minutes
-//! old is refused), and each event id is recorded once in `payment_events`: a replayed or
-//! duplicated event changes nothing.
+//! old is refused) by [`StripeGateway::verify_event`]; `features::orders::payments` applies
+//! the event, once per event id.
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     ExpireCheckoutSession, ProductData,
 };
-use stripe_shared::{CheckoutSession, CheckoutSessionLocale, CheckoutSessionMode};
+use stripe_shared::{CheckoutSessionLocale, CheckoutSessionMode};
 use stripe_types::Currency;
 use stripe_webhook::{EventObject, Webhook, WebhookError};
 
-use super::{NextStep, Notice, PaymentError, Provider, claim_notice, settle_notice};
+use super::{NextStep, PaymentError, Provider};
 use crate::config::StripeSettings;
 use crate::db::entities::{checkout, order, order_item};
-use crate::orders::{self, OrderState, PaidBy, PaymentState};
-use crate::shop::PaymentMethod;
+use crate::domain::orders::PaymentMethod;
 
 /// How long a Checkout Session stays open (Stripe's minimum is 30 minutes).
 const SESSION_MINUTES: i64 = 31;
@@ -98,7 +96,7 @@ impl StripeGateway {
                 line
             })
             .collect();
-        let link = orders::tracking_link(placed);
+        let link = placed.tracking_link();
         let locale = if placed.lang == "en" {
             CheckoutSessionLocale::En
         } else {
@@ -129,14 +127,15 @@ impl StripeGateway {
             .ok_or_else(|| PaymentError::Unavailable("Stripe returned no session URL".into()))
     }
 
-    /// Verifies and applies one webhook delivery.
-    pub async fn handle_webhook(
+    /// Verifies one webhook delivery: the signature against the webhook secret and the app's
+    /// clock (more than 5 minutes old is stale), then reads the Checkout Session event it
+    /// carries. `None`: an event type the shop does not act on.
+    pub fn verify_event(
         &self,
-        db: &DatabaseConnection,
         payload: &str,
         signature: &str,
         now: DateTime<Utc>,
-    ) -> Result<Outcome, WebhookRefusal> {
+    ) -> Result<Option<SessionEvent>, WebhookRefusal> {
         let event = Webhook::construct_event_with_timestamp(
             payload,
             signature,
@@ -148,17 +147,41 @@ impl StripeGateway {
             WebhookError::BadParse(why) => WebhookRefusal::BadPayload(why),
             _ => WebhookRefusal::BadSignature,
         })?;
-        let (kind, session) = match event.data.object {
-            EventObject::CheckoutSessionCompleted(s) => (Kind::Completed, s),
-            EventObject::CheckoutSessionAsyncPaymentSucceeded(s) => (Kind::Completed, s),
-            EventObject::CheckoutSessionExpired(s) => (Kind::Expired, s),
+        let (completed, session) = match event.data.object {
+            EventObject::CheckoutSessionCompleted(s) => (true, s),
+            EventObject::CheckoutSessionAsyncPaymentSucceeded(s) => (true, s),
+            EventObject::CheckoutSessionExpired(s) => (false, s),
             // Stripe sends what the endpoint subscribes to; anything else is acknowledged.
-            _ => return Ok(Outcome::Ignored),
+            _ => return Ok(None),
         };
-        apply_event(db, event.id.as_str(), kind, &session, now)
-            .await
-            .map_err(WebhookRefusal::Database)
+        Ok(Some(SessionEvent {
+            event_id: event.id.as_str().to_owned(),
+            completed,
+            session_id: session.id.as_str().to_owned(),
+            reference: session.client_reference_id.clone(),
+            amount_total: session.amount_total,
+            in_vnd: session
+                .currency
+                .as_ref()
+                .is_some_and(|c| *c == Currency::VND),
+            paid: session.payment_status == stripe_shared::CheckoutSessionPaymentStatus::Paid,
+        }))
     }
+}
+
+/// A verified Checkout Session event, as the orders need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionEvent {
+    pub event_id: String,
+    /// `checkout.session.completed` (or its delayed payment succeeded); else expired.
+    pub completed: bool,
+    pub session_id: String,
+    /// The checkout's reference, set when the session was opened.
+    pub reference: Option<String>,
+    pub amount_total: Option<i64>,
+    pub in_vnd: bool,
+    /// Stripe says the money arrived (not a delayed method still pending).
+    pub paid: bool,
 }
 
 #[async_trait]
@@ -178,43 +201,6 @@ impl Provider for StripeGateway {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Completed,
-    Expired,
-}
-
-/// What a webhook delivery did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// The checkout's orders are now paid.
-    Paid,
-    /// The session completed but the money has not arrived (a delayed method), or was already
-    /// recorded.
-    Pending,
-    /// The amount, currency or reference did not match a checkout: nothing changed.
-    Unmatched,
-    /// The session expired unpaid: its orders were cancelled and their stock returned.
-    Expired,
-    /// This event was already processed.
-    Replayed,
-    /// An event type the shop does not act on.
-    Ignored,
-}
-
-impl Outcome {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Paid => "paid",
-            Self::Pending => "pending",
-            Self::Unmatched => "unmatched",
-            Self::Expired => "expired",
-            Self::Replayed => "replayed",
-            Self::Ignored => "ignored",
-        }
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookRefusal {
     #[error("the Stripe-Signature header does not match the payload")]
@@ -223,117 +209,4 @@ pub enum WebhookRefusal {
     Stale,
     #[error("the payload is not a Stripe event: {0}")]
     BadPayload(String),
-    #[error(transparent)]
-    Database(DbErr),
-}
-
-async fn apply_event(
-    db: &DatabaseConnection,
-    event_id: &str,
-    kind: Kind,
-    session: &CheckoutSession,
-    now: DateTime<Utc>,
-) -> Result<Outcome, DbErr> {
-    let txn = crate::db::begin_write(db).await?;
-    let notice = Notice {
-        provider: "stripe",
-        event_id,
-        kind: match kind {
-            Kind::Completed => "checkout.session.completed",
-            Kind::Expired => "checkout.session.expired",
-        },
-        amount_vnd: session.amount_total,
-    };
-    if !claim_notice(&txn, &notice, now).await? {
-        txn.rollback().await?;
-        return Ok(Outcome::Replayed);
-    }
-    let placed = match &session.client_reference_id {
-        Some(reference) => {
-            checkout::Entity::find()
-                .filter(checkout::Column::Reference.eq(reference.as_str()))
-                .one(&txn)
-                .await?
-        }
-        None => {
-            checkout::Entity::find()
-                .filter(checkout::Column::StripeSessionId.eq(session.id.as_str()))
-                .one(&txn)
-                .await?
-        }
-    }
-    .filter(|c| c.payment_method == PaymentMethod::Stripe.as_str());
-    let outcome = match placed.as_ref() {
-        None => Outcome::Unmatched,
-        Some(placed) => apply_to_checkout(&txn, placed, kind, session, now).await?,
-    };
-    settle_notice(&txn, &notice, outcome.as_str(), placed.map(|c| c.id), None).await?;
-    txn.commit().await?;
-    Ok(outcome)
-}
-
-async fn apply_to_checkout(
-    txn: &impl ConnectionTrait,
-    placed: &checkout::Model,
-    kind: Kind,
-    session: &CheckoutSession,
-    now: DateTime<Utc>,
-) -> Result<Outcome, DbErr> {
-    let orders = order::Entity::find()
-        .filter(order::Column::CheckoutId.eq(placed.id))
-        .all(txn)
-        .await?;
-    match kind {
-        Kind::Completed => {
-            let vnd = session
-                .currency
-                .as_ref()
-                .is_some_and(|c| *c == Currency::VND);
-            if !vnd || session.amount_total != Some(placed.total_vnd) {
-                tracing::warn!(reference = %placed.reference, amount = ?session.amount_total, "Stripe amount does not match the checkout");
-                return Ok(Outcome::Unmatched);
-            }
-            if session.payment_status != stripe_shared::CheckoutSessionPaymentStatus::Paid {
-                return Ok(Outcome::Pending);
-            }
-            let newly = orders::record_payment(txn, &orders, PaidBy::Stripe, now).await?;
-            Ok(if newly.is_empty() {
-                Outcome::Pending
-            } else {
-                Outcome::Paid
-            })
-        }
-        Kind::Expired => {
-            // Only the checkout's current session releases the stock: an older one was
-            // expired on purpose when the shopper opened a new one.
-            if placed.stripe_session_id.as_deref() != Some(session.id.as_str()) {
-                return Ok(Outcome::Ignored);
-            }
-            let open: Vec<&order::Model> = orders
-                .iter()
-                .filter(|o| {
-                    (o.state == OrderState::Placed.as_str()
-                        || o.state == OrderState::Confirmed.as_str())
-                        && o.payment_state == PaymentState::Unpaid.as_str()
-                })
-                .collect();
-            let mut cancelled = 0;
-            for o in open {
-                let reason = crate::i18n::lookup(
-                    crate::i18n::Lang::parse(&placed.lang).unwrap_or(crate::i18n::Lang::Vi),
-                    "orders.expired_reason",
-                );
-                match orders::apply_system(txn, o, &orders::Step::Cancel { reason }, now).await {
-                    Ok(_) => cancelled += 1,
-                    Err(orders::OrderError::Database(e)) => return Err(e),
-                    Err(_) => {}
-                }
-            }
-            Ok(if cancelled > 0 {
-                Outcome::Expired
-            } else {
-                Outcome::Ignored
-            })
-        }
-    }
 }

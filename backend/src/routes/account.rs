@@ -1,6 +1,5 @@
 //! Sign-up, sign-in, sign-out and the account page. Every form carries a CSRF token; sign-in is
 //! rate-limited per address and per e-mail.
-use std::time::Duration;
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -9,20 +8,19 @@ use serde_json::json;
 
 use actix_web::http::StatusCode;
 
-use crate::accounts::{self, AccountError, NewAccount, rate_limit};
 use crate::app::AppState;
-use crate::auth::tokens::{self, TokenError};
 use crate::domain::time::format_vietnam;
+use crate::features::accounts::tokens::{self, TokenError};
+use crate::features::accounts::{self, AccountError, NewAccount};
 use crate::i18n::{tr, tr_with};
-use crate::render::render;
 use crate::web::error::PageError;
+use crate::web::forms::{client_address, form_page, guard, message_page};
 use crate::web::session::safe_next;
 
 /// Sign-in attempts allowed per window, per e-mail and per client address.
 const LOGIN_PER_EMAIL: u32 = 5;
 const LOGIN_PER_ADDRESS: u32 = 30;
 const SIGNUP_PER_ADDRESS: u32 = 10;
-const WINDOW: Duration = Duration::from_secs(15 * 60);
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(signup_form)
@@ -190,81 +188,6 @@ async fn verify_email(
     }
 }
 
-/// A page with a form: sets the CSRF cookie when the browser has none yet.
-pub(crate) fn form_page(
-    state: &AppState,
-    req: &HttpRequest,
-    status: actix_web::http::StatusCode,
-    template: &str,
-    mut data: serde_json::Value,
-) -> Result<HttpResponse, PageError> {
-    let (token, cookie) = state.cookies.csrf_token(req);
-    if let Some(map) = data.as_object_mut() {
-        map.insert("csrf".into(), token.into());
-        map.entry("noindex").or_insert(true.into());
-    }
-    let body = render(template, &data)?;
-    let mut response = HttpResponse::build(status);
-    response.insert_header(("Cache-Control", "no-store"));
-    if let Some(cookie) = cookie {
-        response.cookie(cookie);
-    }
-    Ok(response.content_type("text/html; charset=utf-8").body(body))
-}
-
-/// The client's address for rate limits: the peer, or the forwarded address behind a
-/// trusted proxy.
-pub(crate) fn client_address(req: &HttpRequest) -> String {
-    let trusted = req
-        .app_data::<web::Data<AppState>>()
-        .map_or(&[][..], |s| s.trusted_proxies.as_slice());
-    crate::web::security::client_ip(req, trusted)
-        .map_or_else(|| "unknown".into(), |ip| ip.to_string())
-}
-
-/// What every account form checks before acting: the browser's CSRF token, then each rate
-/// limit (`key`, hits allowed per [`WINDOW`]); every limit counts the attempt.
-pub(crate) async fn guard(
-    state: &AppState,
-    req: &HttpRequest,
-    csrf: &str,
-    limits: &[(String, u32)],
-) -> Result<(), PageError> {
-    if !state.cookies.csrf_ok(req, csrf) {
-        return Err(PageError::Forbidden);
-    }
-    let now = state.clock.now();
-    let mut within = true;
-    for (key, limit) in limits {
-        within &= rate_limit::hit(&state.db, key, *limit, WINDOW, now).await?;
-    }
-    if within {
-        Ok(())
-    } else {
-        tracing::warn!(form = req.path(), "rate limit reached");
-        Err(PageError::TooManyRequests)
-    }
-}
-
-/// A short page that confirms something happened, with one link onwards.
-pub(crate) fn message_page(
-    title: &str,
-    message: &str,
-    link_href: &str,
-    link_text: &str,
-) -> Result<String, PageError> {
-    Ok(render(
-        "pages/message",
-        &json!({
-            "title": title,
-            "message": message,
-            "link_href": link_href,
-            "link_text": link_text,
-            "noindex": true,
-        }),
-    )?)
-}
-
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
@@ -332,7 +255,7 @@ async fn signup(
     };
     tracing::info!(user = %user.pid, "account created");
     if let Some(token) = state.cookies.cart_token(&req) {
-        crate::shop::merge_at_sign_in(&state.db, token, user.id, now).await?;
+        crate::features::cart::merge_at_sign_in(&state.db, token, user.id, now).await?;
     }
     Ok(HttpResponse::SeeOther()
         .cookie(state.cookies.session_cookie(&user, now))
@@ -389,7 +312,7 @@ async fn login(
         Ok(user) => {
             // A cart filled as a guest joins the account's cart.
             if let Some(token) = state.cookies.cart_token(&req) {
-                crate::shop::merge_at_sign_in(&state.db, token, user.id, now).await?;
+                crate::features::cart::merge_at_sign_in(&state.db, token, user.id, now).await?;
             }
             Ok(HttpResponse::SeeOther()
                 .cookie(state.cookies.session_cookie(&user, now))
@@ -442,7 +365,7 @@ async fn account_page(
 async fn render_account(
     state: &AppState,
     req: &HttpRequest,
-    principal: &crate::auth::Principal,
+    principal: &crate::features::accounts::auth::Principal,
     status: StatusCode,
     new_token: Option<String>,
     token_error: Option<String>,
@@ -465,7 +388,7 @@ async fn render_account(
             "verified": user.email_verified_at.is_some(),
             "member_since": format_vietnam(user.created_at),
             "is_officer": principal.is_officer(),
-            "is_outlet_staff": principal.grants.iter().any(|g| matches!(g, crate::auth::Grant::OutletStaff { .. })),
+            "is_outlet_staff": principal.grants.iter().any(|g| matches!(g, crate::features::accounts::auth::Grant::OutletStaff { .. })),
             "tokens": tokens,
             "new_token": new_token,
             "token_error": token_error,

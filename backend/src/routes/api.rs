@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::catalog::{ListingFilter, queries};
+use crate::features::catalog::{ListingFilter, queries};
 use crate::search::SearchError;
 use crate::search::request::SearchParams;
 use crate::web::error::ApiError;
@@ -141,7 +141,13 @@ async fn search(
     let query = params
         .parse(&state.reference, state.clock.today())
         .map_err(|bad| ApiError::bad_request(bad.code, bad.message))?;
-    match crate::search::sync::search_or_rebuild(&state.db, state.search.as_ref(), &query).await {
+    match crate::features::catalog::indexing::search_or_rebuild(
+        &state.db,
+        state.search.as_ref(),
+        &query,
+    )
+    .await
+    {
         Ok(results) => Ok(HttpResponse::Ok().json(results)),
         Err(SearchError::Unavailable(why)) => Err(ApiError::Unavailable(why)),
         Err(e) => Err(ApiError::Unexpected(e.into())),

@@ -2,7 +2,7 @@
 //! its CSV and JSON exports (`GET /api/v1/indicators/modern-trade`), the provincial officer's
 //! page (the province's figures, the participants not selling yet, sell-through by seller,
 //! exports for provincial reports) and the seller's own sales page. Every figure comes from
-//! [`crate::sales`], computed by the database.
+//! [`crate::features::sales`], computed by the database.
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -10,16 +10,16 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::account::form_page;
-use super::seller_orders::chosen_seller;
 use crate::app::AppState;
-use crate::auth::{Action, Principal, Scope};
 use crate::db::entities::{listing, seller};
+use crate::features::accounts::auth::{Action, Principal, Scope};
+use crate::features::sales::{self, Indicator, Level, Period, SellThrough, Within};
 use crate::i18n::{Lang, current, pick, tr, tr_with};
-use crate::sales::{self, Indicator, Level, Period, SellThrough, Within};
 use crate::web::auth::require;
 use crate::web::charts::{self, Column, ShareBar};
 use crate::web::error::{ApiError, PageError};
+use crate::web::forms::chosen_seller;
+use crate::web::forms::form_page;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(indicator_page)
@@ -319,7 +319,7 @@ async fn labelled(
                 .filter(listing::Column::Id.is_in(ids))
                 .all(&state.db)
                 .await?;
-            crate::selling::titles_of(&state.db, &listings)
+            crate::features::selling::titles_of(&state.db, &listings)
                 .await?
                 .into_iter()
                 .map(|(id, title)| (id.to_string(), title))

@@ -11,16 +11,16 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::account::{form_page, guard};
-use super::seller::{CsrfOnly, see_other};
-use super::seller_orders::chosen_seller;
 use crate::app::AppState;
-use crate::auth::Principal;
 use crate::db::entities::{listing, seller};
+use crate::features::accounts::auth::Principal;
+use crate::features::live::{self, LiveError, Platform, ShowInput, ShowState};
 use crate::i18n::{self, tr, tr_with};
-use crate::live::{self, LiveError, Platform, ShowInput, ShowState};
 use crate::web::auth::require;
 use crate::web::error::PageError;
+use crate::web::forms::chosen_seller;
+use crate::web::forms::{CsrfOnly, see_other};
+use crate::web::forms::{form_page, guard};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(follow)
@@ -304,7 +304,7 @@ async fn show_view(
         .order_by_asc(listing::Column::Id)
         .all(&state.db)
         .await?;
-    let titles = crate::selling::titles_of(&state.db, &candidates).await?;
+    let titles = crate::features::selling::titles_of(&state.db, &candidates).await?;
     let options: Vec<_> = candidates
         .iter()
         .filter(|l| !linked.contains(&l.pid))

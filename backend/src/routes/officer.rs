@@ -8,14 +8,14 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::account::{form_page, guard};
 use crate::app::AppState;
-use crate::auth::Principal;
+use crate::features::accounts::auth::Principal;
+use crate::features::onboarding::{self, Decision, OnboardingError};
+use crate::features::selling::{self, SellingError};
 use crate::i18n::{pick, tr};
-use crate::onboarding::{self, Decision, OnboardingError};
-use crate::selling::{self, SellingError};
 use crate::web::auth::require;
 use crate::web::error::PageError;
+use crate::web::forms::{form_page, guard};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(officer_page).service(decide).service(delist);

@@ -8,17 +8,17 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::account::{form_page, guard};
 use super::search_page::results_view;
 use crate::app::AppState;
-use crate::auth::{Action, Principal, Scope};
-use crate::catalog::queries::{ListingFilter, list_visible};
 use crate::db::entities::outlet;
+use crate::features::accounts::auth::{Action, Principal, Scope};
+use crate::features::catalog::queries::{ListingFilter, list_visible};
+use crate::features::outlets::{self, CounterSale, OutletError, Profile};
 use crate::i18n::{pick, tr, tr_with};
-use crate::outlets::{self, CounterSale, OutletError, Profile};
 use crate::search::request::SearchParams;
 use crate::web::auth::require;
 use crate::web::error::PageError;
+use crate::web::forms::{form_page, guard};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(storefront)
@@ -400,7 +400,7 @@ async fn upload_image(
     payload: actix_multipart::Multipart,
 ) -> Result<HttpResponse, PageError> {
     let principal = require(&state, &req).await?;
-    let read = super::seller::read_upload(payload).await;
+    let read = crate::web::forms::read_upload(payload).await;
     let (fields, bytes) = match read {
         Ok(read) => read,
         Err(why) => {

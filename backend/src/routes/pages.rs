@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::catalog::{ListingFilter, queries};
+use crate::features::catalog::{ListingFilter, queries};
 use crate::i18n::{pick, tr, tr_with};
 use crate::render::{render, script_json};
 use crate::web::error::{ApiError, PageError};
@@ -138,7 +138,7 @@ async fn home(
     } else {
         Vec::new()
     };
-    let live: Vec<_> = crate::live::live_now(&state.db, 6)
+    let live: Vec<_> = crate::features::live::live_now(&state.db, 6)
         .await?
         .into_iter()
         .map(|(show, seller)| json!({ "id": show.id, "title": show.title, "seller": seller }))
@@ -332,7 +332,8 @@ async fn product_page(
         .chars()
         .take(160)
         .collect();
-    let photos = crate::selling::photos_of_pid(&state.db, listing.listing_id).await?;
+    let photos =
+        crate::features::catalog::photos::photos_of_pid(&state.db, listing.listing_id).await?;
     let site = state.site.clone();
     let mut json_ld = json_ld;
     if !photos.is_empty() {
@@ -382,7 +383,7 @@ async fn product_page(
             "cover": gallery.first(),
             "more_photos": gallery.get(1..).unwrap_or_default(),
             "csrf": csrf,
-            "max_quantity": listing.stock.clamp(1, crate::shop::MAX_QUANTITY),
+            "max_quantity": listing.stock.clamp(1, crate::features::cart::MAX_QUANTITY),
         }),
     )?;
     let mut response = HttpResponse::Ok();

@@ -134,7 +134,7 @@ pub(crate) async fn results_view(
     let query = params
         .parse(&state.reference, state.clock.today())
         .map_err(|bad| PageError::BadRequest(bad.message))?;
-    let results: SearchResults = match crate::search::sync::search_or_rebuild(
+    let results: SearchResults = match crate::features::catalog::indexing::search_or_rebuild(
         &state.db,
         state.search.as_ref(),
         &query,

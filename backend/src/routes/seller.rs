@@ -3,22 +3,22 @@
 //! principal and lets `selling`/`onboarding` check its scope.
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::account::{form_page, guard, message_page};
 use crate::app::AppState;
-use crate::auth::{Action, Principal, Scope};
 use crate::db::entities::{registry_certificate, seller};
+use crate::features::accounts::auth::{Action, Principal, Scope};
+use crate::features::catalog::photos;
+use crate::features::onboarding::{self, OnboardingError};
+use crate::features::selling::{self, ListingInput, Move, SellerTarget, SellingError};
 use crate::i18n::{pick, tr, tr_with};
-use crate::onboarding::{self, OnboardingError};
-use crate::selling::{self, ListingInput, Move, SellerTarget, SellingError};
 use crate::web::auth::require;
 use crate::web::error::PageError;
+use crate::web::forms::{CsrfOnly, read_upload, see_other};
+use crate::web::forms::{form_page, guard, message_page};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(dashboard)
@@ -40,12 +40,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 const APPLY_PER_USER: u32 = 10;
 const CODE_PER_USER: u32 = 20;
 const RESEND_PER_USER: u32 = 3;
-
-pub(super) fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, to.to_owned()))
-        .finish()
-}
 
 /// Maps a selling error to a page error, or to a message shown on the form again.
 fn selling_error(e: SellingError) -> Result<String, PageError> {
@@ -256,12 +250,6 @@ async fn application_error(
             .await
         }
     }
-}
-
-/// A form that carries only its CSRF token.
-#[derive(Deserialize)]
-pub(super) struct CsrfOnly {
-    pub(super) csrf: String,
 }
 
 #[post("/seller/applications/{pid}/resend")]
@@ -490,10 +478,10 @@ async fn edit_page(
     let own = selling::find_own(&state.db, principal, pid)
         .await
         .map_err(|e| selling_error(e).err().unwrap_or(PageError::NotFound))?;
-    let photos: Vec<_> = selling::photos_of(&state.db, own.listing.id)
+    let photos: Vec<_> = photos::photos_of(&state.db, own.listing.id)
         .await?
         .iter()
-        .map(selling::photo_view)
+        .map(photos::photo_view)
         .collect();
     let today = state.clock.today();
     let certificate_valid =
@@ -628,47 +616,6 @@ async fn own_listing(state: &AppState, principal: &Principal, pid: Uuid) -> Resu
         Ok(_) => Ok(()),
         Err(SellingError::Database(e)) => Err(e.into()),
         Err(_) => Err(PageError::NotFound),
-    }
-}
-
-/// Reads an upload form: its short text fields (the CSRF token among them) and one photo,
-/// refusing a file over the limit as soon as it passes it.
-pub(super) async fn read_upload(
-    mut payload: Multipart,
-) -> Result<(std::collections::HashMap<String, String>, Vec<u8>), String> {
-    let mut fields_read = std::collections::HashMap::new();
-    let mut photo = None;
-    let mut fields = 0;
-    while let Some(field) = payload.next().await {
-        fields += 1;
-        if fields > 8 {
-            return Err(tr("errors.form.too_many_fields"));
-        }
-        let mut field = field.map_err(|e| tr_with("errors.form.bad_upload", &[("why", &e)]))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let limit = if name == "photo" {
-            crate::media::MAX_BYTES
-        } else {
-            256
-        };
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| tr_with("errors.form.upload_interrupted", &[("why", &e)]))?;
-            if bytes.len() + chunk.len() > limit {
-                return Err(crate::media::PhotoError::TooLarge.to_string());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if name == "photo" {
-            photo = Some(bytes);
-        } else {
-            fields_read.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-        }
-    }
-    match photo {
-        Some(bytes) if !bytes.is_empty() => Ok((fields_read, bytes)),
-        _ => Err(tr("errors.form.choose_photo")),
     }
 }
 

@@ -11,8 +11,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::features::catalog::photos::{self, PhotoView};
+use crate::features::selling::{self, ListingInput, ListingRow, SellerTarget, SellingError};
 use crate::media::PhotoError;
-use crate::selling::{self, ListingInput, ListingRow, PhotoView, SellerTarget, SellingError};
 use crate::web::auth::bearer;
 use crate::web::error::ApiError;
 
@@ -155,7 +156,7 @@ async fn pin_live(
     path: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    use crate::live::{self, LiveError};
+    use crate::features::live::{self, LiveError};
     let principal = bearer(&state, &req).await?;
     let request: PinRequest = parse_body(&body, &[])?;
     let show = live::pin(
@@ -343,16 +344,16 @@ struct ListingDetail {
 
 async fn detail(
     state: &AppState,
-    principal: &crate::auth::Principal,
+    principal: &crate::features::accounts::auth::Principal,
     pid: Uuid,
 ) -> Result<ListingDetail, ApiError> {
     let own = selling::find_own(&state.db, principal, pid)
         .await
         .map_err(api_error)?;
-    let photos = selling::photos_of(&state.db, own.listing.id)
+    let photos = photos::photos_of(&state.db, own.listing.id)
         .await?
         .iter()
-        .map(selling::photo_view)
+        .map(photos::photo_view)
         .collect();
     Ok(ListingDetail {
         listing: selling::row_for(&state.db, &own).await?,
@@ -592,7 +593,7 @@ async fn certificates(
 async fn seller_member(
     state: &AppState,
     req: &HttpRequest,
-) -> Result<crate::auth::Principal, ApiError> {
+) -> Result<crate::features::accounts::auth::Principal, ApiError> {
     let principal = bearer(state, req).await?;
     if principal.seller_ids().is_empty() {
         return Err(ApiError::refused(

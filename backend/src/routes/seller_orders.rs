@@ -8,16 +8,17 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::account::{form_page, guard};
-use super::seller::{CsrfOnly, see_other};
 use crate::app::AppState;
-use crate::auth::{Action, Principal, Scope};
 use crate::db::entities::seller;
+use crate::features::accounts::auth::Principal;
+use crate::features::orders::{self, OrderError, OrderState, Step};
 use crate::i18n::{pick, tr};
-use crate::orders::{self, OrderError, OrderState, Step};
 use crate::payments::vietqr;
 use crate::web::auth::require;
 use crate::web::error::PageError;
+use crate::web::forms::chosen_seller;
+use crate::web::forms::{CsrfOnly, see_other};
+use crate::web::forms::{form_page, guard};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
@@ -26,29 +27,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(confirm_paid)
         .service(bank_form)
         .service(save_bank);
-}
-
-/// The seller the page is about: the one asked for, or the principal's only one (used by
-/// every seller page that works on one seller at a time).
-pub(super) async fn chosen_seller(
-    state: &AppState,
-    principal: &Principal,
-    asked: Option<i64>,
-) -> Result<seller::Model, PageError> {
-    use sea_orm::EntityTrait;
-    let ids = principal.seller_ids();
-    let id = match (asked, ids.as_slice()) {
-        (Some(id), _) => id,
-        (None, [only]) => *only,
-        _ => return Err(PageError::AccessDenied),
-    };
-    if !principal.can(Action::ManageSeller, &Scope::Seller(id)) {
-        return Err(PageError::AccessDenied);
-    }
-    seller::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(PageError::NotFound)
 }
 
 #[derive(Deserialize)]
@@ -329,7 +307,7 @@ async fn save_bank(
         form.account_no.as_str(),
         form.account_name.as_str(),
     );
-    match crate::selling::set_bank_account(
+    match crate::features::selling::set_bank_account(
         &state.db,
         &principal,
         shop.id,
@@ -341,8 +319,8 @@ async fn save_bank(
     .await
     {
         Ok(saved) => bank_page(&state, &req, &saved, StatusCode::OK, fields, None, true),
-        Err(crate::selling::SellingError::Database(e)) => Err(e.into()),
-        Err(crate::selling::SellingError::NotMember) => Err(PageError::AccessDenied),
+        Err(crate::features::selling::SellingError::Database(e)) => Err(e.into()),
+        Err(crate::features::selling::SellingError::NotMember) => Err(PageError::AccessDenied),
         Err(e) => bank_page(
             &state,
             &req,

@@ -2,7 +2,7 @@
 use actix_web::{HttpResponse, get, web};
 
 use crate::app::AppState;
-use crate::catalog::queries;
+use crate::features::catalog::queries;
 use crate::web::error::PageError;
 
 #[get("/robots.txt")]

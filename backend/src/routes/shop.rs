@@ -7,13 +7,14 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::account::{form_page, guard};
 use crate::app::AppState;
-use crate::db::entities::{cart, checkout};
+use crate::db::entities::{cart as cart_row, checkout};
+use crate::domain::orders::PaymentMethod;
+use crate::features::cart::{self, Address, CheckoutError, ShopError};
 use crate::i18n::{pick, tr};
 use crate::payments::{NextStep, PaymentError, vietqr};
-use crate::shop::{self, Address, CheckoutError, PaymentMethod, ShopError};
 use crate::web::error::PageError;
+use crate::web::forms::{form_page, guard};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(add)
@@ -40,9 +41,9 @@ async fn this_cart(
     state: &AppState,
     req: &HttpRequest,
     create: bool,
-) -> Result<Option<cart::Model>, PageError> {
+) -> Result<Option<cart_row::Model>, PageError> {
     let user = user_id(state, req).await?;
-    Ok(shop::find_cart(
+    Ok(cart::find_cart(
         &state.db,
         state.cookies.cart_token(req),
         user,
@@ -76,7 +77,7 @@ async fn add(
     let cart = this_cart(&state, &req, true)
         .await?
         .ok_or(PageError::NotFound)?;
-    let result = shop::add_to_cart(
+    let result = cart::add_to_cart(
         &state.db,
         cart.id,
         form.listing,
@@ -112,13 +113,13 @@ async fn add(
 async fn cart_view(
     state: &AppState,
     req: &HttpRequest,
-    cart: Option<&cart::Model>,
+    cart: Option<&cart_row::Model>,
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let view = match cart {
-        Some(cart) => shop::view(&state.db, cart.id, state.clock.today()).await?,
-        None => shop::CartView::default(),
+        Some(cart) => cart::view(&state.db, cart.id, state.clock.today()).await?,
+        None => cart::CartView::default(),
     };
     form_page(
         state,
@@ -163,7 +164,7 @@ async fn update(
             .insert_header((LOCATION, "/cart"))
             .finish());
     };
-    match shop::set_quantity(&state.db, cart.id, form.listing, form.quantity).await {
+    match cart::set_quantity(&state.db, cart.id, form.listing, form.quantity).await {
         Ok(()) => Ok(HttpResponse::SeeOther()
             .insert_header((LOCATION, "/cart"))
             .finish()),
@@ -205,11 +206,11 @@ struct CheckoutFields {
 /// cart has a bank account.
 async fn payment_choices(
     state: &AppState,
-    view: &shop::CartView,
+    view: &cart::CartView,
     chosen: &str,
 ) -> Result<Vec<serde_json::Value>, PageError> {
     let ids: Vec<i64> = view.groups.iter().map(|g| g.seller_id).collect();
-    let missing = shop::sellers_without_bank(&state.db, &ids).await?;
+    let missing = cart::sellers_without_bank(&state.db, &ids).await?;
     let chosen = PaymentMethod::parse(chosen).unwrap_or(PaymentMethod::CashOnDelivery);
     Ok(PaymentMethod::ALL
         .into_iter()
@@ -235,14 +236,14 @@ async fn payment_choices(
 async fn checkout_view(
     state: &AppState,
     req: &HttpRequest,
-    cart: &cart::Model,
+    cart: &cart_row::Model,
     status: StatusCode,
     fields: &CheckoutFields,
     payment: &str,
     key: &str,
     errors: Vec<String>,
 ) -> Result<HttpResponse, PageError> {
-    let view = shop::view(&state.db, cart.id, state.clock.today()).await?;
+    let view = cart::view(&state.db, cart.id, state.clock.today()).await?;
     if view.groups.is_empty() {
         return Ok(HttpResponse::SeeOther()
             .insert_header((LOCATION, "/cart"))
@@ -261,7 +262,7 @@ async fn checkout_view(
         })
         .collect();
     let methods = payment_choices(state, &view, payment).await?;
-    let pickups: Vec<_> = shop::pickup_outlets(&state.db, &view)
+    let pickups: Vec<_> = cart::pickup_outlets(&state.db, &view)
         .await?
         .into_iter()
         .map(|o| {
@@ -355,8 +356,8 @@ async fn place(
     let pickup = match f.delivery.strip_prefix("pickup-") {
         None => None,
         Some(id) => {
-            let view = shop::view(&state.db, cart.id, state.clock.today()).await?;
-            let ready = shop::pickup_outlets(&state.db, &view).await?;
+            let view = cart::view(&state.db, cart.id, state.clock.today()).await?;
+            let ready = cart::pickup_outlets(&state.db, &view).await?;
             let found = id
                 .parse::<i64>()
                 .ok()
@@ -417,7 +418,7 @@ async fn place(
     };
     let user = user_id(&state, &req).await?;
     let site = state.site.clone();
-    let placement = shop::Placement {
+    let placement = cart::Placement {
         cart_id: cart.id,
         user_id: user,
         address: &address,
@@ -429,7 +430,7 @@ async fn place(
         pickup_outlet: pickup.as_ref().map(|o| o.id),
     };
     let now = state.clock.now();
-    let placed = match shop::place(&state.db, &placement, now).await {
+    let placed = match cart::place(&state.db, &placement, now).await {
         Ok(placed) => placed,
         Err(CheckoutError::Shop(ShopError::Database(e)) | CheckoutError::Database(e)) => {
             return Err(e.into());
@@ -531,7 +532,7 @@ async fn tracked_checkout(
 }
 
 /// The VietQR code of an unpaid bank-transfer order, as inline SVG with the account details.
-fn transfer_view(order: &shop::OrderView) -> Option<serde_json::Value> {
+fn transfer_view(order: &cart::OrderView) -> Option<serde_json::Value> {
     let (bin, account_no, holder) = order.bank.as_ref()?;
     let transfer = vietqr::Transfer {
         bank_bin: bin.clone(),
@@ -560,14 +561,14 @@ async fn order_page(
     query: web::Query<TrackQuery>,
 ) -> Result<HttpResponse, PageError> {
     let found = tracked_checkout(&state, &req, &path, query.t).await?;
-    let orders = shop::orders_of(&state.db, found.id).await?;
+    let orders = cart::orders_of(&state.db, found.id).await?;
     let province = state
         .reference
         .province(&found.province_code)
         .map_or(found.province_code.clone(), |p| {
             pick(&p.name_vi, &p.name_en).to_owned()
         });
-    let open = |o: &shop::OrderView| o.payment_state == "unpaid" && o.state == "placed";
+    let open = |o: &cart::OrderView| o.payment_state == "unpaid" && o.state == "placed";
     let shown: Vec<_> = orders
         .iter()
         .map(|o| {
@@ -642,7 +643,7 @@ async fn pay_again(
 ) -> Result<HttpResponse, PageError> {
     guard(&state, &req, &form.csrf, &[]).await?;
     let found = tracked_checkout(&state, &req, &path, form.t).await?;
-    let orders = shop::orders_of(&state.db, found.id).await?;
+    let orders = cart::orders_of(&state.db, found.id).await?;
     let open = orders
         .iter()
         .any(|o| o.payment_state == "unpaid" && o.state == "placed");
@@ -659,7 +660,7 @@ async fn account_orders(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let principal = crate::web::auth::require(&state, &req).await?;
-    let checkouts = crate::orders::for_account(&state.db, principal.user.id).await?;
+    let checkouts = crate::features::orders::for_account(&state.db, principal.user.id).await?;
     form_page(
         &state,
         &req,

@@ -5,9 +5,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::catalog::queries;
 use crate::db::entities::{registry_certificate, registry_participant};
 use crate::domain::registry::CertificateStatus;
+use crate::features::catalog::queries;
 use crate::i18n::{pick, tr, tr_with};
 use crate::render::render;
 use crate::web::error::PageError;

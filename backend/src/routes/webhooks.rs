@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::features::orders::payments;
 use crate::payments::bank;
 use crate::payments::stripe::WebhookRefusal;
 use crate::web::error::ApiError;
@@ -46,20 +47,17 @@ async fn stripe_webhook(
     let gateway = state.payments.stripe.as_ref().ok_or_else(not_configured)?;
     let payload = std::str::from_utf8(&body)
         .map_err(|_| refused("bad_payload", "the body is not UTF-8".into()))?;
-    let outcome = gateway
-        .handle_webhook(
-            &state.db,
-            payload,
-            header(&req, "Stripe-Signature"),
-            state.clock.now(),
-        )
-        .await
+    let event = gateway
+        .verify_event(payload, header(&req, "Stripe-Signature"), state.clock.now())
         .map_err(|e| match e {
-            WebhookRefusal::Database(e) => ApiError::from(e),
             WebhookRefusal::BadSignature => refused("bad_signature", e.to_string()),
             WebhookRefusal::Stale => refused("stale_timestamp", e.to_string()),
             WebhookRefusal::BadPayload(_) => refused("bad_payload", e.to_string()),
         })?;
+    let outcome = match event {
+        Some(event) => payments::apply_stripe_event(&state.db, &event, state.clock.now()).await?,
+        None => payments::Outcome::Ignored,
+    };
     tracing::info!(outcome = outcome.as_str(), "Stripe webhook");
     Ok(HttpResponse::Ok().json(json!({ "received": true, "outcome": outcome.as_str() })))
 }
@@ -93,7 +91,8 @@ async fn bank_webhook(
             bank::Refusal::BadPayload(e.to_string()).to_string(),
         )
     })?;
-    let outcome = bank::apply(&state.db, &notification, state.clock.now()).await?;
+    let outcome =
+        payments::apply_bank_transfer(&state.db, &notification, state.clock.now()).await?;
     tracing::info!(outcome, transaction = %notification.id, "bank notification");
     Ok(HttpResponse::Ok().json(json!({ "received": true, "outcome": outcome })))
 }

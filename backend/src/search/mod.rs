@@ -5,14 +5,13 @@
 //!   instance.
 //!
 //! Both follow `search-config/listings.json` and pass the same conformance suite
-//! (`tests/api/search_conformance.rs`). The index is kept in sync through the outbox
-//! ([`sync`]); what may be indexed is decided by [`crate::catalog::visibility`].
+//! (`tests/api/search_conformance.rs`). This is the engines' layer; what goes into the index,
+//! and keeping it equal to the database, is the catalog's (`features::catalog::documents` and
+//! `features::catalog::indexing`).
 pub mod config;
-pub mod documents;
 pub mod embedded;
 pub mod meili;
 pub mod request;
-pub mod sync;
 
 use std::collections::BTreeMap;
 

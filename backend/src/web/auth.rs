@@ -1,9 +1,10 @@
 //! The acting principal of a request: from the session cookie for pages, from a bearer token
-//! for the JSON API. Role and scope checks are then [`crate::auth::Principal::can`].
+//! for the JSON API. Role and scope checks are then [`crate::features::accounts::auth::Principal::can`].
 use actix_web::HttpRequest;
 
 use crate::app::AppState;
-use crate::auth::{Principal, tokens};
+use crate::features::accounts::auth::Principal;
+use crate::features::accounts::tokens;
 use crate::web::error::{ApiError, PageError};
 
 /// The signed-in user with its grants, or a redirect to sign-in that comes back here.

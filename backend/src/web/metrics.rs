@@ -86,7 +86,7 @@ impl Metrics {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .is_some_and(|given| {
-                    crate::web::session::constant_time_eq(given.as_bytes(), token.as_bytes())
+                    crate::domain::digest::constant_time_eq(given.as_bytes(), token.as_bytes())
                 }),
             // The client, not a reverse proxy on the same machine, must be local.
             None => {

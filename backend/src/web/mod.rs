@@ -4,6 +4,7 @@ pub mod assets;
 pub mod auth;
 pub mod charts;
 pub mod error;
+pub mod forms;
 pub mod i18n;
 pub mod metrics;
 pub mod security;

@@ -192,7 +192,7 @@ impl SharedLimiter {
             return None;
         }
         let key = format!("api:{client}");
-        match crate::accounts::rate_limit::take(
+        match crate::features::accounts::rate_limit::take(
             &self.db,
             &key,
             self.share,
@@ -227,7 +227,8 @@ impl SharedLimiter {
         if let Ok(mut shares) = self.shares.lock() {
             shares.retain(|_, (start, _)| *start >= cutoff);
         }
-        if let Err(e) = crate::accounts::rate_limit::purge(&self.db, "api:", cutoff).await {
+        if let Err(e) = crate::features::accounts::rate_limit::purge(&self.db, "api:", cutoff).await
+        {
             tracing::warn!(error = %e, "purging old rate-limit windows failed");
         }
     }

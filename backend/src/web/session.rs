@@ -139,14 +139,12 @@ impl CookieConfig {
     /// Whether a submitted form carries this browser's CSRF token.
     pub fn csrf_ok(&self, req: &HttpRequest, submitted: &str) -> bool {
         match self.read(req, CSRF_COOKIE) {
-            Some(token) => constant_time_eq(token.as_bytes(), submitted.as_bytes()),
+            Some(token) => {
+                crate::domain::digest::constant_time_eq(token.as_bytes(), submitted.as_bytes())
+            }
             None => false,
         }
     }
-}
-
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Only same-site paths may follow a sign-in: `/account`, never `//evil.example` or a URL.

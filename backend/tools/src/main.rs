@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ocop_village::app::Clock;
 use ocop_village::config::{SearchSettings, Settings};
 use ocop_village::domain::reference::Reference;
-use ocop_village::registry::import::ImportError;
-use ocop_village::registry::{ImportOptions, import_registry};
+use ocop_village::features::registry::import::ImportError;
+use ocop_village::features::registry::{ImportOptions, import_registry};
 use ocop_village::startup::Application;
 use ocop_village::{db, search, telemetry};
 use ocop_village_tools::seed;
@@ -252,7 +252,7 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
             match search::build_engine(&settings.search, &reference).await {
                 Ok(engine) => {
                     let bar = progress_bar("rebuilding the search index");
-                    let result = search::sync::reindex(
+                    let result = ocop_village::features::catalog::indexing::reindex(
                         &conn,
                         engine.as_ref(),
                         &reference,
@@ -263,7 +263,7 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                     bar.finish_and_clear();
                     match result {
                         Ok(n) => println!("search index rebuilt ({}): {n} listings", engine.kind()),
-                        Err(search::sync::SyncError::Busy(why)) => {
+                        Err(ocop_village::features::catalog::indexing::SyncError::Busy(why)) => {
                             eprintln!("{why}: try again when it has finished");
                             return Ok(ExitCode::from(1));
                         }
@@ -272,7 +272,7 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 }
                 // The embedded index is held by a running server: let it rebuild.
                 Err(search::SearchError::Unavailable(why)) => {
-                    search::sync::request_rebuild(&conn).await?;
+                    ocop_village::features::catalog::indexing::request_rebuild(&conn).await?;
                     println!("{why}; a rebuild was queued for the running server");
                 }
                 Err(e) => return Err(e.into()),
@@ -284,9 +284,13 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
         } => {
             let (conn, reference) = connect(&settings).await?;
             let engine = search::build_engine(&settings.search, &reference).await?;
-            let report =
-                search::sync::verify(&conn, engine.as_ref(), &reference, Clock::System.today())
-                    .await?;
+            let report = ocop_village::features::catalog::indexing::verify(
+                &conn,
+                engine.as_ref(),
+                &reference,
+                Clock::System.today(),
+            )
+            .await?;
             println!(
                 "{} listings visible, {} documents indexed ({}): {} missing, {} that should not be there, {} stale",
                 report.expected,
@@ -426,7 +430,7 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Grant { role } => {
-            use ocop_village::auth::{Appointment, appoint};
+            use ocop_village::features::accounts::auth::{Appointment, appoint};
             let (email, appointment) = match role {
                 GrantCommand::Admin { email } => (email, Appointment::Admin),
                 GrantCommand::Officer { email, province } => {
@@ -459,7 +463,7 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 },
         } => {
             let (conn, reference) = connect(&settings).await?;
-            match ocop_village::outlets::create(
+            match ocop_village::features::outlets::create(
                 &conn,
                 None,
                 &reference,

@@ -9,17 +9,17 @@ use indicatif::ProgressBar;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
 
-use ocop_village::catalog::ListingState;
-use ocop_village::catalog::lifecycle::DelistedBy;
 use ocop_village::db::entities::{
     listing, province, registry_certificate, registry_participant, seller,
 };
 use ocop_village::domain::reference::Reference;
 use ocop_village::domain::registry::CertificateStatus;
 use ocop_village::domain::time::vietnam_date;
+use ocop_village::features::catalog::ListingState;
+use ocop_village::features::catalog::lifecycle::DelistedBy;
+use ocop_village::features::registry::import::is_valid_on;
+use ocop_village::features::registry::{ImportOptions, ImportReport, import_registry};
 use ocop_village::jobs::outbox;
-use ocop_village::registry::import::is_valid_on;
-use ocop_village::registry::{ImportOptions, ImportReport, import_registry};
 
 /// The sample registry (synthetic data, see its first line), compiled in.
 pub const SAMPLE_REGISTRY: &[u8] = include_bytes!("../../../seed/ocop-registry-sample.csv");
@@ -122,7 +122,7 @@ pub async fn seed_demo(
 
     for participant in &participants {
         if let std::collections::hash_map::Entry::Vacant(e) = sellers.entry(participant.id) {
-            let created = ocop_village::catalog::new_active_seller(participant, now)
+            let created = ocop_village::features::catalog::new_active_seller(participant, now)
                 .insert(&txn)
                 .await
                 .context("creating a demo seller")?;
@@ -173,7 +173,7 @@ pub async fn seed_demo(
             pid: Set(Uuid::new_v4()),
             seller_id: Set(seller.id),
             certificate_id: Set(cert.id),
-            slug: Set(ocop_village::catalog::listing_slug(cert)),
+            slug: Set(ocop_village::features::catalog::listing_slug(cert)),
             price_vnd: Set(demo.price_vnd),
             currency: Set("VND".into()),
             stock: Set(demo.stock),
@@ -236,12 +236,12 @@ async fn seed_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
         if exists {
             continue;
         }
-        let password = ocop_village::accounts::Password::parse(password)
+        let password = ocop_village::features::accounts::Password::parse(password)
             .map_err(|why| anyhow::anyhow!("demo password for {role}: {why}"))?;
         user::ActiveModel {
             pid: Set(Uuid::new_v4()),
             email: Set(email.to_owned()),
-            password_hash: Set(ocop_village::accounts::hash_password(&password).await?),
+            password_hash: Set(ocop_village::features::accounts::hash_password(&password).await?),
             display_name: Set(format!("Demo {role}")),
             locale: Set("vi".into()),
             is_admin: Set(role == "admin"),
@@ -266,9 +266,9 @@ async fn seed_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
 async fn seed_roles(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<DemoRoles> {
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 
-    use ocop_village::auth::{Role, grant};
     use ocop_village::db::entities::{membership, outlet, seller_application, user};
-    use ocop_village::onboarding;
+    use ocop_village::features::accounts::auth::{Role, grant};
+    use ocop_village::features::onboarding;
 
     let today = vietnam_date(now);
     let account = |email: &'static str| async move {
@@ -534,9 +534,9 @@ async fn seed_live_show(
 ) -> anyhow::Result<Option<i64>> {
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 
-    use ocop_village::auth::Principal;
     use ocop_village::db::entities::{live_show, user};
-    use ocop_village::live::{self, ShowInput, ShowState};
+    use ocop_village::features::accounts::auth::Principal;
+    use ocop_village::features::live::{self, ShowInput, ShowState};
 
     let seller_user = user::Entity::find()
         .filter(user::Column::Email.eq("nguoiban@ocop.demo"))
@@ -599,10 +599,10 @@ async fn seed_live_show(
 async fn seed_outlet(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
 
-    use ocop_village::auth::Principal;
-    use ocop_village::catalog::queries::{ListingFilter, list_visible};
     use ocop_village::db::entities::{outlet_listing, user};
-    use ocop_village::outlets::{self, CounterSale, Profile};
+    use ocop_village::features::accounts::auth::Principal;
+    use ocop_village::features::catalog::queries::{ListingFilter, list_visible};
+    use ocop_village::features::outlets::{self, CounterSale, Profile};
 
     let staff = user::Entity::find()
         .filter(user::Column::Email.eq("diemban@ocop.demo"))
@@ -720,10 +720,11 @@ async fn seed_orders(
 ) -> anyhow::Result<usize> {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-    use ocop_village::auth::Principal;
     use ocop_village::db::entities::{order, user};
-    use ocop_village::orders::{self, Actor, Step};
-    use ocop_village::shop::{self, Address, PaymentMethod, Placement};
+    use ocop_village::domain::orders::PaymentMethod;
+    use ocop_village::features::accounts::auth::Principal;
+    use ocop_village::features::cart::{self, Address, Placement};
+    use ocop_village::features::orders::{self, Actor, Step};
 
     if order::Entity::find().count(db).await? > 0 {
         return Ok(0);
@@ -821,14 +822,14 @@ async fn seed_orders(
         } else {
             products[n % products.len()]
         };
-        let cart = shop::find_cart(db, None, Some(shopper.id), true, now)
+        let cart = cart::find_cart(db, None, Some(shopper.id), true, now)
             .await?
             .context("a cart")?;
-        shop::add_to_cart(db, cart.id, product, 1, now)
+        cart::add_to_cart(db, cart.id, product, 1, now)
             .await
             .map_err(|e| anyhow::anyhow!("demo cart: {e}"))?;
         let key = format!("demo-order-{n}");
-        let placed = shop::place(
+        let placed = cart::place(
             db,
             &Placement {
                 cart_id: cart.id,
@@ -878,10 +879,11 @@ async fn seed_sales_history(
 ) -> anyhow::Result<(usize, usize)> {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-    use ocop_village::auth::Principal;
     use ocop_village::db::entities::{checkout, order, seller, user};
-    use ocop_village::orders::{self, Actor, Step};
-    use ocop_village::shop::{self, Address, PaymentMethod, Placement};
+    use ocop_village::domain::orders::PaymentMethod;
+    use ocop_village::features::accounts::auth::Principal;
+    use ocop_village::features::cart::{self, Address, Placement};
+    use ocop_village::features::orders::{self, Actor, Step};
 
     let made = checkout::Entity::find()
         .filter(checkout::Column::IdempotencyKey.starts_with("demo-history-"))
@@ -945,18 +947,18 @@ async fn seed_sales_history(
             };
             let placed_at = now - Duration::days(days);
             let product = &products[(h as usize + k) % products.len()];
-            let cart = shop::find_cart(db, None, None, true, placed_at)
+            let cart = cart::find_cart(db, None, None, true, placed_at)
                 .await?
                 .context("a cart")?;
             let quantity = 1 + ((h >> (20 + k)) % 3) as i32;
-            if shop::add_to_cart(db, cart.id, product.pid, quantity, placed_at)
+            if cart::add_to_cart(db, cart.id, product.pid, quantity, placed_at)
                 .await
                 .is_err()
             {
                 continue;
             }
             let key = format!("demo-history-{}-{k}", s.id);
-            let Ok(placed) = shop::place(
+            let Ok(placed) = cart::place(
                 db,
                 &Placement {
                     cart_id: cart.id,

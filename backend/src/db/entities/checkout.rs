@@ -32,3 +32,13 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The checkout's order page, with the private token that opens it without signing in.
+    pub fn tracking_link(&self) -> String {
+        format!(
+            "{}/orders/{}?t={}",
+            self.site, self.reference, self.tracking_token
+        )
+    }
+}

@@ -10,8 +10,9 @@ use indicatif::ProgressBar;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
 use ocop_village::db::entities::listing;
+use ocop_village::domain::orders::PaymentMethod;
 use ocop_village::domain::reference::Reference;
-use ocop_village::shop::{self, Address, PaymentMethod};
+use ocop_village::features::cart::{self, Address};
 
 pub struct BenchOptions {
     pub checkouts: usize,
@@ -90,7 +91,7 @@ async fn measure(
         .exec(&db)
         .await?;
     let products: Vec<uuid::Uuid> =
-        shop::view_buyable_pids(&db, ocop_village::domain::time::vietnam_date(now)).await?;
+        cart::view_buyable_pids(&db, ocop_village::domain::time::vietnam_date(now)).await?;
     anyhow::ensure!(
         !products.is_empty(),
         "the demo catalog has nothing for sale"
@@ -167,12 +168,12 @@ async fn one_checkout(
     n: usize,
 ) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
-    let cart = shop::find_cart(db, None, None, true, now)
+    let cart = cart::find_cart(db, None, None, true, now)
         .await?
         .context("a new cart")?;
-    shop::add_to_cart(db, cart.id, *product, 1, now).await?;
+    cart::add_to_cart(db, cart.id, *product, 1, now).await?;
     let key = format!("bench-{n}-{}", uuid::Uuid::new_v4());
-    let placement = shop::Placement {
+    let placement = cart::Placement {
         cart_id: cart.id,
         user_id: None,
         address,
@@ -183,6 +184,6 @@ async fn one_checkout(
         from_show: None,
         pickup_outlet: None,
     };
-    shop::place(db, &placement, now).await?;
+    cart::place(db, &placement, now).await?;
     Ok(())
 }

@@ -13,7 +13,7 @@ use indicatif::ProgressBar;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use ocop_village::domain::reference::Reference;
-use ocop_village::sales::{self, Level, Period, Within};
+use ocop_village::features::sales::{self, Level, Period, Within};
 
 pub struct BenchOptions {
     pub orders: usize,

@@ -20,13 +20,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, Entry};
-use crate::auth::{self, Action, Principal, Role, Scope};
-use crate::catalog::SellerState;
 use crate::db::entities::{
     province, registry_certificate, registry_participant, seller, seller_application, user,
 };
 use crate::domain::registry::CertificateStatus;
 use crate::domain::time::vietnam_date;
+use crate::features::accounts::auth::{self, Action, Principal, Role, Scope};
+use crate::features::catalog::SellerState;
 use crate::mail;
 
 /// How long a code works.
@@ -353,7 +353,7 @@ pub async fn submit_code(
     }
     let given = code.trim();
     let right = application.code_hash.as_deref().is_some_and(|h| {
-        crate::web::session::constant_time_eq(h.as_bytes(), code_hash(pid, given).as_bytes())
+        crate::domain::digest::constant_time_eq(h.as_bytes(), code_hash(pid, given).as_bytes())
     });
     if !right {
         let attempts = application.code_attempts + 1;
@@ -579,7 +579,7 @@ async fn approve(
         }
         Some(existing) => existing,
         None => {
-            crate::catalog::new_active_seller(&participant, now)
+            crate::features::catalog::new_active_seller(&participant, now)
                 .insert(txn)
                 .await?
         }

@@ -1,5 +1,7 @@
 //! Accounts: sign-up, password checks, and the rate limiter that guards them.
+pub mod auth;
 pub mod rate_limit;
+pub mod tokens;
 
 use crate::i18n::{tr, tr_with};
 use argon2::Argon2;

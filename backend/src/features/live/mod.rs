@@ -20,12 +20,12 @@ use sea_orm::{
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::auth::{Action, Principal, Scope};
-use crate::catalog::queries::{ListingCard, visible_cards};
 use crate::db::entities::{
     checkout, listing, live_show, live_show_item, order, order_item, seller,
 };
 use crate::domain::time::{format_vietnam, vietnam_date};
+use crate::features::accounts::auth::{Action, Principal, Scope};
+use crate::features::catalog::queries::{ListingCard, visible_cards};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {
@@ -567,7 +567,7 @@ pub async fn seller_show(
         .map(|l| (l.id, l))
         .collect();
     let listed: Vec<listing::Model> = listings.values().cloned().collect();
-    let titles = crate::selling::titles_of(db, &listed).await?;
+    let titles = crate::features::selling::titles_of(db, &listed).await?;
     let sales = sales_by_listing(db, &[show.id]).await?;
     let mut items = Vec::with_capacity(links.len());
     for link in links {

@@ -1,6 +1,9 @@
 //! The catalog: sellers and listings, and the one rule of what a shopper may find.
 pub mod commands;
+pub mod documents;
+pub mod indexing;
 pub mod lifecycle;
+pub mod photos;
 pub mod queries;
 
 pub use queries::{ListingCard, ListingDetail, ListingFilter, Page};

@@ -9,11 +9,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{SearchDocument, day_key};
-use crate::catalog::queries::visible_base;
 use crate::db::entities::{listing, province, registry_certificate, seller};
 use crate::domain::reference::Reference;
 use crate::domain::text::fold;
+use crate::features::catalog::queries::visible_base;
+use crate::search::{SearchDocument, day_key};
 
 #[derive(FromQueryResult)]
 struct DocRow {
@@ -152,7 +152,7 @@ async fn cover_urls(
                 .get(&photo.listing_id)
                 .is_none_or(|(position, _)| photo.position < *position);
             if better {
-                let view = crate::selling::photo_view(&photo);
+                let view = crate::features::catalog::photos::photo_view(&photo);
                 let url = view.variants.first().map_or(view.url, |v| v.url.clone());
                 covers.insert(photo.listing_id, (photo.position, url));
             }

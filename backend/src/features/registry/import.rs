@@ -9,11 +9,11 @@ use sea_orm::{
 };
 
 use super::parse::{CertificateRow, ParticipantRow, RowProblem, parse_registry_csv};
-use crate::catalog::{ListingState, lifecycle};
 use crate::db::entities::{listing, registry_certificate, registry_import, registry_participant};
 use crate::domain::reference::Reference;
 use crate::domain::registry::CertificateStatus;
 use crate::domain::time::vietnam_date;
+use crate::features::catalog::{ListingState, lifecycle};
 use crate::jobs::outbox;
 
 pub struct ImportOptions<'a> {

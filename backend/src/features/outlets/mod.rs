@@ -18,13 +18,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::auth::{Action, Principal, Scope};
-use crate::catalog::queries::visible_cards;
 use crate::db::entities::{
     checkout, listing, order, order_event, order_item, outlet, outlet_invitation, outlet_listing,
     registry_certificate,
 };
 use crate::domain::time::vietnam_date;
+use crate::features::accounts::auth::{Action, Principal, Scope};
+use crate::features::catalog::queries::visible_cards;
 
 /// Stock at or below this shows as running low.
 pub const LOW_STOCK: i32 = 3;
@@ -431,7 +431,7 @@ pub async fn record_sale(
         .await?
         .ok_or(OutletError::NotCarried)?;
     let total = sale.unit_price_vnd * i64::from(sale.quantity);
-    let reference = crate::shop::new_reference();
+    let reference = crate::features::cart::new_reference();
     let placed = checkout::ActiveModel {
         reference: Set(reference.clone()),
         idempotency_key: Set(sale.idempotency_key.clone()),
@@ -446,9 +446,11 @@ pub async fn record_sale(
         commune: Set(String::new()),
         street: Set(shop.address.clone()),
         payment_method: Set(format!("counter_{}", sale.payment)),
-        channel: Set(crate::shop::Channel::Outlet { outlet_id: shop.id }
-            .as_str()
-            .to_owned()),
+        channel: Set(
+            crate::domain::orders::Channel::Outlet { outlet_id: shop.id }
+                .as_str()
+                .to_owned(),
+        ),
         live_show_id: Set(None),
         total_vnd: Set(total),
         tracking_token: Set(Uuid::new_v4()),
@@ -467,8 +469,12 @@ pub async fn record_sale(
         code: Set(format!("{reference}-1")),
         checkout_id: Set(placed.id),
         seller_id: Set(item.seller_id),
-        state: Set(crate::orders::OrderState::Delivered.as_str().to_owned()),
-        payment_state: Set(crate::orders::PaymentState::Paid.as_str().to_owned()),
+        state: Set(crate::features::orders::OrderState::Delivered
+            .as_str()
+            .to_owned()),
+        payment_state: Set(crate::features::orders::PaymentState::Paid
+            .as_str()
+            .to_owned()),
         subtotal_vnd: Set(total),
         carrier: Set(None),
         tracking_no: Set(None),
@@ -495,7 +501,9 @@ pub async fn record_sale(
     .await?;
     order_event::ActiveModel {
         order_id: Set(sold.id),
-        state: Set(crate::orders::OrderState::Delivered.as_str().to_owned()),
+        state: Set(crate::features::orders::OrderState::Delivered
+            .as_str()
+            .to_owned()),
         note: Set(Some(format!("@counter:{}", shop.slug))),
         actor_user_id: Set(Some(principal.user.id)),
         at: Set(now),
@@ -503,7 +511,7 @@ pub async fn record_sale(
     }
     .insert(&txn)
     .await?;
-    crate::sales::note_completion(&txn, sold.id, now).await?;
+    crate::features::orders::completion::note_completion(&txn, sold.id, now).await?;
     txn.commit().await?;
     Ok(placed)
 }
@@ -737,10 +745,10 @@ pub async fn accept_invitation(
     if used.rows_affected != 1 {
         return Ok(Err(InvitationError::Invalid));
     }
-    crate::auth::grant(
+    crate::features::accounts::auth::grant(
         &txn,
         principal.user.id,
-        crate::auth::Role::OutletStaff,
+        crate::features::accounts::auth::Role::OutletStaff,
         None,
         Some(shop.id),
         None,
@@ -782,7 +790,10 @@ pub async fn admin_overview(
         .all(db)
         .await?;
     let members = membership::Entity::find()
-        .filter(membership::Column::Role.eq(crate::auth::Role::OutletStaff.as_str()))
+        .filter(
+            membership::Column::Role
+                .eq(crate::features::accounts::auth::Role::OutletStaff.as_str()),
+        )
         .all(db)
         .await?;
     let emails: HashMap<i64, String> = user::Entity::find()
@@ -842,7 +853,7 @@ pub async fn carried(db: &impl ConnectionTrait, outlet_id: i64) -> Result<Vec<Ca
         .filter(listing::Column::Id.is_in(rows.iter().map(|r| r.listing_id)))
         .all(db)
         .await?;
-    let titles = crate::selling::titles_of(db, &listings).await?;
+    let titles = crate::features::selling::titles_of(db, &listings).await?;
     let by_id: HashMap<i64, &listing::Model> = listings.iter().map(|l| (l.id, l)).collect();
     Ok(rows
         .iter()

@@ -15,14 +15,15 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::audit::{self, Entry};
-use crate::auth::{Action, Principal, Scope};
-use crate::catalog::lifecycle::{self, DelistedBy};
-use crate::catalog::{ListingState, SellerState};
 use crate::db::entities::{
     listing, listing_photo, registry_certificate, registry_participant, seller,
 };
 use crate::domain::registry::CertificateStatus;
 use crate::domain::time::vietnam_date;
+use crate::features::accounts::auth::{Action, Principal, Scope};
+use crate::features::catalog::lifecycle::{self, DelistedBy};
+use crate::features::catalog::photos::{PhotoView, photo_view, photos_of};
+use crate::features::catalog::{ListingState, SellerState};
 use crate::jobs::outbox;
 use crate::media::{self, PhotoError, store::MediaStore};
 
@@ -219,6 +220,29 @@ async fn find_own_locked(
     find_own(txn, principal, pid).await
 }
 
+/// The seller a page or request works on: the one asked for, or the principal's only one.
+/// `NotMember` when the principal may not manage it (or has several and named none),
+/// `NotFound` when it does not exist.
+pub async fn chosen_seller(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    asked: Option<i64>,
+) -> Result<seller::Model, SellingError> {
+    let ids = principal.seller_ids();
+    let id = match (asked, ids.as_slice()) {
+        (Some(id), _) => id,
+        (None, [only]) => *only,
+        _ => return Err(SellingError::NotMember),
+    };
+    if !principal.can(Action::ManageSeller, &Scope::Seller(id)) {
+        return Err(SellingError::NotMember);
+    }
+    seller::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(SellingError::NotFound)
+}
+
 /// Lists a certificate of the seller's own participant. It starts as a draft unless
 /// `publish` is set.
 pub async fn create_listing(
@@ -264,7 +288,7 @@ pub async fn create_listing(
         pid: Set(Uuid::new_v4()),
         seller_id: Set(seller.id),
         certificate_id: Set(cert.id),
-        slug: Set(crate::catalog::listing_slug(&cert)),
+        slug: Set(crate::features::catalog::listing_slug(&cert)),
         price_vnd: Set(input.price_vnd.unwrap_or(0)),
         currency: Set("VND".into()),
         stock: Set(input.stock.unwrap_or(0)),
@@ -612,95 +636,6 @@ pub async fn dashboards(
         });
     }
     Ok(out)
-}
-
-/// A stored photo with the URLs of its sizes.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct PhotoView {
-    pub id: i64,
-    pub position: i32,
-    pub width: i32,
-    pub height: i32,
-    /// The full-size picture.
-    pub url: String,
-    /// `(width, url)` of each resized variant, narrowest first.
-    pub variants: Vec<PhotoVariant>,
-}
-
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct PhotoVariant {
-    pub width: u32,
-    pub url: String,
-}
-
-/// The photos of the listing with this public id, in order (for the product page).
-pub async fn photos_of_pid(db: &impl ConnectionTrait, pid: Uuid) -> Result<Vec<PhotoView>, DbErr> {
-    let Some(found) = listing::Entity::find()
-        .filter(listing::Column::Pid.eq(pid))
-        .one(db)
-        .await?
-    else {
-        return Ok(Vec::new());
-    };
-    Ok(photos_of(db, found.id)
-        .await?
-        .iter()
-        .map(photo_view)
-        .collect())
-}
-
-impl PhotoView {
-    /// A `srcset` of every stored size, for `<img srcset>`.
-    pub fn srcset(&self) -> String {
-        let mut parts: Vec<String> = self
-            .variants
-            .iter()
-            .map(|v| format!("{} {}w", v.url, v.width))
-            .collect();
-        parts.push(format!("{} {}w", self.url, self.width));
-        parts.join(", ")
-    }
-
-    /// The size to show at most 800 px wide: the 800 px variant, or the full picture.
-    pub fn display_url(&self) -> &str {
-        self.variants
-            .iter()
-            .rev()
-            .find(|v| v.width <= 800)
-            .map_or(self.url.as_str(), |v| v.url.as_str())
-    }
-}
-
-pub fn photo_view(p: &listing_photo::Model) -> PhotoView {
-    let digest = p.storage_key.as_str();
-    PhotoView {
-        id: p.id,
-        position: p.position,
-        width: p.width,
-        height: p.height,
-        url: format!("/media/{}", media::key(digest, None)),
-        variants: p
-            .variants
-            .split(',')
-            .filter_map(|w| w.parse::<u32>().ok())
-            .map(|w| PhotoVariant {
-                width: w,
-                url: format!("/media/{}", media::key(digest, Some(w))),
-            })
-            .collect(),
-    }
-}
-
-pub async fn photos_of(
-    db: &impl ConnectionTrait,
-    listing_id: i64,
-) -> Result<Vec<listing_photo::Model>, DbErr> {
-    listing_photo::Entity::find()
-        .filter(listing_photo::Column::ListingId.eq(listing_id))
-        .order_by_asc(listing_photo::Column::Position)
-        .order_by_asc(listing_photo::Column::Id)
-        .all(db)
-        .await
 }
 
 /// Processes an upload (on a blocking thread), stores its files, then records it as the

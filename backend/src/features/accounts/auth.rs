@@ -2,7 +2,6 @@
 //! `memberships` (seller, outlet staff, provincial officer) and `users.is_admin`. Every route
 //! that acts for a seller, an outlet or a province asks [`Principal::can`] with the scope of
 //! the thing it touches; the one policy table is [`allowed`].
-pub mod tokens;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 

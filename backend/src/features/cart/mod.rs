@@ -14,13 +14,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::catalog::queries::visible_base;
 use crate::db::entities::{
     cart, cart_item, checkout, listing, order, order_event, order_item, registry_certificate,
     seller,
 };
+use crate::domain::orders::{Channel, PaymentMethod};
 use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
+use crate::features::catalog::queries::visible_base;
 use crate::i18n::Lang;
 use crate::jobs::outbox;
 
@@ -521,75 +522,6 @@ impl Address {
     }
 }
 
-/// How the shopper pays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PaymentMethod {
-    /// Cash to the carrier on delivery (the most used method in Vietnam).
-    CashOnDelivery,
-    /// A card, on a Stripe Checkout page.
-    Stripe,
-    /// A bank transfer to the seller's account, by scanning a VietQR code.
-    VietQr,
-}
-
-impl PaymentMethod {
-    pub const ALL: [Self; 3] = [Self::CashOnDelivery, Self::Stripe, Self::VietQr];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::CashOnDelivery => "cod",
-            Self::Stripe => "stripe",
-            Self::VietQr => "vietqr",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == raw)
-    }
-
-    /// How long stock stays reserved for an unpaid online payment; `None`: no deadline (cash
-    /// is paid on delivery). A Stripe Checkout Session lives 30 minutes; a bank transfer can
-    /// take a day.
-    pub fn reservation(self) -> Option<chrono::Duration> {
-        match self {
-            Self::CashOnDelivery => None,
-            Self::Stripe => Some(chrono::Duration::minutes(35)),
-            Self::VietQr => Some(chrono::Duration::hours(24)),
-        }
-    }
-}
-
-/// Where a sale was made, for the indicator and the livestream reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Channel {
-    Web,
-    /// An order a live show brought in.
-    Livestream {
-        show_id: i64,
-    },
-    /// A sale at a provincial outlet's counter.
-    Outlet {
-        outlet_id: i64,
-    },
-}
-
-impl Channel {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Web => "web",
-            Self::Livestream { .. } => "livestream",
-            Self::Outlet { .. } => "outlet",
-        }
-    }
-
-    pub const fn show_id(self) -> Option<i64> {
-        match self {
-            Self::Livestream { show_id } => Some(show_id),
-            Self::Web | Self::Outlet { .. } => None,
-        }
-    }
-}
-
 /// What a checkout needs besides the cart.
 #[derive(Clone, Debug)]
 pub struct Placement<'a> {
@@ -756,7 +688,7 @@ async fn place_once(
         .map(|l| l.item.listing_id)
         .collect();
     let channel = match from_show {
-        Some(show_id) if crate::live::attributes(&txn, show_id, &bought).await? => {
+        Some(show_id) if crate::features::live::attributes(&txn, show_id, &bought).await? => {
             Channel::Livestream { show_id }
         }
         _ => Channel::Web,
@@ -846,7 +778,7 @@ async fn place_once(
         .await?;
     // Stock changed: "sold out" may now show in search.
     outbox::enqueue_listing_sync(&txn, taken, now).await?;
-    crate::orders::notify_placed(&txn, &placed, now).await?;
+    crate::features::orders::notify_placed(&txn, &placed, now).await?;
     txn.commit().await?;
     Ok(placed)
 }
@@ -863,7 +795,7 @@ pub struct OrderView {
     pub seller_name: String,
     pub subtotal_vnd: i64,
     pub items: Vec<order_item::Model>,
-    pub events: Vec<crate::orders::EventView>,
+    pub events: Vec<crate::features::orders::EventView>,
     /// Where a bank transfer for this order goes: (bank BIN, account number, holder).
     #[serde(skip)]
     pub bank: Option<(String, String, String)>,
@@ -891,7 +823,7 @@ pub async fn orders_of(
         .map(|s| (s.id, s))
         .collect();
     let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
-    let mut history = crate::orders::history(db, &ids).await?;
+    let mut history = crate::features::orders::history(db, &ids).await?;
     let mut out = Vec::with_capacity(orders.len());
     for o in orders {
         let (mine, rest): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| i.order_id == o.id);

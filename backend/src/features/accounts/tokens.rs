@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::Principal;
+use super::auth::Principal;
 use crate::db::entities::{api_token, user};
 
 pub const PREFIX: &str = "ocop_";

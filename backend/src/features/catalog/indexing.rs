@@ -16,12 +16,12 @@ use std::time::Duration;
 use chrono::{NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 
-use super::config::fingerprint;
 use super::documents::{load_visible, public_ids};
-use super::{SearchDocument, SearchEngine, SearchError};
 use crate::domain::reference::Reference;
 use crate::jobs::lease::{self, Lease};
 use crate::jobs::outbox;
+use crate::search::config::fingerprint;
+use crate::search::{SearchDocument, SearchEngine, SearchError};
 
 /// How long a rebuild lease lasts without renewal; the rebuild renews it every third of that.
 const REBUILD_TTL: Duration = Duration::from_secs(60);
@@ -260,8 +260,8 @@ pub async fn is_fresh(
 pub async fn search_or_rebuild(
     db: &DatabaseConnection,
     engine: &dyn SearchEngine,
-    query: &super::SearchQuery,
-) -> Result<super::SearchResults, SearchError> {
+    query: &crate::search::SearchQuery,
+) -> Result<crate::search::SearchResults, SearchError> {
     match engine.search(query).await {
         Err(SearchError::MissingIndex(why)) => {
             match request_rebuild(db).await {

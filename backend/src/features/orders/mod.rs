@@ -6,6 +6,9 @@
 //! Payments are recorded here too (from Stripe, a bank notification, or a person confirming a
 //! transfer), and unpaid online payments expire: their orders are cancelled and their stock
 //! returns.
+pub mod completion;
+pub mod payments;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -16,13 +19,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::auth::{Action, Principal, Scope};
 use crate::db::entities::{
     checkout, listing, membership, order, order_event, order_item, registry_participant, seller,
     user,
 };
 use crate::domain::money::Vnd;
 use crate::domain::time::format_vietnam;
+use crate::features::accounts::auth::{Action, Principal, Scope};
 use crate::i18n::{self, Lang};
 use crate::jobs::outbox;
 use crate::mail;
@@ -266,7 +269,8 @@ async fn apply(
                 .one(txn)
                 .await?
                 .is_some_and(|c| {
-                    c.payment_method == crate::shop::PaymentMethod::CashOnDelivery.as_str()
+                    c.payment_method
+                        == crate::domain::orders::PaymentMethod::CashOnDelivery.as_str()
                 });
             if !paid && cash {
                 next.payment_state = Set(PaymentState::Paid.as_str().to_owned());
@@ -317,7 +321,7 @@ async fn apply(
         return Err(OrderError::Changed);
     }
     record_event(txn, current.id, to.as_str(), note, actor.user_id(), now).await?;
-    crate::sales::note_completion(txn, current.id, now).await?;
+    completion::note_completion(txn, current.id, now).await?;
     if restock {
         give_back_stock(txn, current, now).await?;
     }
@@ -452,7 +456,7 @@ pub async fn record_payment(
                 format!("@paid:{}", by.label())
             };
             record_event(txn, o.id, &o.state, Some(note), actor, now).await?;
-            crate::sales::note_completion(txn, o.id, now).await?;
+            completion::note_completion(txn, o.id, now).await?;
             let mut paid = o.clone();
             paid.payment_state = PaymentState::Paid.as_str().to_owned();
             paid.paid_at = Some(now);
@@ -607,10 +611,7 @@ fn order_mail_data(
 
 /// The private link to a checkout's order page.
 pub fn tracking_link(placed: &checkout::Model) -> String {
-    format!(
-        "{}/orders/{}?t={}",
-        placed.site, placed.reference, placed.tracking_token
-    )
+    placed.tracking_link()
 }
 
 /// Queues `template` about one order to its shopper, in the shopper's language.
@@ -956,7 +957,7 @@ mod tests {
 
     #[test]
     fn every_state_step_method_and_channel_has_a_label_in_both_languages() {
-        use crate::shop::PaymentMethod;
+        use crate::domain::orders::PaymentMethod;
         let mut keys: Vec<String> = Vec::new();
         for state in OrderState::ALL {
             keys.push(format!("orders.state.{}", state.as_str()));

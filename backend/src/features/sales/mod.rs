@@ -3,7 +3,7 @@
 //!
 //! The rules, in one place:
 //! - **A completed sale** is an order that is delivered, or paid and neither cancelled nor
-//!   refunded ([`completed`]); counter sales at an outlet are delivered and paid when recorded.
+//!   refunded ([`crate::features::orders::completion`]); counter sales at an outlet are delivered and paid when recorded.
 //!   It is dated by `orders.completed_at`, the moment it first became completed (paid, or
 //!   delivered for cash on delivery), in Vietnam's calendar.
 //! - **A period** is a range of whole days in Vietnam, both ends included.
@@ -18,83 +18,21 @@
 //!   consignment) plus the units of orders placed after the period that are not cancelled or
 //!   refunded: exact unless a seller corrected the stock count by hand since.
 //! - A participant's first completed sale on the platform sets `modern_trade_since`
-//!   ([`note_completion`]), in the transaction that completes the order.
+//!   (`orders::completion::note_completion`), in the transaction that completes the order.
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Value};
 use serde::Serialize;
 
+use crate::db::statement;
 use crate::domain::reference::Reference;
+use crate::features::orders::completion::completed;
 
 /// The programme's target: half of the participants selling through modern channels.
 pub const TARGET: f64 = 0.5;
 /// Longest period a report covers.
 pub const MAX_DAYS: i64 = 3_700;
-
-/// The completion rule on the orders table aliased `alias`.
-pub fn completed(alias: &str) -> String {
-    format!(
-        "({a}.state = 'delivered' OR ({a}.payment_state = 'paid' \
-         AND {a}.state IN ('placed', 'confirmed', 'shipped')))",
-        a = alias
-    )
-}
-
-/// `?` placeholders as the backend wants them (`$1, $2, …` on PostgreSQL).
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = match backend {
-        DbBackend::Postgres => {
-            let mut out = String::with_capacity(sql.len() + 16);
-            let mut n = 0;
-            for c in sql.chars() {
-                if c == '?' {
-                    n += 1;
-                    out.push_str(&format!("${n}"));
-                } else {
-                    out.push(c);
-                }
-            }
-            out
-        }
-        _ => sql.to_owned(),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
-}
-
-/// Marks the order completed if it just became so, and its participant as selling in modern
-/// trade from then on if it was not already. Call it in the transaction of every change of an
-/// order's state or payment; it does nothing otherwise.
-pub async fn note_completion(
-    db: &impl ConnectionTrait,
-    order_id: i64,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let backend = db.get_database_backend();
-    let done = db
-        .execute_raw(statement(
-            backend,
-            &format!(
-                "UPDATE orders SET completed_at = ? WHERE id = ? AND completed_at IS NULL AND {}",
-                completed("orders")
-            ),
-            vec![now.into(), order_id.into()],
-        ))
-        .await?;
-    if done.rows_affected() != 1 {
-        return Ok(false);
-    }
-    db.execute_raw(statement(
-        backend,
-        "UPDATE registry_participants SET modern_trade_since = ? \
-         WHERE id = (SELECT s.participant_id FROM sellers s JOIN orders o ON o.seller_id = s.id \
-                     WHERE o.id = ?) \
-           AND (modern_trade_since IS NULL OR modern_trade_since > ?)",
-        vec![now.into(), order_id.into(), now.into()],
-    ))
-    .await?;
-    Ok(true)
-}
 
 /// Whole days in Vietnam, both ends included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]

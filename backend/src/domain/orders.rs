@@ -1,0 +1,69 @@
+//! Values of an order that every layer names: how it is paid and where it was sold.
+/// How the shopper pays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentMethod {
+    /// Cash to the carrier on delivery (the most used method in Vietnam).
+    CashOnDelivery,
+    /// A card, on a Stripe Checkout page.
+    Stripe,
+    /// A bank transfer to the seller's account, by scanning a VietQR code.
+    VietQr,
+}
+
+impl PaymentMethod {
+    pub const ALL: [Self; 3] = [Self::CashOnDelivery, Self::Stripe, Self::VietQr];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::CashOnDelivery => "cod",
+            Self::Stripe => "stripe",
+            Self::VietQr => "vietqr",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == raw)
+    }
+
+    /// How long stock stays reserved for an unpaid online payment; `None`: no deadline (cash
+    /// is paid on delivery). A Stripe Checkout Session lives 30 minutes; a bank transfer can
+    /// take a day.
+    pub fn reservation(self) -> Option<chrono::Duration> {
+        match self {
+            Self::CashOnDelivery => None,
+            Self::Stripe => Some(chrono::Duration::minutes(35)),
+            Self::VietQr => Some(chrono::Duration::hours(24)),
+        }
+    }
+}
+
+/// Where a sale was made, for the indicator and the livestream reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Web,
+    /// An order a live show brought in.
+    Livestream {
+        show_id: i64,
+    },
+    /// A sale at a provincial outlet's counter.
+    Outlet {
+        outlet_id: i64,
+    },
+}
+
+impl Channel {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Livestream { .. } => "livestream",
+            Self::Outlet { .. } => "outlet",
+        }
+    }
+
+    pub const fn show_id(self) -> Option<i64> {
+        match self {
+            Self::Livestream { show_id } => Some(show_id),
+            Self::Web | Self::Outlet { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! A listing's photos as pages and search show them: the full picture and its sized variants,
+//! all served from `/media/…` (uploads and their processing are `features::selling`).
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::db::entities::{listing, listing_photo};
+use crate::media;
+
+/// A stored photo with the URLs of its sizes.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PhotoView {
+    pub id: i64,
+    pub position: i32,
+    pub width: i32,
+    pub height: i32,
+    /// The full-size picture.
+    pub url: String,
+    /// `(width, url)` of each resized variant, narrowest first.
+    pub variants: Vec<PhotoVariant>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PhotoVariant {
+    pub width: u32,
+    pub url: String,
+}
+
+/// The photos of the listing with this public id, in order (for the product page).
+pub async fn photos_of_pid(db: &impl ConnectionTrait, pid: Uuid) -> Result<Vec<PhotoView>, DbErr> {
+    let Some(found) = listing::Entity::find()
+        .filter(listing::Column::Pid.eq(pid))
+        .one(db)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(photos_of(db, found.id)
+        .await?
+        .iter()
+        .map(photo_view)
+        .collect())
+}
+
+impl PhotoView {
+    /// A `srcset` of every stored size, for `<img srcset>`.
+    pub fn srcset(&self) -> String {
+        let mut parts: Vec<String> = self
+            .variants
+            .iter()
+            .map(|v| format!("{} {}w", v.url, v.width))
+            .collect();
+        parts.push(format!("{} {}w", self.url, self.width));
+        parts.join(", ")
+    }
+
+    /// The size to show at most 800 px wide: the 800 px variant, or the full picture.
+    pub fn display_url(&self) -> &str {
+        self.variants
+            .iter()
+            .rev()
+            .find(|v| v.width <= 800)
+            .map_or(self.url.as_str(), |v| v.url.as_str())
+    }
+}
+
+pub fn photo_view(p: &listing_photo::Model) -> PhotoView {
+    let digest = p.storage_key.as_str();
+    PhotoView {
+        id: p.id,
+        position: p.position,
+        width: p.width,
+        height: p.height,
+        url: format!("/media/{}", media::key(digest, None)),
+        variants: p
+            .variants
+            .split(',')
+            .filter_map(|w| w.parse::<u32>().ok())
+            .map(|w| PhotoVariant {
+                width: w,
+                url: format!("/media/{}", media::key(digest, Some(w))),
+            })
+            .collect(),
+    }
+}
+
+pub async fn photos_of(
+    db: &impl ConnectionTrait,
+    listing_id: i64,
+) -> Result<Vec<listing_photo::Model>, DbErr> {
+    listing_photo::Entity::find()
+        .filter(listing_photo::Column::ListingId.eq(listing_id))
+        .order_by_asc(listing_photo::Column::Position)
+        .order_by_asc(listing_photo::Column::Id)
+        .all(db)
+        .await
+}

@@ -1,0 +1,165 @@
+//! What every page with a form shares: rendering it with the CSRF cookie, checking the token
+//! and the rate limits of a submission, answering with a redirect or a short message, and
+//! reading a photo upload. Route files use these; none borrows them from another route file.
+use std::time::Duration;
+
+use actix_multipart::Multipart;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::features::accounts::rate_limit;
+use crate::i18n::{tr, tr_with};
+use crate::render::render;
+use crate::web::error::PageError;
+
+/// How long the rate limits of forms count attempts.
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// A page with a form: sets the CSRF cookie when the browser has none yet.
+pub fn form_page(
+    state: &AppState,
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    template: &str,
+    mut data: serde_json::Value,
+) -> Result<HttpResponse, PageError> {
+    let (token, cookie) = state.cookies.csrf_token(req);
+    if let Some(map) = data.as_object_mut() {
+        map.insert("csrf".into(), token.into());
+        map.entry("noindex").or_insert(true.into());
+    }
+    let body = render(template, &data)?;
+    let mut response = HttpResponse::build(status);
+    response.insert_header(("Cache-Control", "no-store"));
+    if let Some(cookie) = cookie {
+        response.cookie(cookie);
+    }
+    Ok(response.content_type("text/html; charset=utf-8").body(body))
+}
+
+/// The client's address for rate limits: the peer, or the forwarded address behind a
+/// trusted proxy.
+pub fn client_address(req: &HttpRequest) -> String {
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(&[][..], |s| s.trusted_proxies.as_slice());
+    crate::web::security::client_ip(req, trusted)
+        .map_or_else(|| "unknown".into(), |ip| ip.to_string())
+}
+
+/// What every account form checks before acting: the browser's CSRF token, then each rate
+/// limit (`key`, hits allowed per [`WINDOW`]); every limit counts the attempt.
+pub async fn guard(
+    state: &AppState,
+    req: &HttpRequest,
+    csrf: &str,
+    limits: &[(String, u32)],
+) -> Result<(), PageError> {
+    if !state.cookies.csrf_ok(req, csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let now = state.clock.now();
+    let mut within = true;
+    for (key, limit) in limits {
+        within &= rate_limit::hit(&state.db, key, *limit, WINDOW, now).await?;
+    }
+    if within {
+        Ok(())
+    } else {
+        tracing::warn!(form = req.path(), "rate limit reached");
+        Err(PageError::TooManyRequests)
+    }
+}
+
+/// A short page that confirms something happened, with one link onwards.
+pub fn message_page(
+    title: &str,
+    message: &str,
+    link_href: &str,
+    link_text: &str,
+) -> Result<String, PageError> {
+    Ok(render(
+        "pages/message",
+        &json!({
+            "title": title,
+            "message": message,
+            "link_href": link_href,
+            "link_text": link_text,
+            "noindex": true,
+        }),
+    )?)
+}
+
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, to.to_owned()))
+        .finish()
+}
+
+/// A form that carries only its CSRF token.
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    pub csrf: String,
+}
+
+/// Reads an upload form: its short text fields (the CSRF token among them) and one photo,
+/// refusing a file over the limit as soon as it passes it.
+pub async fn read_upload(
+    mut payload: Multipart,
+) -> Result<(std::collections::HashMap<String, String>, Vec<u8>), String> {
+    let mut fields_read = std::collections::HashMap::new();
+    let mut photo = None;
+    let mut fields = 0;
+    while let Some(field) = payload.next().await {
+        fields += 1;
+        if fields > 8 {
+            return Err(tr("errors.form.too_many_fields"));
+        }
+        let mut field = field.map_err(|e| tr_with("errors.form.bad_upload", &[("why", &e)]))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let limit = if name == "photo" {
+            crate::media::MAX_BYTES
+        } else {
+            256
+        };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk =
+                chunk.map_err(|e| tr_with("errors.form.upload_interrupted", &[("why", &e)]))?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(crate::media::PhotoError::TooLarge.to_string());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name == "photo" {
+            photo = Some(bytes);
+        } else {
+            fields_read.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    match photo {
+        Some(bytes) if !bytes.is_empty() => Ok((fields_read, bytes)),
+        _ => Err(tr("errors.form.choose_photo")),
+    }
+}
+
+/// The seller a seller page works on ([`crate::features::selling::chosen_seller`]), as a page
+/// error when there is none the principal may manage.
+pub async fn chosen_seller(
+    state: &AppState,
+    principal: &crate::features::accounts::auth::Principal,
+    asked: Option<i64>,
+) -> Result<crate::db::entities::seller::Model, PageError> {
+    use crate::features::selling::{SellingError, chosen_seller};
+    chosen_seller(&state.db, principal, asked)
+        .await
+        .map_err(|e| match e {
+            SellingError::NotFound => PageError::NotFound,
+            SellingError::Database(e) => e.into(),
+            _ => PageError::AccessDenied,
+        })
+}
