@@ -64,6 +64,18 @@ pub struct AppState {
     pub live: crate::features::live::LiveHub,
 }
 
+impl AppState {
+    /// What a search page needs (see [`crate::features::catalog::results`]).
+    pub fn searching(&self) -> crate::features::catalog::results::Searching<'_> {
+        crate::features::catalog::results::Searching {
+            db: &self.db,
+            engine: self.search.as_ref(),
+            reference: &self.reference,
+            today: self.clock.today(),
+        }
+    }
+}
+
 /// Who this process is, in the leases it takes: host and process id.
 pub fn instance_name() -> String {
     let host = hostname::get()

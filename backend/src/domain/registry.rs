@@ -174,6 +174,24 @@ pub fn parse_email(raw: &str) -> Result<String, String> {
     }
 }
 
+/// Fields that come from the OCOP registry: never accepted from a seller.
+pub const REGISTRY_FIELDS: [&str; 14] = [
+    "title",
+    "product_name_vi",
+    "product_name_en",
+    "stars",
+    "group_code",
+    "subgroup_code",
+    "province_code",
+    "commune",
+    "certificate_no",
+    "recognition_decision_no",
+    "recognized_on",
+    "expires_on",
+    "status",
+    "participant",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,9 @@
 //! would take every instance out of the load balancer at once, while pages, carts and
 //! checkouts still work without them (searches answer 503 with Retry-After, uploads a clear
 //! error, meanwhile).
-use actix_web::{HttpResponse, get, web};
+use actix_web::HttpResponse;
+use actix_web::get;
+use actix_web::web;
 use serde_json::json;
 
 use crate::app::AppState;

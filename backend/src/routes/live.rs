@@ -3,37 +3,44 @@
 //! link products, start and end, pin, and the show's figures.
 use std::time::Duration;
 
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use actix_web::get;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::post;
+use actix_web::web;
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::db::entities::{listing, seller};
+use crate::db::entities::listing;
+use crate::db::entities::seller;
+use crate::domain::registry::REGISTRY_FIELDS;
 use crate::features::accounts::auth::Principal;
-use crate::features::live::{self, LiveError, Platform, ShowInput, ShowState};
-use crate::i18n::{self, tr, tr_with};
+use crate::features::live;
+use crate::features::live::LiveError;
+use crate::features::live::Platform;
+use crate::features::live::ShowInput;
+use crate::features::live::ShowState;
+use crate::i18n;
+use crate::i18n::tr;
+use crate::i18n::tr_with;
+use crate::web::auth::bearer;
 use crate::web::auth::require;
+use crate::web::error::ApiError;
+use crate::web::error::ErrorBody;
 use crate::web::error::PageError;
+use crate::web::forms::CsrfOnly;
 use crate::web::forms::chosen_seller;
-use crate::web::forms::{CsrfOnly, see_other};
-use crate::web::forms::{form_page, guard};
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(follow)
-        .service(live_page)
-        .service(events)
-        .service(shows)
-        .service(create)
-        .service(show_page)
-        .service(link)
-        .service(unlink)
-        .service(pin)
-        .service(change_state);
-}
+use crate::web::forms::form_page;
+use crate::web::forms::guard;
+use crate::web::forms::see_other;
+use crate::web::json::parse_body;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// A share link: count the click, remember the show, open the product.
 #[get("/l/{code}")]
@@ -476,4 +483,89 @@ async fn change_state(
         .await
         .map(|show| state.live.publish(show.id));
     after(&state, &req, &principal, *path, result).await
+}
+
+/// What to pin on a live show: a listing linked to it, or `null` to unpin.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PinRequest {
+    listing: Option<Uuid>,
+}
+
+/// The show after a pin.
+#[derive(Serialize, ToSchema)]
+struct PinResponse {
+    show: Uuid,
+    pinned: Option<Uuid>,
+    pin_version: i64,
+}
+
+/// Pins a product on a live show from a phone or a streaming tool: every open live page
+/// shows it within a second.
+#[utoipa::path(
+    post, path = "/api/v1/seller/live/{pid}/pin", tag = "seller",
+    security(("bearer" = [])),
+    params(("pid" = Uuid, Path, description = "The show")),
+    request_body = PinRequest,
+    responses(
+        (status = 200, description = "Pinned", body = PinResponse),
+        (status = 400, description = "Invalid body or show id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
+        (status = 404, description = "No such show of the user's sellers", body = ErrorBody),
+        (status = 409, description = "The show has ended, or the product is not linked to it", body = ErrorBody),
+    )
+)]
+#[post("/seller/live/{pid}/pin")]
+async fn pin_live(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    use crate::features::live::{self, LiveError};
+    let principal = bearer(&state, &req).await?;
+    let request: PinRequest = parse_body(&body, &REGISTRY_FIELDS, &[])?;
+    let show = live::pin(
+        &state.db,
+        &principal,
+        *path,
+        request.listing,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        LiveError::NotFound => ApiError::NotFound("no such show among the user's sellers".into()),
+        LiveError::NotLinked => ApiError::refused(
+            StatusCode::CONFLICT,
+            "not_linked",
+            "that product is not linked to the show",
+        ),
+        LiveError::Database(e) => e.into(),
+        other => ApiError::refused(StatusCode::CONFLICT, "show_ended", other.to_string()),
+    })?;
+    state.live.publish(show.id);
+    Ok(HttpResponse::Ok().json(PinResponse {
+        show: show.pid,
+        pinned: request.listing,
+        pin_version: show.pin_version,
+    }))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(follow)
+        .service(live_page)
+        .service(events)
+        .service(shows)
+        .service(create)
+        .service(show_page)
+        .service(link)
+        .service(unlink)
+        .service(pin)
+        .service(change_state);
+}
+
+/// Under `/api/v1`.
+pub fn configure_api(cfg: &mut web::ServiceConfig) {
+    cfg.service(pin_live);
 }

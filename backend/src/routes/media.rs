@@ -1,9 +1,12 @@
 //! `/media/{key}`: photo files from the media store. Keys are content-addressed, so responses
 //! are cached for a year as immutable.
-use actix_web::{HttpResponse, get, web};
+use actix_web::HttpResponse;
+use actix_web::get;
+use actix_web::web;
 
 use crate::app::AppState;
-use crate::media::store::{StoreError, check_key};
+use crate::media::store::StoreError;
+use crate::media::store::check_key;
 use crate::web::error::PageError;
 
 #[get("/media/{key:.*}")]

@@ -1,55 +1,79 @@
-//! HTTP routes: health checks, the JSON API under `/api/v1`, and storefront pages.
-pub mod account;
-pub mod api;
+//! HTTP routes, one file per feature (`features/{name}` has its rules, `routes/{name}.rs`
+//! its handlers: parse the request, call the feature, render or answer JSON), plus the
+//! site-wide ones: health checks, photos, robots.txt and the sitemap, the OpenAPI document.
+pub mod accounts;
+pub mod cart;
+pub mod catalog;
 pub mod health;
-pub mod indicators;
 pub mod live;
 pub mod media;
-pub mod officer;
+pub mod onboarding;
+pub mod openapi;
+pub mod orders;
 pub mod outlets;
-pub mod pages;
-pub mod search_page;
-pub mod seller;
-pub mod seller_api;
-pub mod seller_orders;
+pub mod registry;
+pub mod sales;
+pub mod selling;
 pub mod seo;
-pub mod shop;
-pub mod verify;
-pub mod webhooks;
 
-use actix_web::{HttpRequest, error, web};
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use actix_web::ResponseError;
+use actix_web::error;
+use actix_web::web;
 
 use crate::web::assets;
-use crate::web::error::{ApiError, PageError};
+use crate::web::error::ApiError;
+use crate::web::error::PageError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(crate::web::metrics::serve)
         .service(assets::serve_static)
-        .service(seller_api::openapi_json)
+        .service(openapi::openapi_json)
         .service(
             web::scope("/api/v1")
-                .configure(seller_api::configure)
-                .configure(indicators::configure_api)
-                .configure(api::configure),
+                .configure(selling::configure_api)
+                .configure(live::configure_api)
+                .configure(sales::configure_api)
+                .configure(catalog::configure_api),
         )
-        .service(search_page::search_page)
-        .service(verify::verify_certificate)
+        .service(registry::verify_certificate)
         .service(seo::robots)
         .service(seo::sitemap)
-        .configure(indicators::configure)
-        .configure(account::configure)
+        .configure(sales::configure)
+        .configure(accounts::configure)
         .configure(live::configure)
         .configure(outlets::configure)
-        .configure(seller_orders::configure)
-        .configure(seller::configure)
-        .configure(shop::configure)
-        .configure(officer::configure)
-        .configure(webhooks::configure)
+        .configure(orders::configure)
+        .configure(onboarding::configure)
+        .configure(selling::configure)
+        .configure(cart::configure)
+        .configure(orders::configure_webhooks)
         .service(media::serve)
-        .configure(pages::configure)
-        .default_service(web::to(pages::not_found));
+        .configure(catalog::configure)
+        .default_service(web::to(not_found));
+}
+
+/// Anything unrouted: a JSON 404 under `/api`, the friendly page elsewhere.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        // A documented endpoint asked with another method: 405 with the methods it has.
+        if let Some(allowed) = openapi::methods_of(req.path()) {
+            return HttpResponse::MethodNotAllowed()
+                .insert_header(("Allow", allowed.join(", ")))
+                .json(serde_json::json!({
+                    "error": {
+                        "code": "method_not_allowed",
+                        "message": format!("{} {} is not allowed; use {}", req.method(), req.path(), allowed.join(" or ")),
+                    }
+                }));
+        }
+        ApiError::NotFound(format!("no such endpoint: {}", req.path())).error_response()
+    } else {
+        PageError::NotFound.error_response()
+    }
 }
 
 fn is_api(req: &HttpRequest) -> bool {

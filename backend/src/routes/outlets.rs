@@ -1,24 +1,37 @@
 //! Provincial outlets: the public storefront (`/outlets/{slug}`, in the outlet's colour) and the
 //! staff's phone-friendly page (`/outlet`): profile, products carried and their stock, the
 //! counter sale form and the reports. Staff of another outlet get 404.
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use actix_web::get;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::post;
+use actix_web::web;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::search_page::results_view;
 use crate::app::AppState;
 use crate::db::entities::outlet;
-use crate::features::accounts::auth::{Action, Principal, Scope};
-use crate::features::catalog::queries::{ListingFilter, list_visible};
-use crate::features::outlets::{self, CounterSale, OutletError, Profile};
-use crate::i18n::{pick, tr, tr_with};
+use crate::features::accounts::auth::Action;
+use crate::features::accounts::auth::Principal;
+use crate::features::accounts::auth::Scope;
+use crate::features::catalog::queries::ListingFilter;
+use crate::features::catalog::queries::list_visible;
+use crate::features::catalog::results::results_view;
+use crate::features::outlets;
+use crate::features::outlets::CounterSale;
+use crate::features::outlets::OutletError;
+use crate::features::outlets::Profile;
+use crate::i18n::pick;
+use crate::i18n::tr;
+use crate::i18n::tr_with;
 use crate::search::request::SearchParams;
 use crate::web::auth::require;
 use crate::web::error::PageError;
-use crate::web::forms::{form_page, guard};
+use crate::web::forms::form_page;
+use crate::web::forms::guard;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(storefront)
@@ -57,7 +70,7 @@ async fn storefront(
     params.outlet = Some(shop.slug.clone());
     // Every product of the outlet is from its province: no region or province facet.
     let view = results_view(
-        &state,
+        &state.searching(),
         params,
         &format!("/outlets/{}", shop.slug),
         &["stars", "group"],

@@ -1,5 +1,7 @@
 //! `robots.txt` and `sitemap.xml`. The sitemap lists only products a shopper may find today.
-use actix_web::{HttpResponse, get, web};
+use actix_web::HttpResponse;
+use actix_web::get;
+use actix_web::web;
 
 use crate::app::AppState;
 use crate::features::catalog::queries;

@@ -1,8 +1,12 @@
 //! `/static/…`: the files of [`crate::render::assets`].
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use actix_web::{HttpResponse, get, web};
+use actix_web::HttpResponse;
+use actix_web::get;
+use actix_web::http::header::CACHE_CONTROL;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::web;
 
-use crate::render::assets::{content_type, lookup};
+use crate::render::assets::content_type;
+use crate::render::assets::lookup;
 
 #[get("/static/{path:.*}")]
 pub async fn serve_static(path: web::Path<String>) -> HttpResponse {

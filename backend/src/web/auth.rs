@@ -1,11 +1,13 @@
 //! The acting principal of a request: from the session cookie for pages, from a bearer token
 //! for the JSON API. Role and scope checks are then [`crate::features::accounts::auth::Principal::can`].
 use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
 
 use crate::app::AppState;
 use crate::features::accounts::auth::Principal;
 use crate::features::accounts::tokens;
-use crate::web::error::{ApiError, PageError};
+use crate::web::error::ApiError;
+use crate::web::error::PageError;
 
 /// The signed-in user with its grants, or a redirect to sign-in that comes back here.
 pub async fn require(state: &AppState, req: &HttpRequest) -> Result<Principal, PageError> {
@@ -40,4 +42,42 @@ pub async fn bearer(state: &AppState, req: &HttpRequest) -> Result<Principal, Ap
     tokens::authenticate(&state.db, token, state.clock.now())
         .await?
         .ok_or(ApiError::Unauthorized)
+}
+
+/// The signed-in officer (or administrator); anyone else is refused.
+pub async fn require_officer(state: &AppState, req: &HttpRequest) -> Result<Principal, PageError> {
+    let principal = require(state, req).await?;
+    if principal.is_officer() {
+        Ok(principal)
+    } else {
+        Err(PageError::AccessDenied)
+    }
+}
+
+/// The token's user, if it belongs to at least one seller (the seller API is for sellers).
+pub async fn seller_member(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<crate::features::accounts::auth::Principal, ApiError> {
+    let principal = bearer(state, req).await?;
+    if principal.seller_ids().is_empty() {
+        return Err(ApiError::refused(
+            StatusCode::FORBIDDEN,
+            "not_a_seller",
+            "this account is not a member of any seller",
+        ));
+    }
+    Ok(principal)
+}
+
+/// The request's signed-in user id, if any.
+pub async fn current_user_id(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<Option<i64>, PageError> {
+    Ok(state
+        .cookies
+        .current_user(req, &state.db, state.clock.now())
+        .await?
+        .map(|u| u.id))
 }

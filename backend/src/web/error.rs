@@ -1,8 +1,11 @@
 //! Errors as users see them: JSON with a stable `code` under `/api`, an HTML page elsewhere.
 //! The cause chain is logged once, here, and never shown.
+use actix_web::HttpResponse;
+use actix_web::ResponseError;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::render;
 
@@ -121,6 +124,18 @@ impl From<sea_orm::DbErr> for PageError {
     }
 }
 
+impl From<crate::features::catalog::results::ResultsError> for PageError {
+    fn from(e: crate::features::catalog::results::ResultsError) -> Self {
+        use crate::features::catalog::results::ResultsError;
+        use crate::search::SearchError;
+        match e {
+            ResultsError::BadRequest(message) => Self::BadRequest(message),
+            ResultsError::Search(SearchError::Unavailable(why)) => Self::Unavailable(why),
+            ResultsError::Search(other) => Self::Unexpected(other.into()),
+        }
+    }
+}
+
 impl From<render::RenderError> for PageError {
     fn from(e: render::RenderError) -> Self {
         Self::Unexpected(e.into())
@@ -184,4 +199,16 @@ impl ResponseError for PageError {
         }
         response.content_type("text/html; charset=utf-8").body(body)
     }
+}
+
+/// Every API error: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    code: String,
+    message: String,
 }

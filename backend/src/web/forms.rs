@@ -4,15 +4,22 @@
 use std::time::Duration;
 
 use actix_multipart::Multipart;
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web;
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::db::entities::checkout;
+use crate::domain::orders::PaymentMethod;
 use crate::features::accounts::rate_limit;
-use crate::i18n::{tr, tr_with};
+use crate::i18n::tr;
+use crate::i18n::tr_with;
+use crate::payments::NextStep;
+use crate::payments::PaymentError;
 use crate::render::render;
 use crate::web::error::PageError;
 
@@ -162,4 +169,42 @@ pub async fn chosen_seller(
             SellingError::Database(e) => e.into(),
             _ => PageError::AccessDenied,
         })
+}
+
+/// Hands a placed checkout to its payment provider: to the provider's page, or to the order
+/// page (with a notice when the provider could not be reached; the stock stays reserved and
+/// the shopper can try again from there).
+pub async fn begin_payment(
+    state: &AppState,
+    placed: &checkout::Model,
+    method: PaymentMethod,
+) -> Result<HttpResponse, PageError> {
+    let Some(provider) = state.payments.provider(method) else {
+        return Ok(to_order(placed, None));
+    };
+    match provider.begin(&state.db, placed, state.clock.now()).await {
+        Ok(NextStep::Redirect(url)) => Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, url))
+            .finish()),
+        Ok(NextStep::OrderPage) => Ok(to_order(placed, None)),
+        Err(PaymentError::Database(e)) => Err(e.into()),
+        Err(PaymentError::Unavailable(why)) => {
+            tracing::warn!(reference = %placed.reference, error = %why, "payment provider unavailable");
+            Ok(to_order(placed, Some("pay_error=1")))
+        }
+    }
+}
+
+/// The private tracking link of a checkout.
+pub fn to_order(placed: &checkout::Model, extra: Option<&str>) -> HttpResponse {
+    let extra = extra.map(|e| format!("&{e}")).unwrap_or_default();
+    HttpResponse::SeeOther()
+        .insert_header((
+            LOCATION,
+            format!(
+                "/orders/{}?t={}{extra}",
+                placed.reference, placed.tracking_token
+            ),
+        ))
+        .finish()
 }

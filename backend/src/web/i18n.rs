@@ -2,10 +2,14 @@
 //! cookie, else Vietnamese, set for everything the request renders ([`crate::i18n`]).
 use actix_web::cookie::Cookie;
 use actix_web::cookie::time::Duration as CookieDuration;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderValue, SET_COOKIE, VARY};
+use actix_web::dev::ServiceRequest;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::HeaderValue;
+use actix_web::http::header::SET_COOKIE;
+use actix_web::http::header::VARY;
 
-use crate::i18n::{Lang, RequestLang};
+use crate::i18n::Lang;
+use crate::i18n::RequestLang;
 
 pub const LANG_COOKIE: &str = "ocop_lang";
 

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod error;
 pub mod forms;
 pub mod i18n;
+pub mod json;
 pub mod metrics;
 pub mod security;
 pub mod session;

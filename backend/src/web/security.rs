@@ -16,17 +16,25 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::body::EitherBody;
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceRequest;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::HeaderName;
+use actix_web::http::header::HeaderValue;
 use actix_web::middleware::Next;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use actix_web::web;
+use governor::DefaultKeyedRateLimiter;
+use governor::Quota;
+use governor::RateLimiter;
+use governor::clock::Clock;
+use governor::clock::DefaultClock;
 use sea_orm::DatabaseConnection;
 
 use crate::app::AppState;

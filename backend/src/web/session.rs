@@ -4,11 +4,19 @@
 //! The session cookie holds the user's public id, the user's session epoch and an expiry;
 //! bumping `users.session_epoch` (password change, "sign out everywhere") voids every session.
 use actix_web::HttpRequest;
+use actix_web::cookie::Cookie;
+use actix_web::cookie::CookieJar;
+use actix_web::cookie::Key;
+use actix_web::cookie::SameSite;
 use actix_web::cookie::time::Duration as CookieDuration;
-use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
-use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use serde::{Deserialize, Serialize};
+use chrono::DateTime;
+use chrono::Utc;
+use sea_orm::ColumnTrait;
+use sea_orm::DatabaseConnection;
+use sea_orm::EntityTrait;
+use sea_orm::QueryFilter;
+use serde::Deserialize;
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::entities::user;

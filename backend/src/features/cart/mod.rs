@@ -562,6 +562,17 @@ pub enum CheckoutError {
     Database(#[from] DbErr),
 }
 
+/// The checkout an idempotency key already placed, if any (a form submitted again).
+pub async fn checkout_by_key(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<checkout::Model>, DbErr> {
+    checkout::Entity::find()
+        .filter(checkout::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await
+}
+
 /// Places the cart's lines as one checkout with one order per seller, paying by `method`,
 /// and queues the confirmation and the sellers' notices. A retried submit with the same
 /// `idempotency_key` returns the first checkout unchanged.

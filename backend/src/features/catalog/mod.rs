@@ -5,6 +5,7 @@ pub mod indexing;
 pub mod lifecycle;
 pub mod photos;
 pub mod queries;
+pub mod results;
 
 pub use queries::{ListingCard, ListingDetail, ListingFilter, Page};
 

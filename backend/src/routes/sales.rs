@@ -5,19 +5,39 @@
 //! [`crate::features::sales`], computed by the database.
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use actix_web::get;
+use actix_web::web;
+use sea_orm::ColumnTrait;
+use sea_orm::EntityTrait;
+use sea_orm::QueryFilter;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::db::entities::{listing, seller};
-use crate::features::accounts::auth::{Action, Principal, Scope};
-use crate::features::sales::{self, Indicator, Level, Period, SellThrough, Within};
-use crate::i18n::{Lang, current, pick, tr, tr_with};
+use crate::db::entities::listing;
+use crate::db::entities::seller;
+use crate::features::accounts::auth::Action;
+use crate::features::accounts::auth::Principal;
+use crate::features::accounts::auth::Scope;
+use crate::features::sales;
+use crate::features::sales::Indicator;
+use crate::features::sales::Level;
+use crate::features::sales::Period;
+use crate::features::sales::SellThrough;
+use crate::features::sales::Within;
+use crate::i18n::Lang;
+use crate::i18n::current;
+use crate::i18n::pick;
+use crate::i18n::tr;
+use crate::i18n::tr_with;
 use crate::web::auth::require;
-use crate::web::charts::{self, Column, ShareBar};
-use crate::web::error::{ApiError, PageError};
+use crate::web::charts;
+use crate::web::charts::Column;
+use crate::web::charts::ShareBar;
+use crate::web::error::ApiError;
+use crate::web::error::PageError;
 use crate::web::forms::chosen_seller;
 use crate::web::forms::form_page;
 
@@ -114,8 +134,8 @@ fn province_name(state: &AppState, code: &str) -> String {
     params(PeriodQuery),
     responses(
         (status = 200, description = "The indicator", body = Indicator),
-        (status = 400, description = "A bad period", body = super::seller_api::ErrorBody),
-        (status = 429, description = "Too many requests from this address; see Retry-After", body = super::seller_api::ErrorBody),
+        (status = 400, description = "A bad period", body = crate::web::error::ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = crate::web::error::ErrorBody),
     )
 )]
 #[get("/indicators/modern-trade")]

@@ -1,16 +1,35 @@
-//! `/search`: the storefront's search results with a facet sidebar that works without
-//! JavaScript (every facet value is a link that adds or removes it).
-use actix_web::{HttpResponse, get, web};
+//! The results part of a search page, as the templates show it: the search form, the facet
+//! sidebar that works without JavaScript (every facet value is a link that adds or removes
+//! it), the hits and the pager, with every link pointing at the page's own address. The
+//! storefront's `/search` and an outlet's storefront both use it.
+use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::domain::reference::Reference;
 use crate::domain::text::fold;
 use crate::i18n::{pick, tr, tr_with};
-use crate::render::render;
 use crate::search::request::SearchParams;
-use crate::search::{SearchError, SearchResults};
-use crate::web::error::PageError;
+use crate::search::{SearchEngine, SearchError, SearchResults};
+
+/// What a search needs to run.
+pub struct Searching<'a> {
+    pub db: &'a DatabaseConnection,
+    pub engine: &'a dyn SearchEngine,
+    pub reference: &'a Reference,
+    pub today: NaiveDate,
+}
+
+/// Why a search page cannot be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    /// A bad parameter, with the message for the shopper.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Search(SearchError),
+}
 
 /// Sort orders and the keys of their labels.
 const SORTS: [(&str, &str); 5] = [
@@ -20,6 +39,7 @@ const SORTS: [(&str, &str); 5] = [
     ("stars", "search.sort_stars"),
     ("newest", "search.sort_newest"),
 ];
+
 const PER_PAGE: usize = 24;
 
 #[derive(Serialize)]
@@ -112,11 +132,11 @@ impl Link {
 
 /// Facets every search page shows; an outlet's storefront leaves out region and province
 /// (all its products are from its own province).
-pub(crate) const ALL_FACETS: [&str; 4] = ["stars", "region", "province", "group"];
+pub const ALL_FACETS: [&str; 4] = ["stars", "region", "province", "group"];
 
 /// The results part of a search page: the form, the facet sidebar, the hits and the pager,
 /// with every link pointing at `base`. `params.outlet` scopes it to an outlet's products.
-pub(crate) struct ResultsView {
+pub struct ResultsView {
     pub query: crate::search::SearchQuery,
     pub any_filter: bool,
     pub sorted: bool,
@@ -124,27 +144,20 @@ pub(crate) struct ResultsView {
     pub data: serde_json::Value,
 }
 
-pub(crate) async fn results_view(
-    state: &AppState,
+pub async fn results_view(
+    searching: &Searching<'_>,
     mut params: SearchParams,
     base: &str,
     shown_facets: &[&str],
-) -> Result<ResultsView, PageError> {
+) -> Result<ResultsView, ResultsError> {
     params.per_page = Some(PER_PAGE);
     let query = params
-        .parse(&state.reference, state.clock.today())
-        .map_err(|bad| PageError::BadRequest(bad.message))?;
-    let results: SearchResults = match crate::features::catalog::indexing::search_or_rebuild(
-        &state.db,
-        state.search.as_ref(),
-        &query,
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(SearchError::Unavailable(why)) => return Err(PageError::Unavailable(why)),
-        Err(e) => return Err(PageError::Unexpected(e.into())),
-    };
+        .parse(searching.reference, searching.today)
+        .map_err(|bad| ResultsError::BadRequest(bad.message))?;
+    let results: SearchResults =
+        super::indexing::search_or_rebuild(searching.db, searching.engine, &query)
+            .await
+            .map_err(ResultsError::Search)?;
 
     let link = Link {
         base: base.to_owned(),
@@ -156,7 +169,7 @@ pub(crate) async fn results_view(
         sort: params.sort.clone().unwrap_or_default(),
         page: query.page,
     };
-    let reference = &state.reference;
+    let reference = searching.reference;
     let block = |title,
                  facet: &str,
                  counts: &std::collections::BTreeMap<String, u64>,
@@ -290,44 +303,4 @@ pub(crate) async fn results_view(
         results,
         data,
     })
-}
-
-#[get("/search")]
-pub async fn search_page(
-    state: web::Data<AppState>,
-    params: web::Query<SearchParams>,
-) -> Result<HttpResponse, PageError> {
-    let mut params = params.into_inner();
-    // The storefront's search covers the whole marketplace; outlets have their own pages.
-    params.outlet = None;
-    let ResultsView {
-        query,
-        any_filter,
-        sorted,
-        data,
-        ..
-    } = results_view(&state, params, "/search", &ALL_FACETS).await?;
-    let title = if query.text.is_empty() {
-        tr("search.title")
-    } else {
-        tr_with("search.title_query", &[("q", &query.text)])
-    };
-    // A plain query's first page may be indexed (it answers searches like "trà shan tuyết");
-    // filtered, sorted and later pages are variations of it and ask not to be.
-    let indexable = !query.text.is_empty() && !any_filter && !sorted && query.page == 1;
-    let canonical = indexable.then(|| {
-        let q: String =
-            serde_urlencoded::to_string([("q", query.text.as_str())]).unwrap_or_default();
-        format!("{}/search?{q}", state.site)
-    });
-    let mut data = data;
-    if let Some(map) = data.as_object_mut() {
-        map.insert("title".into(), title.into());
-        map.insert("noindex".into(), (!indexable).into());
-        map.insert("canonical".into(), canonical.into());
-    }
-    let body = render("pages/search", &data)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body))
 }

@@ -1,14 +1,21 @@
 //! `/verify/{certificate_no}`: the public page a shopper reaches by scanning the QR code on a
 //! package. It says plainly whether the certificate is valid, expired, revoked or unknown.
-use actix_web::{HttpResponse, get, web};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use actix_web::HttpResponse;
+use actix_web::get;
+use actix_web::web;
+use sea_orm::ColumnTrait;
+use sea_orm::EntityTrait;
+use sea_orm::QueryFilter;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::db::entities::{registry_certificate, registry_participant};
+use crate::db::entities::registry_certificate;
+use crate::db::entities::registry_participant;
 use crate::domain::registry::CertificateStatus;
 use crate::features::catalog::queries;
-use crate::i18n::{pick, tr, tr_with};
+use crate::i18n::pick;
+use crate::i18n::tr;
+use crate::i18n::tr_with;
 use crate::render::render;
 use crate::web::error::PageError;
 

@@ -1,24 +1,30 @@
 //! Server-rendered storefront pages (Vietnamese first).
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use actix_web::get;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
-use serde::{Deserialize, Serialize};
+use actix_web::web;
+use serde::Deserialize;
+use serde::Serialize;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::features::catalog::{ListingFilter, queries};
-use crate::i18n::{pick, tr, tr_with};
-use crate::render::{render, script_json};
-use crate::web::error::{ApiError, PageError};
+use crate::features::catalog::ListingFilter;
+use crate::features::catalog::queries;
+use crate::features::catalog::results::ALL_FACETS;
+use crate::features::catalog::results::ResultsView;
+use crate::features::catalog::results::results_view;
+use crate::i18n::pick;
+use crate::i18n::tr;
+use crate::i18n::tr_with;
+use crate::render::render;
+use crate::render::script_json;
+use crate::search::SearchError;
+use crate::search::request::SearchParams;
+use crate::web::error::ApiError;
+use crate::web::error::PageError;
 
 const PER_PAGE: u64 = 24;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(home)
-        .service(provinces_index)
-        .service(province_page)
-        .service(region_page)
-        .service(product_page);
-}
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -393,22 +399,198 @@ async fn product_page(
     Ok(response.content_type("text/html; charset=utf-8").body(body))
 }
 
-/// Anything unrouted: a JSON 404 under `/api`, the friendly page elsewhere.
-pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    if req.path().starts_with("/api/") {
-        // A documented endpoint asked with another method: 405 with the methods it has.
-        if let Some(allowed) = super::seller_api::methods_of(req.path()) {
-            return HttpResponse::MethodNotAllowed()
-                .insert_header(("Allow", allowed.join(", ")))
-                .json(serde_json::json!({
-                    "error": {
-                        "code": "method_not_allowed",
-                        "message": format!("{} {} is not allowed; use {}", req.method(), req.path(), allowed.join(" or ")),
-                    }
-                }));
-        }
-        ApiError::NotFound(format!("no such endpoint: {}", req.path())).error_response()
+#[get("/search")]
+pub async fn search_page(
+    state: web::Data<AppState>,
+    params: web::Query<SearchParams>,
+) -> Result<HttpResponse, PageError> {
+    let mut params = params.into_inner();
+    // The storefront's search covers the whole marketplace; outlets have their own pages.
+    params.outlet = None;
+    let ResultsView {
+        query,
+        any_filter,
+        sorted,
+        data,
+        ..
+    } = results_view(&state.searching(), params, "/search", &ALL_FACETS).await?;
+    let title = if query.text.is_empty() {
+        tr("search.title")
     } else {
-        PageError::NotFound.error_response()
+        tr_with("search.title_query", &[("q", &query.text)])
+    };
+    // A plain query's first page may be indexed (it answers searches like "trà shan tuyết");
+    // filtered, sorted and later pages are variations of it and ask not to be.
+    let indexable = !query.text.is_empty() && !any_filter && !sorted && query.page == 1;
+    let canonical = indexable.then(|| {
+        let q: String =
+            serde_urlencoded::to_string([("q", query.text.as_str())]).unwrap_or_default();
+        format!("{}/search?{q}", state.site)
+    });
+    let mut data = data;
+    if let Some(map) = data.as_object_mut() {
+        map.insert("title".into(), title.into());
+        map.insert("noindex".into(), (!indexable).into());
+        map.insert("canonical".into(), canonical.into());
     }
+    let body = render("pages/search", &data)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+#[derive(Serialize)]
+struct ProvinceJson<'a> {
+    code: &'a str,
+    name_vi: &'a str,
+    name_en: &'a str,
+    kind: &'a str,
+    region_code: &'a str,
+}
+
+/// The 34 current provinces with their region.
+#[get("/provinces")]
+async fn api_provinces(state: web::Data<AppState>) -> HttpResponse {
+    let provinces: Vec<ProvinceJson> = state
+        .reference
+        .provinces
+        .iter()
+        .map(|p| ProvinceJson {
+            code: &p.code,
+            name_vi: &p.name_vi,
+            name_en: &p.name_en,
+            kind: &p.kind,
+            region_code: &p.region_code,
+        })
+        .collect();
+    HttpResponse::Ok().json(provinces)
+}
+
+#[derive(Deserialize)]
+struct ResolveQuery {
+    name: String,
+}
+
+/// Resolves any province name, code or former (pre-2025) province to the current province.
+#[get("/provinces/resolve")]
+async fn api_resolve_province(
+    state: web::Data<AppState>,
+    query: web::Query<ResolveQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let province = state
+        .reference
+        .resolve_province(&query.name)
+        .ok_or_else(|| ApiError::NotFound(format!("no province is called {:?}", query.name)))?;
+    let legacy = state
+        .reference
+        .province_name(&query.name)
+        .is_some_and(|n| n.legacy);
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "query": query.name,
+        "province_code": province.code,
+        "name_vi": province.name_vi,
+        "name_en": province.name_en,
+        "region_code": province.region_code,
+        "legacy": legacy,
+    })))
+}
+
+#[derive(Deserialize)]
+struct ListingsQuery {
+    province: Option<String>,
+    group: Option<String>,
+    page: Option<u64>,
+    per_page: Option<u64>,
+}
+
+/// Listings a shopper may find, newest first. `province` accepts any name or former province.
+#[get("/listings")]
+async fn api_listings(
+    state: web::Data<AppState>,
+    query: web::Query<ListingsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.page.unwrap_or(1);
+    let per_page = query.per_page.unwrap_or(20);
+    if page == 0 || page > 10_000 {
+        return Err(ApiError::bad_request(
+            "invalid_page",
+            "page must be between 1 and 10000",
+        ));
+    }
+    if !(1..=100).contains(&per_page) {
+        return Err(ApiError::bad_request(
+            "invalid_per_page",
+            "per_page must be between 1 and 100",
+        ));
+    }
+    let province_code = match query.province.as_deref().filter(|p| !p.is_empty()) {
+        None => None,
+        Some(name) => Some(
+            state
+                .reference
+                .resolve_province(name)
+                .ok_or_else(|| {
+                    ApiError::bad_request("unknown_province", format!("unknown province {name:?}"))
+                })?
+                .code
+                .clone(),
+        ),
+    };
+    let group_code = match query.group.as_deref().filter(|g| !g.is_empty()) {
+        None => None,
+        Some(code) if state.reference.group(code).is_some() => Some(code.to_owned()),
+        Some(code) => {
+            return Err(ApiError::bad_request(
+                "unknown_group",
+                format!("unknown product group {code:?}"),
+            ));
+        }
+    };
+    let filter = ListingFilter {
+        province_code,
+        group_code,
+        ..ListingFilter::default()
+    };
+    let page =
+        queries::list_visible(&state.db, state.clock.today(), &filter, page, per_page).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Full-text search with disjunctive facets. See `search-config/` for the matching rules.
+#[get("/search")]
+async fn api_search(
+    state: web::Data<AppState>,
+    params: web::Query<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    let query = params
+        .parse(&state.reference, state.clock.today())
+        .map_err(|bad| ApiError::bad_request(bad.code, bad.message))?;
+    match crate::features::catalog::indexing::search_or_rebuild(
+        &state.db,
+        state.search.as_ref(),
+        &query,
+    )
+    .await
+    {
+        Ok(results) => Ok(HttpResponse::Ok().json(results)),
+        Err(SearchError::Unavailable(why)) => Err(ApiError::Unavailable(why)),
+        Err(e) => Err(ApiError::Unexpected(e.into())),
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(home)
+        .service(provinces_index)
+        .service(province_page)
+        .service(region_page)
+        .service(product_page)
+        .service(search_page);
+}
+
+/// Under `/api/v1`.
+pub fn configure_api(cfg: &mut web::ServiceConfig) {
+    cfg.service(api_provinces)
+        .service(api_resolve_province)
+        .service(api_listings)
+        .service(api_search);
 }

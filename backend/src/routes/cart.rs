@@ -1,40 +1,31 @@
 //! The cart, checkout and the order page, for guests and signed-in shoppers, without
 //! JavaScript. A guest's cart is found by a token in a signed cookie.
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use actix_web::get;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::post;
+use actix_web::web;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::db::entities::{cart as cart_row, checkout};
+use crate::db::entities::cart as cart_row;
 use crate::domain::orders::PaymentMethod;
-use crate::features::cart::{self, Address, CheckoutError, ShopError};
-use crate::i18n::{pick, tr};
-use crate::payments::{NextStep, PaymentError, vietqr};
+use crate::features::cart;
+use crate::features::cart::Address;
+use crate::features::cart::CheckoutError;
+use crate::features::cart::ShopError;
+use crate::i18n::pick;
+use crate::i18n::tr;
+use crate::web::auth::current_user_id;
 use crate::web::error::PageError;
-use crate::web::forms::{form_page, guard};
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(add)
-        .service(cart_page)
-        .service(update)
-        .service(checkout_form)
-        .service(place)
-        .service(order_page)
-        .service(pay_again)
-        .service(account_orders);
-}
-
-/// The request's signed-in user id, if any.
-async fn user_id(state: &AppState, req: &HttpRequest) -> Result<Option<i64>, PageError> {
-    Ok(state
-        .cookies
-        .current_user(req, &state.db, state.clock.now())
-        .await?
-        .map(|u| u.id))
-}
+use crate::web::forms::begin_payment;
+use crate::web::forms::form_page;
+use crate::web::forms::guard;
+use crate::web::forms::to_order;
 
 /// This browser's cart, made when `create` is set.
 async fn this_cart(
@@ -42,7 +33,7 @@ async fn this_cart(
     req: &HttpRequest,
     create: bool,
 ) -> Result<Option<cart_row::Model>, PageError> {
-    let user = user_id(state, req).await?;
+    let user = current_user_id(state, req).await?;
     Ok(cart::find_cart(
         &state.db,
         state.cookies.cart_token(req),
@@ -343,7 +334,7 @@ async fn place(
     guard(&state, &req, &form.csrf, &[]).await?;
     let key = form.idempotency_key.to_string();
     // A repeated submit after success: the cart is empty now, the checkout exists.
-    if let Some(done) = checkout_by_key(&state, &key).await? {
+    if let Some(done) = cart::checkout_by_key(&state.db, &key).await? {
         return Ok(to_order(&done, None));
     }
     let Some(cart) = this_cart(&state, &req, false).await? else {
@@ -416,7 +407,7 @@ async fn place(
             .await;
         }
     };
-    let user = user_id(&state, &req).await?;
+    let user = current_user_id(&state, &req).await?;
     let site = state.site.clone();
     let placement = cart::Placement {
         cart_id: cart.id,
@@ -453,222 +444,10 @@ async fn place(
     begin_payment(&state, &placed, method).await
 }
 
-/// Hands a placed checkout to its payment provider: to the provider's page, or to the order
-/// page (with a notice when the provider could not be reached; the stock stays reserved and
-/// the shopper can try again from there).
-async fn begin_payment(
-    state: &AppState,
-    placed: &checkout::Model,
-    method: PaymentMethod,
-) -> Result<HttpResponse, PageError> {
-    let Some(provider) = state.payments.provider(method) else {
-        return Ok(to_order(placed, None));
-    };
-    match provider.begin(&state.db, placed, state.clock.now()).await {
-        Ok(NextStep::Redirect(url)) => Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, url))
-            .finish()),
-        Ok(NextStep::OrderPage) => Ok(to_order(placed, None)),
-        Err(PaymentError::Database(e)) => Err(e.into()),
-        Err(PaymentError::Unavailable(why)) => {
-            tracing::warn!(reference = %placed.reference, error = %why, "payment provider unavailable");
-            Ok(to_order(placed, Some("pay_error=1")))
-        }
-    }
-}
-
-async fn checkout_by_key(
-    state: &AppState,
-    key: &str,
-) -> Result<Option<checkout::Model>, PageError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    Ok(checkout::Entity::find()
-        .filter(checkout::Column::IdempotencyKey.eq(key))
-        .one(&state.db)
-        .await?)
-}
-
-/// The private tracking link of a checkout.
-fn to_order(placed: &checkout::Model, extra: Option<&str>) -> HttpResponse {
-    let extra = extra.map(|e| format!("&{e}")).unwrap_or_default();
-    HttpResponse::SeeOther()
-        .insert_header((
-            LOCATION,
-            format!(
-                "/orders/{}?t={}{extra}",
-                placed.reference, placed.tracking_token
-            ),
-        ))
-        .finish()
-}
-
-#[derive(Deserialize)]
-struct TrackQuery {
-    t: Option<Uuid>,
-    paid: Option<u8>,
-    pay_error: Option<u8>,
-}
-
-/// The checkout behind a tracking link, or its signed-in owner's; anyone else gets a 404.
-async fn tracked_checkout(
-    state: &AppState,
-    req: &HttpRequest,
-    reference: &str,
-    token: Option<Uuid>,
-) -> Result<checkout::Model, PageError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let found = checkout::Entity::find()
-        .filter(checkout::Column::Reference.eq(reference))
-        .one(&state.db)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let by_link = token.is_some_and(|t| t == found.tracking_token);
-    let by_owner = found.user_id.is_some() && user_id(state, req).await? == found.user_id;
-    if by_link || by_owner {
-        Ok(found)
-    } else {
-        Err(PageError::NotFound)
-    }
-}
-
-/// The VietQR code of an unpaid bank-transfer order, as inline SVG with the account details.
-fn transfer_view(order: &cart::OrderView) -> Option<serde_json::Value> {
-    let (bin, account_no, holder) = order.bank.as_ref()?;
-    let transfer = vietqr::Transfer {
-        bank_bin: bin.clone(),
-        account_no: account_no.clone(),
-        amount_vnd: order.subtotal_vnd,
-        message: order.code.clone(),
-    };
-    let payload = transfer.payload().ok()?;
-    Some(json!({
-        "svg": vietqr::svg(&payload)?,
-        "payload": payload,
-        "bank": vietqr::bank(bin).map_or(bin.as_str(), |b| b.name),
-        "account_no": account_no,
-        "holder": holder,
-        "amount_vnd": order.subtotal_vnd,
-        "message": order.code,
-    }))
-}
-
-/// A checkout's orders: for whoever holds the tracking link, or its signed-in owner.
-#[get("/orders/{reference}")]
-async fn order_page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    query: web::Query<TrackQuery>,
-) -> Result<HttpResponse, PageError> {
-    let found = tracked_checkout(&state, &req, &path, query.t).await?;
-    let orders = cart::orders_of(&state.db, found.id).await?;
-    let province = state
-        .reference
-        .province(&found.province_code)
-        .map_or(found.province_code.clone(), |p| {
-            pick(&p.name_vi, &p.name_en).to_owned()
-        });
-    let open = |o: &cart::OrderView| o.payment_state == "unpaid" && o.state == "placed";
-    let shown: Vec<_> = orders
-        .iter()
-        .map(|o| {
-            let transfer = (found.payment_method == PaymentMethod::VietQr.as_str() && open(o))
-                .then(|| transfer_view(o))
-                .flatten();
-            json!({ "order": o, "transfer": transfer })
-        })
-        .collect();
-    let pickup = match found.outlet_id {
-        Some(id) if found.channel != "outlet" => {
-            use sea_orm::EntityTrait;
-            crate::db::entities::outlet::Entity::find_by_id(id)
-                .one(&state.db)
-                .await?
-                .map(|o| json!({ "name": o.name, "address": o.address, "hours": o.opening_hours, "slug": o.slug }))
-        }
-        _ => None,
-    };
-    let card_due = found.payment_method == PaymentMethod::Stripe.as_str()
-        && state.payments.offers(PaymentMethod::Stripe)
-        && orders.iter().any(open);
-    let mut response = form_page(
-        &state,
-        &req,
-        StatusCode::OK,
-        "pages/order",
-        json!({
-            "title": tr("order.title"),
-            "checkout": {
-                "reference": found.reference,
-                "name": found.name,
-                "phone": found.phone,
-                "street": found.street,
-                "commune": found.commune,
-                "payment_method": found.payment_method,
-                "total_vnd": found.total_vnd,
-                "tracking_token": found.tracking_token,
-            },
-            "payment_label": tr(&format!("checkout.method.{}", found.payment_method)),
-            "province": province,
-            "pickup": pickup,
-            "orders": shown,
-            "card_due": card_due,
-            "awaiting_card": card_due && query.paid == Some(1),
-            "pay_error": query.pay_error == Some(1),
-            "expires_at": found.expires_at.filter(|_| orders.iter().any(open)).map(crate::domain::time::format_vietnam),
-            "placed_at": crate::domain::time::format_vietnam(found.created_at),
-        }),
-    )?;
-    // The tracking token is in the URL: never send it to another site.
-    response.headers_mut().insert(
-        actix_web::http::header::REFERRER_POLICY,
-        actix_web::http::header::HeaderValue::from_static("no-referrer"),
-    );
-    Ok(response)
-}
-
-#[derive(Deserialize)]
-struct PayForm {
-    csrf: String,
-    t: Option<Uuid>,
-}
-
-/// Pays an unpaid card checkout again (the first attempt was abandoned or failed).
-#[post("/orders/{reference}/pay")]
-async fn pay_again(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    form: web::Form<PayForm>,
-) -> Result<HttpResponse, PageError> {
-    guard(&state, &req, &form.csrf, &[]).await?;
-    let found = tracked_checkout(&state, &req, &path, form.t).await?;
-    let orders = cart::orders_of(&state.db, found.id).await?;
-    let open = orders
-        .iter()
-        .any(|o| o.payment_state == "unpaid" && o.state == "placed");
-    if found.payment_method != PaymentMethod::Stripe.as_str() || !open {
-        return Ok(to_order(&found, None));
-    }
-    begin_payment(&state, &found, PaymentMethod::Stripe).await
-}
-
-/// The signed-in shopper's checkouts and their orders.
-#[get("/account/orders")]
-async fn account_orders(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, PageError> {
-    let principal = crate::web::auth::require(&state, &req).await?;
-    let checkouts = crate::features::orders::for_account(&state.db, principal.user.id).await?;
-    form_page(
-        &state,
-        &req,
-        StatusCode::OK,
-        "pages/account_orders",
-        json!({
-            "title": tr("orders.account_title"),
-            "checkouts": checkouts,
-        }),
-    )
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(add)
+        .service(cart_page)
+        .service(update)
+        .service(checkout_form)
+        .service(place);
 }

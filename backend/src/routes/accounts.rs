@@ -1,8 +1,11 @@
 //! Sign-up, sign-in, sign-out and the account page. Every form carries a CSRF token; sign-in is
 //! rate-limited per address and per e-mail.
-
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use actix_web::get;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::post;
+use actix_web::web;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -10,11 +13,18 @@ use actix_web::http::StatusCode;
 
 use crate::app::AppState;
 use crate::domain::time::format_vietnam;
-use crate::features::accounts::tokens::{self, TokenError};
-use crate::features::accounts::{self, AccountError, NewAccount};
-use crate::i18n::{tr, tr_with};
+use crate::features::accounts;
+use crate::features::accounts::AccountError;
+use crate::features::accounts::NewAccount;
+use crate::features::accounts::tokens;
+use crate::features::accounts::tokens::TokenError;
+use crate::i18n::tr;
+use crate::i18n::tr_with;
 use crate::web::error::PageError;
-use crate::web::forms::{client_address, form_page, guard, message_page};
+use crate::web::forms::client_address;
+use crate::web::forms::form_page;
+use crate::web::forms::guard;
+use crate::web::forms::message_page;
 use crate::web::session::safe_next;
 
 /// Sign-in attempts allowed per window, per e-mail and per client address.

@@ -1,0 +1,615 @@
+//! The seller's orders: a list by state, one order with its history and the next steps
+//! (confirm, ship with carrier and tracking number, deliver, cancel or refund with a reason,
+//! confirm a bank transfer), and the bank account VietQR codes pay into. Every handler checks
+//! the principal's scope through `orders`; another seller's order is a 404.
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use actix_web::get;
+use actix_web::http::StatusCode;
+use actix_web::post;
+use actix_web::web;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::db::entities::checkout;
+use crate::db::entities::seller;
+use crate::domain::orders::PaymentMethod;
+use crate::features::accounts::auth::Principal;
+use crate::features::cart;
+use crate::features::orders;
+use crate::features::orders::OrderError;
+use crate::features::orders::OrderState;
+use crate::features::orders::Step;
+use crate::features::orders::payments;
+use crate::i18n::pick;
+use crate::i18n::tr;
+use crate::payments::bank;
+use crate::payments::stripe::WebhookRefusal;
+use crate::payments::vietqr;
+use crate::web::auth::current_user_id;
+use crate::web::auth::require;
+use crate::web::error::ApiError;
+use crate::web::error::PageError;
+use crate::web::forms::CsrfOnly;
+use crate::web::forms::begin_payment;
+use crate::web::forms::chosen_seller;
+use crate::web::forms::form_page;
+use crate::web::forms::guard;
+use crate::web::forms::see_other;
+use crate::web::forms::to_order;
+
+#[derive(Deserialize)]
+struct ListQuery {
+    seller: Option<i64>,
+    state: Option<String>,
+}
+
+#[get("/seller/orders")]
+async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let shop = chosen_seller(&state, &principal, query.seller).await?;
+    let filter = query.state.as_deref().and_then(OrderState::parse);
+    let rows = orders::for_seller(&state.db, shop.id, filter, 200).await?;
+    let counts = orders::counts_for_seller(&state.db, shop.id).await?;
+    let tabs: Vec<_> = OrderState::ALL
+        .iter()
+        .map(|s| {
+            json!({
+                "state": s.as_str(),
+                "count": counts.get(s.as_str()).copied().unwrap_or(0),
+                "current": Some(*s) == filter,
+            })
+        })
+        .collect();
+    form_page(
+        &state,
+        &req,
+        StatusCode::OK,
+        "pages/seller_orders",
+        json!({
+            "title": tr("orders.seller_title"),
+            "seller": { "id": shop.id, "name": shop.display_name },
+            "tabs": tabs,
+            "all_current": filter.is_none(),
+            "orders": rows,
+        }),
+    )
+}
+
+async fn detail_view(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    pid: Uuid,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let view = orders::seller_order(&state.db, principal, pid)
+        .await
+        .map_err(order_page_error)?;
+    let s = view.order.state.as_str();
+    let unpaid = view.order.payment_state == "unpaid";
+    let province = state
+        .reference
+        .province(&view.checkout.province_code)
+        .map_or(view.checkout.province_code.clone(), |p| {
+            pick(&p.name_vi, &p.name_en).to_owned()
+        });
+    form_page(
+        state,
+        req,
+        status,
+        "pages/seller_order",
+        json!({
+            "title": tr_code("orders.order_title", &view.order.code),
+            "order": view.order,
+            "checkout": {
+                "name": view.checkout.name,
+                "phone": view.checkout.phone,
+                "street": view.checkout.street,
+                "commune": view.checkout.commune,
+                "payment_method": view.checkout.payment_method,
+                "channel": view.checkout.channel,
+            },
+            "province": province,
+            "items": view.items,
+            "events": view.events,
+            "can_confirm": s == "placed",
+            "can_ship": s == "confirmed",
+            "can_deliver": s == "shipped",
+            "can_cancel": matches!(s, "placed" | "confirmed") && unpaid,
+            "can_refund": s != "refunded" && view.order.payment_state == "paid",
+            "can_confirm_paid": unpaid && view.checkout.payment_method == "vietqr",
+            "refund_due": s == "cancelled" && view.order.payment_state == "paid",
+            "error": error,
+        }),
+    )
+}
+
+fn tr_code(key: &str, code: &str) -> String {
+    crate::i18n::tr_with(key, &[("code", &code)])
+}
+
+fn order_page_error(e: OrderError) -> PageError {
+    match e {
+        OrderError::Database(e) => e.into(),
+        _ => PageError::NotFound,
+    }
+}
+
+#[get("/seller/orders/{pid}")]
+async fn detail(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    detail_view(&state, &req, &principal, *path, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+struct StepForm {
+    csrf: String,
+    step: String,
+    #[serde(default)]
+    carrier: String,
+    #[serde(default)]
+    tracking_no: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[post("/seller/orders/{pid}/step")]
+async fn step(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    form: web::Form<StepForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    // Another seller's order is a 404 whatever the form says.
+    orders::find_for_seller(&state.db, &principal, *path)
+        .await
+        .map_err(order_page_error)?;
+    let form = form.into_inner();
+    let step = match form.step.as_str() {
+        "confirm" => Step::Confirm,
+        "ship" => Step::Ship {
+            carrier: form.carrier,
+            tracking_no: form.tracking_no,
+        },
+        "deliver" => Step::Deliver,
+        "cancel" => Step::Cancel {
+            reason: form.reason,
+        },
+        "refund" => Step::Refund {
+            reason: form.reason,
+        },
+        _ => return Err(PageError::BadRequest(tr("orders.error.unknown_step"))),
+    };
+    match orders::advance(
+        &state.db,
+        orders::Actor::Seller(&principal),
+        *path,
+        step,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!("/seller/orders/{}", path))),
+        Err(e @ (OrderError::NotFound | OrderError::Database(_))) => Err(order_page_error(e)),
+        Err(e) => {
+            let message = e.message();
+            detail_view(
+                &state,
+                &req,
+                &principal,
+                *path,
+                StatusCode::CONFLICT,
+                Some(message),
+            )
+            .await
+        }
+    }
+}
+
+/// A seller member confirms the bank transfer for this order arrived.
+#[post("/seller/orders/{pid}/paid")]
+async fn confirm_paid(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    orders::confirm_transfer(&state.db, &principal, *path, state.clock.now())
+        .await
+        .map_err(order_page_error)?;
+    Ok(see_other(&format!("/seller/orders/{}", path)))
+}
+
+#[derive(Deserialize)]
+struct BankQuery {
+    seller: Option<i64>,
+}
+
+fn bank_page(
+    state: &AppState,
+    req: &HttpRequest,
+    shop: &seller::Model,
+    status: StatusCode,
+    fields: (&str, &str, &str),
+    error: Option<String>,
+    saved: bool,
+) -> Result<HttpResponse, PageError> {
+    let banks: Vec<_> = vietqr::BANKS
+        .iter()
+        .map(|b| json!({ "bin": b.bin, "name": b.name, "selected": b.bin == fields.0 }))
+        .collect();
+    form_page(
+        state,
+        req,
+        status,
+        "pages/seller_bank",
+        json!({
+            "title": tr("orders.bank_title"),
+            "seller": { "id": shop.id, "name": shop.display_name },
+            "banks": banks,
+            "account_no": fields.1,
+            "account_name": fields.2,
+            "error": error,
+            "saved": saved,
+        }),
+    )
+}
+
+#[get("/seller/bank")]
+async fn bank_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<BankQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let shop = chosen_seller(&state, &principal, query.seller).await?;
+    let fields = (
+        shop.bank_bin.clone().unwrap_or_default(),
+        shop.bank_account_no.clone().unwrap_or_default(),
+        shop.bank_account_name.clone().unwrap_or_default(),
+    );
+    bank_page(
+        &state,
+        &req,
+        &shop,
+        StatusCode::OK,
+        (&fields.0, &fields.1, &fields.2),
+        None,
+        false,
+    )
+}
+
+#[derive(Deserialize)]
+struct BankForm {
+    csrf: String,
+    seller: i64,
+    bank_bin: String,
+    account_no: String,
+    account_name: String,
+}
+
+#[post("/seller/bank")]
+async fn save_bank(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<BankForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let shop = chosen_seller(&state, &principal, Some(form.seller)).await?;
+    let fields = (
+        form.bank_bin.as_str(),
+        form.account_no.as_str(),
+        form.account_name.as_str(),
+    );
+    match crate::features::selling::set_bank_account(
+        &state.db,
+        &principal,
+        shop.id,
+        fields.0,
+        fields.1,
+        fields.2,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(saved) => bank_page(&state, &req, &saved, StatusCode::OK, fields, None, true),
+        Err(crate::features::selling::SellingError::Database(e)) => Err(e.into()),
+        Err(crate::features::selling::SellingError::NotMember) => Err(PageError::AccessDenied),
+        Err(e) => bank_page(
+            &state,
+            &req,
+            &shop,
+            StatusCode::BAD_REQUEST,
+            fields,
+            Some(e.to_string()),
+            false,
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct TrackQuery {
+    t: Option<Uuid>,
+    paid: Option<u8>,
+    pay_error: Option<u8>,
+}
+
+/// The checkout behind a tracking link, or its signed-in owner's; anyone else gets a 404.
+async fn tracked_checkout(
+    state: &AppState,
+    req: &HttpRequest,
+    reference: &str,
+    token: Option<Uuid>,
+) -> Result<checkout::Model, PageError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let found = checkout::Entity::find()
+        .filter(checkout::Column::Reference.eq(reference))
+        .one(&state.db)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let by_link = token.is_some_and(|t| t == found.tracking_token);
+    let by_owner = found.user_id.is_some() && current_user_id(state, req).await? == found.user_id;
+    if by_link || by_owner {
+        Ok(found)
+    } else {
+        Err(PageError::NotFound)
+    }
+}
+
+/// The VietQR code of an unpaid bank-transfer order, as inline SVG with the account details.
+fn transfer_view(order: &cart::OrderView) -> Option<serde_json::Value> {
+    let (bin, account_no, holder) = order.bank.as_ref()?;
+    let transfer = vietqr::Transfer {
+        bank_bin: bin.clone(),
+        account_no: account_no.clone(),
+        amount_vnd: order.subtotal_vnd,
+        message: order.code.clone(),
+    };
+    let payload = transfer.payload().ok()?;
+    Some(json!({
+        "svg": vietqr::svg(&payload)?,
+        "payload": payload,
+        "bank": vietqr::bank(bin).map_or(bin.as_str(), |b| b.name),
+        "account_no": account_no,
+        "holder": holder,
+        "amount_vnd": order.subtotal_vnd,
+        "message": order.code,
+    }))
+}
+
+/// A checkout's orders: for whoever holds the tracking link, or its signed-in owner.
+#[get("/orders/{reference}")]
+async fn order_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<TrackQuery>,
+) -> Result<HttpResponse, PageError> {
+    let found = tracked_checkout(&state, &req, &path, query.t).await?;
+    let orders = cart::orders_of(&state.db, found.id).await?;
+    let province = state
+        .reference
+        .province(&found.province_code)
+        .map_or(found.province_code.clone(), |p| {
+            pick(&p.name_vi, &p.name_en).to_owned()
+        });
+    let open = |o: &cart::OrderView| o.payment_state == "unpaid" && o.state == "placed";
+    let shown: Vec<_> = orders
+        .iter()
+        .map(|o| {
+            let transfer = (found.payment_method == PaymentMethod::VietQr.as_str() && open(o))
+                .then(|| transfer_view(o))
+                .flatten();
+            json!({ "order": o, "transfer": transfer })
+        })
+        .collect();
+    let pickup = match found.outlet_id {
+        Some(id) if found.channel != "outlet" => {
+            use sea_orm::EntityTrait;
+            crate::db::entities::outlet::Entity::find_by_id(id)
+                .one(&state.db)
+                .await?
+                .map(|o| json!({ "name": o.name, "address": o.address, "hours": o.opening_hours, "slug": o.slug }))
+        }
+        _ => None,
+    };
+    let card_due = found.payment_method == PaymentMethod::Stripe.as_str()
+        && state.payments.offers(PaymentMethod::Stripe)
+        && orders.iter().any(open);
+    let mut response = form_page(
+        &state,
+        &req,
+        StatusCode::OK,
+        "pages/order",
+        json!({
+            "title": tr("order.title"),
+            "checkout": {
+                "reference": found.reference,
+                "name": found.name,
+                "phone": found.phone,
+                "street": found.street,
+                "commune": found.commune,
+                "payment_method": found.payment_method,
+                "total_vnd": found.total_vnd,
+                "tracking_token": found.tracking_token,
+            },
+            "payment_label": tr(&format!("checkout.method.{}", found.payment_method)),
+            "province": province,
+            "pickup": pickup,
+            "orders": shown,
+            "card_due": card_due,
+            "awaiting_card": card_due && query.paid == Some(1),
+            "pay_error": query.pay_error == Some(1),
+            "expires_at": found.expires_at.filter(|_| orders.iter().any(open)).map(crate::domain::time::format_vietnam),
+            "placed_at": crate::domain::time::format_vietnam(found.created_at),
+        }),
+    )?;
+    // The tracking token is in the URL: never send it to another site.
+    response.headers_mut().insert(
+        actix_web::http::header::REFERRER_POLICY,
+        actix_web::http::header::HeaderValue::from_static("no-referrer"),
+    );
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct PayForm {
+    csrf: String,
+    t: Option<Uuid>,
+}
+
+/// Pays an unpaid card checkout again (the first attempt was abandoned or failed).
+#[post("/orders/{reference}/pay")]
+async fn pay_again(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<PayForm>,
+) -> Result<HttpResponse, PageError> {
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let found = tracked_checkout(&state, &req, &path, form.t).await?;
+    let orders = cart::orders_of(&state.db, found.id).await?;
+    let open = orders
+        .iter()
+        .any(|o| o.payment_state == "unpaid" && o.state == "placed");
+    if found.payment_method != PaymentMethod::Stripe.as_str() || !open {
+        return Ok(to_order(&found, None));
+    }
+    begin_payment(&state, &found, PaymentMethod::Stripe).await
+}
+
+/// The signed-in shopper's checkouts and their orders.
+#[get("/account/orders")]
+async fn account_orders(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let principal = crate::web::auth::require(&state, &req).await?;
+    let checkouts = crate::features::orders::for_account(&state.db, principal.user.id).await?;
+    form_page(
+        &state,
+        &req,
+        StatusCode::OK,
+        "pages/account_orders",
+        json!({
+            "title": tr("orders.account_title"),
+            "checkouts": checkouts,
+        }),
+    )
+}
+
+/// Larger bodies are not notifications.
+const MAX_BODY: usize = 256 * 1024;
+
+fn refused(code: &'static str, message: String) -> ApiError {
+    ApiError::bad_request(code, message)
+}
+
+fn not_configured() -> ApiError {
+    ApiError::NotFound("this payment provider is not configured".into())
+}
+
+fn header<'a>(req: &'a HttpRequest, name: &str) -> &'a str {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[post("/stripe")]
+async fn stripe_webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let gateway = state.payments.stripe.as_ref().ok_or_else(not_configured)?;
+    let payload = std::str::from_utf8(&body)
+        .map_err(|_| refused("bad_payload", "the body is not UTF-8".into()))?;
+    let event = gateway
+        .verify_event(payload, header(&req, "Stripe-Signature"), state.clock.now())
+        .map_err(|e| match e {
+            WebhookRefusal::BadSignature => refused("bad_signature", e.to_string()),
+            WebhookRefusal::Stale => refused("stale_timestamp", e.to_string()),
+            WebhookRefusal::BadPayload(_) => refused("bad_payload", e.to_string()),
+        })?;
+    let outcome = match event {
+        Some(event) => payments::apply_stripe_event(&state.db, &event, state.clock.now()).await?,
+        None => payments::Outcome::Ignored,
+    };
+    tracing::info!(outcome = outcome.as_str(), "Stripe webhook");
+    Ok(HttpResponse::Ok().json(json!({ "received": true, "outcome": outcome.as_str() })))
+}
+
+#[post("/bank")]
+async fn bank_webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let secret = state
+        .payments
+        .bank_webhook_secret
+        .as_deref()
+        .ok_or_else(not_configured)?;
+    let payload = std::str::from_utf8(&body)
+        .map_err(|_| refused("bad_payload", "the body is not UTF-8".into()))?;
+    bank::verify(
+        secret,
+        header(&req, "X-Bank-Signature"),
+        payload,
+        state.clock.now(),
+    )
+    .map_err(|e| match e {
+        bank::Refusal::Stale => refused("stale_timestamp", e.to_string()),
+        _ => refused("bad_signature", e.to_string()),
+    })?;
+    let notification: bank::Notification = serde_json::from_str(payload).map_err(|e| {
+        refused(
+            "bad_payload",
+            bank::Refusal::BadPayload(e.to_string()).to_string(),
+        )
+    })?;
+    let outcome =
+        payments::apply_bank_transfer(&state.db, &notification, state.clock.now()).await?;
+    tracing::info!(outcome, transaction = %notification.id, "bank notification");
+    Ok(HttpResponse::Ok().json(json!({ "received": true, "outcome": outcome })))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list)
+        .service(detail)
+        .service(step)
+        .service(confirm_paid)
+        .service(bank_form)
+        .service(save_bank)
+        .service(order_page)
+        .service(pay_again)
+        .service(account_orders);
+}
+
+/// Payment notifications (`/webhooks/…`), with a body limit of their own.
+pub fn configure_webhooks(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/webhooks")
+            .app_data(web::PayloadConfig::new(MAX_BODY))
+            .service(stripe_webhook)
+            .service(bank_webhook),
+    );
+}
