@@ -6,6 +6,8 @@ on any file that imports from a layer above its own:
     startup > routes > web, worker > app, ops > features > infrastructure > domain, i18n
 
 with the features themselves in the order of `features/mod.rs` (a feature may use a lower one).
+It also fails on a route file that queries the database itself (uses `sea_orm`, or an entity's
+`Entity`, `Column` or `ActiveModel`): routes parse, call a feature function and render.
 
     python3 .ci/import_graph.py backend/src
 """
@@ -185,11 +187,18 @@ for mod in sorted(edges):
         theirs = rank(target)
         if theirs is not None and target != 'features' and theirs > mine:
             problems.append(f'{mod} imports {target}, a layer above it')
+for mod, p in sorted(files.items()):
+    if mod.split('::')[0] == 'routes':
+        src = strip(open(p).read())
+        for m in re.finditer(r'\bsea_orm\b|\b(Entity|Column|ActiveModel)::', src):
+            line = src[:m.start()].count('\n') + 1
+            problems.append(f'{p}:{line}: a route file queries the database ({m.group(0)})')
+            break
 unranked = sorted({m.split('::')[0] for m in files if m and rank(m) is None})
 for m in unranked:
     problems.append(f'module {m} has no layer: add it to .ci/import_graph.py')
 for p in problems:
     print(p)
 print(f"{len(files)} files, {sum(len(v) for v in edges.values())} imports, "
-      f"{len(comps)} circles, {len(problems) - len(comps)} layer problems")
+      f"{len(comps)} circles, {len(problems) - len(comps)} other problems")
 sys.exit(1 if problems else 0)

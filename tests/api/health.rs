@@ -37,6 +37,37 @@ async fn bad_api_input_gets_a_400_with_a_stable_code() {
 }
 
 #[tokio::test]
+async fn api_refusals_read_in_vietnamese_or_english_with_the_parsers_detail_apart() {
+    let app = spawn_app().await;
+
+    let (status, vi) = app.get_json("/api/v1/listings?province=Atlantis").await;
+    let (_, en) = app
+        .get_json("/api/v1/listings?province=Atlantis&lang=en")
+        .await;
+    assert_eq!(
+        (status, &vi["error"]["code"], &en["error"]["code"]),
+        (400, &"unknown_province".into(), &"unknown_province".into())
+    );
+    assert_eq!(vi["error"]["message"], "Không có tỉnh/thành \"Atlantis\".");
+    assert_eq!(en["error"]["message"], "Unknown province \"Atlantis\".");
+    assert!(vi["error"].get("detail").is_none(), "{vi}");
+
+    // What the parser said stays apart, untranslated.
+    let (status, body) = app.get_json("/api/v1/listings?page=abc&lang=en").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_query"))
+    );
+    assert_eq!(body["error"]["message"], "Invalid query parameters.");
+    assert!(
+        body["error"]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("invalid digit")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn unknown_routes_get_a_404_page_or_a_json_404_under_the_api() {
     let app = spawn_app().await;
 

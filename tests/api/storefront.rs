@@ -118,16 +118,16 @@ async fn the_search_page_shows_results_and_facet_links_that_work_without_javascr
 async fn the_search_page_answers_bad_filters_with_a_400_page() {
     let app = spawn_app().await;
 
-    let response = app.get("/search?stars=9").await;
-
-    assert_eq!(response.status().as_u16(), 400);
-    assert!(
-        response
-            .text()
-            .await
-            .expect("body")
-            .contains("stars must be 3, 4 or 5")
-    );
+    // The message is the API's refusal, in the page's language.
+    for (path, text) in [
+        ("/search?stars=9", "stars phải là 3, 4 hoặc 5"),
+        ("/search?stars=9&lang=en", "stars must be 3, 4 or 5"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status().as_u16(), 400, "{path}");
+        let html = response.text().await.expect("body");
+        assert!(html.contains(text), "{path}: {html}");
+    }
 }
 
 #[tokio::test]

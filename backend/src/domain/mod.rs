@@ -3,6 +3,7 @@ pub mod digest;
 pub mod money;
 pub mod orders;
 pub mod reference;
+pub mod refusal;
 pub mod registry;
 pub mod text;
 pub mod time;

@@ -51,13 +51,35 @@ pub enum Channel {
     },
 }
 
-impl Channel {
+/// The kind of a channel, as stored in a checkout's `channel` column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChannelKind {
+    Web,
+    Livestream,
+    Outlet,
+}
+
+impl ChannelKind {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Web => "web",
-            Self::Livestream { .. } => "livestream",
-            Self::Outlet { .. } => "outlet",
+            Self::Livestream => "livestream",
+            Self::Outlet => "outlet",
         }
+    }
+}
+
+impl Channel {
+    pub const fn kind(self) -> ChannelKind {
+        match self {
+            Self::Web => ChannelKind::Web,
+            Self::Livestream { .. } => ChannelKind::Livestream,
+            Self::Outlet { .. } => ChannelKind::Outlet,
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        self.kind().as_str()
     }
 
     pub const fn show_id(self) -> Option<i64> {

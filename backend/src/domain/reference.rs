@@ -28,6 +28,13 @@ pub struct Province {
     pub region_code: String,
 }
 
+impl Province {
+    /// The province's name in the current language.
+    pub fn name(&self) -> &str {
+        crate::i18n::pick(&self.name_vi, &self.name_en)
+    }
+}
+
 /// One spelling of a province name and the current province it resolves to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProvinceName {
@@ -293,6 +300,13 @@ impl Reference {
     /// The province with exactly this current code.
     pub fn province(&self, code: &str) -> Option<&Province> {
         self.provinces.get(*self.code_index.get(code)?)
+    }
+
+    /// The name of the province with this code in the current language, or the code itself
+    /// for a code this reference does not know.
+    pub fn province_label(&self, code: &str) -> String {
+        self.province(code)
+            .map_or_else(|| code.to_owned(), |p| p.name().to_owned())
     }
 
     pub fn region(&self, code: &str) -> Option<&Region> {

@@ -18,7 +18,6 @@ use crate::features::cart;
 use crate::features::cart::Address;
 use crate::features::cart::CheckoutError;
 use crate::features::cart::ShopError;
-use crate::i18n::pick;
 use crate::i18n::tr;
 use crate::web::auth::current_user_id;
 use crate::web::error::PageError;
@@ -247,7 +246,7 @@ async fn checkout_view(
         .map(|p| {
             json!({
                 "code": p.code,
-                "name": pick(&p.name_vi, &p.name_en),
+                "name": p.name(),
                 "selected": p.code == fields.province,
             })
         })

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::domain::refusal::{ErrorCode, Refusal};
 use crate::features::catalog::ListingFilter;
 use crate::features::catalog::queries;
 use crate::features::catalog::results::ALL_FACETS;
@@ -19,7 +20,6 @@ use crate::i18n::tr;
 use crate::i18n::tr_with;
 use crate::render::render;
 use crate::render::script_json;
-use crate::search::SearchError;
 use crate::search::request::SearchParams;
 use crate::web::error::ApiError;
 use crate::web::error::PageError;
@@ -109,7 +109,7 @@ async fn region_blocks(state: &AppState) -> Result<Vec<RegionBlock>, PageError> 
                 .filter(|p| p.region_code == r.code)
                 .map(|p| ProvinceLink {
                     code: p.code.clone(),
-                    name: pick(&p.name_vi, &p.name_en).to_owned(),
+                    name: p.name().to_owned(),
                     count: counts.get(&p.code).copied().unwrap_or(0),
                 })
                 .collect(),
@@ -261,16 +261,11 @@ async fn province_page(
         .collect();
     let region = state.reference.region(&province.region_code);
     let province_name = pick(&province.name_vi, &province.name_en).to_owned();
-    let outlets: Vec<_> = {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        crate::db::entities::outlet::Entity::find()
-            .filter(crate::db::entities::outlet::Column::ProvinceCode.eq(province.code.as_str()))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|o| json!({ "slug": o.slug, "name": o.name }))
-            .collect()
-    };
+    let outlets: Vec<_> = crate::features::outlets::in_province(&state.db, &province.code)
+        .await?
+        .into_iter()
+        .map(|o| json!({ "slug": o.slug, "name": o.name }))
+        .collect();
     let body = render(
         "pages/province",
         &json!({
@@ -374,7 +369,7 @@ async fn product_page(
             "province_name": state
                 .reference
                 .province(&listing.province_code)
-                .map_or(listing.province_name_vi.as_str(), |p| pick(&p.name_vi, &p.name_en)),
+                .map_or(listing.province_name_vi.as_str(), |p| p.name()),
             "canonical": url,
             "description": description,
             "og_type": "product",
@@ -480,7 +475,7 @@ async fn api_resolve_province(
     let province = state
         .reference
         .resolve_province(&query.name)
-        .ok_or_else(|| ApiError::NotFound(format!("no province is called {:?}", query.name)))?;
+        .ok_or_else(|| Refusal::new(ErrorCode::NoSuchProvince).arg("name", &query.name))?;
     let legacy = state
         .reference
         .province_name(&query.name)
@@ -512,16 +507,14 @@ async fn api_listings(
     let page = query.page.unwrap_or(1);
     let per_page = query.per_page.unwrap_or(20);
     if page == 0 || page > 10_000 {
-        return Err(ApiError::bad_request(
-            "invalid_page",
-            "page must be between 1 and 10000",
-        ));
+        return Err(Refusal::new(ErrorCode::PageOutOfRange)
+            .arg("max", 10_000)
+            .into());
     }
     if !(1..=100).contains(&per_page) {
-        return Err(ApiError::bad_request(
-            "invalid_per_page",
-            "per_page must be between 1 and 100",
-        ));
+        return Err(Refusal::new(ErrorCode::InvalidPerPage)
+            .arg("max", 100)
+            .into());
     }
     let province_code = match query.province.as_deref().filter(|p| !p.is_empty()) {
         None => None,
@@ -529,9 +522,7 @@ async fn api_listings(
             state
                 .reference
                 .resolve_province(name)
-                .ok_or_else(|| {
-                    ApiError::bad_request("unknown_province", format!("unknown province {name:?}"))
-                })?
+                .ok_or_else(|| Refusal::new(ErrorCode::UnknownProvince).arg("name", name))?
                 .code
                 .clone(),
         ),
@@ -540,10 +531,9 @@ async fn api_listings(
         None => None,
         Some(code) if state.reference.group(code).is_some() => Some(code.to_owned()),
         Some(code) => {
-            return Err(ApiError::bad_request(
-                "unknown_group",
-                format!("unknown product group {code:?}"),
-            ));
+            return Err(Refusal::new(ErrorCode::UnknownGroup)
+                .arg("name", code)
+                .into());
         }
     };
     let filter = ListingFilter {
@@ -562,20 +552,14 @@ async fn api_search(
     state: web::Data<AppState>,
     params: web::Query<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = params
-        .parse(&state.reference, state.clock.today())
-        .map_err(|bad| ApiError::bad_request(bad.code, bad.message))?;
-    match crate::features::catalog::indexing::search_or_rebuild(
+    let query = params.parse(&state.reference, state.clock.today())?;
+    let results = crate::features::catalog::indexing::search_or_rebuild(
         &state.db,
         state.search.as_ref(),
         &query,
     )
-    .await
-    {
-        Ok(results) => Ok(HttpResponse::Ok().json(results)),
-        Err(SearchError::Unavailable(why)) => Err(ApiError::Unavailable(why)),
-        Err(e) => Err(ApiError::Unexpected(e.into())),
-    }
+    .await?;
+    Ok(HttpResponse::Ok().json(results))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

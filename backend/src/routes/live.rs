@@ -16,8 +16,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::db::entities::listing;
 use crate::db::entities::seller;
+use crate::domain::refusal::{ErrorCode, Refusal};
 use crate::domain::registry::REGISTRY_FIELDS;
 use crate::features::accounts::auth::Principal;
 use crate::features::live;
@@ -298,24 +298,14 @@ async fn show_view(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let show = live::find_own(&state.db, principal, pid)
         .await
         .map_err(|e| live_error(e).err().unwrap_or(PageError::NotFound))?;
     let view = live::seller_show(&state.db, show).await?;
-    let linked: Vec<Uuid> = view.items.iter().map(|i| i.listing_pid).collect();
-    // The seller's products on sale that are not linked yet.
-    let candidates = listing::Entity::find()
-        .filter(listing::Column::SellerId.eq(view.show.seller_id))
-        .filter(listing::Column::State.eq("published"))
-        .order_by_asc(listing::Column::Id)
-        .all(&state.db)
-        .await?;
-    let titles = crate::features::selling::titles_of(&state.db, &candidates).await?;
-    let options: Vec<_> = candidates
-        .iter()
-        .filter(|l| !linked.contains(&l.pid))
-        .map(|l| json!({ "pid": l.pid, "title": titles.get(&l.id).cloned().unwrap_or_default() }))
+    let options: Vec<_> = live::candidates(&state.db, &view)
+        .await?
+        .into_iter()
+        .map(|(pid, title)| json!({ "pid": pid, "title": title }))
         .collect();
     let site = state.site.clone();
     form_page(
@@ -534,15 +524,15 @@ async fn pin_live(
         state.clock.now(),
     )
     .await
-    .map_err(|e| match e {
-        LiveError::NotFound => ApiError::NotFound("no such show among the user's sellers".into()),
-        LiveError::NotLinked => ApiError::refused(
-            StatusCode::CONFLICT,
-            "not_linked",
-            "that product is not linked to the show",
-        ),
-        LiveError::Database(e) => e.into(),
-        other => ApiError::refused(StatusCode::CONFLICT, "show_ended", other.to_string()),
+    .map_err(|e| -> ApiError {
+        match e {
+            LiveError::NotFound => ErrorCode::NoSuchShow.into(),
+            LiveError::NotLinked => ErrorCode::NotLinked.into(),
+            LiveError::Database(e) => e.into(),
+            other => Refusal::new(ErrorCode::ShowEnded)
+                .detail(other.to_string())
+                .into(),
+        }
     })?;
     state.live.publish(show.id);
     Ok(HttpResponse::Ok().json(PinResponse {

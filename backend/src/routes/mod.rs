@@ -20,8 +20,10 @@ use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use actix_web::ResponseError;
 use actix_web::error;
+use actix_web::http::header::{ALLOW, HeaderValue};
 use actix_web::web;
 
+use crate::domain::refusal::{ErrorCode, Refusal};
 use crate::web::assets;
 use crate::web::error::ApiError;
 use crate::web::error::PageError;
@@ -61,16 +63,18 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     if req.path().starts_with("/api/") {
         // A documented endpoint asked with another method: 405 with the methods it has.
         if let Some(allowed) = openapi::methods_of(req.path()) {
-            return HttpResponse::MethodNotAllowed()
-                .insert_header(("Allow", allowed.join(", ")))
-                .json(serde_json::json!({
-                    "error": {
-                        "code": "method_not_allowed",
-                        "message": format!("{} {} is not allowed; use {}", req.method(), req.path(), allowed.join(" or ")),
-                    }
-                }));
+            let refusal = Refusal::new(ErrorCode::MethodNotAllowed)
+                .arg("method", req.method())
+                .arg("path", req.path())
+                .arg("allowed", allowed.join(" | "));
+            let mut response = ApiError::from(refusal).error_response();
+            if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+                response.headers_mut().insert(ALLOW, value);
+            }
+            return response;
         }
-        ApiError::NotFound(format!("no such endpoint: {}", req.path())).error_response()
+        ApiError::from(Refusal::new(ErrorCode::NoSuchEndpoint).arg("path", req.path()))
+            .error_response()
     } else {
         PageError::NotFound.error_response()
     }
@@ -80,30 +84,24 @@ fn is_api(req: &HttpRequest) -> bool {
     req.path().starts_with("/api/")
 }
 
-/// Malformed query strings get a 400 with a message, as JSON or as a page.
-pub fn query_error(err: error::QueryPayloadError, req: &HttpRequest) -> error::Error {
-    let message = format!("invalid query parameters: {err}");
+/// Malformed query strings, forms and paths get a 400 with a message, as JSON or as a page.
+fn bad_input(code: ErrorCode, err: impl std::fmt::Display, req: &HttpRequest) -> error::Error {
+    let refusal = Refusal::new(code).detail(err.to_string());
     if is_api(req) {
-        ApiError::bad_request("invalid_query", message).into()
+        ApiError::from(refusal).into()
     } else {
-        PageError::BadRequest(message).into()
+        PageError::BadRequest(refusal.to_string()).into()
     }
+}
+
+pub fn query_error(err: error::QueryPayloadError, req: &HttpRequest) -> error::Error {
+    bad_input(ErrorCode::InvalidQuery, err, req)
 }
 
 pub fn form_error(err: error::UrlencodedError, req: &HttpRequest) -> error::Error {
-    let message = format!("invalid form: {err}");
-    if is_api(req) {
-        ApiError::bad_request("invalid_form", message).into()
-    } else {
-        PageError::BadRequest(message).into()
-    }
+    bad_input(ErrorCode::InvalidForm, err, req)
 }
 
 pub fn path_error(err: error::PathError, req: &HttpRequest) -> error::Error {
-    let message = format!("invalid path: {err}");
-    if is_api(req) {
-        ApiError::bad_request("invalid_path", message).into()
-    } else {
-        PageError::BadRequest(message).into()
-    }
+    bad_input(ErrorCode::InvalidPath, err, req)
 }

@@ -7,7 +7,6 @@ use crate::features::onboarding::Decision;
 use crate::features::onboarding::OnboardingError;
 use crate::features::selling;
 use crate::features::selling::SellingError;
-use crate::i18n::pick;
 use crate::i18n::tr;
 use crate::i18n::tr_with;
 use crate::web::auth::require;
@@ -258,12 +257,7 @@ async fn page(
         None => vec![tr("officer.all_provinces")],
         Some(codes) => codes
             .iter()
-            .map(|c| {
-                state
-                    .reference
-                    .province(c)
-                    .map_or_else(|| c.clone(), |p| pick(&p.name_vi, &p.name_en).to_owned())
-            })
+            .map(|c| state.reference.province_label(c))
             .collect(),
     };
     let audit: Vec<_> = audit
@@ -376,24 +370,9 @@ async fn delist(
     req: HttpRequest,
     form: web::Form<DelistForm>,
 ) -> Result<HttpResponse, PageError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
-    use crate::db::entities::listing;
     let principal = require_officer(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
-    let slug = form
-        .product
-        .trim()
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let Some(found) = listing::Entity::find()
-        .filter(listing::Column::Slug.eq(slug))
-        .one(&state.db)
-        .await?
-    else {
+    let Some(pid) = selling::listing_at(&state.db, &form.product).await? else {
         return page(
             &state,
             &req,
@@ -404,14 +383,7 @@ async fn delist(
         )
         .await;
     };
-    match selling::officer_delist(
-        &state.db,
-        &principal,
-        found.pid,
-        &form.reason,
-        state.clock.now(),
-    )
-    .await
+    match selling::officer_delist(&state.db, &principal, pid, &form.reason, state.clock.now()).await
     {
         Ok(()) => {
             page(

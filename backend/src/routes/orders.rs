@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::db::entities::checkout;
 use crate::db::entities::seller;
 use crate::domain::orders::PaymentMethod;
+use crate::domain::refusal::{ErrorCode, Refusal};
 use crate::features::accounts::auth::Principal;
 use crate::features::cart;
 use crate::features::orders;
@@ -23,7 +24,6 @@ use crate::features::orders::OrderError;
 use crate::features::orders::OrderState;
 use crate::features::orders::Step;
 use crate::features::orders::payments;
-use crate::i18n::pick;
 use crate::i18n::tr;
 use crate::payments::bank;
 use crate::payments::stripe::WebhookRefusal;
@@ -95,12 +95,7 @@ async fn detail_view(
         .map_err(order_page_error)?;
     let s = view.order.state.as_str();
     let unpaid = view.order.payment_state == "unpaid";
-    let province = state
-        .reference
-        .province(&view.checkout.province_code)
-        .map_or(view.checkout.province_code.clone(), |p| {
-            pick(&p.name_vi, &p.name_en).to_owned()
-        });
+    let province = state.reference.province_label(&view.checkout.province_code);
     form_page(
         state,
         req,
@@ -358,19 +353,10 @@ async fn tracked_checkout(
     reference: &str,
     token: Option<Uuid>,
 ) -> Result<checkout::Model, PageError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let found = checkout::Entity::find()
-        .filter(checkout::Column::Reference.eq(reference))
-        .one(&state.db)
+    let viewer = current_user_id(state, req).await?;
+    cart::tracked(&state.db, reference, token, viewer)
         .await?
-        .ok_or(PageError::NotFound)?;
-    let by_link = token.is_some_and(|t| t == found.tracking_token);
-    let by_owner = found.user_id.is_some() && current_user_id(state, req).await? == found.user_id;
-    if by_link || by_owner {
-        Ok(found)
-    } else {
-        Err(PageError::NotFound)
-    }
+        .ok_or(PageError::NotFound)
 }
 
 /// The VietQR code of an unpaid bank-transfer order, as inline SVG with the account details.
@@ -404,12 +390,7 @@ async fn order_page(
 ) -> Result<HttpResponse, PageError> {
     let found = tracked_checkout(&state, &req, &path, query.t).await?;
     let orders = cart::orders_of(&state.db, found.id).await?;
-    let province = state
-        .reference
-        .province(&found.province_code)
-        .map_or(found.province_code.clone(), |p| {
-            pick(&p.name_vi, &p.name_en).to_owned()
-        });
+    let province = state.reference.province_label(&found.province_code);
     let open = |o: &cart::OrderView| o.payment_state == "unpaid" && o.state == "placed";
     let shown: Vec<_> = orders
         .iter()
@@ -420,16 +401,9 @@ async fn order_page(
             json!({ "order": o, "transfer": transfer })
         })
         .collect();
-    let pickup = match found.outlet_id {
-        Some(id) if found.channel != "outlet" => {
-            use sea_orm::EntityTrait;
-            crate::db::entities::outlet::Entity::find_by_id(id)
-                .one(&state.db)
-                .await?
-                .map(|o| json!({ "name": o.name, "address": o.address, "hours": o.opening_hours, "slug": o.slug }))
-        }
-        _ => None,
-    };
+    let pickup = cart::pickup_of(&state.db, &found).await?.map(
+        |o| json!({ "name": o.name, "address": o.address, "hours": o.opening_hours, "slug": o.slug }),
+    );
     let card_due = found.payment_method == PaymentMethod::Stripe.as_str()
         && state.payments.offers(PaymentMethod::Stripe)
         && orders.iter().any(open);
@@ -518,12 +492,12 @@ async fn account_orders(
 /// Larger bodies are not notifications.
 const MAX_BODY: usize = 256 * 1024;
 
-fn refused(code: &'static str, message: String) -> ApiError {
-    ApiError::bad_request(code, message)
+fn refused(code: ErrorCode, why: impl std::fmt::Display) -> ApiError {
+    Refusal::new(code).detail(why.to_string()).into()
 }
 
 fn not_configured() -> ApiError {
-    ApiError::NotFound("this payment provider is not configured".into())
+    ErrorCode::ProviderNotConfigured.into()
 }
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> &'a str {
@@ -540,14 +514,13 @@ async fn stripe_webhook(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let gateway = state.payments.stripe.as_ref().ok_or_else(not_configured)?;
-    let payload = std::str::from_utf8(&body)
-        .map_err(|_| refused("bad_payload", "the body is not UTF-8".into()))?;
+    let payload = std::str::from_utf8(&body).map_err(|e| refused(ErrorCode::BadPayload, e))?;
     let event = gateway
         .verify_event(payload, header(&req, "Stripe-Signature"), state.clock.now())
         .map_err(|e| match e {
-            WebhookRefusal::BadSignature => refused("bad_signature", e.to_string()),
-            WebhookRefusal::Stale => refused("stale_timestamp", e.to_string()),
-            WebhookRefusal::BadPayload(_) => refused("bad_payload", e.to_string()),
+            WebhookRefusal::BadSignature => refused(ErrorCode::BadSignature, e),
+            WebhookRefusal::Stale => refused(ErrorCode::StaleTimestamp, e),
+            WebhookRefusal::BadPayload(_) => refused(ErrorCode::BadPayload, e),
         })?;
     let outcome = match event {
         Some(event) => payments::apply_stripe_event(&state.db, &event, state.clock.now()).await?,
@@ -568,8 +541,7 @@ async fn bank_webhook(
         .bank_webhook_secret
         .as_deref()
         .ok_or_else(not_configured)?;
-    let payload = std::str::from_utf8(&body)
-        .map_err(|_| refused("bad_payload", "the body is not UTF-8".into()))?;
+    let payload = std::str::from_utf8(&body).map_err(|e| refused(ErrorCode::BadPayload, e))?;
     bank::verify(
         secret,
         header(&req, "X-Bank-Signature"),
@@ -577,13 +549,13 @@ async fn bank_webhook(
         state.clock.now(),
     )
     .map_err(|e| match e {
-        bank::Refusal::Stale => refused("stale_timestamp", e.to_string()),
-        _ => refused("bad_signature", e.to_string()),
+        bank::Refusal::Stale => refused(ErrorCode::StaleTimestamp, e),
+        _ => refused(ErrorCode::BadSignature, e),
     })?;
     let notification: bank::Notification = serde_json::from_str(payload).map_err(|e| {
         refused(
-            "bad_payload",
-            bank::Refusal::BadPayload(e.to_string()).to_string(),
+            ErrorCode::BadPayload,
+            bank::Refusal::BadPayload(e.to_string()),
         )
     })?;
     let outcome =

@@ -60,12 +60,7 @@ async fn storefront(
     let shop = outlets::by_slug(&state.db, &path)
         .await?
         .ok_or(PageError::NotFound)?;
-    let province = state
-        .reference
-        .province(&shop.province_code)
-        .map_or(shop.province_code.clone(), |p| {
-            pick(&p.name_vi, &p.name_en).to_owned()
-        });
+    let province = state.reference.province_label(&shop.province_code);
     let mut params = params.into_inner();
     params.outlet = Some(shop.slug.clone());
     // Every product of the outlet is from its province: no region or province facet.
@@ -541,7 +536,7 @@ async fn admin_view(
         .reference
         .provinces
         .iter()
-        .map(|p| json!({ "code": p.code, "name": pick(&p.name_vi, &p.name_en) }))
+        .map(|p| json!({ "code": p.code, "name": p.name() }))
         .collect();
     form_page(
         state,

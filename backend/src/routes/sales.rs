@@ -3,21 +3,16 @@
 //! page (the province's figures, the participants not selling yet, sell-through by seller,
 //! exports for provincial reports) and the seller's own sales page. Every figure comes from
 //! [`crate::features::sales`], computed by the database.
-use std::collections::HashMap;
 
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use actix_web::get;
 use actix_web::web;
-use sea_orm::ColumnTrait;
-use sea_orm::EntityTrait;
-use sea_orm::QueryFilter;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::db::entities::listing;
-use crate::db::entities::seller;
+use crate::domain::refusal::{ErrorCode, Refusal};
 use crate::features::accounts::auth::Action;
 use crate::features::accounts::auth::Principal;
 use crate::features::accounts::auth::Scope;
@@ -121,10 +116,7 @@ fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, PageErr
 }
 
 fn province_name(state: &AppState, code: &str) -> String {
-    state.reference.province(code).map_or_else(
-        || code.to_owned(),
-        |p| pick(&p.name_vi, &p.name_en).to_owned(),
-    )
+    state.reference.province_label(code)
 }
 
 /// The modern-trade participation indicator for a period: national, by region and by
@@ -145,7 +137,7 @@ pub async fn modern_trade_api(
 ) -> Result<HttpResponse, ApiError> {
     let period = query
         .period(&state)
-        .map_err(|m| ApiError::bad_request("invalid_period", m))?;
+        .map_err(|m| Refusal::new(ErrorCode::InvalidPeriod).detail(m))?;
     let found = sales::indicator(&state.db, &state.reference, period)
         .await
         .map_err(|e| ApiError::Unexpected(e.into()))?;
@@ -326,48 +318,6 @@ fn officer_province(
     }
 }
 
-/// Sell-through rows with people's names for their keys.
-async fn labelled(
-    state: &AppState,
-    level: Level,
-    rows: &[SellThrough],
-) -> Result<Vec<(String, SellThrough)>, PageError> {
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.key.parse().ok()).collect();
-    let names: HashMap<String, String> = match level {
-        Level::Listing => {
-            let listings = listing::Entity::find()
-                .filter(listing::Column::Id.is_in(ids))
-                .all(&state.db)
-                .await?;
-            crate::features::selling::titles_of(&state.db, &listings)
-                .await?
-                .into_iter()
-                .map(|(id, title)| (id.to_string(), title))
-                .collect()
-        }
-        Level::Seller => seller::Entity::find()
-            .filter(seller::Column::Id.is_in(ids))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id.to_string(), s.display_name))
-            .collect(),
-        Level::Province => rows
-            .iter()
-            .map(|r| (r.key.clone(), province_name(state, &r.key)))
-            .collect(),
-    };
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                names.get(&r.key).cloned().unwrap_or_else(|| r.key.clone()),
-                r.clone(),
-            )
-        })
-        .collect())
-}
-
 fn sell_through_json(rows: &[(String, SellThrough)]) -> Vec<serde_json::Value> {
     rows.iter()
         .map(|(name, r)| {
@@ -458,7 +408,7 @@ async fn officer_page(
         ..Within::default()
     };
     let by_seller = sales::sell_through(&state.db, Level::Seller, &within, period).await?;
-    let by_seller = labelled(&state, Level::Seller, &by_seller).await?;
+    let by_seller = sales::labelled(&state.db, &state.reference, Level::Seller, &by_seller).await?;
     let chart = charts::share_bars(
         &tr("indicator.chart_title"),
         &[ShareBar {
@@ -477,7 +427,7 @@ async fn officer_page(
         .provinces
         .iter()
         .filter(|p| principal.can(Action::ReviewProvince, &Scope::Province(&p.code)))
-        .map(|p| json!({ "code": p.code, "name": pick(&p.name_vi, &p.name_en), "selected": p.code == code }))
+        .map(|p| json!({ "code": p.code, "name": p.name(), "selected": p.code == code }))
         .collect();
     let qs = format!("province={code}&from={}&to={}", period.from, period.to);
     form_page(
@@ -583,7 +533,7 @@ async fn officer_sell_through(
         ..Within::default()
     };
     let rows = sales::sell_through(&state.db, level, &within, period).await?;
-    let rows = labelled(&state, level, &rows).await?;
+    let rows = sales::labelled(&state.db, &state.reference, level, &rows).await?;
     Ok(csv_response(
         &format!("sell-through-{code}-{}-{}.csv", period.from, period.to),
         sell_through_csv(period, &rows)?,
@@ -604,7 +554,7 @@ async fn seller_page(
         ..Within::default()
     };
     let listings = sales::sell_through(&state.db, Level::Listing, &within, period).await?;
-    let listings = labelled(&state, Level::Listing, &listings).await?;
+    let listings = sales::labelled(&state.db, &state.reference, Level::Listing, &listings).await?;
     let totals = sales::sell_through(&state.db, Level::Seller, &within, period)
         .await?
         .into_iter()
@@ -665,7 +615,7 @@ async fn seller_csv(
         ..Within::default()
     };
     let rows = sales::sell_through(&state.db, Level::Listing, &within, period).await?;
-    let rows = labelled(&state, Level::Listing, &rows).await?;
+    let rows = sales::labelled(&state.db, &state.reference, Level::Listing, &rows).await?;
     Ok(csv_response(
         &format!("sales-{}-{}-{}.csv", shop.slug, period.from, period.to),
         sell_through_csv(period, &rows)?,

@@ -13,12 +13,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::db::entities::registry_certificate;
-use crate::db::entities::seller;
+use crate::domain::refusal::ErrorCode;
 use crate::domain::registry::REGISTRY_FIELDS;
-use crate::features::accounts::auth::Action;
 use crate::features::accounts::auth::Principal;
-use crate::features::accounts::auth::Scope;
 use crate::features::catalog::photos;
 use crate::features::catalog::photos::PhotoView;
 use crate::features::onboarding;
@@ -31,7 +28,6 @@ use crate::features::selling::SellingError;
 use crate::i18n::pick;
 use crate::i18n::tr;
 use crate::i18n::tr_with;
-use crate::media::PhotoError;
 use crate::web::auth::bearer;
 use crate::web::auth::require;
 use crate::web::auth::seller_member;
@@ -152,21 +148,15 @@ async fn new_listing_page(
     error: Option<String>,
     listing: serde_json::Value,
 ) -> Result<HttpResponse, PageError> {
-    let (seller_id, certificate_no) = (which.seller, which.certificate.as_str());
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    if !principal.can(Action::ManageSeller, &Scope::Seller(seller_id)) {
-        return Err(PageError::AccessDenied);
-    }
-    let seller = seller::Entity::find_by_id(seller_id)
-        .one(&state.db)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let cert = registry_certificate::Entity::find()
-        .filter(registry_certificate::Column::CertificateNo.eq(certificate_no))
-        .filter(registry_certificate::Column::ParticipantId.eq(seller.participant_id))
-        .one(&state.db)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let (seller, cert) =
+        match selling::certificate_to_list(&state.db, principal, which.seller, &which.certificate)
+            .await
+        {
+            Ok(found) => found,
+            Err(SellingError::NotMember) => return Err(PageError::AccessDenied),
+            Err(SellingError::Database(e)) => return Err(e.into()),
+            Err(_) => return Err(PageError::NotFound),
+        };
     form_page(
         state,
         req,
@@ -177,7 +167,7 @@ async fn new_listing_page(
             "seller": { "id": seller.id, "name": seller.display_name },
             "certificate": cert,
             "group": state.reference.group(&cert.group_code).map(|g| pick(&g.name_vi, &g.name_en).to_owned()),
-            "province": state.reference.province(&cert.province_code).map(|p| pick(&p.name_vi, &p.name_en).to_owned()),
+            "province": state.reference.province(&cert.province_code).map(|p| p.name()),
             "error": error,
             "listing": listing,
         }),
@@ -300,7 +290,7 @@ async fn edit_page(
             "certificate_valid": certificate_valid,
             "days_left": (own.certificate.expires_on - today).num_days(),
             "group": state.reference.group(&own.certificate.group_code).map(|g| pick(&g.name_vi, &g.name_en).to_owned()),
-            "province": state.reference.province(&own.certificate.province_code).map(|p| pick(&p.name_vi, &p.name_en).to_owned()),
+            "province": state.reference.province(&own.certificate.province_code).map(|p| p.name()),
             "photo_count": photos.len(),
             "photos": photos,
             "max_photos": selling::MAX_PHOTOS,
@@ -528,52 +518,6 @@ async fn delete_photo(
     Ok(see_other(&format!("/seller/listings/{pid}#photos")))
 }
 
-fn api_error(e: SellingError) -> ApiError {
-    use StatusCode as S;
-    let message = e.to_string();
-    match e {
-        SellingError::NotFound => ApiError::NotFound("no such listing".into()),
-        SellingError::NotMember => ApiError::refused(S::FORBIDDEN, "forbidden", message),
-        SellingError::ForeignCertificate => {
-            ApiError::refused(S::FORBIDDEN, "foreign_certificate", message)
-        }
-        SellingError::InactiveCertificate => {
-            ApiError::refused(S::CONFLICT, "inactive_certificate", message)
-        }
-        SellingError::AlreadyListed => ApiError::refused(S::CONFLICT, "already_listed", message),
-        SellingError::SellerNotActive => {
-            ApiError::refused(S::CONFLICT, "seller_not_active", message)
-        }
-        SellingError::DelistedByOfficer => {
-            ApiError::refused(S::CONFLICT, "delisted_by_officer", message)
-        }
-        SellingError::BadTransition => ApiError::refused(S::CONFLICT, "bad_transition", message),
-        SellingError::PriceRequired => ApiError::refused(S::CONFLICT, "price_required", message),
-        SellingError::StockOutOfRange { .. } => {
-            ApiError::refused(S::CONFLICT, "stock_out_of_range", message)
-        }
-        SellingError::TooManyPhotos => ApiError::refused(S::CONFLICT, "too_many_photos", message),
-        SellingError::ReasonRequired | SellingError::Invalid(_) => {
-            ApiError::bad_request("invalid_listing", message)
-        }
-        SellingError::BadBankAccount(_) => ApiError::bad_request("invalid_bank_account", message),
-        SellingError::Photo(PhotoError::TooLarge) => {
-            ApiError::refused(S::PAYLOAD_TOO_LARGE, "photo_too_large", message)
-        }
-        SellingError::Photo(PhotoError::Unsupported) => {
-            ApiError::refused(S::UNSUPPORTED_MEDIA_TYPE, "photo_unsupported", message)
-        }
-        SellingError::Photo(PhotoError::TooManyPixels) => {
-            ApiError::refused(S::UNPROCESSABLE_ENTITY, "photo_too_many_pixels", message)
-        }
-        SellingError::Photo(PhotoError::Corrupt) => {
-            ApiError::refused(S::UNPROCESSABLE_ENTITY, "photo_corrupt", message)
-        }
-        SellingError::Store(why) => ApiError::Unavailable(why),
-        SellingError::Database(e) => e.into(),
-    }
-}
-
 #[derive(Serialize, ToSchema)]
 struct ListingList {
     listings: Vec<ListingRow>,
@@ -662,17 +606,10 @@ async fn api_create_listing(
         (Some(id), _) => id,
         (None, [only]) => *only,
         (None, []) => {
-            return Err(ApiError::refused(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "this account is not a member of any seller",
-            ));
+            return Err(ErrorCode::NotMember.into());
         }
         (None, _) => {
-            return Err(ApiError::bad_request(
-                "seller_id_required",
-                "you belong to several sellers: give seller_id",
-            ));
+            return Err(ErrorCode::SellerIdRequired.into());
         }
     };
     let input = ListingInput {
@@ -695,10 +632,10 @@ async fn api_create_listing(
         now,
     )
     .await
-    .map_err(api_error)?;
+    .map_err(ApiError::from)?;
     let own = selling::find_own(&state.db, &principal, created.pid)
         .await
-        .map_err(api_error)?;
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::Created().json(selling::row_for(&state.db, &own).await?))
 }
 
@@ -715,7 +652,7 @@ async fn api_detail(
 ) -> Result<ListingDetail, ApiError> {
     let own = selling::find_own(&state.db, principal, pid)
         .await
-        .map_err(api_error)?;
+        .map_err(ApiError::from)?;
     let photos = photos::photos_of(&state.db, own.listing.id)
         .await?
         .iter()
@@ -814,7 +751,7 @@ async fn api_patch_listing(
     let now = state.clock.now();
     selling::update_listing(&state.db, &principal, *pid, &input, patch.state, now)
         .await
-        .map_err(api_error)?;
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(api_detail(&state, &principal, *pid).await?))
 }
 
@@ -858,7 +795,7 @@ async fn api_upload_photo(
         state.clock.now(),
     )
     .await
-    .map_err(api_error)?;
+    .map_err(ApiError::from)?;
     Ok(HttpResponse::Created().json(photo))
 }
 
@@ -888,7 +825,7 @@ async fn api_delete_photo(
     let (pid, photo) = path.into_inner();
     selling::delete_photo(&state.db, &principal, pid, photo, state.clock.now())
         .await
-        .map_err(api_error)?;
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use super::{SearchQuery, Sort};
 use crate::domain::reference::Reference;
+use crate::domain::refusal::{ErrorCode, Refusal};
 
 pub const MAX_PER_PAGE: usize = 100;
 /// Deepest result reachable by paging (`page × per_page`).
@@ -26,17 +27,6 @@ pub struct SearchParams {
     pub outlet: Option<String>,
 }
 
-/// A rejected parameter: a stable code and a message for people.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BadParam {
-    pub code: &'static str,
-    pub message: String,
-}
-
-fn bad(code: &'static str, message: String) -> BadParam {
-    BadParam { code, message }
-}
-
 fn list(raw: &Option<String>) -> Vec<&str> {
     let mut values: Vec<&str> = raw
         .as_deref()
@@ -50,13 +40,10 @@ fn list(raw: &Option<String>) -> Vec<&str> {
 }
 
 impl SearchParams {
-    pub fn parse(&self, reference: &Reference, today: NaiveDate) -> Result<SearchQuery, BadParam> {
+    pub fn parse(&self, reference: &Reference, today: NaiveDate) -> Result<SearchQuery, Refusal> {
         let text = self.q.clone().unwrap_or_default();
         if text.chars().count() > MAX_TEXT {
-            return Err(bad(
-                "query_too_long",
-                format!("q may hold at most {MAX_TEXT} characters"),
-            ));
+            return Err(Refusal::new(ErrorCode::QueryTooLong).arg("max", MAX_TEXT));
         }
         let mut stars = Vec::new();
         for raw in list(&self.stars) {
@@ -64,10 +51,7 @@ impl SearchParams {
                 Ok(n @ 3..=5) if !stars.contains(&n) => stars.push(n),
                 Ok(3..=5) => {}
                 _ => {
-                    return Err(bad(
-                        "invalid_stars",
-                        format!("stars must be 3, 4 or 5, not {raw:?}"),
-                    ));
+                    return Err(Refusal::new(ErrorCode::InvalidStars).arg("stars", raw));
                 }
             }
         }
@@ -75,7 +59,7 @@ impl SearchParams {
         for raw in list(&self.region) {
             match reference.region(raw) {
                 Some(r) => regions.push(r.code.clone()),
-                None => return Err(bad("unknown_region", format!("unknown region {raw:?}"))),
+                None => return Err(Refusal::new(ErrorCode::UnknownRegion).arg("name", raw)),
             }
         }
         let mut provinces: Vec<String> = Vec::new();
@@ -84,7 +68,7 @@ impl SearchParams {
             match reference.resolve_province(raw) {
                 Some(p) if !provinces.contains(&p.code) => provinces.push(p.code.clone()),
                 Some(_) => {}
-                None => return Err(bad("unknown_province", format!("unknown province {raw:?}"))),
+                None => return Err(Refusal::new(ErrorCode::UnknownProvince).arg("name", raw)),
             }
         }
         let mut groups = Vec::new();
@@ -92,40 +76,25 @@ impl SearchParams {
             match reference.group(raw) {
                 Some(g) => groups.push(g.code.clone()),
                 None => {
-                    return Err(bad(
-                        "unknown_group",
-                        format!("unknown product group {raw:?}"),
-                    ));
+                    return Err(Refusal::new(ErrorCode::UnknownGroup).arg("name", raw));
                 }
             }
         }
         let sort_raw = self.sort.as_deref().unwrap_or("");
-        let sort = Sort::parse(sort_raw).ok_or_else(|| {
-            bad(
-                "invalid_sort",
-                format!(
-                    "sort must be relevance, price_asc, price_desc, stars or newest, not {sort_raw:?}"
-                ),
-            )
-        })?;
+        let sort = Sort::parse(sort_raw)
+            .ok_or_else(|| Refusal::new(ErrorCode::InvalidSort).arg("sort", sort_raw))?;
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(20);
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
-            return Err(bad(
-                "invalid_per_page",
-                format!("per_page must be between 1 and {MAX_PER_PAGE}"),
-            ));
+            return Err(Refusal::new(ErrorCode::InvalidPerPage).arg("max", MAX_PER_PAGE));
         }
         if page == 0 || page.saturating_mul(per_page) > MAX_DEPTH {
-            return Err(bad(
-                "invalid_page",
-                format!("page must be at least 1 and page × per_page at most {MAX_DEPTH}"),
-            ));
+            return Err(Refusal::new(ErrorCode::InvalidPage).arg("max", MAX_DEPTH));
         }
         let outlet = match self.outlet.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(slug) if crate::domain::text::is_slug(slug) => Some(slug.to_owned()),
-            Some(raw) => return Err(bad("invalid_outlet", format!("invalid outlet {raw:?}"))),
+            Some(raw) => return Err(Refusal::new(ErrorCode::InvalidOutlet).arg("name", raw)),
         };
         Ok(SearchQuery {
             outlet,
@@ -148,7 +117,7 @@ mod tests {
 
     use super::*;
 
-    fn parse(params: SearchParams) -> Result<SearchQuery, BadParam> {
+    fn parse(params: SearchParams) -> Result<SearchQuery, Refusal> {
         let reference = Reference::load(&BTreeMap::new()).expect("reference");
         params.parse(
             &reference,
@@ -240,7 +209,7 @@ mod tests {
         ];
         for (params, code) in cases {
             assert_eq!(
-                parse(params.clone()).map_err(|e| e.code),
+                parse(params.clone()).map_err(|e| e.code.as_str()),
                 Err(code),
                 "{params:?}"
             );

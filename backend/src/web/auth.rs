@@ -1,9 +1,9 @@
 //! The acting principal of a request: from the session cookie for pages, from a bearer token
 //! for the JSON API. Role and scope checks are then [`crate::features::accounts::auth::Principal::can`].
 use actix_web::HttpRequest;
-use actix_web::http::StatusCode;
 
 use crate::app::AppState;
+use crate::domain::refusal::ErrorCode;
 use crate::features::accounts::auth::Principal;
 use crate::features::accounts::tokens;
 use crate::web::error::ApiError;
@@ -38,10 +38,10 @@ pub async fn bearer(state: &AppState, req: &HttpRequest) -> Result<Principal, Ap
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
-        .ok_or(ApiError::Unauthorized)?;
+        .ok_or(ErrorCode::Unauthorized)?;
     tokens::authenticate(&state.db, token, state.clock.now())
         .await?
-        .ok_or(ApiError::Unauthorized)
+        .ok_or(ErrorCode::Unauthorized.into())
 }
 
 /// The signed-in officer (or administrator); anyone else is refused.
@@ -61,11 +61,7 @@ pub async fn seller_member(
 ) -> Result<crate::features::accounts::auth::Principal, ApiError> {
     let principal = bearer(state, req).await?;
     if principal.seller_ids().is_empty() {
-        return Err(ApiError::refused(
-            StatusCode::FORBIDDEN,
-            "not_a_seller",
-            "this account is not a member of any seller",
-        ));
+        return Err(ErrorCode::NotASeller.into());
     }
     Ok(principal)
 }

@@ -7,26 +7,20 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::domain::refusal::{ErrorCode, Refusal};
+use crate::features::catalog::results::ResultsError;
+use crate::features::selling::SellingError;
+use crate::media::PhotoError;
 use crate::render;
+use crate::search::SearchError;
 
-/// An error from a JSON API handler.
+/// An error from a JSON API handler: a [`Refusal`] (its status, code and text come from its
+/// [`ErrorCode`]), a dependency that is down, or a failure the client cannot act on.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
     #[error("{0}")]
-    NotFound(String),
-    /// No valid bearer token.
-    #[error("a valid API token is required: Authorization: Bearer ocop_…")]
-    Unauthorized,
-    /// Refused for a reason the client can read: 403, 409, 413, 415, 422.
-    #[error("{message}")]
-    Refused {
-        status: StatusCode,
-        code: &'static str,
-        message: String,
-    },
-    /// A dependency (the search engine) is down; retrying later will work.
+    Refused(Refusal),
+    /// A dependency (the search engine, the media store) is down; retrying later will work.
     #[error("temporarily unavailable, please retry")]
     Unavailable(String),
     #[error("internal error")]
@@ -34,19 +28,34 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::BadRequest {
-            code,
-            message: message.into(),
+    /// The code it answers with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Refused(refusal) => refusal.code,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
+            Self::Unexpected(_) => ErrorCode::Internal,
         }
     }
 
-    pub fn refused(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self::Refused {
-            status,
-            code,
-            message: message.into(),
+    /// The JSON body of a refusal, for the middlewares that answer before a handler runs.
+    pub fn body(refusal: &Refusal) -> serde_json::Value {
+        let mut error = json!({ "code": refusal.code.as_str(), "message": refusal.message() });
+        if let Some(detail) = &refusal.detail {
+            error["detail"] = json!(detail);
         }
+        json!({ "error": error })
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
+    }
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        Self::Refused(Refusal::new(code))
     }
 }
 
@@ -58,38 +67,81 @@ impl From<sea_orm::DbErr> for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Refused { status, .. } => *status,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.code().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
-        let code = match self {
-            Self::BadRequest { code, .. } | Self::Refused { code, .. } => code,
-            Self::NotFound(_) => "not_found",
-            Self::Unauthorized => "unauthorized",
+        let refusal = match self {
+            Self::Refused(refusal) => refusal.clone(),
             Self::Unavailable(why) => {
                 tracing::warn!(cause = %why, "dependency unavailable");
-                "unavailable"
+                Refusal::new(ErrorCode::Unavailable)
             }
             Self::Unexpected(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
-                "internal_error"
+                Refusal::new(ErrorCode::Internal)
             }
         };
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, Self::Unavailable(_)) {
-            response.insert_header(("Retry-After", "5"));
+        match refusal.code {
+            ErrorCode::Unavailable => {
+                response.insert_header(("Retry-After", "5"));
+            }
+            ErrorCode::Unauthorized => {
+                response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            _ => {}
         }
-        if matches!(self, Self::Unauthorized) {
-            response.insert_header(("WWW-Authenticate", "Bearer"));
+        response.json(Self::body(&refusal))
+    }
+}
+
+/// What a seller's listing request was refused for.
+impl From<SellingError> for ApiError {
+    fn from(e: SellingError) -> Self {
+        use ErrorCode as C;
+        let code = match e {
+            SellingError::NotFound => C::NoSuchListing,
+            SellingError::NotMember => C::NotMember,
+            SellingError::ForeignCertificate => C::ForeignCertificate,
+            SellingError::InactiveCertificate => C::InactiveCertificate,
+            SellingError::AlreadyListed => C::AlreadyListed,
+            SellingError::SellerNotActive => C::SellerNotActive,
+            SellingError::DelistedByOfficer => C::DelistedByOfficer,
+            SellingError::BadTransition => C::BadTransition,
+            SellingError::PriceRequired => C::PriceRequired,
+            SellingError::StockOutOfRange { left } => {
+                return Refusal::new(C::StockOutOfRange).arg("left", left).into();
+            }
+            SellingError::TooManyPhotos => {
+                return Refusal::new(C::TooManyPhotos)
+                    .arg("max", crate::features::selling::MAX_PHOTOS)
+                    .into();
+            }
+            SellingError::ReasonRequired | SellingError::Invalid(_) => {
+                return Refusal::new(C::InvalidListing).detail(e.to_string()).into();
+            }
+            SellingError::BadBankAccount(why) => {
+                return Refusal::new(C::InvalidBankAccount).detail(why).into();
+            }
+            SellingError::Photo(PhotoError::TooLarge) => C::PhotoTooLarge,
+            SellingError::Photo(PhotoError::Unsupported) => C::PhotoUnsupported,
+            SellingError::Photo(PhotoError::TooManyPixels) => C::PhotoTooManyPixels,
+            SellingError::Photo(PhotoError::Corrupt) => C::PhotoCorrupt,
+            SellingError::Store(why) => return Self::Unavailable(why),
+            SellingError::Database(e) => return e.into(),
+        };
+        code.into()
+    }
+}
+
+/// A search or listing parameter the client got wrong, or the engine being down.
+impl From<SearchError> for ApiError {
+    fn from(e: SearchError) -> Self {
+        match e {
+            SearchError::Unavailable(why) => Self::Unavailable(why),
+            other => Self::Unexpected(other.into()),
         }
-        response.json(json!({ "error": { "code": code, "message": self.to_string() } }))
     }
 }
 
@@ -124,12 +176,10 @@ impl From<sea_orm::DbErr> for PageError {
     }
 }
 
-impl From<crate::features::catalog::results::ResultsError> for PageError {
-    fn from(e: crate::features::catalog::results::ResultsError) -> Self {
-        use crate::features::catalog::results::ResultsError;
-        use crate::search::SearchError;
+impl From<ResultsError> for PageError {
+    fn from(e: ResultsError) -> Self {
         match e {
-            ResultsError::BadRequest(message) => Self::BadRequest(message),
+            ResultsError::BadRequest(refusal) => Self::BadRequest(refusal.message()),
             ResultsError::Search(SearchError::Unavailable(why)) => Self::Unavailable(why),
             ResultsError::Search(other) => Self::Unexpected(other.into()),
         }
@@ -209,6 +259,11 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
+    /// Stable, for programs: `invalid_json`, `not_found`, `stock_out_of_range`…
     code: String,
+    /// For people, in the request's language (`?lang=vi|en`, Vietnamese by default).
     message: String,
+    /// What exactly was wrong, when a parser or a provider said so (not translated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
 }

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::domain::refusal::{ErrorCode, Refusal};
 use crate::web::error::ApiError;
 
 /// Parses a JSON object body, refusing registry fields by name (except those in `allowed`,
@@ -13,23 +14,23 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(
     allowed: &[&str],
 ) -> Result<T, ApiError> {
     let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("invalid JSON: {e}")))?;
+        .map_err(|e| Refusal::new(ErrorCode::InvalidJson).detail(e.to_string()))?;
     let Some(object) = value.as_object() else {
-        return Err(ApiError::bad_request(
-            "invalid_json",
-            "expected a JSON object",
-        ));
+        return Err(ErrorCode::InvalidJson.into());
     };
     if let Some(field) = refused
         .iter()
         .find(|f| object.contains_key(**f) && !allowed.contains(f))
     {
-        return Err(ApiError::bad_request(
-            "registry_field",
-            format!("`{field}` comes from the OCOP registry and cannot be edited"),
-        ));
+        return Err(Refusal::new(ErrorCode::RegistryField)
+            .arg("field", field)
+            .into());
     }
-    serde_json::from_value(value).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))
+    serde_json::from_value(value).map_err(|e| {
+        Refusal::new(ErrorCode::InvalidBody)
+            .detail(e.to_string())
+            .into()
+    })
 }
 
 /// A whole number, also when a client writes it as `12.0` (JSON has one number type).

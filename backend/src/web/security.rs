@@ -38,6 +38,8 @@ use governor::clock::DefaultClock;
 use sea_orm::DatabaseConnection;
 
 use crate::app::AppState;
+use crate::domain::refusal::{ErrorCode, Refusal};
+use crate::web::error::ApiError;
 
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
@@ -262,12 +264,9 @@ pub async fn api_rate_limit(
         tracing::warn!(path = req.path(), "API rate limit reached");
         let response = HttpResponse::TooManyRequests()
             .insert_header(("Retry-After", seconds.to_string()))
-            .json(serde_json::json!({
-                "error": {
-                    "code": "rate_limited",
-                    "message": format!("too many requests; retry in {seconds} s"),
-                }
-            }));
+            .json(ApiError::body(
+                &Refusal::new(ErrorCode::RateLimited).arg("seconds", seconds),
+            ));
         return Ok(req.into_response(response).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())

@@ -900,6 +900,38 @@ pub async fn pickup_outlets(
         .await
 }
 
+/// The checkout with this reference, for whoever holds its tracking token or its owner signed in
+/// (`viewer`); anyone else gets None, as if there were no such checkout.
+pub async fn tracked(
+    db: &impl ConnectionTrait,
+    reference: &str,
+    token: Option<Uuid>,
+    viewer: Option<i64>,
+) -> Result<Option<checkout::Model>, DbErr> {
+    let found = checkout::Entity::find()
+        .filter(checkout::Column::Reference.eq(reference))
+        .one(db)
+        .await?;
+    Ok(found.filter(|c| {
+        token.is_some_and(|t| t == c.tracking_token) || (c.user_id.is_some() && c.user_id == viewer)
+    }))
+}
+
+/// Where the shopper collects a checkout: its outlet, unless it was a sale at the outlet's counter.
+pub async fn pickup_of(
+    db: &impl ConnectionTrait,
+    found: &checkout::Model,
+) -> Result<Option<crate::db::entities::outlet::Model>, DbErr> {
+    match found.outlet_id {
+        Some(id) if found.channel != crate::domain::orders::ChannelKind::Outlet.as_str() => {
+            crate::db::entities::outlet::Entity::find_by_id(id)
+                .one(db)
+                .await
+        }
+        _ => Ok(None),
+    }
+}
+
 /// The names of the sellers among `seller_ids` with no bank account for VietQR transfers.
 pub async fn sellers_without_bank(
     db: &impl ConnectionTrait,

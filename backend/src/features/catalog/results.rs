@@ -24,9 +24,9 @@ pub struct Searching<'a> {
 /// Why a search page cannot be shown.
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
-    /// A bad parameter, with the message for the shopper.
+    /// A bad parameter.
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(crate::domain::refusal::Refusal),
     #[error(transparent)]
     Search(SearchError),
 }
@@ -153,7 +153,7 @@ pub async fn results_view(
     params.per_page = Some(PER_PAGE);
     let query = params
         .parse(searching.reference, searching.today)
-        .map_err(|bad| ResultsError::BadRequest(bad.message))?;
+        .map_err(ResultsError::BadRequest)?;
     let results: SearchResults =
         super::indexing::search_or_rebuild(searching.db, searching.engine, &query)
             .await
@@ -232,11 +232,7 @@ pub async fn results_view(
                 tr("search.facet_province"),
                 "province",
                 &results.facets.province,
-                &|c| {
-                    reference
-                        .province(c)
-                        .map_or(c.to_owned(), |p| pick(&p.name_vi, &p.name_en).to_owned())
-                },
+                &|c| reference.province_label(c),
             ),
             _ => block(
                 tr("search.facet_group"),

@@ -616,6 +616,25 @@ pub async fn seller_show(
     })
 }
 
+/// The seller's products on sale not yet linked to the show: (public id, title), oldest first.
+pub async fn candidates(
+    db: &impl ConnectionTrait,
+    view: &SellerShow,
+) -> Result<Vec<(Uuid, String)>, DbErr> {
+    let listings = listing::Entity::find()
+        .filter(listing::Column::SellerId.eq(view.show.seller_id))
+        .filter(listing::Column::State.eq("published"))
+        .order_by_asc(listing::Column::Id)
+        .all(db)
+        .await?;
+    let titles = crate::features::selling::titles_of(db, &listings).await?;
+    Ok(listings
+        .iter()
+        .filter(|l| !view.items.iter().any(|i| i.listing_pid == l.pid))
+        .map(|l| (l.pid, titles.get(&l.id).cloned().unwrap_or_default()))
+        .collect())
+}
+
 /// The shows of a seller, newest first.
 pub async fn shows_of(
     db: &impl ConnectionTrait,

@@ -965,6 +965,18 @@ pub async fn by_slug(
         .await
 }
 
+/// The outlets of a province, by name.
+pub async fn in_province(
+    db: &impl ConnectionTrait,
+    province_code: &str,
+) -> Result<Vec<outlet::Model>, DbErr> {
+    outlet::Entity::find()
+        .filter(outlet::Column::ProvinceCode.eq(province_code))
+        .order_by_asc(outlet::Column::Name)
+        .all(db)
+        .await
+}
+
 /// The units on the outlet's shelf of each of these listings (by public id) it carries.
 pub async fn shelf_stock(
     db: &impl ConnectionTrait,

@@ -19,7 +19,7 @@
 //!   refunded: exact unless a seller corrected the stock count by hand since.
 //! - A participant's first completed sale on the platform sets `modern_trade_since`
 //!   (`orders::completion::note_completion`), in the transaction that completes the order.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Value};
@@ -283,6 +283,53 @@ pub async fn participants(
     ))
     .all(db)
     .await
+}
+
+/// Sell-through rows with names for their keys: the product's title, the seller's name or the
+/// province's name (the key itself when there is none).
+pub async fn labelled(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+    level: Level,
+    rows: &[SellThrough],
+) -> Result<Vec<(String, SellThrough)>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    use crate::db::entities::{listing, seller};
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.key.parse().ok()).collect();
+    let names: HashMap<String, String> = match level {
+        Level::Listing => {
+            let listings = listing::Entity::find()
+                .filter(listing::Column::Id.is_in(ids))
+                .all(db)
+                .await?;
+            crate::features::selling::titles_of(db, &listings)
+                .await?
+                .into_iter()
+                .map(|(id, title)| (id.to_string(), title))
+                .collect()
+        }
+        Level::Seller => seller::Entity::find()
+            .filter(seller::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id.to_string(), s.display_name))
+            .collect(),
+        Level::Province => rows
+            .iter()
+            .map(|r| (r.key.clone(), reference.province_label(&r.key)))
+            .collect(),
+    };
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                names.get(&r.key).cloned().unwrap_or_else(|| r.key.clone()),
+                r.clone(),
+            )
+        })
+        .collect())
 }
 
 /// What sell-through is grouped by.

@@ -243,6 +243,24 @@ pub async fn chosen_seller(
         .ok_or(SellingError::NotFound)
 }
 
+/// The seller and one of its own participant's certificates, for the page that lists it:
+/// `NotMember` when the principal may not manage the seller, `NotFound` when either is missing.
+pub async fn certificate_to_list(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    seller_id: i64,
+    certificate_no: &str,
+) -> Result<(seller::Model, registry_certificate::Model), SellingError> {
+    let seller = chosen_seller(db, principal, Some(seller_id)).await?;
+    let certificate = registry_certificate::Entity::find()
+        .filter(registry_certificate::Column::CertificateNo.eq(certificate_no))
+        .filter(registry_certificate::Column::ParticipantId.eq(seller.participant_id))
+        .one(db)
+        .await?
+        .ok_or(SellingError::NotFound)?;
+    Ok((seller, certificate))
+}
+
 /// Lists a certificate of the seller's own participant. It starts as a draft unless
 /// `publish` is set.
 pub async fn create_listing(
@@ -440,6 +458,22 @@ fn check_transition(
         }
     }
     Ok(())
+}
+
+/// The public id of the listing at this address (`https://…/products/{slug}`, `/products/{slug}`
+/// or the bare slug), if there is one.
+pub async fn listing_at(db: &impl ConnectionTrait, address: &str) -> Result<Option<Uuid>, DbErr> {
+    let slug = address
+        .trim()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    Ok(listing::Entity::find()
+        .filter(listing::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .map(|l| l.pid))
 }
 
 /// An officer of the listing's province delists it, with a reason that is audited.
