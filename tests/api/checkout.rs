@@ -256,7 +256,7 @@ async fn a_guest_cart_joins_the_users_cart_at_sign_in() {
     .await
     .expect("view");
     assert_eq!(view.count, 5);
-    assert_eq!(view.total_vnd, 250_000);
+    assert_eq!(view.total_vnd.dong(), 250_000);
     assert_eq!(app.count("carts", "").await, 1, "the guest cart is gone");
 }
 

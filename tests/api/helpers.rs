@@ -708,7 +708,7 @@ impl TestApp {
                 participant_id: Set(participant.id),
                 slug: Set(format!("seller-{registration_no}")),
                 display_name: Set(participant.name.clone()),
-                state: Set("active".into()),
+                state: Set(ocop_village::features::catalog::SellerState::Active),
                 verified_at: Set(Some(self.now)),
                 created_at: Set(self.now),
                 updated_at: Set(self.now),

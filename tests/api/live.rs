@@ -230,7 +230,12 @@ async fn a_share_link_counts_its_clicks_and_the_order_it_brings_is_the_shows() {
     .await
     .expect("figures");
     assert_eq!(
-        (view.clicks, view.orders, view.units, view.revenue_vnd),
+        (
+            view.clicks,
+            view.orders,
+            view.units,
+            view.revenue_vnd.dong()
+        ),
         (1, 1, 2, 100_000)
     );
     assert_eq!(view.items[0].orders, 1);

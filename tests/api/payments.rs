@@ -257,7 +257,7 @@ async fn payment_states(app: &TestApp, placed: &checkout::Model) -> Vec<(String,
         .await
         .expect("query")
         .into_iter()
-        .map(|o| (o.state, o.payment_state))
+        .map(|o| (o.state.to_string(), o.payment_state.to_string()))
         .collect()
 }
 

@@ -528,8 +528,8 @@ async fn sell_through_adds_up_completed_sales_by_channel_and_stock_at_the_period
     let a = &rows[0];
     // Sold in the period: 2 delivered on the web + 1 paid through the show; not the
     // cancelled, refunded or later-delivered ones.
-    assert_eq!((a.orders, a.units, a.revenue_vnd), (2, 3, 150_000));
-    assert_eq!((a.web.units, a.web.revenue_vnd), (2, 100_000));
+    assert_eq!((a.orders, a.units, a.revenue_vnd.dong()), (2, 3, 150_000));
+    assert_eq!((a.web.units, a.web.revenue_vnd.dong()), (2, 100_000));
     assert_eq!((a.livestream.orders, a.livestream.units), (1, 1));
     assert_eq!(a.outlet.units, 0);
     // Stock now: 20 − 2 − 1 (show) − 1 (delivered in July) − 1 (open August order) = 15;
@@ -546,12 +546,22 @@ async fn sell_through_adds_up_completed_sales_by_channel_and_stock_at_the_period
         .iter()
         .find(|r| r.key == "tuyen-quang")
         .expect("tq");
-    assert_eq!((tq.orders, tq.units, tq.revenue_vnd), (3, 4, 200_000));
+    assert_eq!(
+        (tq.orders, tq.units, tq.revenue_vnd.dong()),
+        (3, 4, 200_000)
+    );
     assert_eq!(tq.on_hand, 16 + 9 + 9);
     let hn = provinces.iter().find(|r| r.key == "ha-noi").expect("hn");
-    assert_eq!((hn.units, hn.revenue_vnd, hn.on_hand), (2, 90_000, 12));
     assert_eq!(
-        (hn.outlet.orders, hn.outlet.units, hn.outlet.revenue_vnd),
+        (hn.units, hn.revenue_vnd.dong(), hn.on_hand),
+        (2, 90_000, 12)
+    );
+    assert_eq!(
+        (
+            hn.outlet.orders,
+            hn.outlet.units,
+            hn.outlet.revenue_vnd.dong()
+        ),
         (1, 2, 90_000)
     );
 
@@ -596,7 +606,7 @@ async fn sell_through_adds_up_completed_sales_by_channel_and_stock_at_the_period
         .expect("buckets");
     assert_eq!(
         days.iter()
-            .map(|b| (b.label.as_str(), b.revenue_vnd))
+            .map(|b| (b.label.as_str(), b.revenue_vnd.dong()))
             .collect::<Vec<_>>(),
         vec![
             ("2026-01-14", 0),

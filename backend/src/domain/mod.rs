@@ -1,9 +1,11 @@
-//! Validated domain types and rules. Nothing here knows about actix or sea-orm.
+//! Validated domain types and rules. Nothing here knows about actix or runs a query; the
+//! states derive sea-orm's value traits so entities can hold them.
 pub mod digest;
 pub mod money;
 pub mod orders;
 pub mod reference;
 pub mod refusal;
 pub mod registry;
+pub mod states;
 pub mod text;
 pub mod time;

@@ -3,7 +3,7 @@
 //! may call a lower one in this list, never a higher one; all of them stand on the
 //! infrastructure (db, search engines, mail, media, jobs, payment providers) and the domain.
 //!
-//! accounts → registry → catalog → onboarding → selling → live → orders → cart → outlets → sales
+//! accounts → catalog → registry → onboarding → selling → live → orders → cart → outlets → sales
 pub mod accounts;
 pub mod cart;
 pub mod catalog;

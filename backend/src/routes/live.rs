@@ -61,7 +61,7 @@ async fn follow(
 fn pinned_html(show: &live::PublicShow) -> Result<String, PageError> {
     Ok(crate::render::render_raw(
         "partials/live_pinned",
-        &json!({ "pinned": show.pinned, "live": show.state == "live" }),
+        &json!({ "pinned": show.pinned, "live": show.state == ShowState::Live }),
     )?)
 }
 
@@ -81,8 +81,8 @@ async fn live_page(
             "description": tr_with("live.page_description", &[("title", &show.title), ("seller", &show.seller_name)]),
             "show": show,
             "platform_label": platform,
-            "is_live": show.state == "live",
-            "is_ended": show.state == "ended",
+            "is_live": show.state == ShowState::Live,
+            "is_ended": show.state == ShowState::Ended,
             "pinned_html": pinned_html(&show)?,
             "items": show.items,
         }),
@@ -464,9 +464,8 @@ async fn change_state(
     let principal = require(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
     own_show(&state, &principal, *path).await?;
-    let to = match form.state.as_str() {
-        "live" => ShowState::Live,
-        "ended" => ShowState::Ended,
+    let to = match ShowState::parse(&form.state) {
+        Some(to @ (ShowState::Live | ShowState::Ended)) => to,
         _ => return Err(PageError::BadRequest(tr("live.error.transition"))),
     };
     let result = live::set_state(&state.db, &principal, *path, to, state.clock.now())

@@ -93,8 +93,6 @@ async fn detail_view(
     let view = orders::seller_order(&state.db, principal, pid)
         .await
         .map_err(order_page_error)?;
-    let s = view.order.state.as_str();
-    let unpaid = view.order.payment_state == "unpaid";
     let province = state.reference.province_label(&view.checkout.province_code);
     form_page(
         state,
@@ -115,13 +113,7 @@ async fn detail_view(
             "province": province,
             "items": view.items,
             "events": view.events,
-            "can_confirm": s == "placed",
-            "can_ship": s == "confirmed",
-            "can_deliver": s == "shipped",
-            "can_cancel": matches!(s, "placed" | "confirmed") && unpaid,
-            "can_refund": s != "refunded" && view.order.payment_state == "paid",
-            "can_confirm_paid": unpaid && view.checkout.payment_method == "vietqr",
-            "refund_due": s == "cancelled" && view.order.payment_state == "paid",
+            "actions": view.actions(),
             "error": error,
         }),
     )
@@ -365,7 +357,7 @@ fn transfer_view(order: &cart::OrderView) -> Option<serde_json::Value> {
     let transfer = vietqr::Transfer {
         bank_bin: bin.clone(),
         account_no: account_no.clone(),
-        amount_vnd: order.subtotal_vnd,
+        amount_vnd: order.subtotal_vnd.dong(),
         message: order.code.clone(),
     };
     let payload = transfer.payload().ok()?;
@@ -391,7 +383,7 @@ async fn order_page(
     let found = tracked_checkout(&state, &req, &path, query.t).await?;
     let orders = cart::orders_of(&state.db, found.id).await?;
     let province = state.reference.province_label(&found.province_code);
-    let open = |o: &cart::OrderView| o.payment_state == "unpaid" && o.state == "placed";
+    let open = cart::OrderView::awaits_payment;
     let shown: Vec<_> = orders
         .iter()
         .map(|o| {
@@ -460,9 +452,7 @@ async fn pay_again(
     guard(&state, &req, &form.csrf, &[]).await?;
     let found = tracked_checkout(&state, &req, &path, form.t).await?;
     let orders = cart::orders_of(&state.db, found.id).await?;
-    let open = orders
-        .iter()
-        .any(|o| o.payment_state == "unpaid" && o.state == "placed");
+    let open = orders.iter().any(cart::OrderView::awaits_payment);
     if found.payment_method != PaymentMethod::Stripe.as_str() || !open {
         return Ok(to_order(&found, None));
     }

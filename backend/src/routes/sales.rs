@@ -364,13 +364,13 @@ fn sell_through_csv(period: Period, rows: &[(String, SellThrough)]) -> Result<Ve
                     r.units.to_string(),
                     r.on_hand.to_string(),
                     r.rate.map_or_else(String::new, |x| format!("{x:.4}")),
-                    r.revenue_vnd.to_string(),
+                    r.revenue_vnd.dong().to_string(),
                     r.web.units.to_string(),
                     r.livestream.units.to_string(),
                     r.outlet.units.to_string(),
-                    r.web.revenue_vnd.to_string(),
-                    r.livestream.revenue_vnd.to_string(),
-                    r.outlet.revenue_vnd.to_string(),
+                    r.web.revenue_vnd.dong().to_string(),
+                    r.livestream.revenue_vnd.dong().to_string(),
+                    r.outlet.revenue_vnd.dong().to_string(),
                 ]
             })
             .collect(),
@@ -496,7 +496,7 @@ async fn officer_participants(
                     if p.selling() { "yes" } else { "no" }.to_owned(),
                     p.orders.to_string(),
                     p.units.to_string(),
-                    p.revenue_vnd.to_string(),
+                    p.revenue_vnd.dong().to_string(),
                     p.modern_trade_since
                         .map(|t| crate::domain::time::vietnam_date(t).to_string())
                         .unwrap_or_default(),
@@ -567,7 +567,7 @@ async fn seller_page(
             .iter()
             .map(|b| Column {
                 label: b.label.clone(),
-                value: b.revenue_vnd,
+                value: b.revenue_vnd.dong(),
             })
             .collect::<Vec<_>>(),
         &|v| crate::domain::money::Vnd::new(v).to_string(),

@@ -18,7 +18,9 @@ use crate::domain::registry::REGISTRY_FIELDS;
 use crate::features::accounts::auth::Principal;
 use crate::features::catalog::photos;
 use crate::features::catalog::photos::PhotoView;
+use crate::features::catalog::{ListingState, SellerState};
 use crate::features::onboarding;
+use crate::features::registry::import::is_valid_on;
 use crate::features::selling;
 use crate::features::selling::ListingInput;
 use crate::features::selling::ListingRow;
@@ -275,8 +277,11 @@ async fn edit_page(
         .map(photos::photo_view)
         .collect();
     let today = state.clock.today();
-    let certificate_valid =
-        own.certificate.status == "active" && own.certificate.expires_on > today;
+    let certificate_valid = own
+        .certificate
+        .status
+        .parse()
+        .is_ok_and(|status| is_valid_on(status, own.certificate.expires_on, today));
     let row = selling::row_for(&state.db, &own).await?;
     form_page(
         state,
@@ -295,8 +300,8 @@ async fn edit_page(
             "photos": photos,
             "max_photos": selling::MAX_PHOTOS,
             "can_add_photo": photos.len() < selling::MAX_PHOTOS,
-            "is_published": own.listing.state == "published",
-            "is_delisted": own.listing.state == "delisted",
+            "is_published": own.listing.state == ListingState::Published,
+            "is_delisted": own.listing.state == ListingState::Delisted,
             "error": error,
             "notice": notice,
         }),
@@ -840,14 +845,16 @@ struct CertificateJson {
     expiring_soon: bool,
     valid: bool,
     listing_pid: Option<Uuid>,
-    listing_state: Option<String>,
+    #[schema(value_type = Option<String>)]
+    listing_state: Option<ListingState>,
 }
 
 #[derive(Serialize, ToSchema)]
 struct SellerCertificates {
     seller_id: i64,
     name: String,
-    state: String,
+    #[schema(value_type = String)]
+    state: SellerState,
     certificates: Vec<CertificateJson>,
 }
 

@@ -16,6 +16,7 @@ use ocop_village::domain::reference::Reference;
 use ocop_village::domain::registry::CertificateStatus;
 use ocop_village::domain::time::vietnam_date;
 use ocop_village::features::catalog::ListingState;
+use ocop_village::features::catalog::SellerState;
 use ocop_village::features::catalog::lifecycle::DelistedBy;
 use ocop_village::features::registry::import::is_valid_on;
 use ocop_village::features::registry::{ImportOptions, ImportReport, import_registry};
@@ -187,7 +188,7 @@ pub async fn seed_demo(
                 "{} is a {}-star OCOP product made by {} in {}, {}.",
                 cert.product_name_en, cert.stars, producer, cert.commune, province_name
             )),
-            state: Set(state.as_str().into()),
+            state: Set(state),
             delisted_by: Set((!valid).then(|| DelistedBy::System.as_str().to_owned())),
             state_reason: Set(reason),
             published_at: Set(valid.then(|| now - Duration::hours(demo.age_hours))),
@@ -557,7 +558,7 @@ async fn seed_live_show(
     }
     let products: Vec<Uuid> = listing::Entity::find()
         .filter(listing::Column::SellerId.eq(seller_id))
-        .filter(listing::Column::State.eq(ListingState::Published.as_str()))
+        .filter(listing::Column::State.eq(ListingState::Published))
         .order_by_asc(listing::Column::Id)
         .limit(3)
         .all(db)
@@ -674,7 +675,7 @@ async fn seed_outlet(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Res
             &CounterSale {
                 listing_pid: first.listing_id,
                 quantity: 2,
-                unit_price_vnd: first.price_vnd,
+                unit_price_vnd: first.price_vnd.dong(),
                 payment: "cash".into(),
                 idempotency_key: "demo-counter-sale".into(),
             },
@@ -745,7 +746,7 @@ async fn seed_orders(
         .context("the demo seller account belongs to a seller")?;
     let in_stock = listing::Entity::find()
         .filter(listing::Column::SellerId.eq(seller_id))
-        .filter(listing::Column::State.eq(ListingState::Published.as_str()))
+        .filter(listing::Column::State.eq(ListingState::Published))
         .filter(listing::Column::Stock.gte(10))
         .order_by_asc(listing::Column::Id)
         .all(db)
@@ -911,7 +912,7 @@ async fn seed_sales_history(
     )
     .map_err(|problems| anyhow::anyhow!("the demo address is invalid: {problems:?}"))?;
     let sellers = seller::Entity::find()
-        .filter(seller::Column::State.eq("active"))
+        .filter(seller::Column::State.eq(SellerState::Active))
         .order_by_asc(seller::Column::Id)
         .all(db)
         .await?;
@@ -929,7 +930,7 @@ async fn seed_sales_history(
         };
         let products = listing::Entity::find()
             .filter(listing::Column::SellerId.eq(s.id))
-            .filter(listing::Column::State.eq(ListingState::Published.as_str()))
+            .filter(listing::Column::State.eq(ListingState::Published))
             .filter(listing::Column::Stock.gte(10))
             .order_by_asc(listing::Column::Id)
             .all(db)

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::states::ListingState;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "listings")]
@@ -22,7 +24,7 @@ pub struct Model {
     pub description_vi: String,
     #[sea_orm(column_type = "Text")]
     pub description_en: String,
-    pub state: String,
+    pub state: ListingState,
     pub state_reason: Option<String>,
     pub delisted_by: Option<String>,
     pub published_at: Option<DateTimeUtc>,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::states::ShowState;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "live_shows")]
@@ -13,7 +15,7 @@ pub struct Model {
     pub platform: String,
     pub stream_url: String,
     pub scheduled_at: DateTimeUtc,
-    pub state: String,
+    pub state: ShowState,
     pub started_at: Option<DateTimeUtc>,
     pub ended_at: Option<DateTimeUtc>,
     pub pinned_listing_id: Option<i64>,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::states::{OrderState, PaymentState};
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "orders")]
@@ -12,8 +14,8 @@ pub struct Model {
     pub code: String,
     pub checkout_id: i64,
     pub seller_id: i64,
-    pub state: String,
-    pub payment_state: String,
+    pub state: OrderState,
+    pub payment_state: PaymentState,
     pub subtotal_vnd: i64,
     pub carrier: Option<String>,
     pub tracking_no: Option<String>,

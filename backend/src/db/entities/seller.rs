@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::states::SellerState;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sellers")]
@@ -13,7 +15,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub slug: String,
     pub display_name: String,
-    pub state: String,
+    pub state: SellerState,
     pub state_reason: Option<String>,
     pub bank_bin: Option<String>,
     pub bank_account_no: Option<String>,

@@ -18,8 +18,10 @@ use crate::db::entities::{
     cart, cart_item, checkout, listing, order, order_event, order_item, registry_certificate,
     seller,
 };
+use crate::domain::money::Vnd;
 use crate::domain::orders::{Channel, PaymentMethod};
 use crate::domain::reference::Reference;
+use crate::domain::states::{OrderState, PaymentState};
 use crate::domain::time::vietnam_date;
 use crate::features::catalog::queries::visible_base;
 use crate::i18n::Lang;
@@ -202,7 +204,7 @@ pub struct Buyable {
     pub certificate_no: String,
     pub seller_id: i64,
     pub seller_name: String,
-    pub price_vnd: i64,
+    pub price_vnd: Vnd,
     pub stock: i32,
     pub unit: String,
 }
@@ -336,7 +338,7 @@ pub async fn set_quantity(
 pub struct CartLine {
     pub item: Buyable,
     pub quantity: i32,
-    pub line_total_vnd: i64,
+    pub line_total_vnd: Vnd,
     /// There is not enough stock for this quantity any more.
     pub short: bool,
 }
@@ -347,13 +349,13 @@ pub struct SellerGroup {
     pub seller_id: i64,
     pub seller_name: String,
     pub lines: Vec<CartLine>,
-    pub subtotal_vnd: i64,
+    pub subtotal_vnd: Vnd,
 }
 
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct CartView {
     pub groups: Vec<SellerGroup>,
-    pub total_vnd: i64,
+    pub total_vnd: Vnd,
     pub count: i32,
     /// Lines whose product is no longer for sale (they are left out of the groups).
     pub unavailable: usize,
@@ -389,7 +391,7 @@ pub async fn view(
                 seller_id: item.seller_id,
                 seller_name: item.seller_name.clone(),
                 lines: Vec::new(),
-                subtotal_vnd: 0,
+                subtotal_vnd: Vnd::ZERO,
             });
         group.subtotal_vnd += total;
         group.lines.push(CartLine {
@@ -718,7 +720,7 @@ async fn place_once(
         payment_method: Set(method.as_str().to_owned()),
         channel: Set(channel.as_str().to_owned()),
         live_show_id: Set(channel.show_id()),
-        total_vnd: Set(cart.total_vnd),
+        total_vnd: Set(cart.total_vnd.dong()),
         tracking_token: Set(Uuid::new_v4()),
         created_at: Set(now),
         lang: Set(lang.code().to_owned()),
@@ -749,9 +751,9 @@ async fn place_once(
             code: Set(format!("{reference}-{}", n + 1)),
             checkout_id: Set(placed.id),
             seller_id: Set(group.seller_id),
-            state: Set("placed".into()),
-            payment_state: Set("unpaid".into()),
-            subtotal_vnd: Set(group.subtotal_vnd),
+            state: Set(OrderState::Placed),
+            payment_state: Set(PaymentState::Unpaid),
+            subtotal_vnd: Set(group.subtotal_vnd.dong()),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -765,7 +767,7 @@ async fn place_once(
                 title: Set(line.item.title_vi.clone()),
                 certificate_no: Set(line.item.certificate_no.clone()),
                 unit: Set(line.item.unit.clone()),
-                unit_price_vnd: Set(line.item.price_vnd),
+                unit_price_vnd: Set(line.item.price_vnd.dong()),
                 quantity: Set(line.quantity),
                 ..Default::default()
             }
@@ -774,7 +776,7 @@ async fn place_once(
         }
         order_event::ActiveModel {
             order_id: Set(placed_order.id),
-            state: Set("placed".into()),
+            state: Set(OrderState::Placed.as_str().to_owned()),
             note: Set(None),
             actor_user_id: Set(user_id),
             at: Set(now),
@@ -798,18 +800,25 @@ async fn place_once(
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct OrderView {
     pub code: String,
-    pub state: String,
-    pub payment_state: String,
+    pub state: OrderState,
+    pub payment_state: PaymentState,
     pub carrier: Option<String>,
     pub tracking_no: Option<String>,
     pub reason: Option<String>,
     pub seller_name: String,
-    pub subtotal_vnd: i64,
+    pub subtotal_vnd: Vnd,
     pub items: Vec<order_item::Model>,
     pub events: Vec<crate::features::orders::EventView>,
     /// Where a bank transfer for this order goes: (bank BIN, account number, holder).
     #[serde(skip)]
     pub bank: Option<(String, String, String)>,
+}
+
+impl OrderView {
+    /// Placed and not paid yet: the shopper may still pay it online.
+    pub fn awaits_payment(&self) -> bool {
+        self.state == OrderState::Placed && self.payment_state == PaymentState::Unpaid
+    }
 }
 
 pub async fn orders_of(
@@ -856,7 +865,7 @@ pub async fn orders_of(
             carrier: o.carrier,
             tracking_no: o.tracking_no,
             reason: o.reason,
-            subtotal_vnd: o.subtotal_vnd,
+            subtotal_vnd: Vnd::new(o.subtotal_vnd),
             items: mine,
         });
     }

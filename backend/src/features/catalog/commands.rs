@@ -61,7 +61,7 @@ pub async fn update_listing(
         active.stock = Set(stock);
     }
     if let Some(state) = changes.state {
-        active.state = Set(state.as_str().to_owned());
+        active.state = Set(state);
         active.state_reason = Set(changes.state_reason.clone());
         if state == ListingState::Published {
             active.published_at = Set(Some(now));
@@ -84,7 +84,7 @@ pub async fn set_seller_state(
 ) -> Result<(), CommandError> {
     let txn = crate::db::begin_write(db).await?;
     let updated = seller::Entity::update_many()
-        .col_expr(seller::Column::State, Expr::value(state.as_str()))
+        .col_expr(seller::Column::State, Expr::value(state))
         .col_expr(seller::Column::StateReason, Expr::value(reason))
         .col_expr(seller::Column::UpdatedAt, Expr::value(now))
         .filter(seller::Column::Id.eq(seller_id))

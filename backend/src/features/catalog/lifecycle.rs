@@ -30,7 +30,7 @@ pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize,
     let ids: Vec<i64> = listing::Entity::find()
         .select_only()
         .column(listing::Column::Id)
-        .filter(listing::Column::State.ne(ListingState::Delisted.as_str()))
+        .filter(listing::Column::State.ne(ListingState::Delisted))
         .filter(Expr::col(listing::Column::CertificateId).in_subquery(invalid))
         .into_tuple()
         .all(&txn)
@@ -78,10 +78,7 @@ pub async fn delist(
 ) -> Result<(), DbErr> {
     for chunk in listing_ids.chunks(500) {
         listing::Entity::update_many()
-            .col_expr(
-                listing::Column::State,
-                Expr::value(ListingState::Delisted.as_str()),
-            )
+            .col_expr(listing::Column::State, Expr::value(ListingState::Delisted))
             .col_expr(listing::Column::StateReason, Expr::value(reason))
             .col_expr(listing::Column::DelistedBy, Expr::value(by.as_str()))
             .col_expr(listing::Column::UpdatedAt, Expr::value(now))

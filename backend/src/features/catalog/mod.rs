@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 
 use crate::db::entities::{registry_certificate, registry_participant, seller};
+pub use crate::domain::states::{ListingState, SellerState};
 use crate::domain::text::slugify;
 
 /// A new, verified and active seller for a registry participant.
@@ -29,7 +30,7 @@ pub fn new_active_seller(
             participant.business_registration_no
         )),
         display_name: Set(participant.name.clone()),
-        state: Set(SellerState::Active.as_str().to_owned()),
+        state: Set(SellerState::Active),
         verified_at: Set(Some(now)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -44,46 +45,6 @@ pub fn listing_slug(certificate: &registry_certificate::Model) -> String {
         slugify(&certificate.product_name_vi, 60),
         slugify(&certificate.certificate_no, 32)
     )
-}
-
-/// Life cycle of a listing. Only `Published` listings can be visible; `Delisted` is set by the
-/// system (certificate expired or revoked) or an officer, always with a reason.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListingState {
-    Draft,
-    Published,
-    Paused,
-    Delisted,
-}
-
-impl ListingState {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Paused => "paused",
-            Self::Delisted => "delisted",
-        }
-    }
-}
-
-/// A seller is `Pending` until verified against the registry, `Active` once verified, and
-/// `Suspended` by an officer (its listings then leave the shop).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SellerState {
-    Pending,
-    Active,
-    Suspended,
-}
-
-impl SellerState {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-        }
-    }
 }
 
 /// What a shopper may find: the listing is published, its seller is active, and its
@@ -116,13 +77,8 @@ pub mod visibility {
     pub fn condition(today: NaiveDate) -> Condition {
         use registry_certificate::Column as Cert;
         Condition::all()
-            .add(
-                Expr::col((listing::Entity, listing::Column::State))
-                    .eq(ListingState::Published.as_str()),
-            )
-            .add(
-                Expr::col((seller::Entity, seller::Column::State)).eq(SellerState::Active.as_str()),
-            )
+            .add(Expr::col((listing::Entity, listing::Column::State)).eq(ListingState::Published))
+            .add(Expr::col((seller::Entity, seller::Column::State)).eq(SellerState::Active))
             .add(
                 Expr::col((registry_certificate::Entity, Cert::Status))
                     .eq(CertificateStatus::Active.as_str()),

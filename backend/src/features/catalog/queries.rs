@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::visibility;
 use crate::db::entities::{listing, province, registry_certificate, registry_participant, seller};
+use crate::domain::money::Vnd;
 
 /// A listing as shown in a grid or a JSON list.
 #[derive(Clone, Debug, FromQueryResult, Serialize)]
@@ -22,7 +23,7 @@ pub struct ListingCard {
     pub province_name_en: String,
     pub region_code: String,
     pub group_code: String,
-    pub price_vnd: i64,
+    pub price_vnd: Vnd,
     pub seller_name: String,
     pub stock: i32,
     pub unit: String,
@@ -42,7 +43,7 @@ pub struct ListingDetail {
     pub province_name_vi: String,
     pub region_code: String,
     pub commune: String,
-    pub price_vnd: i64,
+    pub price_vnd: Vnd,
     pub stock: i32,
     pub unit: String,
     pub weight_grams: i32,

@@ -23,6 +23,9 @@ use uuid::Uuid;
 use crate::db::entities::{
     checkout, listing, live_show, live_show_item, order, order_item, seller,
 };
+use crate::domain::money::Vnd;
+pub use crate::domain::states::ShowState;
+use crate::domain::states::{ListingState, OrderState};
 use crate::domain::time::{format_vietnam, vietnam_date};
 use crate::features::accounts::auth::{Action, Principal, Scope};
 use crate::features::catalog::queries::{ListingCard, visible_cards};
@@ -70,23 +73,6 @@ impl Platform {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ShowState {
-    Scheduled,
-    Live,
-    Ended,
-}
-
-impl ShowState {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Scheduled => "scheduled",
-            Self::Live => "live",
-            Self::Ended => "ended",
-        }
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
     /// No such show (or item), or not one of this user's sellers.
@@ -107,7 +93,7 @@ pub enum LiveError {
     #[error("that product is not linked to the show")]
     NotLinked,
     #[error("the show cannot go from {from} to {to}")]
-    BadTransition { from: String, to: &'static str },
+    BadTransition { from: ShowState, to: ShowState },
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -190,7 +176,7 @@ impl LiveHub {
         loop {
             ticker.tick().await;
             let rows: Result<Vec<(i64, i64)>, DbErr> = live_show::Entity::find()
-                .filter(live_show::Column::State.eq(ShowState::Live.as_str()))
+                .filter(live_show::Column::State.eq(ShowState::Live))
                 .select_only()
                 .column(live_show::Column::Id)
                 .column(live_show::Column::PinVersion)
@@ -257,7 +243,7 @@ pub async fn create_show(
         platform: Set(platform.as_str().to_owned()),
         stream_url: Set(url),
         scheduled_at: Set(input.scheduled_at),
-        state: Set(ShowState::Scheduled.as_str().to_owned()),
+        state: Set(ShowState::Scheduled),
         started_at: Set(None),
         ended_at: Set(None),
         pinned_listing_id: Set(None),
@@ -419,19 +405,16 @@ pub async fn set_state(
     now: DateTime<Utc>,
 ) -> Result<live_show::Model, LiveError> {
     let show = find_own(db, principal, show_pid).await?;
-    let from = show.state.clone();
+    let from = show.state;
     let allowed = matches!(
-        (from.as_str(), to),
-        ("scheduled", ShowState::Live) | ("live", ShowState::Ended)
+        (from, to),
+        (ShowState::Scheduled, ShowState::Live) | (ShowState::Live, ShowState::Ended)
     );
     if !allowed {
-        return Err(LiveError::BadTransition {
-            from,
-            to: to.as_str(),
-        });
+        return Err(LiveError::BadTransition { from, to });
     }
     let mut changed: live_show::ActiveModel = show.into();
-    changed.state = Set(to.as_str().to_owned());
+    changed.state = Set(to);
     match to {
         ShowState::Live => changed.started_at = Set(Some(now)),
         _ => changed.ended_at = Set(Some(now)),
@@ -486,12 +469,12 @@ pub struct LinkedItem {
     pub code: String,
     pub listing_pid: Uuid,
     pub title: String,
-    pub price_vnd: i64,
+    pub price_vnd: Vnd,
     pub pinned: bool,
     pub clicks: i64,
     pub orders: i64,
     pub units: i64,
-    pub revenue_vnd: i64,
+    pub revenue_vnd: Vnd,
 }
 
 /// Orders, units and revenue of a show, per listing, from the orders it brought in
@@ -514,7 +497,7 @@ async fn sales_by_listing(
         .collect();
     let orders = order::Entity::find()
         .filter(order::Column::CheckoutId.is_in(show_of.keys().copied()))
-        .filter(order::Column::State.is_not_in(["cancelled", "refunded"]))
+        .filter(order::Column::State.is_not_in([OrderState::Cancelled, OrderState::Refunded]))
         .all(db)
         .await?;
     let checkout_of: HashMap<i64, i64> = orders.iter().map(|o| (o.id, o.checkout_id)).collect();
@@ -547,7 +530,7 @@ pub struct SellerShow {
     pub clicks: i64,
     pub orders: i64,
     pub units: i64,
-    pub revenue_vnd: i64,
+    pub revenue_vnd: Vnd,
 }
 
 pub async fn seller_show(
@@ -583,12 +566,12 @@ pub async fn seller_show(
             code: link.code,
             listing_pid: l.pid,
             title: titles.get(&l.id).cloned().unwrap_or_default(),
-            price_vnd: l.price_vnd,
+            price_vnd: Vnd::new(l.price_vnd),
             pinned: show.pinned_listing_id == Some(l.id),
             clicks: link.clicks,
             orders,
             units,
-            revenue_vnd: revenue,
+            revenue_vnd: Vnd::new(revenue),
         });
     }
     // A checkout with two products of the show is one order of the show.
@@ -602,7 +585,7 @@ pub async fn seller_show(
                     .to_owned(),
             ),
         )
-        .filter(order::Column::State.is_not_in(["cancelled", "refunded"]))
+        .filter(order::Column::State.is_not_in([OrderState::Cancelled, OrderState::Refunded]))
         .count(db)
         .await?;
     Ok(SellerShow {
@@ -623,7 +606,7 @@ pub async fn candidates(
 ) -> Result<Vec<(Uuid, String)>, DbErr> {
     let listings = listing::Entity::find()
         .filter(listing::Column::SellerId.eq(view.show.seller_id))
-        .filter(listing::Column::State.eq("published"))
+        .filter(listing::Column::State.eq(ListingState::Published))
         .order_by_asc(listing::Column::Id)
         .all(db)
         .await?;
@@ -654,7 +637,7 @@ pub struct PublicShow {
     pub title: String,
     pub platform: String,
     pub stream_url: String,
-    pub state: String,
+    pub state: ShowState,
     pub scheduled: String,
     pub seller_name: String,
     pub pin_version: i64,
@@ -714,7 +697,7 @@ pub async fn live_now(
     limit: u64,
 ) -> Result<Vec<(live_show::Model, String)>, DbErr> {
     let shows = live_show::Entity::find()
-        .filter(live_show::Column::State.eq(ShowState::Live.as_str()))
+        .filter(live_show::Column::State.eq(ShowState::Live))
         .order_by_desc(live_show::Column::StartedAt)
         .limit(limit)
         .all(db)

@@ -572,7 +572,7 @@ async fn approve(
         // A suspended seller stays suspended: only an officer lifts a suspension.
         Some(existing) if existing.state == SellerState::Pending.as_str() => {
             let mut active: seller::ActiveModel = existing.into();
-            active.state = Set(SellerState::Active.as_str().into());
+            active.state = Set(SellerState::Active);
             active.verified_at = Set(Some(now));
             active.updated_at = Set(now);
             active.update(txn).await?

@@ -24,64 +24,12 @@ use crate::db::entities::{
     user,
 };
 use crate::domain::money::Vnd;
+pub use crate::domain::states::{OrderState, PaymentState};
 use crate::domain::time::format_vietnam;
 use crate::features::accounts::auth::{Action, Principal, Scope};
 use crate::i18n::{self, Lang};
 use crate::jobs::outbox;
 use crate::mail;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OrderState {
-    Placed,
-    Confirmed,
-    Shipped,
-    Delivered,
-    Cancelled,
-    Refunded,
-}
-
-impl OrderState {
-    pub const ALL: [Self; 6] = [
-        Self::Placed,
-        Self::Confirmed,
-        Self::Shipped,
-        Self::Delivered,
-        Self::Cancelled,
-        Self::Refunded,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Placed => "placed",
-            Self::Confirmed => "confirmed",
-            Self::Shipped => "shipped",
-            Self::Delivered => "delivered",
-            Self::Cancelled => "cancelled",
-            Self::Refunded => "refunded",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PaymentState {
-    Unpaid,
-    Paid,
-    Refunded,
-}
-
-impl PaymentState {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Unpaid => "unpaid",
-            Self::Paid => "paid",
-            Self::Refunded => "refunded",
-        }
-    }
-}
 
 /// A change a seller (or the system) asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,7 +84,10 @@ pub enum OrderError {
     #[error("not found")]
     NotFound,
     #[error("cannot {step} an order that is {from}")]
-    NotAllowed { step: &'static str, from: String },
+    NotAllowed {
+        step: &'static str,
+        from: OrderState,
+    },
     #[error("carrier and tracking number are required")]
     MissingShipping,
     #[error("a reason is required")]
@@ -237,8 +188,8 @@ async fn apply(
     now: DateTime<Utc>,
 ) -> Result<order::Model, OrderError> {
     use OrderState as S;
-    let from = OrderState::parse(&current.state).ok_or(OrderError::NotFound)?;
-    let paid = current.payment_state == PaymentState::Paid.as_str();
+    let from = current.state;
+    let paid = current.payment_state == PaymentState::Paid;
     let mut next: order::ActiveModel = current.clone().into();
     let mut restock = false;
     let note;
@@ -273,7 +224,7 @@ async fn apply(
                         == crate::domain::orders::PaymentMethod::CashOnDelivery.as_str()
                 });
             if !paid && cash {
-                next.payment_state = Set(PaymentState::Paid.as_str().to_owned());
+                next.payment_state = Set(PaymentState::Paid);
                 next.paid_at = Set(Some(now));
             }
             S::Delivered
@@ -294,7 +245,7 @@ async fn apply(
             }
             let reason = trimmed(reason, 500).ok_or(OrderError::MissingReason)?;
             next.reason = Set(Some(reason.clone()));
-            next.payment_state = Set(PaymentState::Refunded.as_str().to_owned());
+            next.payment_state = Set(PaymentState::Refunded);
             note = Some(reason);
             // Goods that never left go back on the shelf (a cancelled order's already did).
             restock = matches!(from, S::Placed | S::Confirmed);
@@ -303,18 +254,18 @@ async fn apply(
         _ => {
             return Err(OrderError::NotAllowed {
                 step: step.name(),
-                from: current.state.clone(),
+                from: current.state,
             });
         }
     };
-    next.state = Set(to.as_str().to_owned());
+    next.state = Set(to);
     next.updated_at = Set(now);
     // Only if nobody changed it since it was read.
     let done = order::Entity::update_many()
         .set(next)
         .filter(order::Column::Id.eq(current.id))
-        .filter(order::Column::State.eq(current.state.clone()))
-        .filter(order::Column::PaymentState.eq(current.payment_state.clone()))
+        .filter(order::Column::State.eq(current.state))
+        .filter(order::Column::PaymentState.eq(current.payment_state))
         .exec(txn)
         .await?;
     if done.rows_affected != 1 {
@@ -434,14 +385,11 @@ pub async fn record_payment(
     let mut newly = Vec::new();
     for o in orders {
         let done = order::Entity::update_many()
-            .col_expr(
-                order::Column::PaymentState,
-                Expr::value(PaymentState::Paid.as_str()),
-            )
+            .col_expr(order::Column::PaymentState, Expr::value(PaymentState::Paid))
             .col_expr(order::Column::PaidAt, Expr::value(now))
             .col_expr(order::Column::UpdatedAt, Expr::value(now))
             .filter(order::Column::Id.eq(o.id))
-            .filter(order::Column::PaymentState.eq(PaymentState::Unpaid.as_str()))
+            .filter(order::Column::PaymentState.eq(PaymentState::Unpaid))
             .exec(txn)
             .await?;
         if done.rows_affected == 1 {
@@ -450,15 +398,15 @@ pub async fn record_payment(
                 _ => None,
             };
             // Stored as a code, shown translated (see `history`).
-            let note = if o.state == OrderState::Cancelled.as_str() {
+            let note = if o.state == OrderState::Cancelled {
                 format!("@paid_late:{}", by.label())
             } else {
                 format!("@paid:{}", by.label())
             };
-            record_event(txn, o.id, &o.state, Some(note), actor, now).await?;
+            record_event(txn, o.id, o.state.as_str(), Some(note), actor, now).await?;
             completion::note_completion(txn, o.id, now).await?;
             let mut paid = o.clone();
-            paid.payment_state = PaymentState::Paid.as_str().to_owned();
+            paid.payment_state = PaymentState::Paid;
             paid.paid_at = Some(now);
             notify_shopper(txn, &paid, "payment_received", now).await?;
             newly.push(paid);
@@ -544,7 +492,7 @@ pub async fn expire_unpaid(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
             order::Column::State
                 .is_in([OrderState::Placed.as_str(), OrderState::Confirmed.as_str()]),
         )
-        .filter(order::Column::PaymentState.eq(PaymentState::Unpaid.as_str()))
+        .filter(order::Column::PaymentState.eq(PaymentState::Unpaid))
         .filter(order::Column::CheckoutId.in_subquery(expired))
         .select_only()
         .column(order::Column::Pid)
@@ -716,13 +664,13 @@ pub async fn notify_placed(
 pub struct SellerOrderRow {
     pub pid: Uuid,
     pub code: String,
-    pub state: String,
-    pub payment_state: String,
+    pub state: OrderState,
+    pub payment_state: PaymentState,
     pub payment_method: String,
     pub channel: String,
     pub buyer: String,
     pub province_code: String,
-    pub subtotal_vnd: i64,
+    pub subtotal_vnd: Vnd,
     pub units: i64,
     pub placed_at: String,
 }
@@ -739,7 +687,7 @@ pub async fn for_seller(
         .order_by_desc(order::Column::Id)
         .limit(limit);
     if let Some(state) = state {
-        q = q.filter(order::Column::State.eq(state.as_str()));
+        q = q.filter(order::Column::State.eq(state));
     }
     let found = q.all(db).await?;
     let mut checkouts: HashMap<i64, checkout::Model> = checkout::Entity::find()
@@ -780,7 +728,7 @@ pub async fn for_seller(
                 channel: c.channel,
                 buyer: c.name,
                 province_code: c.province_code,
-                subtotal_vnd: o.subtotal_vnd,
+                subtotal_vnd: Vnd::new(o.subtotal_vnd),
                 placed_at: format_vietnam(o.created_at),
             })
         })
@@ -839,6 +787,42 @@ pub struct SellerOrder {
     pub events: Vec<EventView>,
 }
 
+/// What a seller may do with an order now: the buttons of its page. The steps themselves
+/// check the same rules in their conditional updates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SellerActions {
+    pub can_confirm: bool,
+    pub can_ship: bool,
+    pub can_deliver: bool,
+    /// Only an unpaid order is cancelled; a paid one is refunded.
+    pub can_cancel: bool,
+    pub can_refund: bool,
+    /// A bank transfer the seller saw arrive.
+    pub can_confirm_paid: bool,
+    /// Cancelled after it was paid: the money is owed back.
+    pub refund_due: bool,
+}
+
+impl SellerOrder {
+    pub fn actions(&self) -> SellerActions {
+        use OrderState as O;
+        let state = self.order.state;
+        let unpaid = self.order.payment_state == PaymentState::Unpaid;
+        let paid = self.order.payment_state == PaymentState::Paid;
+        SellerActions {
+            can_confirm: state == O::Placed,
+            can_ship: state == O::Confirmed,
+            can_deliver: state == O::Shipped,
+            can_cancel: matches!(state, O::Placed | O::Confirmed) && unpaid,
+            can_refund: state != O::Refunded && paid,
+            can_confirm_paid: unpaid
+                && self.checkout.payment_method
+                    == crate::domain::orders::PaymentMethod::VietQr.as_str(),
+            refund_due: state == O::Cancelled && paid,
+        }
+    }
+}
+
 pub async fn history(
     db: &impl ConnectionTrait,
     order_ids: &[i64],
@@ -891,7 +875,7 @@ pub async fn seller_order(
 pub struct AccountCheckout {
     pub reference: String,
     pub placed_at: String,
-    pub total_vnd: i64,
+    pub total_vnd: Vnd,
     pub payment_method: String,
     pub orders: Vec<AccountOrder>,
 }
@@ -899,8 +883,8 @@ pub struct AccountCheckout {
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct AccountOrder {
     pub code: String,
-    pub state: String,
-    pub payment_state: String,
+    pub state: OrderState,
+    pub payment_state: PaymentState,
     pub seller_name: String,
 }
 
@@ -930,14 +914,14 @@ pub async fn for_account(
                 .filter(|o| o.checkout_id == c.id)
                 .map(|o| AccountOrder {
                     code: o.code.clone(),
-                    state: o.state.clone(),
-                    payment_state: o.payment_state.clone(),
+                    state: o.state,
+                    payment_state: o.payment_state,
                     seller_name: sellers.get(&o.seller_id).cloned().unwrap_or_default(),
                 })
                 .collect(),
             reference: c.reference,
             placed_at: format_vietnam(c.created_at),
-            total_vnd: c.total_vnd,
+            total_vnd: Vnd::new(c.total_vnd),
             payment_method: c.payment_method,
         })
         .collect())
@@ -946,14 +930,6 @@ pub async fn for_account(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn states_round_trip() {
-        for state in OrderState::ALL {
-            assert_eq!(OrderState::parse(state.as_str()), Some(state));
-        }
-        assert_eq!(OrderState::parse("lost"), None);
-    }
 
     #[test]
     fn every_state_step_method_and_channel_has_a_label_in_both_languages() {

@@ -22,6 +22,8 @@ use crate::db::entities::{
     checkout, listing, order, order_event, order_item, outlet, outlet_invitation, outlet_listing,
     registry_certificate,
 };
+use crate::domain::money::Vnd;
+use crate::domain::states::{OrderState, PaymentState};
 use crate::domain::time::vietnam_date;
 use crate::features::accounts::auth::{Action, Principal, Scope};
 use crate::features::catalog::queries::visible_cards;
@@ -469,12 +471,8 @@ pub async fn record_sale(
         code: Set(format!("{reference}-1")),
         checkout_id: Set(placed.id),
         seller_id: Set(item.seller_id),
-        state: Set(crate::features::orders::OrderState::Delivered
-            .as_str()
-            .to_owned()),
-        payment_state: Set(crate::features::orders::PaymentState::Paid
-            .as_str()
-            .to_owned()),
+        state: Set(OrderState::Delivered),
+        payment_state: Set(PaymentState::Paid),
         subtotal_vnd: Set(total),
         carrier: Set(None),
         tracking_no: Set(None),
@@ -501,9 +499,7 @@ pub async fn record_sale(
     .await?;
     order_event::ActiveModel {
         order_id: Set(sold.id),
-        state: Set(crate::features::orders::OrderState::Delivered
-            .as_str()
-            .to_owned()),
+        state: Set(OrderState::Delivered.as_str().to_owned()),
         note: Set(Some(format!("@counter:{}", shop.slug))),
         actor_user_id: Set(Some(principal.user.id)),
         at: Set(now),
@@ -838,7 +834,7 @@ pub struct Carried {
     pub listing_pid: Uuid,
     pub title: String,
     pub seller_id: i64,
-    pub price_vnd: i64,
+    pub price_vnd: Vnd,
     pub stock: i32,
     pub low: bool,
 }
@@ -863,7 +859,7 @@ pub async fn carried(db: &impl ConnectionTrait, outlet_id: i64) -> Result<Vec<Ca
                 listing_pid: l.pid,
                 title: titles.get(&l.id).cloned().unwrap_or_default(),
                 seller_id: l.seller_id,
-                price_vnd: l.price_vnd,
+                price_vnd: Vnd::new(l.price_vnd),
                 stock: r.stock,
                 low: r.stock <= LOW_STOCK,
             })
@@ -878,7 +874,7 @@ pub struct Report {
     pub by_seller: Vec<ReportLine>,
     pub sales: i64,
     pub units: i64,
-    pub revenue_vnd: i64,
+    pub revenue_vnd: Vnd,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -886,7 +882,7 @@ pub struct ReportLine {
     pub name: String,
     pub sales: i64,
     pub units: i64,
-    pub revenue_vnd: i64,
+    pub revenue_vnd: Vnd,
 }
 
 /// Everything sold at the outlet's counter (refunded sales left out), largest revenue first.
@@ -900,7 +896,7 @@ pub async fn report(db: &impl ConnectionTrait, outlet_id: i64) -> Result<Report,
         .collect();
     let orders = order::Entity::find()
         .filter(order::Column::CheckoutId.is_in(checkouts))
-        .filter(order::Column::State.ne("refunded"))
+        .filter(order::Column::State.ne(OrderState::Refunded))
         .all(db)
         .await?;
     let sellers: HashMap<i64, String> = crate::db::entities::seller::Entity::find()
@@ -934,15 +930,15 @@ pub async fn report(db: &impl ConnectionTrait, outlet_id: i64) -> Result<Report,
                 name,
                 sales: 0,
                 units: 0,
-                revenue_vnd: 0,
+                revenue_vnd: Vnd::ZERO,
             });
             line.sales += 1;
             line.units += units;
-            line.revenue_vnd += revenue;
+            line.revenue_vnd += Vnd::new(revenue);
         }
         report.sales += 1;
         report.units += units;
-        report.revenue_vnd += revenue;
+        report.revenue_vnd += Vnd::new(revenue);
     }
     let sorted = |map: HashMap<String, ReportLine>| {
         let mut lines: Vec<ReportLine> = map.into_values().collect();

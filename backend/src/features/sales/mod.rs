@@ -26,6 +26,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Value};
 use serde::Serialize;
 
 use crate::db::statement;
+use crate::domain::money::Vnd;
 use crate::domain::reference::Reference;
 use crate::features::orders::completion::completed;
 
@@ -229,7 +230,7 @@ pub struct ParticipantStatus {
     pub certificates: i64,
     pub orders: i64,
     pub units: i64,
-    pub revenue_vnd: i64,
+    pub revenue_vnd: Vnd,
     pub modern_trade_since: Option<DateTime<Utc>>,
 }
 
@@ -389,7 +390,7 @@ impl Within {
 pub struct ChannelFigures {
     pub orders: i64,
     pub units: i64,
-    pub revenue_vnd: i64,
+    pub revenue_vnd: Vnd,
 }
 
 /// One row of a sell-through report.
@@ -399,7 +400,7 @@ pub struct SellThrough {
     pub key: String,
     pub orders: i64,
     pub units: i64,
-    pub revenue_vnd: i64,
+    pub revenue_vnd: Vnd,
     pub on_hand: i64,
     /// `units / (units + on_hand)`; `None` when both are 0.
     pub rate: Option<f64>,
@@ -492,7 +493,7 @@ pub async fn sell_through(
         let figures = ChannelFigures {
             orders: r.orders,
             units: r.units,
-            revenue_vnd: r.revenue,
+            revenue_vnd: Vnd::new(r.revenue),
         };
         match r.channel.as_str() {
             "livestream" => row.livestream = figures,
@@ -505,7 +506,7 @@ pub async fn sell_through(
         }
         row.orders += r.orders;
         row.units += r.units;
-        row.revenue_vnd += r.revenue;
+        row.revenue_vnd += Vnd::new(r.revenue);
     }
     for r in on_hand {
         if let Some(row) = rows.get_mut(&r.k) {
@@ -544,7 +545,7 @@ pub struct Bucket {
     /// `YYYY-MM` (periods over 62 days) or `YYYY-MM-DD`, in Vietnam's calendar.
     pub label: String,
     pub units: i64,
-    pub revenue_vnd: i64,
+    pub revenue_vnd: Vnd,
 }
 
 /// Completed sales in `within` over `period`, by month (or by day for periods up to 62 days),
@@ -599,7 +600,7 @@ pub async fn over_time(
             out.push(found.get(&label).cloned().unwrap_or(Bucket {
                 label,
                 units: 0,
-                revenue_vnd: 0,
+                revenue_vnd: Vnd::ZERO,
             }));
         }
         day += Duration::days(1);

@@ -18,6 +18,7 @@ use crate::audit::{self, Entry};
 use crate::db::entities::{
     listing, listing_photo, registry_certificate, registry_participant, seller,
 };
+use crate::domain::money::Vnd;
 use crate::domain::registry::CertificateStatus;
 use crate::domain::time::vietnam_date;
 use crate::features::accounts::auth::{Action, Principal, Scope};
@@ -314,7 +315,7 @@ pub async fn create_listing(
         weight_grams: Set(input.weight_grams.unwrap_or(0)),
         description_vi: Set(input.description_vi.clone().unwrap_or_default()),
         description_en: Set(input.description_en.clone().unwrap_or_default()),
-        state: Set(state.as_str().into()),
+        state: Set(state),
         published_at: Set((state == ListingState::Published).then_some(now)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -535,7 +536,7 @@ pub struct CertificateStatusView {
     pub expiring_soon: bool,
     pub valid: bool,
     pub listing_pid: Option<Uuid>,
-    pub listing_state: Option<String>,
+    pub listing_state: Option<ListingState>,
 }
 
 /// A seller the principal belongs to, with its certificates and listings.
@@ -544,7 +545,7 @@ pub struct SellerDashboard {
     pub seller_id: i64,
     pub seller_pid: Uuid,
     pub name: String,
-    pub state: String,
+    pub state: SellerState,
     pub registration_no: String,
     pub certificates: Vec<CertificateStatusView>,
     pub listings: Vec<ListingRow>,
@@ -557,11 +558,13 @@ pub struct ListingRow {
     pub certificate_no: String,
     pub title: String,
     pub stars: i16,
-    pub price_vnd: i64,
+    #[schema(value_type = i64)]
+    pub price_vnd: Vnd,
     pub stock: i32,
     pub unit: String,
     pub weight_grams: i32,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: ListingState,
     pub state_reason: Option<String>,
     pub delisted_by: Option<String>,
     pub description_vi: String,
@@ -577,11 +580,11 @@ fn listing_row(l: &listing::Model, cert: &registry_certificate::Model, photos: i
         certificate_no: cert.certificate_no.clone(),
         title: cert.product_name_vi.clone(),
         stars: cert.stars,
-        price_vnd: l.price_vnd,
+        price_vnd: Vnd::new(l.price_vnd),
         stock: l.stock,
         unit: l.unit.clone(),
         weight_grams: l.weight_grams,
-        state: l.state.clone(),
+        state: l.state,
         state_reason: l.state_reason.clone(),
         delisted_by: l.delisted_by.clone(),
         description_vi: l.description_vi.clone(),
@@ -646,7 +649,7 @@ pub async fn dashboards(
                     expiring_soon: valid && days_left <= 60,
                     valid,
                     listing_pid: listed.map(|l| l.pid),
-                    listing_state: listed.map(|l| l.state.clone()),
+                    listing_state: listed.map(|l| l.state),
                 }
             })
             .collect();

@@ -1,0 +1,131 @@
+//! The states of listings, sellers, orders, payments and live shows. Each is stored as its
+//! snake_case name in a text column and read back as the enum (`DeriveValueType`: an unknown
+//! name in the database is a read error, never a silent default), so the code compares and
+//! sets states by name of variant, never by string literal. The rules about which state may
+//! follow which live with the features that change them.
+
+/// A state read from a column that holds none of the known names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown state {0:?}")]
+pub struct UnknownState(pub String);
+
+macro_rules! states {
+    ($($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $wire:literal,)* })*) => {$(
+        $(#[$meta])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash,
+            serde::Serialize, serde::Deserialize, sea_orm::DeriveValueType,
+        )]
+        #[sea_orm(value_type = "String")]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $wire)] $variant,)*
+        }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)*];
+
+            /// The name stored in the database and shown to programs.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $wire,)* }
+            }
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|s| s.as_str() == raw)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = UnknownState;
+
+            fn from_str(raw: &str) -> Result<Self, UnknownState> {
+                Self::parse(raw).ok_or_else(|| UnknownState(raw.to_owned()))
+            }
+        }
+
+        /// For comparisons with a name read from elsewhere (a form, a query result).
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    )*};
+}
+
+states! {
+    /// Life cycle of a listing. Only `Published` listings can be visible; `Delisted` is set by
+    /// the system (certificate expired or revoked) or an officer, always with a reason.
+    pub enum ListingState {
+        Draft => "draft",
+        Published => "published",
+        Paused => "paused",
+        Delisted => "delisted",
+    }
+
+    /// A seller is `Pending` until verified against the registry, `Active` once verified, and
+    /// `Suspended` by an officer (its listings then leave the shop).
+    pub enum SellerState {
+        Pending => "pending",
+        Active => "active",
+        Suspended => "suspended",
+    }
+
+    /// Where an order is on its way from the seller to the shopper.
+    pub enum OrderState {
+        Placed => "placed",
+        Confirmed => "confirmed",
+        Shipped => "shipped",
+        Delivered => "delivered",
+        Cancelled => "cancelled",
+        Refunded => "refunded",
+    }
+
+    pub enum PaymentState {
+        Unpaid => "unpaid",
+        Paid => "paid",
+        Refunded => "refunded",
+    }
+
+    pub enum ShowState {
+        Scheduled => "scheduled",
+        Live => "live",
+        Ended => "ended",
+    }
+}
+
+impl OrderState {
+    /// Cancelled and refunded orders are not sales: they count nowhere and hold no stock.
+    pub const fn is_void(self) -> bool {
+        matches!(self, Self::Cancelled | Self::Refunded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_ones_are_refused() {
+        for state in OrderState::ALL {
+            assert_eq!(state.as_str().parse::<OrderState>(), Ok(*state));
+            assert_eq!(
+                serde_json::to_value(state).expect("serializes"),
+                serde_json::json!(state.as_str())
+            );
+        }
+        assert_eq!(
+            ListingState::parse("delisted"),
+            Some(ListingState::Delisted)
+        );
+        assert_eq!(
+            "shipping".parse::<OrderState>(),
+            Err(UnknownState("shipping".into()))
+        );
+        assert!(ShowState::Live == "live" && ShowState::Live != "ended");
+    }
+}
