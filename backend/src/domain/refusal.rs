@@ -67,6 +67,8 @@ error_codes! {
     Unauthorized => "unauthorized", 401, "api_error.unauthorized";
     NotASeller => "not_a_seller", 403, "api_error.not_a_seller";
     NotMember => "forbidden", 403, "errors.selling.not_member";
+    /// Creating a listing with an account that belongs to no seller.
+    NoSeller => "forbidden", 403, "api_error.not_a_seller";
     SellerIdRequired => "seller_id_required", 400, "api_error.seller_id_required";
     RateLimited => "rate_limited", 429, "api_error.rate_limited";
     // Things that are not there.
@@ -156,7 +158,7 @@ impl From<ErrorCode> for Refusal {
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.detail {
-            Some(detail) => write!(f, "{}: {detail}", self.message()),
+            Some(detail) => write!(f, "{} ({detail})", self.message()),
             None => f.write_str(&self.message()),
         }
     }
@@ -208,7 +210,7 @@ mod tests {
             .arg("name", "Atlantis")
             .detail("x");
         let en = in_lang(Lang::En, || refusal.to_string());
-        assert!(en.contains("Atlantis") && en.ends_with(": x"), "{en}");
+        assert!(en.contains("Atlantis") && en.ends_with(" (x)"), "{en}");
         let vi = in_lang(Lang::Vi, || refusal.message());
         assert!(vi.contains("Atlantis") && !vi.contains("{name}"), "{vi}");
     }

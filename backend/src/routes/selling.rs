@@ -611,7 +611,7 @@ async fn api_create_listing(
         (Some(id), _) => id,
         (None, [only]) => *only,
         (None, []) => {
-            return Err(ErrorCode::NotMember.into());
+            return Err(ErrorCode::NoSeller.into());
         }
         (None, _) => {
             return Err(ErrorCode::SellerIdRequired.into());
