@@ -7,10 +7,11 @@ use sea_orm::{
 };
 
 use crate::db::entities::audit_log;
+use crate::domain::ids::UserId;
 
 /// One audit entry; `actor` is `None` when the system acted.
 pub struct Entry<'a> {
-    pub actor: Option<i64>,
+    pub actor: Option<UserId>,
     pub action: &'a str,
     pub subject_type: &'a str,
     pub subject_id: String,

@@ -14,6 +14,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
 use crate::app::Clock;
+use crate::domain::ids::ListingId;
 use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
 use crate::features::catalog::indexing::{self, SyncError, WRITER_TTL, changes_for, reindex};
@@ -228,7 +229,7 @@ impl Worker {
         if entries.is_empty() {
             return Ok(0);
         }
-        let ids: Vec<i64> = listing_ids(&entries);
+        let ids = listing_ids(&entries);
         let today = vietnam_date(self.clock.now());
         let applied: Result<(), SyncError> = async {
             let (upserts, deletes) = changes_for(&self.db, &self.reference, today, &ids).await?;
@@ -356,14 +357,15 @@ impl Worker {
     }
 }
 
-fn listing_ids(entries: &[Entry]) -> Vec<i64> {
-    let mut ids: Vec<i64> = entries
+fn listing_ids(entries: &[Entry]) -> Vec<ListingId> {
+    let mut ids: Vec<ListingId> = entries
         .iter()
         .filter_map(|e| {
             e.payload
                 .get("listing_id")
                 .and_then(serde_json::Value::as_i64)
         })
+        .map(ListingId::new)
         .collect();
     ids.sort_unstable();
     ids.dedup();

@@ -1,5 +1,6 @@
 //! Carts and checkout: nothing is oversold, a retried submit is one checkout, a shortfall
 //! undoes the whole checkout, and a guest's cart joins the user's at sign-in.
+use ocop_village::domain::money::Vnd;
 use ocop_village::domain::orders::PaymentMethod;
 use ocop_village::features::cart::{self, Address, CheckoutError, ShopError};
 use ocop_village::i18n::Lang;
@@ -33,7 +34,7 @@ pub async fn listing_of(
     let principal = app.principal(&user).await;
     let seller_id = principal.seller_ids()[0];
     let input = ocop_village::features::selling::ListingInput {
-        price_vnd: Some(50_000),
+        price_vnd: Some(Vnd::new(50_000)),
         stock: Some(stock),
         unit: Some("hộp".into()),
         ..Default::default()
@@ -178,7 +179,7 @@ async fn a_retried_submit_is_one_checkout_and_a_shortfall_undoes_everything() {
         .await
         .expect("the same checkout");
     assert_eq!(first.reference, again.reference);
-    assert_eq!(first.total_vnd, 150_000);
+    assert_eq!(first.total_vnd.dong(), 150_000);
     assert_eq!(app.count("checkouts", "").await, 1);
     assert_eq!(app.count("listings", "stock = 47").await, 1);
     // The cart was emptied.

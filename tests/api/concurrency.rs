@@ -3,6 +3,7 @@
 //! seller editing a listing while shoppers buy it, restocking while they buy, and editing or
 //! pausing while an officer delists it. On PostgreSQL (`TEST_DATABASE_URL`) these interleave
 //! for real; on SQLite the write lock serialises them and the same answers must hold.
+use ocop_village::domain::money::Vnd;
 use std::sync::Arc;
 
 use ocop_village::features::selling::{self, ListingInput, SellerTarget, SellingError};
@@ -122,7 +123,7 @@ async fn a_seller_editing_and_pausing_while_an_officer_delists_never_undoes_the_
             // Half edit the price, half move the listing between paused and published.
             if n % 2 == 0 {
                 let input = ListingInput {
-                    price_vnd: Some(60_000 + n),
+                    price_vnd: Some(Vnd::new(60_000 + n)),
                     ..Default::default()
                 };
                 selling::update_listing(&db, &seller, pid, &input, None, now).await

@@ -4,6 +4,7 @@
 //! every order's confirmation mail was sent exactly once, and the search index equals the
 //! database. (The search engine and SMTP outages have their own tests; a process killed with
 //! SIGKILL mid-checkout is `tests/faults/kill_during_checkout.sh`, run by `.ci/run`.)
+use ocop_village::domain::money::Vnd;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -168,7 +169,7 @@ async fn cut_database_connections_lose_no_order_duplicate_no_mail_and_leave_the_
             &principal,
             pid,
             &ListingInput {
-                price_vnd: Some(50_000 + n * 1_000),
+                price_vnd: Some(Vnd::new(50_000 + n * 1_000)),
                 ..ListingInput::default()
             },
             None,

@@ -759,7 +759,10 @@ impl TestApp {
 }
 
 /// The seller of the listing `pid`.
-pub async fn seller_of_listing(app: &TestApp, pid: uuid::Uuid) -> i64 {
+pub async fn seller_of_listing(
+    app: &TestApp,
+    pid: uuid::Uuid,
+) -> ocop_village::domain::ids::SellerId {
     use ocop_village::db::entities::listing;
     listing::Entity::find()
         .filter(listing::Column::Pid.eq(pid))

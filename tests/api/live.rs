@@ -378,7 +378,7 @@ async fn open_live_pages_receive_each_pin_over_server_sent_events() {
         principal.seller_ids()[0],
         "OCOP-TQ-2025-0001",
         &ocop_village::features::selling::ListingInput {
-            price_vnd: Some(80_000),
+            price_vnd: Some(ocop_village::domain::money::Vnd::new(80_000)),
             stock: Some(5),
             unit: Some("hộp".into()),
             ..Default::default()

@@ -65,7 +65,7 @@ fn code_in(text: &str) -> String {
         .to_owned()
 }
 
-async fn memberships(app: &TestApp, user_id: i64) -> usize {
+async fn memberships(app: &TestApp, user_id: ocop_village::domain::ids::UserId) -> usize {
     membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
         .all(&app.db)

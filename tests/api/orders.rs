@@ -320,7 +320,7 @@ async fn one_seller_never_reaches_another_sellers_orders() {
     assert_eq!(anonymous.status().as_u16(), 404);
 }
 
-async fn with_bank_account(app: &TestApp, seller_id: i64) {
+async fn with_bank_account(app: &TestApp, seller_id: ocop_village::domain::ids::SellerId) {
     let found = seller::Entity::find_by_id(seller_id)
         .one(&app.db)
         .await
@@ -415,7 +415,7 @@ async fn a_vietqr_order_shows_a_code_for_the_sellers_account_and_the_seller_conf
     let payload = ocop_village::payments::vietqr::Transfer {
         bank_bin: "970436".into(),
         account_no: "0011001234567".into(),
-        amount_vnd: 100_000,
+        amount_vnd: ocop_village::domain::money::Vnd::new(100_000),
         message: o.code.clone(),
     }
     .payload()

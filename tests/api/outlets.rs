@@ -3,6 +3,7 @@
 //! the reports add them up, the storefront shows them, and staff of one outlet cannot touch
 //! another.
 use ocop_village::db::entities::{checkout, order, outlet, registry_certificate};
+use ocop_village::domain::ids::OutletId;
 use ocop_village::features::accounts::auth::{Role, grant};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -158,7 +159,7 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
         .expect("query");
     assert_eq!(sale.len(), 1);
     assert_eq!(
-        (sale[0].outlet_id, sale[0].total_vnd),
+        (sale[0].outlet_id, sale[0].total_vnd.dong()),
         (Some(shop.id), 90_000)
     );
     let sold = order::Entity::find()
@@ -659,7 +660,12 @@ async fn an_outlets_storefront_searches_only_the_products_it_carries() {
     assert_eq!(after["total"], 0, "{after}");
 }
 
-fn upload_form(token: &str, outlet: i64, kind: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+fn upload_form(
+    token: &str,
+    outlet: OutletId,
+    kind: &str,
+    bytes: Vec<u8>,
+) -> reqwest::multipart::Form {
     reqwest::multipart::Form::new()
         .text("csrf", token.to_owned())
         .text("outlet", outlet.to_string())

@@ -318,7 +318,7 @@ async fn a_card_checkout_opens_a_vnd_session_and_the_signed_webhook_pays_it_once
     let placed = the_checkout(&app).await;
     assert_eq!(placed.payment_method, "stripe");
     assert_eq!(placed.stripe_session_id.as_deref(), Some("cs_test_1"));
-    assert_eq!(placed.total_vnd, 150_000);
+    assert_eq!(placed.total_vnd.dong(), 150_000);
 
     // What Stripe received: VND, whole đồng (zero-decimal: 50000, not 5000000), our reference.
     let requests = stripe.requests.lock().expect("lock").clone();

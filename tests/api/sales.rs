@@ -5,6 +5,8 @@
 //! paid but not delivered, a livestream order and a counter sale. Every figure is checked.
 use chrono::{DateTime, TimeZone, Utc};
 use ocop_village::db::entities::{checkout, order, registry_participant, seller};
+use ocop_village::domain::ids::{SellerId, ShowId};
+use ocop_village::domain::money::Vnd;
 use ocop_village::domain::orders::PaymentMethod;
 use ocop_village::features::accounts::auth::{Principal, Role, grant};
 use ocop_village::features::cart;
@@ -112,7 +114,7 @@ async fn seller_with_listing(
     registration_no: &str,
     certificate: &str,
     stock: i32,
-) -> (Principal, i64, uuid::Uuid) {
+) -> (Principal, SellerId, uuid::Uuid) {
     let (_, user) = app.signed_in(email).await;
     let shop = app.make_member(&user, registration_no).await;
     // A bank account, so transfers can be paid.
@@ -128,7 +130,7 @@ async fn seller_with_listing(
         shop.id,
         certificate,
         &ocop_village::features::selling::ListingInput {
-            price_vnd: Some(50_000),
+            price_vnd: Some(Vnd::new(50_000)),
             stock: Some(stock),
             unit: Some("hộp".into()),
             ..Default::default()
@@ -147,7 +149,7 @@ async fn order_at(
     pid: uuid::Uuid,
     quantity: i32,
     method: PaymentMethod,
-    from_show: Option<i64>,
+    from_show: Option<ShowId>,
     when: DateTime<Utc>,
 ) -> order::Model {
     let cart = cart::find_cart(&app.db, None, None, true, when)
@@ -211,7 +213,7 @@ async fn participant(app: &TestApp, registration_no: &str) -> registry_participa
 }
 
 /// Builds the whole history; returns seller A's id.
-async fn history(app: &TestApp) -> i64 {
+async fn history(app: &TestApp) -> SellerId {
     app.import(&registry(), false).await.expect("import");
     let (a, seller_a, pid_a) =
         seller_with_listing(app, "a@example.vn", "1000000001", "OCOP-TQ-2025-0101", 20).await;
@@ -375,7 +377,7 @@ async fn history(app: &TestApp) -> i64 {
         &ocop_village::features::outlets::CounterSale {
             listing_pid: pid_f,
             quantity: 2,
-            unit_price_vnd: 45_000,
+            unit_price_vnd: Vnd::new(45_000),
             payment: "cash".into(),
             idempotency_key: "counter-1".into(),
         },

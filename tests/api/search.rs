@@ -236,7 +236,7 @@ async fn edits_made_while_the_engine_is_down_reach_the_index_when_it_returns() {
         &app.db,
         id(repriced),
         ListingChanges {
-            price_vnd: Some(777_000),
+            price_vnd: Some(ocop_village::domain::money::Vnd::new(777_000)),
             ..Default::default()
         },
         now,

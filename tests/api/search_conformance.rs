@@ -1,6 +1,7 @@
 //! One conformance suite for both search engines. The embedded engine always runs; the
 //! Meilisearch part runs when `MEILI_URL` (and `MEILI_MASTER_KEY` if the server has one) is
 //! set, on indexes with a unique prefix, and prints that it was skipped otherwise.
+use ocop_village::domain::money::Vnd;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -209,7 +210,7 @@ fn corpus() -> Vec<SearchDocument> {
                 province_code: s.province.into(),
                 region_code: province.region_code.clone(),
                 group_code: s.group.into(),
-                price_vnd: s.price,
+                price_vnd: Vnd::new(s.price),
                 in_stock: s.in_stock,
                 thumbnail_url: None,
                 published_at: s.published,
@@ -448,7 +449,7 @@ async fn filters_combine_within_and_across_facets(e: &dyn SearchEngine) {
 async fn sorts_order_the_results(e: &dyn SearchEngine) {
     let all = |sort| SearchQuery { sort, ..query("") };
     let r = run(e, &all(Sort::PriceAsc)).await;
-    let prices: Vec<i64> = r.hits.iter().map(|h| h.price_vnd).collect();
+    let prices: Vec<i64> = r.hits.iter().map(|h| h.price_vnd.dong()).collect();
     assert_eq!(
         prices,
         [
@@ -459,13 +460,13 @@ async fn sorts_order_the_results(e: &dyn SearchEngine) {
     );
     let r = run(e, &all(Sort::PriceDesc)).await;
     assert_eq!(
-        r.hits.first().map(|h| h.price_vnd),
+        r.hits.first().map(|h| h.price_vnd.dong()),
         Some(500_000),
         "{}",
         e.kind()
     );
     assert_eq!(
-        r.hits.last().map(|h| h.price_vnd),
+        r.hits.last().map(|h| h.price_vnd.dong()),
         Some(80_000),
         "{}",
         e.kind()
@@ -595,13 +596,13 @@ async fn expired_certificates_are_never_found(e: &dyn SearchEngine) {
 
 async fn upserts_and_deletes_take_effect(e: &dyn SearchEngine) {
     let mut changed = corpus().into_iter().find(|d| d.id == "d03").expect("d03");
-    changed.price_vnd = 99_000;
+    changed.price_vnd = Vnd::new(99_000);
     changed.in_stock = false;
     e.upsert(&[changed]).await.expect("upsert");
     let r = run(e, &query("fish sauce")).await;
     assert_eq!(r.hits.len(), 1, "{}", e.kind());
     assert_eq!(
-        (r.hits[0].price_vnd, r.hits[0].in_stock),
+        (r.hits[0].price_vnd.dong(), r.hits[0].in_stock),
         (99_000, false),
         "{}",
         e.kind()

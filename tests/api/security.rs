@@ -316,7 +316,7 @@ async fn metrics_report_request_latency_the_outbox_backlog_and_the_search_lag() 
         &principal,
         pid,
         &ListingInput {
-            price_vnd: Some(60_000),
+            price_vnd: Some(ocop_village::domain::money::Vnd::new(60_000)),
             ..ListingInput::default()
         },
         None,

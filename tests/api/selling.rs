@@ -57,7 +57,7 @@ async fn api_for<'a>(app: &'a TestApp, user: &user::Model) -> Api<'a> {
     Api { app, token }
 }
 
-async fn two_sellers(app: &TestApp) -> (Api<'_>, Api<'_>, i64) {
+async fn two_sellers(app: &TestApp) -> (Api<'_>, Api<'_>, ocop_village::domain::ids::SellerId) {
     app.import(sample_registry(), false).await.expect("import");
     let (_, a) = app.signed_in("a@example.vn").await;
     let seller_a = app.make_member(&a, SELLER_A).await;
@@ -221,7 +221,7 @@ async fn registry_fields_cannot_be_edited() {
         (status, body["error"]["code"].as_str()),
         (400, Some("invalid_listing"))
     );
-    assert_eq!(listing_row(&app, &pid).await.price_vnd, 90000);
+    assert_eq!(listing_row(&app, &pid).await.price_vnd.dong(), 90000);
 
     // The registry-backed values are what the listing shows.
     let (_, detail) = a.get(&format!("/api/v1/seller/listings/{pid}")).await;
@@ -373,7 +373,10 @@ async fn seller_a_cannot_read_or_change_seller_b_listings_or_photos() {
     assert_eq!(response.status().as_u16(), 403);
 
     let row = listing_row(&app, &pid).await;
-    assert_eq!((row.price_vnd, row.state.as_str()), (50000, "published"));
+    assert_eq!(
+        (row.price_vnd.dong(), row.state.as_str()),
+        (50000, "published")
+    );
     assert_eq!(app.count("listing_photos", "").await, 1);
 }
 
@@ -752,7 +755,7 @@ async fn a_seller_dashboard_warns_of_expiring_certificates() {
     let pid = location.rsplit('/').next().expect("pid");
     let row = listing_row(&app, pid).await;
     assert_eq!(
-        (row.price_vnd, row.stock, row.state.as_str()),
+        (row.price_vnd.dong(), row.stock, row.state.as_str()),
         (150_000, 20, "published")
     );
     let response = post_form(
@@ -778,5 +781,5 @@ async fn a_seller_dashboard_warns_of_expiring_certificates() {
             .expect("body")
             .contains("Giá phải là số nguyên")
     );
-    assert_eq!(listing_row(&app, pid).await.price_vnd, 150_000);
+    assert_eq!(listing_row(&app, pid).await.price_vnd.dong(), 150_000);
 }

@@ -2,6 +2,7 @@
 //! engine correct. Leases, outbox claims, rebuilds that lose nothing, one embedded index per
 //! database, the shared API limit, the client address behind a proxy, links that no request
 //! header can change, and a missing Meilisearch index rebuilt.
+use ocop_village::domain::money::Vnd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -236,7 +237,7 @@ async fn a_rebuild_loses_no_change_made_while_it_builds_and_only_one_runs_at_a_t
             &app.db,
             *pid,
             ListingChanges {
-                price_vnd: Some(price + 10),
+                price_vnd: Some(Vnd::new(price + 10)),
                 ..Default::default()
             },
             app.now,
@@ -261,7 +262,7 @@ async fn a_rebuild_loses_no_change_made_while_it_builds_and_only_one_runs_at_a_t
             .find(|d| d.id == pid.to_string())
             .expect("still indexed");
         assert_eq!(
-            document.price_vnd,
+            document.price_vnd.dong(),
             price + 10,
             "{pid}: the index has the new price"
         );

@@ -1,6 +1,7 @@
 //! Validated domain types and rules. Nothing here knows about actix or runs a query; the
 //! states derive sea-orm's value traits so entities can hold them.
 pub mod digest;
+pub mod ids;
 pub mod money;
 pub mod orders;
 pub mod reference;

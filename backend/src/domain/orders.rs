@@ -1,4 +1,6 @@
 //! Values of an order that every layer names: how it is paid and where it was sold.
+use crate::domain::ids::{OutletId, ShowId};
+
 /// How the shopper pays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaymentMethod {
@@ -43,11 +45,11 @@ pub enum Channel {
     Web,
     /// An order a live show brought in.
     Livestream {
-        show_id: i64,
+        show_id: ShowId,
     },
     /// A sale at a provincial outlet's counter.
     Outlet {
-        outlet_id: i64,
+        outlet_id: OutletId,
     },
 }
 
@@ -82,7 +84,7 @@ impl Channel {
         self.kind().as_str()
     }
 
-    pub const fn show_id(self) -> Option<i64> {
+    pub const fn show_id(self) -> Option<ShowId> {
         match self {
             Self::Livestream { show_id } => Some(show_id),
             Self::Web | Self::Outlet { .. } => None,

@@ -100,6 +100,7 @@ error_codes! {
     // Live shows.
     NotLinked => "not_linked", 409, "api_error.not_linked";
     ShowEnded => "show_ended", 409, "api_error.show_ended";
+    InvalidShow => "invalid_show", 400, "api_error.invalid_show";
     // Payment notifications.
     BadPayload => "bad_payload", 400, "api_error.bad_payload";
     BadSignature => "bad_signature", 400, "api_error.bad_signature";

@@ -13,10 +13,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, Set, Statement, Value,
+    QueryFilter, Set, Value,
 };
 
 use crate::db::entities::outbox;
+use crate::domain::ids::ListingId;
 
 /// Re-index one listing (payload `{"listing_id": <internal id>}`).
 pub const SEARCH_LISTING: &str = "search.listing";
@@ -68,7 +69,7 @@ pub async fn enqueue(
 /// Queues a search re-index of each listing.
 pub async fn enqueue_listing_sync(
     db: &impl ConnectionTrait,
-    listing_ids: impl IntoIterator<Item = i64>,
+    listing_ids: impl IntoIterator<Item = ListingId>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     enqueue(
@@ -93,40 +94,29 @@ pub async fn claim(
     let backend = db.get_database_backend();
     let now_ms = millis(now);
     let lease_until = now_ms + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
-    let (p, skip_locked) = match backend {
-        DbBackend::Postgres => (
-            (1..=5).map(|i| format!("${i}")).collect::<Vec<_>>(),
-            " FOR UPDATE SKIP LOCKED",
-        ),
-        _ => (vec!["?".to_owned(); 5], ""),
+    let skip_locked = match backend {
+        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        _ => "",
     };
-    let topic_list = topics
-        .iter()
-        .map(|t| format!("'{}'", t.replace('\'', "''")))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let topic_marks = vec!["?"; topics.len()].join(", ");
     let sql = format!(
-        "UPDATE outbox SET locked_until_ms = {lease}, claim_token = {token} \
-         WHERE id IN (SELECT id FROM outbox WHERE done_at IS NULL AND available_at_ms <= {now} \
-           AND (locked_until_ms IS NULL OR locked_until_ms < {now2}) AND topic IN ({topic_list}) \
-           ORDER BY id LIMIT {limit}{skip_locked}) \
-         RETURNING id, topic, payload, attempts",
-        lease = p[0],
-        token = p[1],
-        now = p[2],
-        now2 = p[3],
-        limit = p[4],
+        "UPDATE outbox SET locked_until_ms = ?, claim_token = ? \
+         WHERE id IN (SELECT id FROM outbox WHERE done_at IS NULL AND available_at_ms <= ? \
+           AND (locked_until_ms IS NULL OR locked_until_ms < ?) AND topic IN ({topic_marks}) \
+           ORDER BY id LIMIT ?{skip_locked}) \
+         RETURNING id, topic, payload, attempts"
     );
     let token = uuid::Uuid::new_v4().to_string();
-    let values: Vec<Value> = vec![
+    let mut values: Vec<Value> = vec![
         lease_until.into(),
         token.clone().into(),
         now_ms.into(),
         now_ms.into(),
-        i64::try_from(limit).unwrap_or(100).into(),
     ];
+    values.extend(topics.iter().map(|t| Value::from(*t)));
+    values.push(i64::try_from(limit).unwrap_or(100).into());
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .query_all_raw(crate::db::statement(backend, &sql, values))
         .await?;
     let mut entries = Vec::with_capacity(rows.len());
     for row in rows {
@@ -279,7 +269,7 @@ pub async fn pending(db: &impl ConnectionTrait, topic: &str) -> Result<u64, DbEr
 pub async fn listings_touched_since(
     db: &impl ConnectionTrait,
     since: DateTime<Utc>,
-) -> Result<Vec<i64>, DbErr> {
+) -> Result<Vec<ListingId>, DbErr> {
     use sea_orm::QuerySelect;
     let payloads: Vec<String> = outbox::Entity::find()
         .select_only()
@@ -293,10 +283,11 @@ pub async fn listings_touched_since(
         .into_tuple()
         .all(db)
         .await?;
-    let mut ids: Vec<i64> = payloads
+    let mut ids: Vec<ListingId> = payloads
         .iter()
         .filter_map(|p| serde_json::from_str::<serde_json::Value>(p).ok())
         .filter_map(|v| v.get("listing_id").and_then(serde_json::Value::as_i64))
+        .map(ListingId::new)
         .collect();
     ids.sort_unstable();
     ids.dedup();

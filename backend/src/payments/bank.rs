@@ -14,13 +14,15 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
+use crate::domain::money::Vnd;
+
 /// How far the signature's time may be from the app's clock.
 const TOLERANCE_SECONDS: i64 = 300;
 
 #[derive(Debug, Deserialize)]
 pub struct Notification {
     pub id: String,
-    pub amount_vnd: i64,
+    pub amount_vnd: Vnd,
     pub account_no: String,
     pub description: String,
 }

@@ -88,7 +88,7 @@ impl StripeGateway {
             .map(|item| {
                 let mut price = CreateCheckoutSessionLineItemsPriceData::new(Currency::VND);
                 // VND is zero-decimal: the amount is in đồng, not in hundredths.
-                price.unit_amount = Some(item.unit_price_vnd);
+                price.unit_amount = Some(item.unit_price_vnd.dong());
                 price.product_data = Some(ProductData::new(item.title.clone()));
                 let mut line = CreateCheckoutSessionLineItems::new();
                 line.price_data = Some(price);

@@ -7,6 +7,7 @@
 //! `53` currency "704" (VND); `54` amount; `58` country "VN"; `62` additional data with `08` the
 //! purpose (the order code); `63` the CRC-16/CCITT-FALSE of everything before it, "6304"
 //! included, as 4 upper-case hex digits.
+use crate::domain::money::Vnd;
 
 /// A bank a seller can be paid into: its NAPAS BIN and short name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +79,7 @@ pub struct Transfer {
     /// The bank's 6-digit NAPAS BIN, e.g. `970436` (Vietcombank).
     pub bank_bin: String,
     pub account_no: String,
-    pub amount_vnd: i64,
+    pub amount_vnd: Vnd,
     /// Shown in the transfer's description: the order code.
     pub message: String,
 }
@@ -130,8 +131,8 @@ impl Transfer {
         {
             return Err(VietQrError::BadAccount);
         }
-        let amount = self.amount_vnd.to_string();
-        if self.amount_vnd <= 0 || amount.len() > 13 {
+        let amount = self.amount_vnd.dong().to_string();
+        if self.amount_vnd <= Vnd::ZERO || amount.len() > 13 {
             return Err(VietQrError::BadAmount);
         }
         if !(1..=25).contains(&self.message.len())
@@ -217,7 +218,7 @@ mod tests {
         Transfer {
             bank_bin: "970436".into(),
             account_no: "0011001234567".into(),
-            amount_vnd: 150_000,
+            amount_vnd: Vnd::new(150_000),
             message: "OV-ABCD2345-1".into(),
         }
     }
@@ -278,7 +279,7 @@ mod tests {
             bad(|t| t.account_no = "12 34".into()),
             VietQrError::BadAccount
         );
-        assert_eq!(bad(|t| t.amount_vnd = 0), VietQrError::BadAmount);
+        assert_eq!(bad(|t| t.amount_vnd = Vnd::ZERO), VietQrError::BadAmount);
         assert_eq!(
             bad(|t| t.message = "Đơn hàng".into()),
             VietQrError::BadMessage

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::db::entities::cart as cart_row;
+use crate::domain::ids::{OutletId, SellerId};
 use crate::domain::orders::PaymentMethod;
 use crate::features::cart;
 use crate::features::cart::Address;
@@ -46,7 +47,7 @@ async fn this_cart(
 fn shop_message(e: ShopError) -> Result<String, PageError> {
     match e {
         ShopError::Database(e) => Err(e.into()),
-        other => Ok(other.message()),
+        other => Ok(other.to_string()),
     }
 }
 
@@ -199,7 +200,7 @@ async fn payment_choices(
     view: &cart::CartView,
     chosen: &str,
 ) -> Result<Vec<serde_json::Value>, PageError> {
-    let ids: Vec<i64> = view.groups.iter().map(|g| g.seller_id).collect();
+    let ids: Vec<SellerId> = view.groups.iter().map(|g| g.seller_id).collect();
     let missing = cart::sellers_without_bank(&state.db, &ids).await?;
     let chosen = PaymentMethod::parse(chosen).unwrap_or(PaymentMethod::CashOnDelivery);
     Ok(PaymentMethod::ALL
@@ -349,7 +350,7 @@ async fn place(
             let view = cart::view(&state.db, cart.id, state.clock.today()).await?;
             let ready = cart::pickup_outlets(&state.db, &view).await?;
             let found = id
-                .parse::<i64>()
+                .parse::<OutletId>()
                 .ok()
                 .and_then(|id| ready.into_iter().find(|o| o.id == id));
             if found.is_none() {
@@ -434,12 +435,12 @@ async fn place(
                 f,
                 &form.payment,
                 &key,
-                vec![e.message()],
+                vec![e.to_string()],
             )
             .await;
         }
     };
-    tracing::info!(reference = %placed.reference, total = placed.total_vnd, method = method.as_str(), "checkout placed");
+    tracing::info!(reference = %placed.reference, total = placed.total_vnd.dong(), method = method.as_str(), "checkout placed");
     begin_payment(&state, &placed, method).await
 }
 

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::db::entities::seller;
-use crate::domain::refusal::{ErrorCode, Refusal};
+use crate::domain::ids::{SellerId, ShowId};
 use crate::domain::registry::REGISTRY_FIELDS;
 use crate::features::accounts::auth::Principal;
 use crate::features::live;
@@ -68,7 +68,7 @@ fn pinned_html(show: &live::PublicShow) -> Result<String, PageError> {
 #[get("/live/{id}")]
 async fn live_page(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<ShowId>,
 ) -> Result<HttpResponse, PageError> {
     let show = live::public_show(&state.db, *path, state.clock.now())
         .await?
@@ -98,7 +98,7 @@ async fn live_page(
 #[get("/live/{id}/events")]
 async fn events(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<ShowId>,
 ) -> Result<HttpResponse, PageError> {
     let id = *path;
     // Subscribed before reading, so a pin made in between is not missed.
@@ -158,7 +158,7 @@ async fn events(
 
 #[derive(Deserialize)]
 struct SellerQuery {
-    seller: Option<i64>,
+    seller: Option<SellerId>,
 }
 
 #[derive(Default, Deserialize, serde::Serialize)]
@@ -166,7 +166,7 @@ struct ShowForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
-    seller: i64,
+    seller: SellerId,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -246,7 +246,7 @@ async fn create(
     guard(&state, &req, &form.csrf, &[]).await?;
     let shop = chosen_seller(&state, &principal, Some(form.seller)).await?;
     let Some(scheduled_at) = crate::domain::time::parse_vietnam_local(&form.scheduled_at) else {
-        let message = LiveError::BadTime.message();
+        let message = LiveError::BadTime.to_string();
         return shows_view(
             &state,
             &req,
@@ -268,7 +268,7 @@ async fn create(
         Err(LiveError::Database(e)) => Err(e.into()),
         Err(LiveError::NotFound) => Err(PageError::AccessDenied),
         Err(e) => {
-            let message = e.message();
+            let message = e.to_string();
             shows_view(
                 &state,
                 &req,
@@ -286,7 +286,7 @@ fn live_error(e: LiveError) -> Result<String, PageError> {
     match e {
         LiveError::NotFound => Err(PageError::NotFound),
         LiveError::Database(e) => Err(e.into()),
-        other => Ok(other.message()),
+        other => Ok(other.to_string()),
     }
 }
 
@@ -512,7 +512,7 @@ async fn pin_live(
     path: web::Path<Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    use crate::features::live::{self, LiveError};
+    use crate::features::live;
     let principal = bearer(&state, &req).await?;
     let request: PinRequest = parse_body(&body, &REGISTRY_FIELDS, &[])?;
     let show = live::pin(
@@ -522,17 +522,7 @@ async fn pin_live(
         request.listing,
         state.clock.now(),
     )
-    .await
-    .map_err(|e| -> ApiError {
-        match e {
-            LiveError::NotFound => ErrorCode::NoSuchShow.into(),
-            LiveError::NotLinked => ErrorCode::NotLinked.into(),
-            LiveError::Database(e) => e.into(),
-            other => Refusal::new(ErrorCode::ShowEnded)
-                .detail(other.to_string())
-                .into(),
-        }
-    })?;
+    .await?;
     state.live.publish(show.id);
     Ok(HttpResponse::Ok().json(PinResponse {
         show: show.pid,

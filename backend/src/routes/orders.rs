@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::db::entities::checkout;
 use crate::db::entities::seller;
+use crate::domain::ids::SellerId;
 use crate::domain::orders::PaymentMethod;
 use crate::domain::refusal::{ErrorCode, Refusal};
 use crate::features::accounts::auth::Principal;
@@ -42,7 +43,7 @@ use crate::web::forms::to_order;
 
 #[derive(Deserialize)]
 struct ListQuery {
-    seller: Option<i64>,
+    seller: Option<SellerId>,
     state: Option<String>,
 }
 
@@ -193,7 +194,7 @@ async fn step(
         Ok(_) => Ok(see_other(&format!("/seller/orders/{}", path))),
         Err(e @ (OrderError::NotFound | OrderError::Database(_))) => Err(order_page_error(e)),
         Err(e) => {
-            let message = e.message();
+            let message = e.to_string();
             detail_view(
                 &state,
                 &req,
@@ -225,7 +226,7 @@ async fn confirm_paid(
 
 #[derive(Deserialize)]
 struct BankQuery {
-    seller: Option<i64>,
+    seller: Option<SellerId>,
 }
 
 fn bank_page(
@@ -285,7 +286,7 @@ async fn bank_form(
 #[derive(Deserialize)]
 struct BankForm {
     csrf: String,
-    seller: i64,
+    seller: SellerId,
     bank_bin: String,
     account_no: String,
     account_name: String,
@@ -357,7 +358,7 @@ fn transfer_view(order: &cart::OrderView) -> Option<serde_json::Value> {
     let transfer = vietqr::Transfer {
         bank_bin: bin.clone(),
         account_no: account_no.clone(),
-        amount_vnd: order.subtotal_vnd.dong(),
+        amount_vnd: order.subtotal_vnd,
         message: order.code.clone(),
     };
     let payload = transfer.payload().ok()?;

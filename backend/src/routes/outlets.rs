@@ -14,6 +14,8 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::db::entities::outlet;
+use crate::domain::ids::OutletId;
+use crate::domain::money::Vnd;
 use crate::features::accounts::auth::Action;
 use crate::features::accounts::auth::Principal;
 use crate::features::accounts::auth::Scope;
@@ -121,7 +123,7 @@ async fn storefront(
 
 #[derive(Deserialize)]
 struct OutletQuery {
-    outlet: Option<i64>,
+    outlet: Option<OutletId>,
     sold: Option<String>,
 }
 
@@ -129,7 +131,7 @@ struct OutletQuery {
 async fn chosen(
     state: &AppState,
     principal: &Principal,
-    asked: Option<i64>,
+    asked: Option<OutletId>,
 ) -> Result<outlet::Model, PageError> {
     let id = match asked {
         Some(id) => id,
@@ -235,7 +237,7 @@ async fn after(
         Err(OutletError::Database(e)) => Err(e.into()),
         Err(OutletError::NotFound) => Err(PageError::NotFound),
         Err(e) => {
-            let message = e.message();
+            let message = e.to_string();
             dashboard_view(
                 state,
                 req,
@@ -252,7 +254,7 @@ async fn after(
 #[derive(Deserialize)]
 struct ProfileForm {
     csrf: String,
-    outlet: i64,
+    outlet: OutletId,
     #[serde(flatten)]
     profile: Profile,
 }
@@ -275,7 +277,7 @@ async fn save_profile(
 #[derive(Deserialize)]
 struct ListingForm {
     csrf: String,
-    outlet: i64,
+    outlet: OutletId,
     listing: Uuid,
     #[serde(default)]
     stock: Option<String>,
@@ -333,7 +335,7 @@ async fn set_stock(
 #[derive(Deserialize)]
 struct SaleForm {
     csrf: String,
-    outlet: i64,
+    outlet: OutletId,
     listing: Uuid,
     quantity: String,
     unit_price_vnd: String,
@@ -365,7 +367,7 @@ async fn sale(
             let counter = CounterSale {
                 listing_pid: form.listing,
                 quantity,
-                unit_price_vnd,
+                unit_price_vnd: Vnd::new(unit_price_vnd),
                 payment: form.payment.clone(),
                 idempotency_key: form.idempotency_key.to_string(),
             };
@@ -502,15 +504,7 @@ async fn accept_invitation(
         Ok(shop) => Ok(HttpResponse::SeeOther()
             .insert_header((LOCATION, format!("/outlet?outlet={}", shop.id)))
             .finish()),
-        Err(outlets::InvitationError::Invalid) => {
-            Err(PageError::BadRequest(tr("outlet.invitation.invalid")))
-        }
-        Err(outlets::InvitationError::OtherAddress) => {
-            Err(PageError::BadRequest(tr("outlet.invitation.other_address")))
-        }
-        Err(outlets::InvitationError::Unverified) => {
-            Err(PageError::BadRequest(tr("outlet.invitation.unverified")))
-        }
+        Err(refused) => Err(PageError::BadRequest(refused.to_string())),
     }
 }
 
@@ -611,7 +605,7 @@ async fn admin_create(
                 &state,
                 &req,
                 StatusCode::BAD_REQUEST,
-                Some(e.message()),
+                Some(e.to_string()),
                 None,
             )
             .await
@@ -629,7 +623,7 @@ struct InviteForm {
 async fn admin_invite(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<i64>,
+    path: web::Path<OutletId>,
     form: web::Form<InviteForm>,
 ) -> Result<HttpResponse, PageError> {
     let principal = administrator(&state, &req).await?;
@@ -654,7 +648,7 @@ async fn admin_invite(
                 &state,
                 &req,
                 StatusCode::BAD_REQUEST,
-                Some(e.message()),
+                Some(e.to_string()),
                 None,
             )
             .await

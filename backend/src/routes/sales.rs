@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::domain::ids::SellerId;
 use crate::domain::refusal::{ErrorCode, Refusal};
 use crate::features::accounts::auth::Action;
 use crate::features::accounts::auth::Principal;
@@ -63,7 +64,7 @@ pub struct PeriodQuery {
     /// A seller (seller pages).
     #[param(ignore)]
     #[serde(default)]
-    seller: Option<i64>,
+    seller: Option<SellerId>,
     /// `seller` or `listing` (sell-through exports).
     #[param(ignore)]
     #[serde(default)]

@@ -13,6 +13,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::domain::ids::SellerId;
+use crate::domain::money::Vnd;
 use crate::domain::refusal::ErrorCode;
 use crate::domain::registry::REGISTRY_FIELDS;
 use crate::features::accounts::auth::Principal;
@@ -124,7 +126,7 @@ impl ListingForm {
             None => (Some(stock), None),
         };
         Ok(ListingInput {
-            price_vnd: number(&self.price_vnd, "errors.form.price")?,
+            price_vnd: number(&self.price_vnd, "errors.form.price")?.map(Vnd::new),
             stock,
             stock_delta,
             unit: Some(self.unit.clone()),
@@ -137,7 +139,7 @@ impl ListingForm {
 
 #[derive(Deserialize)]
 struct NewListingQuery {
-    seller: i64,
+    seller: SellerId,
     certificate: String,
 }
 
@@ -201,7 +203,7 @@ async fn new_listing_form(
 
 #[derive(Deserialize)]
 struct CreateForm {
-    seller_id: i64,
+    seller_id: SellerId,
     certificate_no: String,
     publish: Option<String>,
     #[serde(flatten)]
@@ -607,7 +609,7 @@ async fn api_create_listing(
     let principal = bearer(&state, &req).await?;
     let create: CreateListing = parse_body(&body, &REGISTRY_FIELDS, &["certificate_no"])?;
     let sellers = principal.seller_ids();
-    let seller_id = match (create.seller_id, sellers.as_slice()) {
+    let seller_id = match (create.seller_id.map(SellerId::new), sellers.as_slice()) {
         (Some(id), _) => id,
         (None, [only]) => *only,
         (None, []) => {
@@ -618,7 +620,7 @@ async fn api_create_listing(
         }
     };
     let input = ListingInput {
-        price_vnd: create.price_vnd,
+        price_vnd: create.price_vnd.map(Vnd::new),
         stock: create.stock,
         stock_delta: None,
         unit: create.unit,
@@ -636,11 +638,8 @@ async fn api_create_listing(
         create.publish,
         now,
     )
-    .await
-    .map_err(ApiError::from)?;
-    let own = selling::find_own(&state.db, &principal, created.pid)
-        .await
-        .map_err(ApiError::from)?;
+    .await?;
+    let own = selling::find_own(&state.db, &principal, created.pid).await?;
     Ok(HttpResponse::Created().json(selling::row_for(&state.db, &own).await?))
 }
 
@@ -655,9 +654,7 @@ async fn api_detail(
     principal: &crate::features::accounts::auth::Principal,
     pid: Uuid,
 ) -> Result<ListingDetail, ApiError> {
-    let own = selling::find_own(&state.db, principal, pid)
-        .await
-        .map_err(ApiError::from)?;
+    let own = selling::find_own(&state.db, principal, pid).await?;
     let photos = photos::photos_of(&state.db, own.listing.id)
         .await?
         .iter()
@@ -745,7 +742,7 @@ async fn api_patch_listing(
     let principal = bearer(&state, &req).await?;
     let patch: ListingPatch = parse_body(&body, &REGISTRY_FIELDS, &[])?;
     let input = ListingInput {
-        price_vnd: patch.price_vnd,
+        price_vnd: patch.price_vnd.map(Vnd::new),
         stock: patch.stock,
         stock_delta: patch.stock_delta,
         unit: patch.unit,
@@ -754,9 +751,7 @@ async fn api_patch_listing(
         description_en: patch.description_en,
     };
     let now = state.clock.now();
-    selling::update_listing(&state.db, &principal, *pid, &input, patch.state, now)
-        .await
-        .map_err(ApiError::from)?;
+    selling::update_listing(&state.db, &principal, *pid, &input, patch.state, now).await?;
     Ok(HttpResponse::Ok().json(api_detail(&state, &principal, *pid).await?))
 }
 
@@ -799,8 +794,7 @@ async fn api_upload_photo(
         body.to_vec(),
         state.clock.now(),
     )
-    .await
-    .map_err(ApiError::from)?;
+    .await?;
     Ok(HttpResponse::Created().json(photo))
 }
 
@@ -828,9 +822,7 @@ async fn api_delete_photo(
 ) -> Result<HttpResponse, ApiError> {
     let principal = bearer(&state, &req).await?;
     let (pid, photo) = path.into_inner();
-    selling::delete_photo(&state.db, &principal, pid, photo, state.clock.now())
-        .await
-        .map_err(ApiError::from)?;
+    selling::delete_photo(&state.db, &principal, pid, photo, state.clock.now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -851,7 +843,8 @@ struct CertificateJson {
 
 #[derive(Serialize, ToSchema)]
 struct SellerCertificates {
-    seller_id: i64,
+    #[schema(value_type = i64)]
+    seller_id: SellerId,
     name: String,
     #[schema(value_type = String)]
     state: SellerState,

@@ -32,6 +32,7 @@ use super::{
 };
 pub use crate::config::MeiliKeys;
 use crate::config::Secret;
+use crate::domain::money::Vnd;
 
 const FACETS: [&str; 4] = ["stars", "region_code", "province_code", "group_code"];
 const TASK_TIMEOUT: Duration = Duration::from_secs(600);
@@ -158,7 +159,7 @@ struct MeiliHit {
     province_code: String,
     region_code: String,
     group_code: String,
-    price_vnd: i64,
+    price_vnd: Vnd,
     seller_name: String,
     in_stock: bool,
     thumbnail_url: Option<String>,

@@ -19,6 +19,8 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::money::Vnd;
+
 /// One listing as the engines index it. Built only by [`documents`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SearchDocument {
@@ -38,7 +40,7 @@ pub struct SearchDocument {
     pub province_code: String,
     pub region_code: String,
     pub group_code: String,
-    pub price_vnd: i64,
+    pub price_vnd: Vnd,
     pub in_stock: bool,
     pub thumbnail_url: Option<String>,
     /// Unix seconds; the "newest" sort.
@@ -155,7 +157,7 @@ pub struct SearchHit {
     pub province_code: String,
     pub region_code: String,
     pub group_code: String,
-    pub price_vnd: i64,
+    pub price_vnd: Vnd,
     pub seller_name: String,
     pub in_stock: bool,
     pub thumbnail_url: Option<String>,

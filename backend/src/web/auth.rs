@@ -3,6 +3,7 @@
 use actix_web::HttpRequest;
 
 use crate::app::AppState;
+use crate::domain::ids::UserId;
 use crate::domain::refusal::ErrorCode;
 use crate::features::accounts::auth::Principal;
 use crate::features::accounts::tokens;
@@ -70,7 +71,7 @@ pub async fn seller_member(
 pub async fn current_user_id(
     state: &AppState,
     req: &HttpRequest,
-) -> Result<Option<i64>, PageError> {
+) -> Result<Option<UserId>, PageError> {
     Ok(state
         .cookies
         .current_user(req, &state.db, state.clock.now())

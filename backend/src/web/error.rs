@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::domain::refusal::{ErrorCode, Refusal};
 use crate::features::catalog::results::ResultsError;
+use crate::features::live::LiveError;
 use crate::features::selling::SellingError;
 use crate::media::PhotoError;
 use crate::render;
@@ -93,6 +94,29 @@ impl ResponseError for ApiError {
             _ => {}
         }
         response.json(Self::body(&refusal))
+    }
+}
+
+/// What a seller's live-show request was refused for.
+impl From<LiveError> for ApiError {
+    fn from(e: LiveError) -> Self {
+        use ErrorCode as C;
+        let code = match e {
+            LiveError::NotFound => C::NoSuchShow,
+            LiveError::NotLinked | LiveError::NotOwnListing => C::NotLinked,
+            LiveError::Ended => C::ShowEnded,
+            LiveError::BadTransition { .. } => {
+                return Refusal::new(C::ShowEnded).detail(e.to_string()).into();
+            }
+            LiveError::BadTitle
+            | LiveError::BadPlatform
+            | LiveError::BadUrl
+            | LiveError::BadTime => {
+                return Refusal::new(C::InvalidShow).detail(e.to_string()).into();
+            }
+            LiveError::Database(e) => return e.into(),
+        };
+        code.into()
     }
 }
 
@@ -266,4 +290,43 @@ pub struct ErrorDetail {
     /// What exactly was wrong, when a parser or a provider said so (not translated).
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ApiError, ErrorCode};
+    use crate::domain::states::ShowState;
+    use crate::features::live::LiveError;
+    use crate::i18n::{Lang, in_lang};
+
+    #[test]
+    fn a_live_refusal_keeps_its_code_and_says_why_in_the_page_language() {
+        let code = |e: LiveError| ApiError::from(e).code();
+        assert_eq!(code(LiveError::NotFound), ErrorCode::NoSuchShow);
+        assert_eq!(code(LiveError::NotLinked), ErrorCode::NotLinked);
+        assert_eq!(code(LiveError::NotOwnListing), ErrorCode::NotLinked);
+        assert_eq!(code(LiveError::Ended), ErrorCode::ShowEnded);
+        assert_eq!(code(LiveError::BadTitle), ErrorCode::InvalidShow);
+        let moved = LiveError::BadTransition {
+            from: ShowState::Ended,
+            to: ShowState::Live,
+        };
+        let ApiError::Refused(refusal) = in_lang(Lang::En, || ApiError::from(moved)) else {
+            panic!("a transition is refused, not a failure");
+        };
+        assert_eq!(refusal.code, ErrorCode::ShowEnded);
+        assert_eq!(
+            refusal.detail.as_deref(),
+            Some(crate::i18n::lookup(Lang::En, "live.error.transition").as_str())
+        );
+    }
+
+    #[test]
+    fn a_feature_error_reads_as_the_dictionary_says_in_both_languages() {
+        let vi = in_lang(Lang::Vi, || LiveError::Ended.to_string());
+        let en = in_lang(Lang::En, || LiveError::Ended.to_string());
+        assert_eq!(vi, crate::i18n::lookup(Lang::Vi, "live.error.ended"));
+        assert_eq!(en, crate::i18n::lookup(Lang::En, "live.error.ended"));
+        assert_ne!(vi, en);
+    }
 }

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::app::AppState;
 use crate::db::entities::checkout;
+use crate::domain::ids::SellerId;
 use crate::domain::orders::PaymentMethod;
 use crate::features::accounts::rate_limit;
 use crate::i18n::tr;
@@ -159,7 +160,7 @@ pub async fn read_upload(
 pub async fn chosen_seller(
     state: &AppState,
     principal: &crate::features::accounts::auth::Principal,
-    asked: Option<i64>,
+    asked: Option<SellerId>,
 ) -> Result<crate::db::entities::seller::Model, PageError> {
     use crate::features::selling::{SellingError, chosen_seller};
     chosen_seller(&state.db, principal, asked)

@@ -20,6 +20,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::entities::user;
+use crate::domain::ids::ShowId;
 
 pub const SESSION_COOKIE: &str = "ocop_session";
 pub const CSRF_COOKIE: &str = "ocop_csrf";
@@ -123,12 +124,12 @@ impl CookieConfig {
     }
 
     /// The live show whose share link this browser followed last (attribution for 24 hours).
-    pub fn live_show(&self, req: &HttpRequest) -> Option<i64> {
+    pub fn live_show(&self, req: &HttpRequest) -> Option<ShowId> {
         self.read(req, LIVE_COOKIE).and_then(|v| v.parse().ok())
     }
 
     /// Remembers that this browser came from a live show's share link.
-    pub fn live_cookie(&self, show_id: i64) -> Cookie<'static> {
+    pub fn live_cookie(&self, show_id: ShowId) -> Cookie<'static> {
         self.signed(LIVE_COOKIE, show_id.to_string(), CookieDuration::hours(24))
     }
 

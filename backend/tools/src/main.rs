@@ -482,7 +482,7 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
-                    eprintln!("{}", e.message());
+                    eprintln!("{e}");
                     Ok(ExitCode::from(2))
                 }
             }

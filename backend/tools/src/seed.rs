@@ -12,6 +12,8 @@ use uuid::Uuid;
 use ocop_village::db::entities::{
     listing, province, registry_certificate, registry_participant, seller,
 };
+use ocop_village::domain::ids::{ListingId, SellerId, ShowId};
+use ocop_village::domain::money::Vnd;
 use ocop_village::domain::reference::Reference;
 use ocop_village::domain::registry::CertificateStatus;
 use ocop_village::domain::time::vietnam_date;
@@ -61,7 +63,7 @@ pub struct SeedReport {
     /// Demo orders of the demo seller, bought by the demo shopper, one in every state.
     pub orders_created: usize,
     /// The demo seller's live show, on air (its id, for `/live/{id}`).
-    pub live_show_id: Option<i64>,
+    pub live_show_id: Option<ShowId>,
     /// Products the demo outlet carries (with consignment stock and a counter sale).
     pub outlet_products: usize,
     /// Completed web orders of many sellers over the past months, so sell-through and the
@@ -175,7 +177,7 @@ pub async fn seed_demo(
             seller_id: Set(seller.id),
             certificate_id: Set(cert.id),
             slug: Set(ocop_village::features::catalog::listing_slug(cert)),
-            price_vnd: Set(demo.price_vnd),
+            price_vnd: Set(Vnd::new(demo.price_vnd)),
             currency: Set("VND".into()),
             stock: Set(demo.stock),
             unit: Set(demo.unit.into()),
@@ -392,13 +394,13 @@ async fn seed_roles(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Resu
     .await?;
 
     // Participants someone already acts for are not offered for onboarding.
-    let member_sellers: std::collections::HashSet<i64> = membership::Entity::find()
+    let member_sellers: std::collections::HashSet<SellerId> = membership::Entity::find()
         .all(&txn)
         .await?
         .into_iter()
         .filter_map(|m| m.seller_id)
         .collect();
-    let sellers_by_participant: HashMap<i64, i64> = seller::Entity::find()
+    let sellers_by_participant: HashMap<i64, SellerId> = seller::Entity::find()
         .all(&txn)
         .await?
         .into_iter()
@@ -532,7 +534,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 async fn seed_live_show(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
-) -> anyhow::Result<Option<i64>> {
+) -> anyhow::Result<Option<ShowId>> {
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 
     use ocop_village::db::entities::{live_show, user};
@@ -675,7 +677,7 @@ async fn seed_outlet(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Res
             &CounterSale {
                 listing_pid: first.listing_id,
                 quantity: 2,
-                unit_price_vnd: first.price_vnd.dong(),
+                unit_price_vnd: first.price_vnd,
                 payment: "cash".into(),
                 idempotency_key: "demo-counter-sale".into(),
             },
@@ -717,7 +719,7 @@ async fn seed_orders(
     db: &DatabaseConnection,
     reference: &Reference,
     now: DateTime<Utc>,
-    live_show: Option<i64>,
+    live_show: Option<ShowId>,
 ) -> anyhow::Result<usize> {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
@@ -756,7 +758,7 @@ async fn seed_orders(
     }
     let products: Vec<Uuid> = in_stock.iter().map(|l| l.pid).collect();
     // The delivered order (n = 3) is bought through the live show: a product linked to it.
-    let linked: Vec<i64> = match live_show {
+    let linked: Vec<ListingId> = match live_show {
         Some(show) => ocop_village::db::entities::live_show_item::Entity::find()
             .filter(ocop_village::db::entities::live_show_item::Column::ShowId.eq(show))
             .all(db)

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::UserId;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "carts")]
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique)]
     pub token: Uuid,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

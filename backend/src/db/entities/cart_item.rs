@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::ListingId;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "cart_items")]
@@ -7,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub cart_id: i64,
-    pub listing_id: i64,
+    pub listing_id: ListingId,
     pub quantity: i32,
     pub added_at: DateTimeUtc,
 }

@@ -1,16 +1,19 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::{CheckoutId, OutletId, ShowId, UserId};
+use crate::domain::money::Vnd;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "checkouts")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: CheckoutId,
     #[sea_orm(unique)]
     pub reference: String,
     #[sea_orm(unique)]
     pub idempotency_key: String,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub email: String,
     pub name: String,
     pub phone: String,
@@ -19,8 +22,8 @@ pub struct Model {
     pub street: String,
     pub payment_method: String,
     pub channel: String,
-    pub live_show_id: Option<i64>,
-    pub total_vnd: i64,
+    pub live_show_id: Option<ShowId>,
+    pub total_vnd: Vnd,
     #[sea_orm(unique)]
     pub tracking_token: Uuid,
     pub created_at: DateTimeUtc,
@@ -28,7 +31,7 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     pub stripe_session_id: Option<String>,
     pub site: String,
-    pub outlet_id: Option<i64>,
+    pub outlet_id: Option<OutletId>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::{ListingId, SellerId};
+use crate::domain::money::Vnd;
 use crate::domain::states::ListingState;
 
 #[sea_orm::model]
@@ -7,15 +9,15 @@ use crate::domain::states::ListingState;
 #[sea_orm(table_name = "listings")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: ListingId,
     #[sea_orm(unique)]
     pub pid: Uuid,
-    pub seller_id: i64,
+    pub seller_id: SellerId,
     #[sea_orm(unique)]
     pub certificate_id: i64,
     #[sea_orm(unique)]
     pub slug: String,
-    pub price_vnd: i64,
+    pub price_vnd: Vnd,
     pub currency: String,
     pub stock: i32,
     pub unit: String,

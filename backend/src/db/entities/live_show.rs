@@ -1,5 +1,6 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::{ListingId, SellerId, ShowId};
 use crate::domain::states::ShowState;
 
 #[sea_orm::model]
@@ -7,10 +8,10 @@ use crate::domain::states::ShowState;
 #[sea_orm(table_name = "live_shows")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: ShowId,
     #[sea_orm(unique)]
     pub pid: Uuid,
-    pub seller_id: i64,
+    pub seller_id: SellerId,
     pub title: String,
     pub platform: String,
     pub stream_url: String,
@@ -18,7 +19,7 @@ pub struct Model {
     pub state: ShowState,
     pub started_at: Option<DateTimeUtc>,
     pub ended_at: Option<DateTimeUtc>,
-    pub pinned_listing_id: Option<i64>,
+    pub pinned_listing_id: Option<ListingId>,
     pub pin_version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::{CheckoutId, OrderId, SellerId};
+use crate::domain::money::Vnd;
 use crate::domain::states::{OrderState, PaymentState};
 
 #[sea_orm::model]
@@ -7,16 +9,16 @@ use crate::domain::states::{OrderState, PaymentState};
 #[sea_orm(table_name = "orders")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: OrderId,
     #[sea_orm(unique)]
     pub pid: Uuid,
     #[sea_orm(unique)]
     pub code: String,
-    pub checkout_id: i64,
-    pub seller_id: i64,
+    pub checkout_id: CheckoutId,
+    pub seller_id: SellerId,
     pub state: OrderState,
     pub payment_state: PaymentState,
-    pub subtotal_vnd: i64,
+    pub subtotal_vnd: Vnd,
     pub carrier: Option<String>,
     pub tracking_no: Option<String>,
     pub created_at: DateTimeUtc,

@@ -1,11 +1,13 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::OutletId;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "outlets")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: OutletId,
     #[sea_orm(unique)]
     pub slug: String,
     pub name: String,

@@ -1,5 +1,6 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::SellerId;
 use crate::domain::states::SellerState;
 
 #[sea_orm::model]
@@ -7,7 +8,7 @@ use crate::domain::states::SellerState;
 #[sea_orm(table_name = "sellers")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: SellerId,
     #[sea_orm(unique)]
     pub pid: Uuid,
     #[sea_orm(unique)]

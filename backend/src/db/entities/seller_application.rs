@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::UserId;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "seller_applications")]
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique)]
     pub pid: Uuid,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub participant_id: i64,
     pub province_code: String,
     pub state: String,
@@ -17,7 +19,7 @@ pub struct Model {
     pub code_expires_at: Option<DateTimeUtc>,
     pub code_attempts: i32,
     pub code_used_at: Option<DateTimeUtc>,
-    pub decided_by: Option<i64>,
+    pub decided_by: Option<UserId>,
     #[sea_orm(column_type = "Text", nullable)]
     pub decision_reason: Option<String>,
     pub decided_at: Option<DateTimeUtc>,

@@ -1,11 +1,13 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::UserId;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: UserId,
     #[sea_orm(unique)]
     pub pid: Uuid,
     #[sea_orm(unique)]

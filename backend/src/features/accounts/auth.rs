@@ -6,6 +6,7 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::db::entities::{membership, outlet, user};
+use crate::domain::ids::{OutletId, SellerId, UserId};
 
 /// A role held through a membership row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,9 +30,12 @@ impl Role {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Grant {
     /// A member of the seller organisation with this id.
-    Seller(i64),
+    Seller(SellerId),
     /// Staff of this outlet, which belongs to `province`.
-    OutletStaff { outlet_id: i64, province: String },
+    OutletStaff {
+        outlet_id: OutletId,
+        province: String,
+    },
     /// A provincial OCOP officer of this province.
     Officer(String),
     /// A programme administrator.
@@ -54,8 +58,8 @@ pub enum Action {
 /// The thing an action touches.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope<'a> {
-    Seller(i64),
-    Outlet(i64),
+    Seller(SellerId),
+    Outlet(OutletId),
     Province(&'a str),
     Platform,
 }
@@ -89,7 +93,7 @@ impl Principal {
             .filter(membership::Column::UserId.eq(user.id))
             .all(db)
             .await?;
-        let outlet_ids: Vec<i64> = rows.iter().filter_map(|m| m.outlet_id).collect();
+        let outlet_ids: Vec<OutletId> = rows.iter().filter_map(|m| m.outlet_id).collect();
         let outlets = if outlet_ids.is_empty() {
             Vec::new()
         } else {
@@ -126,7 +130,7 @@ impl Principal {
     }
 
     /// The sellers this user is a member of.
-    pub fn seller_ids(&self) -> Vec<i64> {
+    pub fn seller_ids(&self) -> Vec<SellerId> {
         self.grants
             .iter()
             .filter_map(|g| match g {
@@ -164,10 +168,10 @@ impl Principal {
 /// Adds a membership unless the user already has it; returns whether one was added.
 pub async fn grant(
     db: &impl ConnectionTrait,
-    user_id: i64,
+    user_id: UserId,
     role: Role,
-    seller_id: Option<i64>,
-    outlet_id: Option<i64>,
+    seller_id: Option<SellerId>,
+    outlet_id: Option<OutletId>,
     province_code: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, DbErr> {
@@ -300,9 +304,9 @@ mod tests {
     /// Every role against every kind of scope, in its own and in someone else's.
     #[test]
     fn the_role_and_scope_matrix() {
-        let seller_a = [Grant::Seller(1)];
+        let seller_a = [Grant::Seller(SellerId::new(1))];
         let staff_a = [Grant::OutletStaff {
-            outlet_id: 10,
+            outlet_id: OutletId::new(10),
             province: "ha-noi".into(),
         }];
         let officer_hn = [Grant::Officer("ha-noi".into())];
@@ -314,21 +318,21 @@ mod tests {
                 "seller, own seller",
                 &seller_a,
                 ManageSeller,
-                Scope::Seller(1),
+                Scope::Seller(SellerId::new(1)),
                 true,
             ),
             (
                 "seller, other seller",
                 &seller_a,
                 ManageSeller,
-                Scope::Seller(2),
+                Scope::Seller(SellerId::new(2)),
                 false,
             ),
             (
                 "seller, outlet",
                 &seller_a,
                 OperateOutlet,
-                Scope::Outlet(10),
+                Scope::Outlet(OutletId::new(10)),
                 false,
             ),
             (
@@ -349,21 +353,21 @@ mod tests {
                 "staff, own outlet",
                 &staff_a,
                 OperateOutlet,
-                Scope::Outlet(10),
+                Scope::Outlet(OutletId::new(10)),
                 true,
             ),
             (
                 "staff, other outlet",
                 &staff_a,
                 OperateOutlet,
-                Scope::Outlet(11),
+                Scope::Outlet(OutletId::new(11)),
                 false,
             ),
             (
                 "staff, seller",
                 &staff_a,
                 ManageSeller,
-                Scope::Seller(1),
+                Scope::Seller(SellerId::new(1)),
                 false,
             ),
             (
@@ -398,14 +402,14 @@ mod tests {
                 "officer, seller",
                 &officer_hn,
                 ManageSeller,
-                Scope::Seller(1),
+                Scope::Seller(SellerId::new(1)),
                 false,
             ),
             (
                 "officer, outlet",
                 &officer_hn,
                 OperateOutlet,
-                Scope::Outlet(10),
+                Scope::Outlet(OutletId::new(10)),
                 false,
             ),
             (
@@ -426,7 +430,7 @@ mod tests {
                 "admin, any outlet",
                 &admin,
                 OperateOutlet,
-                Scope::Outlet(11),
+                Scope::Outlet(OutletId::new(11)),
                 true,
             ),
             ("admin, platform", &admin, Administer, Scope::Platform, true),
@@ -434,21 +438,21 @@ mod tests {
                 "admin, a seller",
                 &admin,
                 ManageSeller,
-                Scope::Seller(1),
+                Scope::Seller(SellerId::new(1)),
                 false,
             ),
             (
                 "consumer, seller",
                 &consumer,
                 ManageSeller,
-                Scope::Seller(1),
+                Scope::Seller(SellerId::new(1)),
                 false,
             ),
             (
                 "consumer, outlet",
                 &consumer,
                 OperateOutlet,
-                Scope::Outlet(10),
+                Scope::Outlet(OutletId::new(10)),
                 false,
             ),
             (
@@ -470,7 +474,7 @@ mod tests {
                 "seller, mismatched scope",
                 &seller_a,
                 ManageSeller,
-                Scope::Outlet(1),
+                Scope::Outlet(OutletId::new(1)),
                 false,
             ),
         ];

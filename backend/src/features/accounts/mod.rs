@@ -3,6 +3,7 @@ pub mod auth;
 pub mod rate_limit;
 pub mod tokens;
 
+use crate::domain::ids::UserId;
 use crate::i18n::{tr, tr_with};
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -151,7 +152,7 @@ const RESET_PASSWORD: &str = "reset_password";
 /// Stores a new one-time token for `user_id` and returns it (only its hash is kept).
 async fn issue_token(
     db: &impl sea_orm::ConnectionTrait,
-    user_id: i64,
+    user_id: UserId,
     purpose: &str,
     valid_for: chrono::Duration,
     now: DateTime<Utc>,

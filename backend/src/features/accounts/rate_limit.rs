@@ -1,6 +1,6 @@
 //! Fixed-window rate limits kept in the database, so every app instance shares them.
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, Value};
 
 /// Counts one hit on `key` and says whether it is within `limit` hits per `window`.
 pub async fn hit(
@@ -14,23 +14,12 @@ pub async fn hit(
     let now_ms = now.timestamp_millis();
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX / 2);
     let expired_before = now_ms - window_ms;
-    let p: Vec<String> = match backend {
-        DbBackend::Postgres => (1..=5).map(|i| format!("${i}")).collect(),
-        _ => vec!["?".to_owned(); 5],
-    };
     // A window that has run out starts again at 1.
-    let sql = format!(
-        "INSERT INTO rate_limits (key, window_start_ms, hits) VALUES ({key}, {now}, 1) \
+    let sql = "INSERT INTO rate_limits (key, window_start_ms, hits) VALUES (?, ?, 1) \
          ON CONFLICT (key) DO UPDATE SET \
-           hits = CASE WHEN rate_limits.window_start_ms <= {expired} THEN 1 ELSE rate_limits.hits + 1 END, \
-           window_start_ms = CASE WHEN rate_limits.window_start_ms <= {expired2} THEN {now2} ELSE rate_limits.window_start_ms END \
-         RETURNING hits",
-        key = p[0],
-        now = p[1],
-        expired = p[2],
-        expired2 = p[3],
-        now2 = p[4],
-    );
+           hits = CASE WHEN rate_limits.window_start_ms <= ? THEN 1 ELSE rate_limits.hits + 1 END, \
+           window_start_ms = CASE WHEN rate_limits.window_start_ms <= ? THEN ? ELSE rate_limits.window_start_ms END \
+         RETURNING hits";
     let values: Vec<Value> = vec![
         key.into(),
         now_ms.into(),
@@ -39,7 +28,7 @@ pub async fn hit(
         now_ms.into(),
     ];
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+        .query_one_raw(crate::db::statement(backend, sql, values))
         .await?
         .ok_or_else(|| DbErr::Custom("rate limit upsert returned nothing".into()))?;
     let hits: i32 = row.try_get("", "hits")?;
@@ -69,25 +58,11 @@ pub async fn take(
     let now_ms = now.timestamp_millis();
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX / 2);
     let expired_before = now_ms - window_ms;
-    let p: Vec<String> = match backend {
-        DbBackend::Postgres => (1..=8).map(|i| format!("${i}")).collect(),
-        _ => vec!["?".to_owned(); 8],
-    };
-    let sql = format!(
-        "INSERT INTO rate_limits (key, window_start_ms, hits) VALUES ({key}, {now}, {amount}) \
+    let sql = "INSERT INTO rate_limits (key, window_start_ms, hits) VALUES (?, ?, ?) \
          ON CONFLICT (key) DO UPDATE SET \
-           hits = CASE WHEN rate_limits.window_start_ms <= {expired} THEN {amount2} ELSE rate_limits.hits + {amount3} END, \
-           window_start_ms = CASE WHEN rate_limits.window_start_ms <= {expired2} THEN {now2} ELSE rate_limits.window_start_ms END \
-         RETURNING hits, window_start_ms",
-        key = p[0],
-        now = p[1],
-        amount = p[2],
-        expired = p[3],
-        amount2 = p[4],
-        amount3 = p[5],
-        expired2 = p[6],
-        now2 = p[7],
-    );
+           hits = CASE WHEN rate_limits.window_start_ms <= ? THEN ? ELSE rate_limits.hits + ? END, \
+           window_start_ms = CASE WHEN rate_limits.window_start_ms <= ? THEN ? ELSE rate_limits.window_start_ms END \
+         RETURNING hits, window_start_ms";
     let amount_i = i32::try_from(amount).unwrap_or(i32::MAX);
     let values: Vec<Value> = vec![
         key.into(),
@@ -100,7 +75,7 @@ pub async fn take(
         now_ms.into(),
     ];
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+        .query_one_raw(crate::db::statement(backend, sql, values))
         .await?
         .ok_or_else(|| DbErr::Custom("rate limit upsert returned nothing".into()))?;
     let hits: i32 = row.try_get("", "hits")?;
@@ -116,14 +91,10 @@ pub async fn take(
 /// Deletes the windows of keys starting with `prefix` that started before `cutoff_ms`.
 pub async fn purge(db: &impl ConnectionTrait, prefix: &str, cutoff_ms: i64) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    let (a, b) = match backend {
-        DbBackend::Postgres => ("$1", "$2"),
-        _ => ("?", "?"),
-    };
-    db.execute_raw(Statement::from_sql_and_values(
+    db.execute_raw(crate::db::statement(
         backend,
-        format!("DELETE FROM rate_limits WHERE window_start_ms < {a} AND key LIKE {b}"),
-        [Value::from(cutoff_ms), Value::from(format!("{prefix}%"))],
+        "DELETE FROM rate_limits WHERE window_start_ms < ? AND key LIKE ?",
+        vec![Value::from(cutoff_ms), Value::from(format!("{prefix}%"))],
     ))
     .await?;
     Ok(())

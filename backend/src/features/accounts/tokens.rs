@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::auth::Principal;
 use crate::db::entities::{api_token, user};
+use crate::domain::ids::UserId;
 
 pub const PREFIX: &str = "ocop_";
 /// Tokens a user may hold at once.
@@ -33,7 +34,7 @@ pub enum TokenError {
 /// Creates a token and returns it in clear, the only time it is available.
 pub async fn create(
     db: &DatabaseConnection,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     now: DateTime<Utc>,
 ) -> Result<String, TokenError> {
@@ -63,7 +64,10 @@ pub async fn create(
 }
 
 /// The user's tokens that are not revoked, newest first.
-pub async fn list(db: &DatabaseConnection, user_id: i64) -> Result<Vec<api_token::Model>, DbErr> {
+pub async fn list(
+    db: &DatabaseConnection,
+    user_id: UserId,
+) -> Result<Vec<api_token::Model>, DbErr> {
     api_token::Entity::find()
         .filter(api_token::Column::UserId.eq(user_id))
         .filter(api_token::Column::RevokedAt.is_null())
@@ -75,7 +79,7 @@ pub async fn list(db: &DatabaseConnection, user_id: i64) -> Result<Vec<api_token
 /// Revokes one of the user's tokens; returns whether it existed.
 pub async fn revoke(
     db: &DatabaseConnection,
-    user_id: i64,
+    user_id: UserId,
     token_id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {

@@ -18,6 +18,7 @@ use crate::db::entities::{
     cart, cart_item, checkout, listing, order, order_event, order_item, registry_certificate,
     seller,
 };
+use crate::domain::ids::{CheckoutId, ListingId, OutletId, SellerId, ShowId, UserId};
 use crate::domain::money::Vnd;
 use crate::domain::orders::{Channel, PaymentMethod};
 use crate::domain::reference::Reference;
@@ -32,42 +33,40 @@ pub const MAX_QUANTITY: i32 = 99;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShopError {
-    #[error("not for sale")]
     NotForSale,
-    #[error("quantity out of range")]
     BadQuantity,
-    #[error("only {left} {unit} of {title} left")]
     NotEnoughStock {
         title: String,
         left: i32,
         unit: String,
     },
-    #[error("the cart is empty")]
     EmptyCart,
     /// VietQR needs every seller's bank account; these sellers have none.
-    #[error("no bank account: {0}")]
     NoBankAccount(String),
-    #[error(transparent)]
     Database(#[from] DbErr),
 }
 
-impl ShopError {
-    /// The message shown to the shopper, in the current language.
-    pub fn message(&self) -> String {
-        use crate::i18n::{tr, tr_with};
-        match self {
-            Self::NotForSale => tr("cart.error.not_for_sale"),
-            Self::BadQuantity => tr_with("cart.error.bad_quantity", &[("max", &MAX_QUANTITY)]),
-            Self::NotEnoughStock { title, left, unit } => tr_with(
-                "cart.error.not_enough",
-                &[("left", left), ("unit", unit), ("title", title)],
-            ),
-            Self::EmptyCart => tr("cart.empty"),
-            Self::NoBankAccount(sellers) => {
-                tr_with("checkout.vietqr_unavailable", &[("sellers", sellers)])
+/// The text shown to the person who asked, in the current language; a failure of the
+/// database or a store describes itself for the log (routes show the error page instead).
+impl std::fmt::Display for ShopError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = {
+            use crate::i18n::{tr, tr_with};
+            match self {
+                Self::NotForSale => tr("cart.error.not_for_sale"),
+                Self::BadQuantity => tr_with("cart.error.bad_quantity", &[("max", &MAX_QUANTITY)]),
+                Self::NotEnoughStock { title, left, unit } => tr_with(
+                    "cart.error.not_enough",
+                    &[("left", left), ("unit", unit), ("title", title)],
+                ),
+                Self::EmptyCart => tr("cart.empty"),
+                Self::NoBankAccount(sellers) => {
+                    tr_with("checkout.vietqr_unavailable", &[("sellers", sellers)])
+                }
+                Self::Database(e) => e.to_string(),
             }
-            Self::Database(e) => e.to_string(),
-        }
+        };
+        f.write_str(&text)
     }
 }
 
@@ -76,7 +75,7 @@ impl ShopError {
 pub async fn find_cart(
     db: &DatabaseConnection,
     token: Option<Uuid>,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     create: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<cart::Model>, DbErr> {
@@ -124,7 +123,7 @@ pub async fn find_cart(
 pub async fn merge_at_sign_in(
     db: &DatabaseConnection,
     guest_token: Uuid,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let txn = crate::db::begin_write(db).await?;
@@ -165,7 +164,7 @@ pub async fn merge_at_sign_in(
 async fn add_quantity(
     db: &impl ConnectionTrait,
     cart_id: i64,
-    listing_id: i64,
+    listing_id: ListingId,
     quantity: i32,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -196,13 +195,13 @@ async fn add_quantity(
 /// A product a shopper may buy now, with what a cart line shows.
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
 pub struct Buyable {
-    pub listing_id: i64,
+    pub listing_id: ListingId,
     pub pid: Uuid,
     pub slug: String,
     pub title_vi: String,
     pub title_en: String,
     pub certificate_no: String,
-    pub seller_id: i64,
+    pub seller_id: SellerId,
     pub seller_name: String,
     pub price_vnd: Vnd,
     pub stock: i32,
@@ -212,7 +211,7 @@ pub struct Buyable {
 async fn buyable(
     db: &impl ConnectionTrait,
     today: NaiveDate,
-    ids: Option<&[i64]>,
+    ids: Option<&[ListingId]>,
     pid: Option<Uuid>,
 ) -> Result<Vec<Buyable>, DbErr> {
     use registry_certificate::Column as Cert;
@@ -346,7 +345,7 @@ pub struct CartLine {
 /// The lines of one seller: they become one order.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct SellerGroup {
-    pub seller_id: i64,
+    pub seller_id: SellerId,
     pub seller_name: String,
     pub lines: Vec<CartLine>,
     pub subtotal_vnd: Vnd,
@@ -371,13 +370,13 @@ pub async fn view(
         .filter(cart_item::Column::CartId.eq(cart_id))
         .all(db)
         .await?;
-    let ids: Vec<i64> = lines.iter().map(|l| l.listing_id).collect();
+    let ids: Vec<_> = lines.iter().map(|l| l.listing_id).collect();
     let items = if ids.is_empty() {
         Vec::new()
     } else {
         buyable(db, today, Some(&ids), None).await?
     };
-    let mut groups: BTreeMap<(String, i64), SellerGroup> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, SellerId), SellerGroup> = BTreeMap::new();
     let mut view = CartView::default();
     for line in &lines {
         let Some(item) = items.iter().find(|i| i.listing_id == line.listing_id) else {
@@ -528,7 +527,7 @@ impl Address {
 #[derive(Clone, Debug)]
 pub struct Placement<'a> {
     pub cart_id: i64,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub address: &'a Address,
     pub method: PaymentMethod,
     /// One per checkout form: a retried submit returns the first checkout.
@@ -539,10 +538,10 @@ pub struct Placement<'a> {
     pub site: &'a str,
     /// The live show whose share link this shopper followed, if any: the checkout is
     /// attributed to it when the cart holds one of its products.
-    pub from_show: Option<i64>,
+    pub from_show: Option<ShowId>,
     /// Collected at this outlet: the units come from the outlet's shelf, not the seller's
     /// stock.
-    pub pickup_outlet: Option<i64>,
+    pub pickup_outlet: Option<OutletId>,
 }
 
 /// `OV-` and 8 characters without look-alikes (no 0/O, 1/I).
@@ -630,7 +629,7 @@ async fn place_once(
         return Err(ShopError::EmptyCart.into());
     }
     if method == PaymentMethod::VietQr {
-        let ids: Vec<i64> = cart.groups.iter().map(|g| g.seller_id).collect();
+        let ids: Vec<_> = cart.groups.iter().map(|g| g.seller_id).collect();
         let missing = sellers_without_bank(&txn, &ids).await?;
         if !missing.is_empty() {
             return Err(ShopError::NoBankAccount(missing.join(", ")).into());
@@ -694,7 +693,7 @@ async fn place_once(
         }
         taken.push(line.item.listing_id);
     }
-    let bought: Vec<i64> = cart
+    let bought: Vec<_> = cart
         .groups
         .iter()
         .flat_map(|g| &g.lines)
@@ -720,7 +719,7 @@ async fn place_once(
         payment_method: Set(method.as_str().to_owned()),
         channel: Set(channel.as_str().to_owned()),
         live_show_id: Set(channel.show_id()),
-        total_vnd: Set(cart.total_vnd.dong()),
+        total_vnd: Set(cart.total_vnd),
         tracking_token: Set(Uuid::new_v4()),
         created_at: Set(now),
         lang: Set(lang.code().to_owned()),
@@ -753,7 +752,7 @@ async fn place_once(
             seller_id: Set(group.seller_id),
             state: Set(OrderState::Placed),
             payment_state: Set(PaymentState::Unpaid),
-            subtotal_vnd: Set(group.subtotal_vnd.dong()),
+            subtotal_vnd: Set(group.subtotal_vnd),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -767,7 +766,7 @@ async fn place_once(
                 title: Set(line.item.title_vi.clone()),
                 certificate_no: Set(line.item.certificate_no.clone()),
                 unit: Set(line.item.unit.clone()),
-                unit_price_vnd: Set(line.item.price_vnd.dong()),
+                unit_price_vnd: Set(line.item.price_vnd),
                 quantity: Set(line.quantity),
                 ..Default::default()
             }
@@ -823,7 +822,7 @@ impl OrderView {
 
 pub async fn orders_of(
     db: &impl ConnectionTrait,
-    checkout_id: i64,
+    checkout_id: CheckoutId,
 ) -> Result<Vec<OrderView>, DbErr> {
     let orders = order::Entity::find()
         .filter(order::Column::CheckoutId.eq(checkout_id))
@@ -835,14 +834,14 @@ pub async fn orders_of(
         .filter(order_item::Column::OrderId.is_in(orders.iter().map(|o| o.id)))
         .all(db)
         .await?;
-    let sellers: std::collections::HashMap<i64, seller::Model> = seller::Entity::find()
+    let sellers: std::collections::HashMap<_, seller::Model> = seller::Entity::find()
         .filter(seller::Column::Id.is_in(orders.iter().map(|o| o.seller_id)))
         .all(db)
         .await?
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let ids: Vec<_> = orders.iter().map(|o| o.id).collect();
     let mut history = crate::features::orders::history(db, &ids).await?;
     let mut out = Vec::with_capacity(orders.len());
     for o in orders {
@@ -865,7 +864,7 @@ pub async fn orders_of(
             carrier: o.carrier,
             tracking_no: o.tracking_no,
             reason: o.reason,
-            subtotal_vnd: Vnd::new(o.subtotal_vnd),
+            subtotal_vnd: o.subtotal_vnd,
             items: mine,
         });
     }
@@ -879,7 +878,7 @@ pub async fn pickup_outlets(
     cart: &CartView,
 ) -> Result<Vec<crate::db::entities::outlet::Model>, DbErr> {
     use crate::db::entities::{outlet, outlet_listing};
-    let lines: Vec<(i64, i32)> = cart
+    let lines: Vec<(ListingId, i32)> = cart
         .groups
         .iter()
         .flat_map(|g| &g.lines)
@@ -892,7 +891,7 @@ pub async fn pickup_outlets(
         .filter(outlet_listing::Column::ListingId.is_in(lines.iter().map(|(id, _)| *id)))
         .all(db)
         .await?;
-    let mut ready: Vec<i64> = shelves.iter().map(|s| s.outlet_id).collect();
+    let mut ready: Vec<_> = shelves.iter().map(|s| s.outlet_id).collect();
     ready.sort_unstable();
     ready.dedup();
     ready.retain(|outlet_id| {
@@ -915,7 +914,7 @@ pub async fn tracked(
     db: &impl ConnectionTrait,
     reference: &str,
     token: Option<Uuid>,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
 ) -> Result<Option<checkout::Model>, DbErr> {
     let found = checkout::Entity::find()
         .filter(checkout::Column::Reference.eq(reference))
@@ -944,7 +943,7 @@ pub async fn pickup_of(
 /// The names of the sellers among `seller_ids` with no bank account for VietQR transfers.
 pub async fn sellers_without_bank(
     db: &impl ConnectionTrait,
-    seller_ids: &[i64],
+    seller_ids: &[SellerId],
 ) -> Result<Vec<String>, DbErr> {
     Ok(seller::Entity::find()
         .filter(seller::Column::Id.is_in(seller_ids.iter().copied()))

@@ -10,6 +10,8 @@ use uuid::Uuid;
 
 use super::{ListingState, SellerState};
 use crate::db::entities::{listing, seller};
+use crate::domain::ids::{ListingId, SellerId};
+use crate::domain::money::Vnd;
 use crate::jobs::outbox;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +29,7 @@ pub enum CommandError {
 /// What a seller may change on a listing; `None` leaves a field as it is.
 #[derive(Clone, Debug, Default)]
 pub struct ListingChanges {
-    pub price_vnd: Option<i64>,
+    pub price_vnd: Option<Vnd>,
     pub stock: Option<i32>,
     pub state: Option<ListingState>,
     pub state_reason: Option<String>,
@@ -39,7 +41,7 @@ pub async fn update_listing(
     changes: ListingChanges,
     now: DateTime<Utc>,
 ) -> Result<listing::Model, CommandError> {
-    if changes.price_vnd.is_some_and(|p| p <= 0) {
+    if changes.price_vnd.is_some_and(|p| p <= Vnd::ZERO) {
         return Err(CommandError::Invalid(
             "price must be a positive number of đồng".into(),
         ));
@@ -77,7 +79,7 @@ pub async fn update_listing(
 /// Suspends or reinstates a seller; its listings leave or re-enter search.
 pub async fn set_seller_state(
     db: &DatabaseConnection,
-    seller_id: i64,
+    seller_id: SellerId,
     state: SellerState,
     reason: Option<String>,
     now: DateTime<Utc>,
@@ -93,7 +95,7 @@ pub async fn set_seller_state(
     if updated.rows_affected == 0 {
         return Err(CommandError::SellerNotFound);
     }
-    let listing_ids: Vec<i64> = listing::Entity::find()
+    let listing_ids: Vec<ListingId> = listing::Entity::find()
         .select_only()
         .column(listing::Column::Id)
         .filter(listing::Column::SellerId.eq(seller_id))

@@ -10,6 +10,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::db::entities::{listing, province, registry_certificate, seller};
+use crate::domain::ids::{ListingId, OutletId};
+use crate::domain::money::Vnd;
 use crate::domain::reference::Reference;
 use crate::domain::text::fold;
 use crate::features::catalog::queries::visible_base;
@@ -17,7 +19,7 @@ use crate::search::{SearchDocument, day_key};
 
 #[derive(FromQueryResult)]
 struct DocRow {
-    id: i64,
+    id: ListingId,
     pid: Uuid,
     slug: String,
     certificate_no: String,
@@ -30,7 +32,7 @@ struct DocRow {
     region_code: String,
     group_code: String,
     subgroup_code: String,
-    price_vnd: i64,
+    price_vnd: Vnd,
     stock: i32,
     published_at: Option<DateTime<Utc>>,
     expires_on: NaiveDate,
@@ -42,8 +44,8 @@ pub async fn load_visible(
     db: &impl ConnectionTrait,
     reference: &Reference,
     today: NaiveDate,
-    listing_ids: Option<&[i64]>,
-) -> Result<HashMap<i64, SearchDocument>, DbErr> {
+    listing_ids: Option<&[ListingId]>,
+) -> Result<HashMap<ListingId, SearchDocument>, DbErr> {
     use registry_certificate::Column as Cert;
     let mut q = visible_base(today);
     q.columns([
@@ -107,7 +109,7 @@ pub async fn load_visible(
                 .get(r.province_code.as_str())
                 .map_or("", String::as_str);
             let document = SearchDocument {
-                seq: r.id,
+                seq: r.id.get(),
                 id: r.pid.to_string(),
                 slug: r.slug,
                 certificate_no: r.certificate_no,
@@ -135,12 +137,12 @@ pub async fn load_visible(
 /// The URL of each listing's cover photo (its first, in the 320 px size when there is one).
 async fn cover_urls(
     db: &impl ConnectionTrait,
-    listing_ids: impl Iterator<Item = i64>,
-) -> Result<HashMap<i64, String>, DbErr> {
+    listing_ids: impl Iterator<Item = ListingId>,
+) -> Result<HashMap<ListingId, String>, DbErr> {
     use crate::db::entities::listing_photo;
     use sea_orm::QueryOrder;
-    let ids: Vec<i64> = listing_ids.collect();
-    let mut covers: HashMap<i64, (i32, String)> = HashMap::new();
+    let ids: Vec<ListingId> = listing_ids.collect();
+    let mut covers: HashMap<ListingId, (i32, String)> = HashMap::new();
     for chunk in ids.chunks(500) {
         let photos = listing_photo::Entity::find()
             .filter(listing_photo::Column::ListingId.is_in(chunk.iter().copied()))
@@ -164,22 +166,22 @@ async fn cover_urls(
 /// The slugs of the outlets carrying each listing, sorted.
 async fn outlet_slugs(
     db: &impl ConnectionTrait,
-    listing_ids: impl Iterator<Item = i64>,
-) -> Result<HashMap<i64, Vec<String>>, DbErr> {
+    listing_ids: impl Iterator<Item = ListingId>,
+) -> Result<HashMap<ListingId, Vec<String>>, DbErr> {
     use crate::db::entities::{outlet, outlet_listing};
-    let ids: Vec<i64> = listing_ids.collect();
-    let outlets: HashMap<i64, String> = outlet::Entity::find()
+    let ids: Vec<ListingId> = listing_ids.collect();
+    let outlets: HashMap<OutletId, String> = outlet::Entity::find()
         .select_only()
         .column(outlet::Column::Id)
         .column(outlet::Column::Slug)
-        .into_tuple::<(i64, String)>()
+        .into_tuple::<(OutletId, String)>()
         .all(db)
         .await?
         .into_iter()
         .collect();
-    let mut slugs: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut slugs: HashMap<ListingId, Vec<String>> = HashMap::new();
     for chunk in ids.chunks(500) {
-        let rows: Vec<(i64, i64)> = outlet_listing::Entity::find()
+        let rows: Vec<(ListingId, OutletId)> = outlet_listing::Entity::find()
             .select_only()
             .column(outlet_listing::Column::ListingId)
             .column(outlet_listing::Column::OutletId)
@@ -202,9 +204,9 @@ async fn outlet_slugs(
 /// Public ids of the given listings, visible or not (to delete the invisible ones).
 pub async fn public_ids(
     db: &impl ConnectionTrait,
-    listing_ids: &[i64],
-) -> Result<HashMap<i64, Uuid>, DbErr> {
-    let rows: Vec<(i64, Uuid)> = listing::Entity::find()
+    listing_ids: &[ListingId],
+) -> Result<HashMap<ListingId, Uuid>, DbErr> {
+    let rows: Vec<(ListingId, Uuid)> = listing::Entity::find()
         .select_only()
         .column(listing::Column::Id)
         .column(listing::Column::Pid)

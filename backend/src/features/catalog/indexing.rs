@@ -17,6 +17,7 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::documents::{load_visible, public_ids};
+use crate::domain::ids::ListingId;
 use crate::domain::reference::Reference;
 use crate::jobs::lease::{self, Lease};
 use crate::jobs::outbox;
@@ -48,7 +49,7 @@ pub async fn changes_for(
     db: &DatabaseConnection,
     reference: &Reference,
     today: NaiveDate,
-    listing_ids: &[i64],
+    listing_ids: &[ListingId],
 ) -> Result<(Vec<SearchDocument>, Vec<String>), sea_orm::DbErr> {
     if listing_ids.is_empty() {
         return Ok((Vec::new(), Vec::new()));
@@ -70,7 +71,7 @@ pub async fn sync_listings(
     engine: &dyn SearchEngine,
     reference: &Reference,
     today: NaiveDate,
-    listing_ids: &[i64],
+    listing_ids: &[ListingId],
 ) -> Result<(), SyncError> {
     let (upserts, deletes) = changes_for(db, reference, today, listing_ids).await?;
     engine.upsert(&upserts).await?;

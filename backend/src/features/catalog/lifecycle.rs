@@ -8,6 +8,7 @@ use sea_orm::{
 
 use super::ListingState;
 use crate::db::entities::{listing, registry_certificate};
+use crate::domain::ids::{ListingId, UserId};
 use crate::domain::registry::CertificateStatus;
 use crate::domain::time::vietnam_date;
 use crate::jobs::outbox;
@@ -27,7 +28,7 @@ pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize,
         )
         .to_owned();
     let txn = crate::db::begin_write(db).await?;
-    let ids: Vec<i64> = listing::Entity::find()
+    let ids: Vec<ListingId> = listing::Entity::find()
         .select_only()
         .column(listing::Column::Id)
         .filter(listing::Column::State.ne(ListingState::Delisted))
@@ -71,7 +72,7 @@ impl DelistedBy {
 /// Sets listings to delisted with a reason and queues their search sync.
 pub async fn delist(
     db: &impl ConnectionTrait,
-    listing_ids: &[i64],
+    listing_ids: &[ListingId],
     by: DelistedBy,
     reason: &str,
     now: DateTime<Utc>,
@@ -129,7 +130,7 @@ pub async fn remind(
         else {
             continue;
         };
-        let member_ids: Vec<i64> = membership::Entity::find()
+        let member_ids: Vec<UserId> = membership::Entity::find()
             .filter(membership::Column::SellerId.eq(seller.id))
             .all(db)
             .await?

@@ -4,6 +4,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use uuid::Uuid;
 
 use crate::db::entities::{listing, listing_photo};
+use crate::domain::ids::ListingId;
 use crate::media;
 
 /// A stored photo with the URLs of its sizes.
@@ -85,7 +86,7 @@ pub fn photo_view(p: &listing_photo::Model) -> PhotoView {
 
 pub async fn photos_of(
     db: &impl ConnectionTrait,
-    listing_id: i64,
+    listing_id: ListingId,
 ) -> Result<Vec<listing_photo::Model>, DbErr> {
     listing_photo::Entity::find()
         .filter(listing_photo::Column::ListingId.eq(listing_id))

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::visibility;
 use crate::db::entities::{listing, province, registry_certificate, registry_participant, seller};
+use crate::domain::ids::ListingId;
 use crate::domain::money::Vnd;
 
 /// A listing as shown in a grid or a JSON list.
@@ -208,7 +209,7 @@ pub async fn list_visible(
 pub async fn visible_cards(
     db: &impl ConnectionTrait,
     today: NaiveDate,
-    ids: &[i64],
+    ids: &[ListingId],
 ) -> Result<Vec<ListingCard>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());

@@ -23,6 +23,7 @@ use uuid::Uuid;
 use crate::db::entities::{
     checkout, listing, live_show, live_show_item, order, order_item, seller,
 };
+use crate::domain::ids::{CheckoutId, ListingId, OrderId, SellerId, ShowId};
 use crate::domain::money::Vnd;
 pub use crate::domain::states::ShowState;
 use crate::domain::states::{ListingState, OrderState};
@@ -76,43 +77,41 @@ impl Platform {
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
     /// No such show (or item), or not one of this user's sellers.
-    #[error("not found")]
     NotFound,
-    #[error("the title must be 3 to 120 characters")]
     BadTitle,
-    #[error("choose a platform")]
     BadPlatform,
-    #[error("the stream address must be an http(s) address")]
     BadUrl,
-    #[error("the time is not valid")]
     BadTime,
-    #[error("only the seller's own products for sale can be linked")]
     NotOwnListing,
-    #[error("the show has ended")]
     Ended,
-    #[error("that product is not linked to the show")]
     NotLinked,
-    #[error("the show cannot go from {from} to {to}")]
-    BadTransition { from: ShowState, to: ShowState },
-    #[error(transparent)]
+    BadTransition {
+        from: ShowState,
+        to: ShowState,
+    },
     Database(#[from] DbErr),
 }
 
-impl LiveError {
-    /// The message shown on the seller's form, in the current language.
-    pub fn message(&self) -> String {
-        use crate::i18n::tr;
-        match self {
-            Self::BadTitle => tr("live.error.title"),
-            Self::BadPlatform => tr("live.error.platform"),
-            Self::BadUrl => tr("live.error.url"),
-            Self::BadTime => tr("live.error.time"),
-            Self::NotOwnListing => tr("live.error.not_own"),
-            Self::Ended => tr("live.error.ended"),
-            Self::NotLinked => tr("live.error.not_linked"),
-            Self::BadTransition { .. } => tr("live.error.transition"),
-            Self::NotFound | Self::Database(_) => self.to_string(),
-        }
+/// The text shown to the person who asked, in the current language; a failure of the
+/// database or a store describes itself for the log (routes show the error page instead).
+impl std::fmt::Display for LiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = {
+            use crate::i18n::tr;
+            match self {
+                Self::BadTitle => tr("live.error.title"),
+                Self::BadPlatform => tr("live.error.platform"),
+                Self::BadUrl => tr("live.error.url"),
+                Self::BadTime => tr("live.error.time"),
+                Self::NotOwnListing => tr("live.error.not_own"),
+                Self::Ended => tr("live.error.ended"),
+                Self::NotLinked => tr("live.error.not_linked"),
+                Self::BadTransition { .. } => tr("live.error.transition"),
+                Self::NotFound => tr("error.not_found"),
+                Self::Database(e) => e.to_string(),
+            }
+        };
+        f.write_str(&text)
     }
 }
 
@@ -144,7 +143,7 @@ impl ShowInput {
 /// Carries "show N has a new pin" to the live pages open in this process.
 #[derive(Clone)]
 pub struct LiveHub {
-    sender: broadcast::Sender<i64>,
+    sender: broadcast::Sender<ShowId>,
 }
 
 impl Default for LiveHub {
@@ -159,23 +158,23 @@ impl LiveHub {
         Self { sender }
     }
 
-    pub fn publish(&self, show_id: i64) {
+    pub fn publish(&self, show_id: ShowId) {
         // No live page open: nobody to tell.
         let _ = self.sender.send(show_id);
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<i64> {
+    pub fn subscribe(&self) -> broadcast::Receiver<ShowId> {
         self.sender.subscribe()
     }
 
     /// Reads the pin versions of live shows every `every` and publishes the ones that changed
     /// (pins made through another app instance). Runs until the process stops.
     pub async fn poll(self, db: DatabaseConnection, every: Duration) {
-        let mut seen: HashMap<i64, i64> = HashMap::new();
+        let mut seen: HashMap<_, _> = HashMap::new();
         let mut ticker = tokio::time::interval(every);
         loop {
             ticker.tick().await;
-            let rows: Result<Vec<(i64, i64)>, DbErr> = live_show::Entity::find()
+            let rows: Result<Vec<(ShowId, i64)>, DbErr> = live_show::Entity::find()
                 .filter(live_show::Column::State.eq(ShowState::Live))
                 .select_only()
                 .column(live_show::Column::Id)
@@ -228,7 +227,7 @@ pub async fn find_own(
 pub async fn create_show(
     db: &DatabaseConnection,
     principal: &Principal,
-    seller_id: i64,
+    seller_id: SellerId,
     input: &ShowInput,
     now: DateTime<Utc>,
 ) -> Result<live_show::Model, LiveError> {
@@ -342,7 +341,7 @@ pub async fn unlink_listing(
 async fn set_pin(
     db: &impl ConnectionTrait,
     show: &live_show::Model,
-    listing_id: Option<i64>,
+    listing_id: Option<ListingId>,
     now: DateTime<Utc>,
 ) -> Result<live_show::Model, DbErr> {
     live_show::Entity::update_many()
@@ -424,7 +423,10 @@ pub async fn set_state(
 }
 
 /// Follows a share link: counts the click and returns the show's id and the product's slug.
-pub async fn follow(db: &DatabaseConnection, code: &str) -> Result<Option<(i64, String)>, DbErr> {
+pub async fn follow(
+    db: &DatabaseConnection,
+    code: &str,
+) -> Result<Option<(ShowId, String)>, DbErr> {
     let Some(item) = live_show_item::Entity::find()
         .filter(live_show_item::Column::Code.eq(code))
         .one(db)
@@ -451,8 +453,8 @@ pub async fn follow(db: &DatabaseConnection, code: &str) -> Result<Option<(i64, 
 /// show: the show is not over for more than a day, and one of the products is linked to it.
 pub async fn attributes(
     db: &impl ConnectionTrait,
-    show_id: i64,
-    listing_ids: &[i64],
+    show_id: ShowId,
+    listing_ids: &[ListingId],
 ) -> Result<bool, DbErr> {
     let linked = live_show_item::Entity::find()
         .filter(live_show_item::Column::ShowId.eq(show_id))
@@ -481,9 +483,9 @@ pub struct LinkedItem {
 /// (cancelled and refunded ones left out).
 async fn sales_by_listing(
     db: &impl ConnectionTrait,
-    show_ids: &[i64],
-) -> Result<HashMap<(i64, i64), (i64, i64, i64)>, DbErr> {
-    let checkouts: Vec<(i64, Option<i64>)> = checkout::Entity::find()
+    show_ids: &[ShowId],
+) -> Result<HashMap<(ShowId, ListingId), (i64, i64, Vnd)>, DbErr> {
+    let checkouts: Vec<(CheckoutId, Option<ShowId>)> = checkout::Entity::find()
         .filter(checkout::Column::LiveShowId.is_in(show_ids.iter().copied()))
         .select_only()
         .column(checkout::Column::Id)
@@ -491,7 +493,7 @@ async fn sales_by_listing(
         .into_tuple()
         .all(db)
         .await?;
-    let show_of: HashMap<i64, i64> = checkouts
+    let show_of: HashMap<_, _> = checkouts
         .iter()
         .filter_map(|(c, s)| Some((*c, (*s)?)))
         .collect();
@@ -500,13 +502,13 @@ async fn sales_by_listing(
         .filter(order::Column::State.is_not_in([OrderState::Cancelled, OrderState::Refunded]))
         .all(db)
         .await?;
-    let checkout_of: HashMap<i64, i64> = orders.iter().map(|o| (o.id, o.checkout_id)).collect();
+    let checkout_of: HashMap<_, _> = orders.iter().map(|o| (o.id, o.checkout_id)).collect();
     let items = order_item::Entity::find()
         .filter(order_item::Column::OrderId.is_in(checkout_of.keys().copied()))
         .all(db)
         .await?;
-    let mut out: HashMap<(i64, i64), (i64, i64, i64)> = HashMap::new();
-    let mut counted: std::collections::HashSet<(i64, i64, i64)> = Default::default();
+    let mut out: HashMap<(ShowId, ListingId), (i64, i64, Vnd)> = HashMap::new();
+    let mut counted: std::collections::HashSet<(ShowId, ListingId, OrderId)> = Default::default();
     for item in items {
         let Some(show) = checkout_of.get(&item.order_id).and_then(|c| show_of.get(c)) else {
             continue;
@@ -542,7 +544,7 @@ pub async fn seller_show(
         .order_by_asc(live_show_item::Column::Position)
         .all(db)
         .await?;
-    let listings: HashMap<i64, listing::Model> = listing::Entity::find()
+    let listings: HashMap<_, listing::Model> = listing::Entity::find()
         .filter(listing::Column::Id.is_in(links.iter().map(|l| l.listing_id)))
         .all(db)
         .await?
@@ -566,12 +568,12 @@ pub async fn seller_show(
             code: link.code,
             listing_pid: l.pid,
             title: titles.get(&l.id).cloned().unwrap_or_default(),
-            price_vnd: Vnd::new(l.price_vnd),
+            price_vnd: l.price_vnd,
             pinned: show.pinned_listing_id == Some(l.id),
             clicks: link.clicks,
             orders,
             units,
-            revenue_vnd: Vnd::new(revenue),
+            revenue_vnd: revenue,
         });
     }
     // A checkout with two products of the show is one order of the show.
@@ -621,7 +623,7 @@ pub async fn candidates(
 /// The shows of a seller, newest first.
 pub async fn shows_of(
     db: &impl ConnectionTrait,
-    seller_id: i64,
+    seller_id: SellerId,
 ) -> Result<Vec<live_show::Model>, DbErr> {
     live_show::Entity::find()
         .filter(live_show::Column::SellerId.eq(seller_id))
@@ -633,7 +635,7 @@ pub async fn shows_of(
 /// What the public live page shows.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct PublicShow {
-    pub id: i64,
+    pub id: ShowId,
     pub title: String,
     pub platform: String,
     pub stream_url: String,
@@ -648,7 +650,7 @@ pub struct PublicShow {
 /// A show for the public page, with its linked products a shopper may buy, in order.
 pub async fn public_show(
     db: &impl ConnectionTrait,
-    id: i64,
+    id: ShowId,
     now: DateTime<Utc>,
 ) -> Result<Option<PublicShow>, DbErr> {
     let Some(show) = live_show::Entity::find_by_id(id).one(db).await? else {
@@ -659,8 +661,8 @@ pub async fn public_show(
         .order_by_asc(live_show_item::Column::Position)
         .all(db)
         .await?;
-    let ids: Vec<i64> = links.iter().map(|l| l.listing_id).collect();
-    let pids: HashMap<i64, Uuid> = listing::Entity::find()
+    let ids: Vec<_> = links.iter().map(|l| l.listing_id).collect();
+    let pids: HashMap<_, Uuid> = listing::Entity::find()
         .filter(listing::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?
@@ -668,7 +670,7 @@ pub async fn public_show(
         .map(|l| (l.id, l.pid))
         .collect();
     let cards = visible_cards(db, vietnam_date(now), &ids).await?;
-    let card_of = |listing_id: i64| {
+    let card_of = |listing_id: ListingId| {
         let pid = pids.get(&listing_id)?;
         cards.iter().find(|c| &c.listing_id == pid).cloned()
     };
@@ -702,7 +704,7 @@ pub async fn live_now(
         .limit(limit)
         .all(db)
         .await?;
-    let names: HashMap<i64, String> = seller::Entity::find()
+    let names: HashMap<_, String> = seller::Entity::find()
         .filter(seller::Column::Id.is_in(shows.iter().map(|s| s.seller_id)))
         .all(db)
         .await?

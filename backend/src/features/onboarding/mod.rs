@@ -23,6 +23,7 @@ use crate::audit::{self, Entry};
 use crate::db::entities::{
     province, registry_certificate, registry_participant, seller, seller_application, user,
 };
+use crate::domain::ids::UserId;
 use crate::domain::registry::CertificateStatus;
 use crate::domain::time::vietnam_date;
 use crate::features::accounts::auth::{self, Action, Principal, Role, Scope};
@@ -319,7 +320,7 @@ pub async fn apply(
 /// The application, if it is the user's own.
 pub async fn find_own(
     db: &impl ConnectionTrait,
-    user_id: i64,
+    user_id: UserId,
     pid: Uuid,
 ) -> Result<seller_application::Model, OnboardingError> {
     seller_application::Entity::find()
@@ -549,7 +550,7 @@ async fn approve(
     txn: &impl ConnectionTrait,
     mut application: seller_application::ActiveModel,
     applicant: &user::Model,
-    officer: Option<i64>,
+    officer: Option<UserId>,
     reason: &str,
     site: &str,
     now: DateTime<Utc>,
@@ -660,7 +661,7 @@ async fn views(
             .into_iter()
             .map(|p| (p.id, p))
             .collect();
-    let users: HashMap<i64, user::Model> = user::Entity::find()
+    let users: HashMap<UserId, user::Model> = user::Entity::find()
         .filter(user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
         .all(db)
         .await?
@@ -700,7 +701,7 @@ async fn views(
 /// The user's own applications, newest first.
 pub async fn for_user(
     db: &impl ConnectionTrait,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Vec<ApplicationView>, DbErr> {
     let rows = seller_application::Entity::find()
         .filter(seller_application::Column::UserId.eq(user_id))

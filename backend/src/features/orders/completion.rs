@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::db::statement;
+use crate::domain::ids::OrderId;
 
 /// The completion rule on the orders table aliased `alias`.
 pub fn completed(alias: &str) -> String {
@@ -22,7 +23,7 @@ pub fn completed(alias: &str) -> String {
 /// order's state or payment; it does nothing otherwise.
 pub async fn note_completion(
     db: &impl ConnectionTrait,
-    order_id: i64,
+    order_id: OrderId,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let backend = db.get_database_backend();

@@ -23,6 +23,7 @@ use crate::db::entities::{
     checkout, listing, membership, order, order_event, order_item, registry_participant, seller,
     user,
 };
+use crate::domain::ids::{OrderId, SellerId, UserId};
 use crate::domain::money::Vnd;
 pub use crate::domain::states::{OrderState, PaymentState};
 use crate::domain::time::format_vietnam;
@@ -70,7 +71,7 @@ pub enum Actor<'a> {
 }
 
 impl Actor<'_> {
-    fn user_id(&self) -> Option<i64> {
+    fn user_id(&self) -> Option<UserId> {
         match self {
             Self::Seller(p) => Some(p.user.id),
             Self::System => None,
@@ -81,31 +82,24 @@ impl Actor<'_> {
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
     /// No such order, or not one this user may see.
-    #[error("not found")]
     NotFound,
-    #[error("cannot {step} an order that is {from}")]
     NotAllowed {
         step: &'static str,
         from: OrderState,
     },
-    #[error("carrier and tracking number are required")]
     MissingShipping,
-    #[error("a reason is required")]
     MissingReason,
-    #[error("a paid order is refunded, not cancelled")]
     PaidUseRefund,
-    #[error("only a paid order can be refunded")]
     NotPaid,
-    #[error("the order changed meanwhile")]
     Changed,
-    #[error(transparent)]
     Database(#[from] DbErr),
 }
 
-impl OrderError {
-    /// The message shown to the person who asked, in the current language.
-    pub fn message(&self) -> String {
-        match self {
+/// The text shown to the person who asked, in the current language; a failure of the
+/// database or a store describes itself for the log (routes show the error page instead).
+impl std::fmt::Display for OrderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
             Self::NotAllowed { step, from } => i18n::tr_with(
                 "orders.error.not_allowed",
                 &[
@@ -118,13 +112,15 @@ impl OrderError {
             Self::PaidUseRefund => i18n::tr("orders.error.paid_use_refund"),
             Self::NotPaid => i18n::tr("orders.error.not_paid"),
             Self::Changed => i18n::tr("orders.error.changed"),
-            Self::NotFound | Self::Database(_) => self.to_string(),
-        }
+            Self::NotFound => i18n::tr("error.not_found"),
+            Self::Database(e) => e.to_string(),
+        };
+        f.write_str(&text)
     }
 }
 
-fn vnd(dong: i64) -> String {
-    Vnd::new(dong).to_string()
+fn vnd(amount: Vnd) -> String {
+    amount.to_string()
 }
 
 fn trimmed(raw: &str, max: usize) -> Option<String> {
@@ -286,10 +282,10 @@ async fn apply(
 
 async fn record_event(
     db: &impl ConnectionTrait,
-    order_id: i64,
+    order_id: OrderId,
     state: &str,
     note: Option<String>,
-    actor: Option<i64>,
+    actor: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     order_event::ActiveModel {
@@ -348,7 +344,7 @@ async fn give_back_stock(
             .exec(db)
             .await?;
     }
-    let ids: Vec<i64> = items.iter().map(|i| i.listing_id).collect();
+    let ids: Vec<_> = items.iter().map(|i| i.listing_id).collect();
     outbox::enqueue_listing_sync(db, ids, now).await
 }
 
@@ -515,8 +511,8 @@ pub async fn expire_unpaid(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
 /// The display names of sellers, by id.
 async fn seller_names(
     db: &impl ConnectionTrait,
-    ids: &[i64],
-) -> Result<HashMap<i64, String>, DbErr> {
+    ids: &[SellerId],
+) -> Result<HashMap<SellerId, String>, DbErr> {
     Ok(seller::Entity::find()
         .filter(seller::Column::Id.is_in(ids.iter().copied()))
         .all(db)
@@ -603,20 +599,20 @@ pub async fn notify_placed(
         .filter(order_item::Column::OrderId.is_in(orders.iter().map(|o| o.id)))
         .all(db)
         .await?;
-    let seller_ids: Vec<i64> = orders.iter().map(|o| o.seller_id).collect();
+    let seller_ids: Vec<_> = orders.iter().map(|o| o.seller_id).collect();
     let sellers = seller_names(db, &seller_ids).await?;
     let memberships = membership::Entity::find()
         .filter(membership::Column::SellerId.is_in(orders.iter().map(|o| o.seller_id)))
         .all(db)
         .await?;
-    let emails: HashMap<i64, String> = user::Entity::find()
+    let emails: HashMap<_, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(memberships.iter().map(|m| m.user_id)))
         .all(db)
         .await?
         .into_iter()
         .map(|u| (u.id, u.email))
         .collect();
-    let members: Vec<(Option<i64>, String)> = memberships
+    let members: Vec<(Option<SellerId>, String)> = memberships
         .iter()
         .filter_map(|m| Some((m.seller_id, emails.get(&m.user_id)?.clone())))
         .collect();
@@ -678,7 +674,7 @@ pub struct SellerOrderRow {
 /// A seller's orders, newest first, optionally in one state. The caller checks the scope.
 pub async fn for_seller(
     db: &impl ConnectionTrait,
-    seller_id: i64,
+    seller_id: SellerId,
     state: Option<OrderState>,
     limit: u64,
 ) -> Result<Vec<SellerOrderRow>, DbErr> {
@@ -690,7 +686,7 @@ pub async fn for_seller(
         q = q.filter(order::Column::State.eq(state));
     }
     let found = q.all(db).await?;
-    let mut checkouts: HashMap<i64, checkout::Model> = checkout::Entity::find()
+    let mut checkouts: HashMap<_, checkout::Model> = checkout::Entity::find()
         .filter(checkout::Column::Id.is_in(found.iter().map(|o| o.checkout_id)))
         .all(db)
         .await?
@@ -705,7 +701,7 @@ pub async fn for_seller(
             (o, c)
         })
         .collect();
-    let units: HashMap<i64, i64> = order_item::Entity::find()
+    let units: HashMap<_, _> = order_item::Entity::find()
         .filter(order_item::Column::OrderId.is_in(rows.iter().map(|(o, _)| o.id)))
         .all(db)
         .await?
@@ -728,7 +724,7 @@ pub async fn for_seller(
                 channel: c.channel,
                 buyer: c.name,
                 province_code: c.province_code,
-                subtotal_vnd: Vnd::new(o.subtotal_vnd),
+                subtotal_vnd: o.subtotal_vnd,
                 placed_at: format_vietnam(o.created_at),
             })
         })
@@ -738,7 +734,7 @@ pub async fn for_seller(
 /// How many orders of a seller are in each state.
 pub async fn counts_for_seller(
     db: &impl ConnectionTrait,
-    seller_id: i64,
+    seller_id: SellerId,
 ) -> Result<HashMap<String, i64>, DbErr> {
     let rows: Vec<(String, i64)> = order::Entity::find()
         .filter(order::Column::SellerId.eq(seller_id))
@@ -825,14 +821,14 @@ impl SellerOrder {
 
 pub async fn history(
     db: &impl ConnectionTrait,
-    order_ids: &[i64],
-) -> Result<HashMap<i64, Vec<EventView>>, DbErr> {
+    order_ids: &[OrderId],
+) -> Result<HashMap<OrderId, Vec<EventView>>, DbErr> {
     let events = order_event::Entity::find()
         .filter(order_event::Column::OrderId.is_in(order_ids.iter().copied()))
         .order_by_asc(order_event::Column::Id)
         .all(db)
         .await?;
-    let mut out: HashMap<i64, Vec<EventView>> = HashMap::new();
+    let mut out: HashMap<_, Vec<EventView>> = HashMap::new();
     for e in events {
         out.entry(e.order_id).or_default().push(EventView {
             state: e.state,
@@ -891,7 +887,7 @@ pub struct AccountOrder {
 /// A user's checkouts, newest first, with their orders' states.
 pub async fn for_account(
     db: &impl ConnectionTrait,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Vec<AccountCheckout>, DbErr> {
     let checkouts = checkout::Entity::find()
         .filter(checkout::Column::UserId.eq(user_id))
@@ -904,7 +900,7 @@ pub async fn for_account(
         .order_by_asc(order::Column::Id)
         .all(db)
         .await?;
-    let seller_ids: Vec<i64> = orders.iter().map(|o| o.seller_id).collect();
+    let seller_ids: Vec<_> = orders.iter().map(|o| o.seller_id).collect();
     let sellers = seller_names(db, &seller_ids).await?;
     Ok(checkouts
         .into_iter()
@@ -921,7 +917,7 @@ pub async fn for_account(
                 .collect(),
             reference: c.reference,
             placed_at: format_vietnam(c.created_at),
-            total_vnd: Vnd::new(c.total_vnd),
+            total_vnd: c.total_vnd,
             payment_method: c.payment_method,
         })
         .collect())

@@ -10,6 +10,8 @@ use sea_orm::{
 
 use super::{OrderError, OrderState, PaidBy, PaymentState, Step, apply_system, record_payment};
 use crate::db::entities::{checkout, order, payment_event, seller};
+use crate::domain::ids::{CheckoutId, OrderId};
+use crate::domain::money::Vnd;
 use crate::domain::orders::PaymentMethod;
 use crate::payments::bank;
 use crate::payments::stripe::SessionEvent;
@@ -19,7 +21,7 @@ struct Notice<'a> {
     pub provider: &'static str,
     pub event_id: &'a str,
     pub kind: &'a str,
-    pub amount_vnd: Option<i64>,
+    pub amount_vnd: Option<Vnd>,
 }
 
 /// Records a provider's notification in the caller's transaction, first thing: `false` when
@@ -60,8 +62,8 @@ async fn settle_notice(
     txn: &impl ConnectionTrait,
     notice: &Notice<'_>,
     outcome: &str,
-    checkout_id: Option<i64>,
-    order_id: Option<i64>,
+    checkout_id: Option<CheckoutId>,
+    order_id: Option<OrderId>,
 ) -> Result<(), DbErr> {
     payment_event::Entity::update_many()
         .col_expr(payment_event::Column::Outcome, Expr::value(outcome))
@@ -121,7 +123,7 @@ pub async fn apply_stripe_event(
         } else {
             "checkout.session.expired"
         },
-        amount_vnd: session.amount_total,
+        amount_vnd: session.amount_total.map(Vnd::new),
     };
     if !claim_notice(&txn, &notice, now).await? {
         txn.rollback().await?;
@@ -163,7 +165,7 @@ async fn apply_to_checkout(
         .await?;
     match session.completed {
         true => {
-            if !session.in_vnd || session.amount_total != Some(placed.total_vnd) {
+            if !session.in_vnd || session.amount_total != Some(placed.total_vnd.dong()) {
                 tracing::warn!(reference = %placed.reference, amount = ?session.amount_total, "Stripe amount does not match the checkout");
                 return Ok(Outcome::Unmatched);
             }
@@ -263,7 +265,7 @@ pub async fn apply_bank_transfer(
     settle_notice(&txn, &notice, outcome, None, found.as_ref().map(|o| o.id)).await?;
     txn.commit().await?;
     if outcome == "unmatched" {
-        tracing::warn!(transaction = %notification.id, amount = notification.amount_vnd, "bank transfer matched no order");
+        tracing::warn!(transaction = %notification.id, amount = notification.amount_vnd.dong(), "bank transfer matched no order");
     }
     Ok(outcome)
 }

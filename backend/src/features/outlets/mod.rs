@@ -22,6 +22,7 @@ use crate::db::entities::{
     checkout, listing, order, order_event, order_item, outlet, outlet_invitation, outlet_listing,
     registry_certificate,
 };
+use crate::domain::ids::{ListingId, OutletId, SellerId, UserId};
 use crate::domain::money::Vnd;
 use crate::domain::states::{OrderState, PaymentState};
 use crate::domain::time::vietnam_date;
@@ -33,47 +34,44 @@ pub const LOW_STOCK: i32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutletError {
-    #[error("not found")]
     NotFound,
-    #[error("this product is not from the outlet's province, or not for sale")]
     NotInProvince,
-    #[error("the outlet does not carry this product")]
     NotCarried,
-    #[error("only {left} left at the outlet")]
     NotEnoughStock { left: i32 },
-    #[error("the outlet still holds {left} units")]
     StillHeld { left: i32 },
-    #[error("bad quantity")]
     BadQuantity,
-    #[error("bad price")]
     BadPrice,
-    #[error("bad payment method")]
     BadPayment,
-    #[error("bad profile: {0}")]
     BadProfile(&'static str),
-    #[error(transparent)]
     Photo(#[from] crate::media::PhotoError),
-    #[error("media store: {0}")]
     Store(String),
-    #[error(transparent)]
     Database(#[from] DbErr),
 }
 
-impl OutletError {
-    pub fn message(&self) -> String {
-        use crate::i18n::{tr, tr_with};
-        match self {
-            Self::NotInProvince => tr("outlet.error.not_in_province"),
-            Self::NotCarried => tr("outlet.error.not_carried"),
-            Self::NotEnoughStock { left } => tr_with("outlet.error.not_enough", &[("left", left)]),
-            Self::StillHeld { left } => tr_with("outlet.error.still_held", &[("left", left)]),
-            Self::BadQuantity => tr("outlet.error.quantity"),
-            Self::BadPrice => tr("outlet.error.price"),
-            Self::BadPayment => tr("outlet.error.payment"),
-            Self::BadProfile(field) => tr(&format!("outlet.error.{field}")),
-            Self::Photo(e) => e.to_string(),
-            Self::NotFound | Self::Database(_) | Self::Store(_) => self.to_string(),
-        }
+/// The text shown to the person who asked, in the current language; a failure of the
+/// database or a store describes itself for the log (routes show the error page instead).
+impl std::fmt::Display for OutletError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = {
+            use crate::i18n::{tr, tr_with};
+            match self {
+                Self::NotInProvince => tr("outlet.error.not_in_province"),
+                Self::NotCarried => tr("outlet.error.not_carried"),
+                Self::NotEnoughStock { left } => {
+                    tr_with("outlet.error.not_enough", &[("left", left)])
+                }
+                Self::StillHeld { left } => tr_with("outlet.error.still_held", &[("left", left)]),
+                Self::BadQuantity => tr("outlet.error.quantity"),
+                Self::BadPrice => tr("outlet.error.price"),
+                Self::BadPayment => tr("outlet.error.payment"),
+                Self::BadProfile(field) => tr(&format!("outlet.error.{field}")),
+                Self::Photo(e) => e.to_string(),
+                Self::NotFound => tr("error.not_found"),
+                Self::Store(why) => format!("media store: {why}"),
+                Self::Database(e) => e.to_string(),
+            }
+        };
+        f.write_str(&text)
     }
 }
 
@@ -84,7 +82,7 @@ pub const COUNTER_PAYMENTS: [&str; 3] = ["cash", "card", "transfer"];
 /// where `actor` is `None`). Audited.
 pub async fn create(
     db: &DatabaseConnection,
-    actor: Option<i64>,
+    actor: Option<UserId>,
     reference: &crate::domain::reference::Reference,
     slug: &str,
     province: &str,
@@ -148,7 +146,7 @@ pub async fn create(
 pub async fn find_operated(
     db: &impl ConnectionTrait,
     principal: &Principal,
-    id: i64,
+    id: OutletId,
 ) -> Result<outlet::Model, OutletError> {
     if !principal.can(Action::OperateOutlet, &Scope::Outlet(id)) {
         return Err(OutletError::NotFound);
@@ -213,7 +211,7 @@ impl Profile {
 pub async fn save_profile(
     db: &DatabaseConnection,
     principal: &Principal,
-    outlet_id: i64,
+    outlet_id: OutletId,
     profile: &Profile,
 ) -> Result<outlet::Model, OutletError> {
     let found = find_operated(db, principal, outlet_id).await?;
@@ -232,7 +230,7 @@ pub async fn save_profile(
 pub async fn carry(
     db: &DatabaseConnection,
     principal: &Principal,
-    outlet_id: i64,
+    outlet_id: OutletId,
     listing_pid: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), OutletError> {
@@ -279,7 +277,7 @@ pub async fn carry(
 pub async fn uncarry(
     db: &DatabaseConnection,
     principal: &Principal,
-    outlet_id: i64,
+    outlet_id: OutletId,
     listing_pid: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), OutletError> {
@@ -305,7 +303,7 @@ pub async fn uncarry(
 pub async fn set_stock(
     db: &DatabaseConnection,
     principal: &Principal,
-    outlet_id: i64,
+    outlet_id: OutletId,
     listing_pid: Uuid,
     change: StockChange,
 ) -> Result<(), OutletError> {
@@ -347,7 +345,7 @@ pub enum StockChange {
 
 async fn carried_row(
     db: &impl ConnectionTrait,
-    outlet_id: i64,
+    outlet_id: OutletId,
     listing_pid: Uuid,
 ) -> Result<outlet_listing::Model, OutletError> {
     let found = listing::Entity::find()
@@ -369,7 +367,7 @@ pub struct CounterSale {
     pub listing_pid: Uuid,
     pub quantity: i32,
     /// The price charged per unit, in đồng (the outlet may differ from the web price).
-    pub unit_price_vnd: i64,
+    pub unit_price_vnd: Vnd,
     pub payment: String,
     /// One per sale form: a double submit records one sale.
     pub idempotency_key: String,
@@ -379,7 +377,7 @@ pub struct CounterSale {
 pub async fn record_sale(
     db: &DatabaseConnection,
     principal: &Principal,
-    outlet_id: i64,
+    outlet_id: OutletId,
     sale: &CounterSale,
     now: DateTime<Utc>,
 ) -> Result<checkout::Model, OutletError> {
@@ -387,7 +385,7 @@ pub async fn record_sale(
     if !(1..=999).contains(&sale.quantity) {
         return Err(OutletError::BadQuantity);
     }
-    if !(1..=1_000_000_000).contains(&sale.unit_price_vnd) {
+    if !(Vnd::new(1)..=Vnd::new(1_000_000_000)).contains(&sale.unit_price_vnd) {
         return Err(OutletError::BadPrice);
     }
     if !COUNTER_PAYMENTS.contains(&sale.payment.as_str()) {
@@ -537,7 +535,7 @@ pub async fn set_image(
     db: &DatabaseConnection,
     store: &std::sync::Arc<dyn crate::media::store::MediaStore>,
     principal: &Principal,
-    outlet_id: i64,
+    outlet_id: OutletId,
     kind: ImageKind,
     bytes: Vec<u8>,
 ) -> Result<outlet::Model, OutletError> {
@@ -617,7 +615,7 @@ pub const INVITATION_DAYS: i64 = 7;
 pub async fn invite(
     db: &DatabaseConnection,
     principal: &Principal,
-    outlet_id: i64,
+    outlet_id: OutletId,
     email: &str,
     base_url: &str,
     now: DateTime<Utc>,
@@ -679,12 +677,24 @@ pub async fn invite(
 /// Why an invitation link cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum InvitationError {
-    #[error("unknown, used or expired invitation")]
+    /// Unknown, used or expired.
     Invalid,
-    #[error("the invitation is for another e-mail address")]
+    /// For another e-mail address.
     OtherAddress,
-    #[error("the e-mail address is not verified yet")]
+    /// The address is not verified yet.
     Unverified,
+}
+
+/// What the person following the link reads, in the current language.
+impl std::fmt::Display for InvitationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let key = match self {
+            Self::Invalid => "outlet.invitation.invalid",
+            Self::OtherAddress => "outlet.invitation.other_address",
+            Self::Unverified => "outlet.invitation.unverified",
+        };
+        f.write_str(&crate::i18n::tr(key))
+    }
 }
 
 /// An invitation that can still be accepted, and its outlet.
@@ -792,7 +802,7 @@ pub async fn admin_overview(
         )
         .all(db)
         .await?;
-    let emails: HashMap<i64, String> = user::Entity::find()
+    let emails: HashMap<_, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id)))
         .all(db)
         .await?
@@ -833,13 +843,16 @@ pub async fn admin_overview(
 pub struct Carried {
     pub listing_pid: Uuid,
     pub title: String,
-    pub seller_id: i64,
+    pub seller_id: SellerId,
     pub price_vnd: Vnd,
     pub stock: i32,
     pub low: bool,
 }
 
-pub async fn carried(db: &impl ConnectionTrait, outlet_id: i64) -> Result<Vec<Carried>, DbErr> {
+pub async fn carried(
+    db: &impl ConnectionTrait,
+    outlet_id: OutletId,
+) -> Result<Vec<Carried>, DbErr> {
     let rows = outlet_listing::Entity::find()
         .filter(outlet_listing::Column::OutletId.eq(outlet_id))
         .order_by_asc(outlet_listing::Column::Id)
@@ -850,7 +863,7 @@ pub async fn carried(db: &impl ConnectionTrait, outlet_id: i64) -> Result<Vec<Ca
         .all(db)
         .await?;
     let titles = crate::features::selling::titles_of(db, &listings).await?;
-    let by_id: HashMap<i64, &listing::Model> = listings.iter().map(|l| (l.id, l)).collect();
+    let by_id: HashMap<_, &listing::Model> = listings.iter().map(|l| (l.id, l)).collect();
     Ok(rows
         .iter()
         .filter_map(|r| {
@@ -859,7 +872,7 @@ pub async fn carried(db: &impl ConnectionTrait, outlet_id: i64) -> Result<Vec<Ca
                 listing_pid: l.pid,
                 title: titles.get(&l.id).cloned().unwrap_or_default(),
                 seller_id: l.seller_id,
-                price_vnd: Vnd::new(l.price_vnd),
+                price_vnd: l.price_vnd,
                 stock: r.stock,
                 low: r.stock <= LOW_STOCK,
             })
@@ -886,8 +899,8 @@ pub struct ReportLine {
 }
 
 /// Everything sold at the outlet's counter (refunded sales left out), largest revenue first.
-pub async fn report(db: &impl ConnectionTrait, outlet_id: i64) -> Result<Report, DbErr> {
-    let checkouts: Vec<i64> = checkout::Entity::find()
+pub async fn report(db: &impl ConnectionTrait, outlet_id: OutletId) -> Result<Report, DbErr> {
+    let checkouts: Vec<_> = checkout::Entity::find()
         .filter(checkout::Column::OutletId.eq(outlet_id))
         .all(db)
         .await?
@@ -899,14 +912,14 @@ pub async fn report(db: &impl ConnectionTrait, outlet_id: i64) -> Result<Report,
         .filter(order::Column::State.ne(OrderState::Refunded))
         .all(db)
         .await?;
-    let sellers: HashMap<i64, String> = crate::db::entities::seller::Entity::find()
+    let sellers: HashMap<_, String> = crate::db::entities::seller::Entity::find()
         .filter(crate::db::entities::seller::Column::Id.is_in(orders.iter().map(|o| o.seller_id)))
         .all(db)
         .await?
         .into_iter()
         .map(|s| (s.id, s.display_name))
         .collect();
-    let seller_of: HashMap<i64, i64> = orders.iter().map(|o| (o.id, o.seller_id)).collect();
+    let seller_of: HashMap<_, _> = orders.iter().map(|o| (o.id, o.seller_id)).collect();
     let items = order_item::Entity::find()
         .filter(order_item::Column::OrderId.is_in(orders.iter().map(|o| o.id)))
         .all(db)
@@ -934,11 +947,11 @@ pub async fn report(db: &impl ConnectionTrait, outlet_id: i64) -> Result<Report,
             });
             line.sales += 1;
             line.units += units;
-            line.revenue_vnd += Vnd::new(revenue);
+            line.revenue_vnd += revenue;
         }
         report.sales += 1;
         report.units += units;
-        report.revenue_vnd += Vnd::new(revenue);
+        report.revenue_vnd += revenue;
     }
     let sorted = |map: HashMap<String, ReportLine>| {
         let mut lines: Vec<ReportLine> = map.into_values().collect();
@@ -976,16 +989,16 @@ pub async fn in_province(
 /// The units on the outlet's shelf of each of these listings (by public id) it carries.
 pub async fn shelf_stock(
     db: &impl ConnectionTrait,
-    outlet_id: i64,
+    outlet_id: OutletId,
     listing_pids: &[Uuid],
 ) -> Result<HashMap<Uuid, i32>, DbErr> {
     use sea_orm::QuerySelect;
-    let ids: HashMap<i64, Uuid> = listing::Entity::find()
+    let ids: HashMap<_, Uuid> = listing::Entity::find()
         .select_only()
         .column(listing::Column::Id)
         .column(listing::Column::Pid)
         .filter(listing::Column::Pid.is_in(listing_pids.iter().copied()))
-        .into_tuple::<(i64, Uuid)>()
+        .into_tuple::<(ListingId, Uuid)>()
         .all(db)
         .await?
         .into_iter()

@@ -10,6 +10,7 @@ use sea_orm::{
 
 use super::parse::{CertificateRow, ParticipantRow, RowProblem, parse_registry_csv};
 use crate::db::entities::{listing, registry_certificate, registry_import, registry_participant};
+use crate::domain::ids::ListingId;
 use crate::domain::reference::Reference;
 use crate::domain::registry::CertificateStatus;
 use crate::domain::time::vietnam_date;
@@ -176,7 +177,7 @@ pub async fn import_registry(
     // A certificate that expired or was revoked takes its listing off sale at once; every
     // listing of a changed certificate is re-indexed (name, stars, province may have changed).
     if !changed.is_empty() {
-        let affected: Vec<(i64, i64, String)> = listing::Entity::find()
+        let affected: Vec<(ListingId, i64, String)> = listing::Entity::find()
             .select_only()
             .column(listing::Column::Id)
             .column(listing::Column::CertificateId)
@@ -186,7 +187,7 @@ pub async fn import_registry(
             .all(&txn)
             .await
             .context("finding listings of changed certificates")?;
-        let to_delist: Vec<i64> = affected
+        let to_delist: Vec<ListingId> = affected
             .iter()
             .filter(|(_, cert, state)| {
                 no_longer_valid.contains(cert) && state != ListingState::Delisted.as_str()

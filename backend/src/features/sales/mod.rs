@@ -26,6 +26,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Value};
 use serde::Serialize;
 
 use crate::db::statement;
+use crate::domain::ids::SellerId;
 use crate::domain::money::Vnd;
 use crate::domain::reference::Reference;
 use crate::features::orders::completion::completed;
@@ -366,7 +367,7 @@ impl Level {
 /// Which rows a sell-through report covers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Within {
-    pub seller_id: Option<i64>,
+    pub seller_id: Option<SellerId>,
     pub province_code: Option<String>,
 }
 

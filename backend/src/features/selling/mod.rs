@@ -18,6 +18,7 @@ use crate::audit::{self, Entry};
 use crate::db::entities::{
     listing, listing_photo, registry_certificate, registry_participant, seller,
 };
+use crate::domain::ids::{ListingId, SellerId};
 use crate::domain::money::Vnd;
 use crate::domain::registry::CertificateStatus;
 use crate::domain::time::vietnam_date;
@@ -75,7 +76,8 @@ pub enum SellingError {
 #[serde(deny_unknown_fields)]
 pub struct ListingInput {
     /// Price in đồng, a positive integer.
-    pub price_vnd: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub price_vnd: Option<Vnd>,
     /// Sets the units on sale, whatever was sold meanwhile.
     pub stock: Option<i32>,
     /// Adds (or, negative, removes) units: received goods, breakage. Applied to the stock as
@@ -96,7 +98,7 @@ impl ListingInput {
         let mut problems = Vec::new();
         if self
             .price_vnd
-            .is_some_and(|p| !(1..=10_000_000_000).contains(&p))
+            .is_some_and(|p| !(Vnd::new(1)..=Vnd::new(10_000_000_000)).contains(&p))
         {
             problems.push(crate::i18n::tr("errors.listing.price"));
         }
@@ -227,7 +229,7 @@ async fn find_own_locked(
 pub async fn chosen_seller(
     db: &impl ConnectionTrait,
     principal: &Principal,
-    asked: Option<i64>,
+    asked: Option<SellerId>,
 ) -> Result<seller::Model, SellingError> {
     let ids = principal.seller_ids();
     let id = match (asked, ids.as_slice()) {
@@ -249,7 +251,7 @@ pub async fn chosen_seller(
 pub async fn certificate_to_list(
     db: &impl ConnectionTrait,
     principal: &Principal,
-    seller_id: i64,
+    seller_id: SellerId,
     certificate_no: &str,
 ) -> Result<(seller::Model, registry_certificate::Model), SellingError> {
     let seller = chosen_seller(db, principal, Some(seller_id)).await?;
@@ -267,7 +269,7 @@ pub async fn certificate_to_list(
 pub async fn create_listing(
     db: &DatabaseConnection,
     principal: &Principal,
-    seller_id: i64,
+    seller_id: SellerId,
     certificate_no: &str,
     input: &ListingInput,
     publish: bool,
@@ -308,7 +310,7 @@ pub async fn create_listing(
         seller_id: Set(seller.id),
         certificate_id: Set(cert.id),
         slug: Set(crate::features::catalog::listing_slug(&cert)),
-        price_vnd: Set(input.price_vnd.unwrap_or(0)),
+        price_vnd: Set(input.price_vnd.unwrap_or(Vnd::ZERO)),
         currency: Set("VND".into()),
         stock: Set(input.stock.unwrap_or(0)),
         unit: Set(input.unit.clone().unwrap_or_else(|| "sản phẩm".into())),
@@ -454,7 +456,7 @@ fn check_transition(
         if !certificate_valid(&own.certificate, today) {
             return Err(SellingError::InactiveCertificate);
         }
-        if next.price_vnd <= 0 {
+        if next.price_vnd <= Vnd::ZERO {
             return Err(SellingError::PriceRequired);
         }
     }
@@ -542,7 +544,7 @@ pub struct CertificateStatusView {
 /// A seller the principal belongs to, with its certificates and listings.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SellerDashboard {
-    pub seller_id: i64,
+    pub seller_id: SellerId,
     pub seller_pid: Uuid,
     pub name: String,
     pub state: SellerState,
@@ -580,7 +582,7 @@ fn listing_row(l: &listing::Model, cert: &registry_certificate::Model, photos: i
         certificate_no: cert.certificate_no.clone(),
         title: cert.product_name_vi.clone(),
         stars: cert.stars,
-        price_vnd: Vnd::new(l.price_vnd),
+        price_vnd: l.price_vnd,
         stock: l.stock,
         unit: l.unit.clone(),
         weight_grams: l.weight_grams,
@@ -723,7 +725,7 @@ pub async fn add_photo(
 /// Marks the listing changed and queues its search update (its thumbnail may have changed).
 async fn touch(
     db: &impl ConnectionTrait,
-    listing_id: i64,
+    listing_id: ListingId,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     listing::Entity::update_many()
@@ -805,7 +807,7 @@ pub async fn delete_photo(
 pub async fn set_bank_account(
     db: &DatabaseConnection,
     principal: &Principal,
-    seller_id: i64,
+    seller_id: SellerId,
     bank_bin: &str,
     account_no: &str,
     account_name: &str,
@@ -860,7 +862,7 @@ pub async fn set_bank_account(
 pub async fn titles_of(
     db: &impl ConnectionTrait,
     listings: &[listing::Model],
-) -> Result<std::collections::HashMap<i64, String>, DbErr> {
+) -> Result<std::collections::HashMap<ListingId, String>, DbErr> {
     let certificates: std::collections::HashMap<i64, registry_certificate::Model> =
         registry_certificate::Entity::find()
             .filter(

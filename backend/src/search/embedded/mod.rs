@@ -291,7 +291,7 @@ impl Inner {
             f.packed,
             Packed::pack(d.expires_on, d.stars.min(7), region, province, group),
         );
-        doc.add_i64(f.price, d.price_vnd);
+        doc.add_i64(f.price, d.price_vnd.dong());
         doc.add_i64(f.published, d.published_at);
         doc.add_i64(f.seq, d.seq);
         for slug in &d.outlets {

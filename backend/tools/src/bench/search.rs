@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use indicatif::ProgressBar;
 
+use ocop_village::domain::money::Vnd;
 use ocop_village::domain::reference::Reference;
 use ocop_village::domain::text::fold;
 use ocop_village::search::{SearchDocument, SearchEngine, SearchError, SearchQuery, Sort, day_key};
@@ -102,7 +103,7 @@ pub fn synthetic_catalog(reference: &Reference, n: usize) -> Vec<SearchDocument>
                 province_code: province.code.clone(),
                 region_code: province.region_code.clone(),
                 group_code: group.clone(),
-                price_vnd: 20_000 + ((h >> 16) % 400) as i64 * 5_000,
+                price_vnd: Vnd::new(20_000 + ((h >> 16) % 400) as i64 * 5_000),
                 in_stock: !(h >> 24).is_multiple_of(10),
                 thumbnail_url: None,
                 published_at: 1_700_000_000 + ((h >> 32) % 30_000_000) as i64,
