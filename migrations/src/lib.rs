@@ -15,6 +15,7 @@ mod m20261122_000011_create_outlet_stock;
 mod m20261201_000012_add_outlet_images_and_invitations;
 mod m20261201_000013_add_order_completion;
 mod m20261202_000014_create_leases_and_outbox_claims;
+mod m20261203_000015_create_address_book;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_add_outlet_images_and_invitations::Migration),
             Box::new(m20261201_000013_add_order_completion::Migration),
             Box::new(m20261202_000014_create_leases_and_outbox_claims::Migration),
+            Box::new(m20261203_000015_create_address_book::Migration),
         ]
     }
 }

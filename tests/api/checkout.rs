@@ -311,13 +311,54 @@ async fn a_shopper_buys_through_the_pages_without_javascript() {
         ("street", "5 Lê Lợi"),
         ("payment", "cod"),
     ];
+    // Without JavaScript, "show the communes" brings the form back with the province's list,
+    // placing nothing.
+    let refreshed = post_form(&app, &browser, "/checkout/address", &fields).await;
+    assert_eq!(refreshed.status().as_u16(), 200);
+    let html = refreshed.text().await.expect("body");
+    assert!(
+        html.contains(r#"<option value="Phường Thuận Hóa">"#),
+        "Huế's communes listed"
+    );
+    assert!(!html.contains("Phường Hoàn Kiếm"), "not Hà Nội's");
+    assert_eq!(app.count("checkouts", "").await, 0);
     let bad = post_form(&app, &browser, "/checkout", &fields).await;
     assert_eq!(bad.status().as_u16(), 400);
     let bad = bad.text().await.expect("body");
     assert!(bad.contains("Số điện thoại"), "{bad}");
     fields[4] = ("phone", "0905 123 456");
+    // An old three-level address: the district is named and the new commune offered.
+    fields[5] = ("province", "ha-noi");
+    fields[6] = ("commune", "phường Hàng Trống, quận Hoàn Kiếm");
+    let old = post_form(&app, &browser, "/checkout", &fields).await;
+    assert_eq!(old.status().as_u16(), 400);
+    let old = old.text().await.expect("body");
+    assert!(
+        old.contains("không còn cấp huyện (quận Hoàn Kiếm)"),
+        "{old}"
+    );
+    assert!(old.contains("Có phải: Phường Hoàn Kiếm?"), "{old}");
+    // A commune of another province is refused.
+    fields[5] = ("province", "hue");
+    fields[6] = ("commune", "Phường Hoàn Kiếm");
+    let elsewhere = post_form(&app, &browser, "/checkout", &fields).await;
+    assert_eq!(elsewhere.status().as_u16(), 400);
+    assert!(
+        elsewhere
+            .text()
+            .await
+            .expect("body")
+            .contains("không có xã, phường, đặc khu này")
+    );
+    assert_eq!(app.count("checkouts", "").await, 0);
+    // Typed without accents or kind, the commune is stored by its official name.
+    fields[6] = ("commune", "thuan hoa");
     let placed = post_form(&app, &browser, "/checkout", &fields).await;
     assert_eq!(placed.status().as_u16(), 303);
+    assert_eq!(
+        app.count("checkouts", "commune = 'Phường Thuận Hóa'").await,
+        1
+    );
     let tracking = placed.headers()["location"]
         .to_str()
         .expect("location")

@@ -1,6 +1,7 @@
 //! Integration tests: each test starts the real application on a random port against its own
 //! fresh database (a SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set).
 mod accounts;
+mod addresses;
 mod checkout;
 mod concurrency;
 mod engines_agree;

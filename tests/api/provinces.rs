@@ -83,3 +83,24 @@ async fn filtering_listings_by_a_former_province_finds_the_current_provinces_pro
     let items = by_legacy["items"].as_array().expect("items");
     assert!(items.iter().all(|i| i["province_code"] == "tuyen-quang"));
 }
+
+#[tokio::test]
+async fn a_province_lists_its_communes_on_the_2025_map_under_any_of_its_names() {
+    let app = spawn_app().await;
+    let (status, body) = app.get_json("/api/v1/provinces/ha-noi/communes").await;
+    assert_eq!(status, 200);
+    let communes = body["communes"].as_array().expect("communes");
+    assert_eq!(communes.len(), 126);
+    assert!(
+        communes
+            .iter()
+            .any(|c| c["name"] == "Phường Hoàn Kiếm" && c["code"] == 70 && c["kind"] == "phường")
+    );
+    // A former province answers with the province it is part of now.
+    let (status, body) = app.get_json("/api/v1/provinces/ha-giang/communes").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["province_code"], "tuyen-quang");
+    let (status, body) = app.get_json("/api/v1/provinces/atlantis/communes").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+}

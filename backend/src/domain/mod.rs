@@ -1,5 +1,6 @@
 //! Validated domain types and rules. Nothing here knows about actix or runs a query; the
 //! states derive sea-orm's value traits so entities can hold them.
+pub mod communes;
 pub mod digest;
 pub mod ids;
 pub mod money;

@@ -69,6 +69,8 @@ pub struct Reference {
     pub province_names: Vec<ProvinceName>,
     pub groups: Vec<ProductGroup>,
     pub subgroups: Vec<ProductSubgroup>,
+    /// The communes of the 2025 map, by province.
+    pub communes: super::communes::Communes,
     name_index: HashMap<String, usize>,
     code_index: HashMap<String, usize>,
 }
@@ -280,6 +282,7 @@ impl Reference {
             province_names,
             groups,
             subgroups,
+            communes: super::communes::Communes::load()?,
             name_index,
             code_index,
         })

@@ -13,18 +13,22 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::db::entities::cart as cart_row;
-use crate::domain::ids::{OutletId, SellerId};
+use crate::domain::ids::{OutletId, SellerId, UserId};
 use crate::domain::orders::PaymentMethod;
 use crate::features::cart;
 use crate::features::cart::Address;
 use crate::features::cart::CheckoutError;
 use crate::features::cart::ShopError;
+use crate::features::cart::addresses::{self, AddressBookError, AddressInput};
 use crate::i18n::tr;
 use crate::web::auth::current_user_id;
+use crate::web::auth::require;
 use crate::web::error::PageError;
+use crate::web::forms::CsrfOnly;
 use crate::web::forms::begin_payment;
 use crate::web::forms::form_page;
 use crate::web::forms::guard;
+use crate::web::forms::see_other;
 use crate::web::forms::to_order;
 
 /// This browser's cart, made when `create` is set.
@@ -191,6 +195,9 @@ struct CheckoutFields {
     /// `home`, or `pickup-{outlet id}`.
     #[serde(default)]
     delivery: String,
+    /// Keep this delivery address in the address book.
+    #[serde(default)]
+    save_address: Option<String>,
 }
 
 /// The payment choices for a cart: the offered methods, VietQR only when every seller in the
@@ -272,6 +279,8 @@ async fn checkout_view(
             "cart": view,
             "fields": fields,
             "provinces": provinces,
+            "communes": state.reference.communes.of(&fields.province),
+            "signed_in": current_user_id(state, req).await?.is_some(),
             "methods": methods,
             "pickups": pickups,
             "home_checked": !fields.delivery.starts_with("pickup-"),
@@ -297,8 +306,19 @@ async fn checkout_form(
         .current_user(&req, &state.db, state.clock.now())
         .await?
     {
+        // The default address of the address book, if any.
+        match cart::addresses::default_of(&state.db, user.id).await? {
+            Some(saved) => {
+                fields.name = saved.name;
+                fields.phone = saved.phone;
+                fields.province = saved.province_code;
+                fields.commune = saved.commune;
+                fields.street = saved.street;
+            }
+            None => fields.name = user.display_name,
+        }
         fields.email = user.email;
-        fields.name = user.display_name;
+        fields.save_address = Some("on".into());
     }
     // A key per form: submitting the same form twice places one checkout.
     let key = Uuid::new_v4().to_string();
@@ -441,7 +461,248 @@ async fn place(
         }
     };
     tracing::info!(reference = %placed.reference, total = placed.total_vnd.dong(), method = method.as_str(), "checkout placed");
+    if f.save_address.is_some() && pickup.is_none() {
+        keep_address(&state, &req, f).await?;
+    }
     begin_payment(&state, &placed, method).await
+}
+
+/// Keeps a placed checkout's address in the signed-in shopper's address book. The order is
+/// placed either way: a full book, or a failure to write it, is only logged.
+async fn keep_address(
+    state: &AppState,
+    req: &HttpRequest,
+    f: &CheckoutFields,
+) -> Result<(), PageError> {
+    let Some(user) = state
+        .cookies
+        .current_user(req, &state.db, state.clock.now())
+        .await?
+    else {
+        return Ok(());
+    };
+    let input = AddressInput {
+        name: f.name.clone(),
+        phone: f.phone.clone(),
+        province: f.province.clone(),
+        commune: f.commune.clone(),
+        street: f.street.clone(),
+    };
+    match addresses::save(
+        &state.db,
+        &state.reference,
+        &user,
+        &input,
+        false,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(AddressBookError::Database(e)) => {
+            tracing::warn!(user = %user.id, error = %e, "address not kept");
+        }
+        Err(refused) => tracing::info!(user = %user.id, %refused, "address not kept"),
+    }
+    Ok(())
+}
+
+/// The address book form.
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+struct AddressForm {
+    #[serde(default, skip_serializing)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    province: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    street: String,
+    #[serde(default)]
+    make_default: Option<String>,
+    /// "Show the province's communes" without JavaScript: the form again, nothing saved.
+    #[serde(default, skip_serializing)]
+    refresh: Option<String>,
+}
+
+#[get("/account/addresses")]
+async fn addresses_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let fields = AddressForm {
+        name: principal.user.display_name.clone(),
+        ..AddressForm::default()
+    };
+    render_addresses(
+        &state,
+        &req,
+        principal.user.id,
+        StatusCode::OK,
+        &fields,
+        Vec::new(),
+    )
+    .await
+}
+
+async fn render_addresses(
+    state: &AppState,
+    req: &HttpRequest,
+    user: UserId,
+    status: StatusCode,
+    fields: &AddressForm,
+    errors: Vec<String>,
+) -> Result<HttpResponse, PageError> {
+    let province_name = |code: &str| {
+        state
+            .reference
+            .province(code)
+            .map_or_else(|| code.to_owned(), |p| p.name().to_owned())
+    };
+    let saved: Vec<_> = addresses::list(&state.db, user)
+        .await?
+        .into_iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "name": a.name,
+                "phone": a.phone,
+                "street": a.street,
+                "commune": a.commune,
+                "province": province_name(&a.province_code),
+                "is_default": a.is_default,
+            })
+        })
+        .collect();
+    let provinces: Vec<_> = state
+        .reference
+        .provinces
+        .iter()
+        .map(|p| json!({ "code": p.code, "name": p.name(), "selected": p.code == fields.province }))
+        .collect();
+    form_page(
+        state,
+        req,
+        status,
+        "pages/addresses",
+        json!({
+            "title": tr("addresses.title"),
+            "saved": saved,
+            "full": saved.len() as u64 >= addresses::MAX_ADDRESSES,
+            "max": addresses::MAX_ADDRESSES,
+            "fields": fields,
+            "provinces": provinces,
+            "communes": state.reference.communes.of(&fields.province),
+            "errors": errors,
+        }),
+    )
+}
+
+#[post("/account/addresses")]
+async fn add_address(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<AddressForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let user = principal.user.id;
+    if form.refresh.is_some() {
+        return render_addresses(&state, &req, user, StatusCode::OK, &form, Vec::new()).await;
+    }
+    let input = AddressInput {
+        name: form.name.clone(),
+        phone: form.phone.clone(),
+        province: form.province.clone(),
+        commune: form.commune.clone(),
+        street: form.street.clone(),
+    };
+    let now = state.clock.now();
+    match addresses::save(
+        &state.db,
+        &state.reference,
+        &principal.user,
+        &input,
+        form.make_default.is_some(),
+        now,
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other("/account/addresses")),
+        Err(AddressBookError::Database(e)) => Err(e.into()),
+        Err(refused) => {
+            let status = match refused {
+                AddressBookError::Full => StatusCode::CONFLICT,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            render_addresses(&state, &req, user, status, &form, vec![refused.to_string()]).await
+        }
+    }
+}
+
+#[post("/account/addresses/{id}/default")]
+async fn default_address(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    address_done(addresses::set_default(&state.db, principal.user.id, *path).await)
+}
+
+#[post("/account/addresses/{id}/delete")]
+async fn delete_address(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    address_done(addresses::delete(&state.db, principal.user.id, *path).await)
+}
+
+/// Back to the address book; another shopper's address is not found.
+fn address_done(result: Result<(), AddressBookError>) -> Result<HttpResponse, PageError> {
+    match result {
+        Ok(()) => Ok(see_other("/account/addresses")),
+        Err(AddressBookError::Database(e)) => Err(e.into()),
+        Err(_) => Err(PageError::NotFound),
+    }
+}
+
+/// Without JavaScript, choosing the province and pressing "show its communes" comes here: the
+/// same form again, filled in, with the province's communes to pick from. Nothing is placed.
+#[post("/checkout/address")]
+async fn refresh_address(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<PlaceForm>,
+) -> Result<HttpResponse, PageError> {
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let Some(cart) = this_cart(&state, &req, false).await? else {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, "/cart"))
+            .finish());
+    };
+    checkout_view(
+        &state,
+        &req,
+        &cart,
+        StatusCode::OK,
+        &form.fields,
+        &form.payment,
+        &form.idempotency_key.to_string(),
+        Vec::new(),
+    )
+    .await
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -449,5 +710,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(cart_page)
         .service(update)
         .service(checkout_form)
-        .service(place);
+        .service(refresh_address)
+        .service(place)
+        .service(addresses_page)
+        .service(add_address)
+        .service(default_address)
+        .service(delete_address);
 }

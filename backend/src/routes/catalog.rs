@@ -490,6 +490,25 @@ async fn api_resolve_province(
     })))
 }
 
+/// The communes of a province (any spelling or former name of it), on the 2025 map: what the
+/// checkout's commune box offers as the shopper types.
+#[get("/provinces/{code}/communes")]
+async fn api_communes(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let province = state
+        .reference
+        .resolve_province(&path)
+        .ok_or_else(|| Refusal::new(ErrorCode::NoSuchProvince).arg("name", &*path))?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .json(serde_json::json!({
+            "province_code": province.code,
+            "communes": state.reference.communes.of(&province.code),
+        })))
+}
+
 #[derive(Deserialize)]
 struct ListingsQuery {
     province: Option<String>,
@@ -575,6 +594,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
     cfg.service(api_provinces)
         .service(api_resolve_province)
+        .service(api_communes)
         .service(api_listings)
         .service(api_search);
 }

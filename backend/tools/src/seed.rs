@@ -772,6 +772,17 @@ async fn seed_orders(
         .iter()
         .find(|l| linked.contains(&l.id))
         .map_or(products[0], |l| l.pid);
+    // The shopper's address book keeps this address, the default the checkout starts from.
+    let kept = cart::addresses::AddressInput {
+        name: shopper.display_name.clone(),
+        phone: "0912 345 678".into(),
+        province: "ha-noi".into(),
+        commune: "phường Hoàn Kiếm".into(),
+        street: "12 phố Hàng Bạc".into(),
+    };
+    cart::addresses::save(db, reference, &shopper, &kept, true, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("the demo address book: {e}"))?;
     let address = Address::parse(
         reference,
         &shopper.display_name,

@@ -1,5 +1,6 @@
 //! sea-orm entities, one module per table, mirroring `migrations/`. Query functions live in
 //! the modules that own the rules (`registry`, `catalog`, …), not here.
+pub mod address;
 pub mod api_token;
 pub mod audit_log;
 pub mod cart;

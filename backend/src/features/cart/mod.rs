@@ -4,6 +4,8 @@
 //! (one per seller), their items (prices copied), their first history entry and the search
 //! updates: concurrent buyers can never take more than is on hand, and a failed line undoes
 //! the whole checkout.
+pub mod addresses;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -501,24 +503,72 @@ impl Address {
                 problems.push(("province", tr("checkout.error.province")));
                 None
             });
-        let commune = commune.trim();
-        if commune.chars().count() < 2 || commune.chars().count() > 100 {
-            problems.push(("commune", tr("checkout.error.commune")));
-        }
+        let commune = match province_code.as_deref() {
+            // Without a province there is no list to look in; the province's problem is shown.
+            None => None,
+            Some(_) if commune.trim().is_empty() || commune.chars().count() > 100 => {
+                problems.push(("commune", tr("checkout.error.commune")));
+                None
+            }
+            Some(province) => resolve_commune(reference, province, commune)
+                .map_err(|why| problems.push(("commune", why)))
+                .ok(),
+        };
         let street = street.trim();
         if street.chars().count() < 3 || street.chars().count() > 200 {
             problems.push(("street", tr("checkout.error.street")));
         }
-        match (contact, province_code, problems.is_empty()) {
-            (Some((name, email, phone)), Some(province_code), true) => Ok(Self {
+        match (contact, province_code, commune, problems.is_empty()) {
+            (Some((name, email, phone)), Some(province_code), Some(commune), true) => Ok(Self {
                 name,
                 email,
                 phone,
                 province_code,
-                commune: commune.to_owned(),
+                commune,
                 street: street.to_owned(),
             }),
             _ => Err(problems),
+        }
+    }
+}
+
+/// The official name of the commune of `province` that `raw` names, or what to tell the
+/// shopper: which communes it may mean, and that districts are gone since 1 July 2025.
+pub fn resolve_commune(reference: &Reference, province: &str, raw: &str) -> Result<String, String> {
+    use crate::domain::communes::{Commune, CommuneMatch};
+    use crate::i18n::{tr, tr_with};
+    let names = |communes: &[&Commune]| {
+        communes
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match reference.communes.resolve(province, raw) {
+        CommuneMatch::Found(commune) => Ok(commune.name.clone()),
+        CommuneMatch::Ambiguous(several) => Err(tr_with(
+            "checkout.error.commune_ambiguous",
+            &[("choices", &names(&several))],
+        )),
+        CommuneMatch::NotFound {
+            district,
+            suggestions,
+        } => {
+            let mut message = match district {
+                Some(district) => tr_with(
+                    "checkout.error.commune_district",
+                    &[("district", &district)],
+                ),
+                None => tr("checkout.error.commune_unknown"),
+            };
+            if !suggestions.is_empty() {
+                message.push(' ');
+                message.push_str(&tr_with(
+                    "checkout.error.commune_maybe",
+                    &[("suggestions", &names(&suggestions))],
+                ));
+            }
+            Err(message)
         }
     }
 }
