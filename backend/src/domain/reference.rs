@@ -334,6 +334,28 @@ mod tests {
     }
 
     #[test]
+    fn every_province_has_its_communes_on_the_2025_map() {
+        let r = reference();
+        for province in &r.provinces {
+            assert!(
+                !r.communes.of(&province.code).is_empty(),
+                "{} has communes",
+                province.code
+            );
+        }
+        let total: usize = r
+            .provinces
+            .iter()
+            .map(|p| r.communes.of(&p.code).len())
+            .sum();
+        assert_eq!(
+            total,
+            r.communes.len(),
+            "no commune outside the 34 provinces"
+        );
+    }
+
+    #[test]
     fn has_34_provinces_6_regions_6_groups_and_26_sets() {
         let r = reference();
         assert_eq!(r.provinces.len(), 34);

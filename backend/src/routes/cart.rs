@@ -230,6 +230,16 @@ async fn payment_choices(
         .collect())
 }
 
+/// The 34 provinces for an address form's select, `selected` chosen.
+fn province_choices(state: &AppState, selected: &str) -> Vec<serde_json::Value> {
+    state
+        .reference
+        .provinces
+        .iter()
+        .map(|p| json!({ "code": p.code, "name": p.name(), "selected": p.code == selected }))
+        .collect()
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn checkout_view(
     state: &AppState,
@@ -247,18 +257,6 @@ async fn checkout_view(
             .insert_header((LOCATION, "/cart"))
             .finish());
     }
-    let provinces: Vec<_> = state
-        .reference
-        .provinces
-        .iter()
-        .map(|p| {
-            json!({
-                "code": p.code,
-                "name": p.name(),
-                "selected": p.code == fields.province,
-            })
-        })
-        .collect();
     let methods = payment_choices(state, &view, payment).await?;
     let pickups: Vec<_> = cart::pickup_outlets(&state.db, &view)
         .await?
@@ -278,7 +276,7 @@ async fn checkout_view(
             "order_count": view.groups.len(),
             "cart": view,
             "fields": fields,
-            "provinces": provinces,
+            "provinces": province_choices(state, &fields.province),
             "communes": state.reference.communes.of(&fields.province),
             "signed_in": current_user_id(state, req).await?.is_some(),
             "methods": methods,
@@ -579,12 +577,6 @@ async fn render_addresses(
             })
         })
         .collect();
-    let provinces: Vec<_> = state
-        .reference
-        .provinces
-        .iter()
-        .map(|p| json!({ "code": p.code, "name": p.name(), "selected": p.code == fields.province }))
-        .collect();
     form_page(
         state,
         req,
@@ -596,7 +588,7 @@ async fn render_addresses(
             "full": saved.len() as u64 >= addresses::MAX_ADDRESSES,
             "max": addresses::MAX_ADDRESSES,
             "fields": fields,
-            "provinces": provinces,
+            "provinces": province_choices(state, &fields.province),
             "communes": state.reference.communes.of(&fields.province),
             "errors": errors,
         }),
