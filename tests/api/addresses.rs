@@ -198,3 +198,57 @@ fn address_id(page: &str, commune: &str) -> String {
         .take_while(char::is_ascii_digit)
         .collect()
 }
+
+/// Twelve saves of different addresses released together, as from several tabs and app
+/// instances: ten are kept, exactly one of them the default (on PostgreSQL the shopper's row
+/// lock serialises them; on SQLite the write transaction does).
+#[tokio::test]
+async fn concurrent_saves_keep_one_default_and_never_pass_the_cap() {
+    use std::sync::Arc;
+    use tokio::sync::Barrier;
+
+    use ocop_village::features::cart::addresses::{self, AddressBookError, AddressInput};
+
+    let app = spawn_app().await;
+    let (_, user) = app.signed_in("lan@example.vn").await;
+    let reference = Arc::new(app.reference.clone());
+    let barrier = Arc::new(Barrier::new(12));
+    let mut saves = Vec::new();
+    for n in 0..12 {
+        let (db, reference, user, barrier, now) = (
+            app.db.clone(),
+            reference.clone(),
+            user.clone(),
+            barrier.clone(),
+            app.now,
+        );
+        saves.push(tokio::spawn(async move {
+            let input = AddressInput {
+                name: "Nguyễn Thị Lan".into(),
+                phone: "0912 345 678".into(),
+                province: "ha-noi".into(),
+                commune: "Phường Hoàn Kiếm".into(),
+                street: format!("{n} phố Hàng Bạc"),
+            };
+            barrier.wait().await;
+            addresses::save(&db, &reference, &user, &input, n % 2 == 0, now).await
+        }));
+    }
+    let mut kept = 0;
+    let mut full = 0;
+    for save in saves {
+        match save.await.expect("task") {
+            Ok(_) => kept += 1,
+            Err(AddressBookError::Full) => full += 1,
+            Err(other) => panic!("unexpected: {other:?}"),
+        }
+    }
+    assert_eq!((kept, full), (10, 2));
+    let mine = format!("user_id = {}", user.id);
+    assert_eq!(app.count("addresses", &mine).await, 10);
+    assert_eq!(
+        app.count("addresses", &format!("{mine} AND is_default"))
+            .await,
+        1
+    );
+}

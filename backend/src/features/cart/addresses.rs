@@ -1,5 +1,8 @@
 //! A signed-in shopper's address book: up to [`MAX_ADDRESSES`] delivery addresses on the 2025
 //! two-level map, checked like a checkout's, one of them the default the checkout starts from.
+//! Every change first locks the shopper's row (`FOR UPDATE` on PostgreSQL; SQLite's write
+//! transaction holds the database), so concurrent saves from several tabs or instances keep
+//! exactly one default and never pass the cap.
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -91,6 +94,7 @@ pub async fn save(
     )
     .map_err(AddressBookError::Invalid)?;
     let txn = crate::db::begin_write(db).await?;
+    lock_shopper(&txn, user.id).await?;
     let kept = list(&txn, user.id).await?;
     let same = kept.iter().find(|a| {
         a.name == checked.name
@@ -136,6 +140,7 @@ pub async fn set_default(
     id: i64,
 ) -> Result<(), AddressBookError> {
     let txn = crate::db::begin_write(db).await?;
+    lock_shopper(&txn, user).await?;
     own(&txn, user, id).await?;
     make_the_default(&txn, user, id).await?;
     txn.commit().await?;
@@ -149,6 +154,7 @@ pub async fn delete(
     id: i64,
 ) -> Result<(), AddressBookError> {
     let txn = crate::db::begin_write(db).await?;
+    lock_shopper(&txn, user).await?;
     let found = own(&txn, user, id).await?;
     address::Entity::delete_by_id(found.id).exec(&txn).await?;
     if found.is_default
@@ -166,6 +172,17 @@ pub async fn count(db: &impl ConnectionTrait, user: UserId) -> Result<u64, DbErr
         .filter(address::Column::UserId.eq(user))
         .count(db)
         .await
+}
+
+/// Serialises the changes to one shopper's address book.
+async fn lock_shopper(db: &impl ConnectionTrait, user: UserId) -> Result<(), DbErr> {
+    use sea_orm::QuerySelect;
+    user::Entity::find_by_id(user)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("user {user}")))?;
+    Ok(())
 }
 
 async fn own(
