@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::db::entities::cart as cart_row;
+use crate::db::entities::user;
 use crate::domain::ids::{OutletId, SellerId, UserId};
 use crate::domain::orders::PaymentMethod;
 use crate::features::cart;
@@ -425,11 +426,14 @@ async fn place(
             .await;
         }
     };
-    let user = current_user_id(&state, &req).await?;
+    let user = state
+        .cookies
+        .current_user(&req, &state.db, state.clock.now())
+        .await?;
     let site = state.site.clone();
     let placement = cart::Placement {
         cart_id: cart.id,
-        user_id: user,
+        user_id: user.as_ref().map(|u| u.id),
         address: &address,
         method,
         idempotency_key: &key,
@@ -459,26 +463,15 @@ async fn place(
         }
     };
     tracing::info!(reference = %placed.reference, total = placed.total_vnd.dong(), method = method.as_str(), "checkout placed");
-    if f.save_address.is_some() && pickup.is_none() {
-        keep_address(&state, &req, f).await?;
+    if let Some(user) = user.filter(|_| f.save_address.is_some() && pickup.is_none()) {
+        keep_address(&state, &user, f).await;
     }
     begin_payment(&state, &placed, method).await
 }
 
 /// Keeps a placed checkout's address in the signed-in shopper's address book. The order is
 /// placed either way: a full book, or a failure to write it, is only logged.
-async fn keep_address(
-    state: &AppState,
-    req: &HttpRequest,
-    f: &CheckoutFields,
-) -> Result<(), PageError> {
-    let Some(user) = state
-        .cookies
-        .current_user(req, &state.db, state.clock.now())
-        .await?
-    else {
-        return Ok(());
-    };
+async fn keep_address(state: &AppState, user: &user::Model, f: &CheckoutFields) {
     let input = AddressInput {
         name: f.name.clone(),
         phone: f.phone.clone(),
@@ -489,7 +482,7 @@ async fn keep_address(
     match addresses::save(
         &state.db,
         &state.reference,
-        &user,
+        user,
         &input,
         false,
         state.clock.now(),
@@ -502,7 +495,6 @@ async fn keep_address(
         }
         Err(refused) => tracing::info!(user = %user.id, %refused, "address not kept"),
     }
-    Ok(())
 }
 
 /// The address book form.

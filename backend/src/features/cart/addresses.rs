@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, Set,
 };
 
 use crate::db::entities::{address, user};
@@ -164,14 +164,6 @@ pub async fn delete(
     }
     txn.commit().await?;
     Ok(())
-}
-
-/// How many addresses a shopper keeps.
-pub async fn count(db: &impl ConnectionTrait, user: UserId) -> Result<u64, DbErr> {
-    address::Entity::find()
-        .filter(address::Column::UserId.eq(user))
-        .count(db)
-        .await
 }
 
 /// Serialises the changes to one shopper's address book.
