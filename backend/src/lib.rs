@@ -4,6 +4,7 @@
 //! [`telemetry`], then the [`startup::Application`] (HTTP server) or a one-off command.
 pub mod app;
 pub mod audit;
+pub mod carriers;
 pub mod config;
 pub mod db;
 pub mod domain;

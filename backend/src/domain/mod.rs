@@ -8,6 +8,7 @@ pub mod orders;
 pub mod reference;
 pub mod refusal;
 pub mod registry;
+pub mod shipping;
 pub mod states;
 pub mod text;
 pub mod time;
