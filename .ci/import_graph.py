@@ -157,13 +157,13 @@ for v in sorted(files):
         strong(v)
 LAYERS = [
     (0, ['domain', 'i18n']),
-    (1, ['config', 'telemetry', 'db', 'search', 'mail', 'media', 'jobs', 'payments', 'render', 'audit']),
+    (1, ['config', 'telemetry', 'db', 'search', 'mail', 'media', 'jobs', 'payments', 'carriers', 'render', 'audit']),
     (3, ['app', 'ops']),
     (4, ['web', 'worker']),
     (5, ['routes']),
     (6, ['startup']),
 ]
-FEATURES = ['accounts', 'catalog', 'registry', 'onboarding', 'selling', 'live', 'orders', 'cart',
+FEATURES = ['accounts', 'catalog', 'registry', 'onboarding', 'selling', 'live', 'orders', 'shipping', 'cart',
             'outlets', 'sales']
 
 def rank(module):

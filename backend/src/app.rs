@@ -62,6 +62,10 @@ pub struct AppState {
     pub payments: crate::payments::Payments,
     /// Pin changes of live shows, for the live pages' event streams.
     pub live: crate::features::live::LiveHub,
+    /// The carriers' APIs, for sellers with their own account.
+    pub carriers: crate::carriers::Endpoints,
+    /// `CARRIER_WEBHOOK_SECRET`, checking the carriers' status callbacks.
+    pub carrier_webhook_secret: Option<crate::config::Secret>,
 }
 
 impl AppState {

@@ -35,6 +35,7 @@ pub struct Settings {
     pub search: SearchSettings,
     pub media: MediaSettings,
     pub payments: PaymentSettings,
+    pub shipping: ShippingSettings,
     /// `API_RATE_PER_MINUTE`: requests a minute each client address may make to `/api/`,
     /// counted across every app instance on PostgreSQL (0: no limit).
     pub api_rate_per_minute: u32,
@@ -58,6 +59,20 @@ pub struct PaymentSettings {
     /// `BANK_WEBHOOK_SECRET`: signs the bank's transfer notifications at `/webhooks/bank`;
     /// without it that endpoint is off and sellers confirm transfers by hand.
     pub bank_webhook_secret: Option<Secret>,
+}
+
+/// Carriers. Sellers bring their own GHN or GHTK account (its token is kept with the seller);
+/// the platform only says where the carriers are and checks their status callbacks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShippingSettings {
+    /// `GHN_API_URL`, `GHTK_API_URL`: other addresses for the carriers' APIs (their staging
+    /// servers, or local stand-ins in tests); their production addresses otherwise.
+    pub ghn_api: Option<String>,
+    pub ghtk_api: Option<String>,
+    /// `CARRIER_WEBHOOK_SECRET`: signs the carriers' status callbacks at
+    /// `/webhooks/carriers/{ghn|ghtk}`; without it that endpoint is off and sellers move their
+    /// orders by hand.
+    pub webhook_secret: Option<Secret>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -418,6 +433,11 @@ impl Settings {
             stripe,
             bank_webhook_secret: var("BANK_WEBHOOK_SECRET").map(Secret::new),
         };
+        let shipping = ShippingSettings {
+            ghn_api: var("GHN_API_URL"),
+            ghtk_api: var("GHTK_API_URL"),
+            webhook_secret: var("CARRIER_WEBHOOK_SECRET").map(Secret::new),
+        };
 
         let api_rate_per_minute = match var("API_RATE_PER_MINUTE") {
             Some(raw) => raw.trim().parse::<u32>().unwrap_or_else(|_| {
@@ -460,6 +480,7 @@ impl Settings {
                 search,
                 media,
                 payments,
+                shipping,
                 outbox_lease: std::time::Duration::from_secs(outbox_lease_seconds),
                 demo: false,
             }),

@@ -48,7 +48,7 @@ fn rules() -> Vec<(&'static str, String)> {
         ),
         (
             "a checkout whose total is not the sum of its orders",
-            "checkouts c WHERE c.total_vnd <> (SELECT SUM(o.subtotal_vnd) FROM orders o WHERE o.checkout_id = c.id)".into(),
+            "checkouts c WHERE c.total_vnd <> (SELECT SUM(o.subtotal_vnd + o.shipping_vnd) FROM orders o WHERE o.checkout_id = c.id)".into(),
         ),
         (
             "an order without its first history entry",

@@ -194,6 +194,11 @@ impl Application {
             payments: crate::payments::Payments::new(&settings.payments)
                 .context("configuring payments")?,
             live: live.clone(),
+            carriers: crate::carriers::Endpoints::new(
+                settings.shipping.ghn_api.clone(),
+                settings.shipping.ghtk_api.clone(),
+            ),
+            carrier_webhook_secret: settings.shipping.webhook_secret.clone(),
         });
         // Counted in the database when instances share it (PostgreSQL).
         let shared = (!settings.is_sqlite()).then(|| state.db.clone());

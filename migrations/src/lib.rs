@@ -16,6 +16,7 @@ mod m20261201_000012_add_outlet_images_and_invitations;
 mod m20261201_000013_add_order_completion;
 mod m20261202_000014_create_leases_and_outbox_claims;
 mod m20261203_000015_create_address_book;
+mod m20261203_000016_add_shipping;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_add_order_completion::Migration),
             Box::new(m20261202_000014_create_leases_and_outbox_claims::Migration),
             Box::new(m20261203_000015_create_address_book::Migration),
+            Box::new(m20261203_000016_add_shipping::Migration),
         ]
     }
 }

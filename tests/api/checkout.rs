@@ -73,6 +73,13 @@ pub async fn place_cod(
     .await
 }
 
+/// The reference data, for the shipping quotes of checkouts placed without an app.
+pub static TEST_REFERENCE: std::sync::LazyLock<ocop_village::domain::reference::Reference> =
+    std::sync::LazyLock::new(|| {
+        ocop_village::domain::reference::Reference::load(&Default::default())
+            .expect("reference data")
+    });
+
 /// Places a checkout of `cart` paid by `method`, for a shopper reading `lang`.
 pub async fn place_as(
     db: &sea_orm::DatabaseConnection,
@@ -93,6 +100,8 @@ pub async fn place_as(
         site: "http://shop.test",
         from_show: None,
         pickup_outlet: None,
+        reference: &TEST_REFERENCE,
+        carriers: &ocop_village::carriers::Endpoints::new(None, None),
     };
     cart::place(db, &placement, now).await
 }
@@ -179,7 +188,14 @@ async fn a_retried_submit_is_one_checkout_and_a_shortfall_undoes_everything() {
         .await
         .expect("the same checkout");
     assert_eq!(first.reference, again.reference);
-    assert_eq!(first.total_vnd.dong(), 150_000);
+    // 3 × 50,000 ₫ of goods, and the seller's delivery from Tuyên Quang to Hà Nội: the
+    // standard table's "elsewhere" fee for a parcel up to 500 g, 32,000 ₫.
+    assert_eq!(first.total_vnd.dong(), 182_000);
+    assert_eq!(
+        app.count("orders", "subtotal_vnd = 150000 AND shipping_vnd = 32000")
+            .await,
+        1
+    );
     assert_eq!(app.count("checkouts", "").await, 1);
     assert_eq!(app.count("listings", "stock = 47").await, 1);
     // The cart was emptied.

@@ -110,7 +110,7 @@ async fn spawn_app_configured(
     spawn_app_full(now, payments, smtp_url, |_| {}).await
 }
 
-async fn spawn_app_full(
+pub async fn spawn_app_full(
     now: DateTime<Utc>,
     payments: PaymentSettings,
     smtp_url: Option<String>,
@@ -148,6 +148,7 @@ async fn spawn_app_engine(
         },
         media: test_media(&database),
         payments,
+        shipping: Default::default(),
         // Tests make many API calls from one address; the limit has its own test.
         api_rate_per_minute: 0,
         metrics_token: None,

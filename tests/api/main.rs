@@ -27,5 +27,6 @@ mod security;
 mod seed;
 mod selling;
 mod seo;
+mod shipping;
 mod storefront;
 mod topology;

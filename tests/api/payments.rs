@@ -18,13 +18,13 @@ use crate::helpers::{
 };
 
 const WEBHOOK_SECRET: &str = "whsec_test_secret";
-const BANK_SECRET: &str = "bank-test-secret";
+pub(crate) const BANK_SECRET: &str = "bank-test-secret";
 
 /// A local stand-in for `api.stripe.com`: answers Checkout Session creation and expiry, and
 /// keeps every request it received (path and form body).
-struct StripeStandIn {
-    base: String,
-    requests: Arc<Mutex<Vec<(String, String)>>>,
+pub(crate) struct StripeStandIn {
+    pub(crate) base: String,
+    pub(crate) requests: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 fn session_json(
@@ -58,7 +58,7 @@ fn session_json(
     })
 }
 
-async fn stripe_stand_in() -> StripeStandIn {
+pub(crate) async fn stripe_stand_in() -> StripeStandIn {
     let requests: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let seen = requests.clone();
     let server = HttpServer::new(move || {
@@ -127,7 +127,7 @@ async fn stripe_stand_in() -> StripeStandIn {
     }
 }
 
-fn settings(stripe_base: &str) -> PaymentSettings {
+pub(crate) fn settings(stripe_base: &str) -> PaymentSettings {
     PaymentSettings {
         stripe: Some(StripeSettings {
             secret_key: Secret::new("sk_test_standin".into()),
@@ -161,7 +161,7 @@ fn event(id: &str, kind: &str, session: serde_json::Value) -> String {
     .to_string()
 }
 
-async fn post_webhook(
+pub(crate) async fn post_webhook(
     app: &TestApp,
     path: &str,
     header: (&str, String),
@@ -318,7 +318,8 @@ async fn a_card_checkout_opens_a_vnd_session_and_the_signed_webhook_pays_it_once
     let placed = the_checkout(&app).await;
     assert_eq!(placed.payment_method, "stripe");
     assert_eq!(placed.stripe_session_id.as_deref(), Some("cs_test_1"));
-    assert_eq!(placed.total_vnd.dong(), 150_000);
+    // Goods 150,000 ₫ and delivery 32,000 ₫ (Tuyên Quang to Hà Nội, up to 500 g).
+    assert_eq!(placed.total_vnd.dong(), 182_000);
 
     // What Stripe received: VND, whole đồng (zero-decimal: 50000, not 5000000), our reference.
     let requests = stripe.requests.lock().expect("lock").clone();
@@ -334,6 +335,12 @@ async fn a_card_checkout_opens_a_vnd_session_and_the_signed_webhook_pays_it_once
         "{form}"
     );
     assert!(has("line_items[0][quantity]", "3"), "{form}");
+    // The delivery is a line of its own, so Stripe's total is the checkout's.
+    assert!(
+        has("line_items[1][price_data][unit_amount]", "32000"),
+        "{form}"
+    );
+    assert!(has("line_items[1][quantity]", "1"), "{form}");
     assert!(has("client_reference_id", &placed.reference), "{form}");
     assert!(has("locale", "vi"), "{form}");
 
@@ -341,7 +348,7 @@ async fn a_card_checkout_opens_a_vnd_session_and_the_signed_webhook_pays_it_once
     let paid = event(
         "evt_paid_1",
         "checkout.session.completed",
-        session_json("cs_test_1", &placed.reference, 150_000, "complete", true),
+        session_json("cs_test_1", &placed.reference, 182_000, "complete", true),
     );
     // A bad signature, and a good one too old, are refused and change nothing.
     let (status, body) = post_webhook(
@@ -372,7 +379,7 @@ async fn a_card_checkout_opens_a_vnd_session_and_the_signed_webhook_pays_it_once
         (status, body["error"]["code"].as_str()),
         (400, Some("stale_timestamp"))
     );
-    let tampered = paid.replace("150000", "1500");
+    let tampered = paid.replace("182000", "1500");
     let (status, _) = post_webhook(
         &app,
         "/webhooks/stripe",
@@ -533,7 +540,8 @@ async fn signed_bank_notifications_pay_the_matching_transfer_order_once() {
         .to_string()
     };
     // Bad and stale signatures are refused.
-    let body = notice("FT1", 150_000);
+    // The order's total: goods 150,000 ₫ and delivery 32,000 ₫.
+    let body = notice("FT1", 182_000);
     let (status, _) = post_webhook(
         &app,
         "/webhooks/bank",
@@ -559,8 +567,9 @@ async fn signed_bank_notifications_pay_the_matching_transfer_order_once() {
         (status, reply["error"]["code"].as_str()),
         (400, Some("stale_timestamp"))
     );
-    // A transfer of the wrong amount is recorded but pays nothing.
-    let short = notice("FT0", 15_000);
+    // A transfer of the wrong amount (the goods without the delivery) is recorded but pays
+    // nothing.
+    let short = notice("FT0", 150_000);
     let (status, reply) = bank_event(&app, &short).await;
     assert_eq!(
         (status, reply["outcome"].as_str()),

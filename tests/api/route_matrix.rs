@@ -447,6 +447,15 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
             ],
             SELLER_A,
         ),
+        get(format!("/seller/shipping?seller={seller_a}"), SELLER_A),
+        post(
+            "/seller/shipping",
+            vec![("seller", seller_a.to_string()), ("carrier", s("pigeon"))],
+            SELLER_A,
+        ),
+        // Not confirmed, not booked: 409 once let through.
+        post(format!("/seller/orders/{order_a}/book"), vec![], SELLER_A),
+        get(format!("/seller/orders/{order_a}/label"), SELLER_A),
         get(format!("/seller/live?seller={seller_a}"), SELLER_A),
         post(
             "/seller/live",

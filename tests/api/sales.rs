@@ -173,6 +173,8 @@ async fn order_at(
             site: "http://shop.test",
             from_show,
             pickup_outlet: None,
+            reference: &app.reference,
+            carriers: &ocop_village::carriers::Endpoints::new(None, None),
         },
         when,
     )

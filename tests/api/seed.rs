@@ -1,4 +1,5 @@
 use crate::helpers::{at, spawn_app, spawn_app_at};
+use sea_orm::EntityTrait;
 
 #[tokio::test]
 async fn the_demo_seed_creates_a_seller_per_participant_and_a_listing_per_active_certificate() {
@@ -86,7 +87,7 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
     let app = spawn_app().await;
     let report = app.seed_demo().await;
 
-    assert_eq!(report.orders_created, 8);
+    assert_eq!(report.orders_created, 9);
     for state in [
         "placed",
         "confirmed",
@@ -94,6 +95,7 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
         "delivered",
         "cancelled",
         "refunded",
+        "returned",
     ] {
         assert!(
             app.count("orders", &format!("state = '{state}'")).await >= 1,
@@ -107,6 +109,58 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
         "a cash order and a transfer waiting"
     );
     assert_eq!(app.count("sellers", "bank_account_no IS NULL").await, 0);
+    // Every seller has rates and a pick-up address on the 2025 map; every demo order carries
+    // its delivery fee, and every checkout's total is its orders' goods and delivery.
+    assert_eq!(app.count("sellers", "pickup_commune IS NULL").await, 0);
+    assert_eq!(
+        app.count(
+            "sellers s",
+            "NOT EXISTS (SELECT 1 FROM shipping_rates r WHERE r.seller_id = s.id)"
+        )
+        .await,
+        0
+    );
+    let sellers = ocop_village::db::entities::seller::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("sellers");
+    for s in &sellers {
+        let province = s.pickup_province_code.as_deref().expect("a province");
+        let commune = s.pickup_commune.as_deref().expect("a commune");
+        assert_eq!(
+            ocop_village::features::shipping::resolve_commune(&app.reference, province, commune)
+                .as_deref(),
+            Ok(commune),
+            "{}",
+            s.display_name
+        );
+    }
+    for o in ocop_village::db::entities::outlet::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("outlets")
+    {
+        let commune = o.commune.as_deref().expect("the demo outlet's commune");
+        assert!(
+            ocop_village::features::shipping::resolve_commune(
+                &app.reference,
+                &o.province_code,
+                commune
+            )
+            .is_ok()
+        );
+    }
+    assert_eq!(
+        app.count("orders", "shipping_vnd = 0 AND shipping_service <> 'pickup' AND EXISTS (SELECT 1 FROM checkouts c WHERE c.id = orders.checkout_id AND c.channel = 'web' AND c.idempotency_key LIKE 'demo-order-%')")
+            .await,
+        0,
+        "the demo shopper's orders pay for delivery"
+    );
+    assert_eq!(
+        app.count("checkouts c", "c.total_vnd <> (SELECT SUM(o.subtotal_vnd + o.shipping_vnd) FROM orders o WHERE o.checkout_id = c.id)")
+            .await,
+        0
+    );
     // A live show on air with products and a pin, which brought in one order.
     let show = report.live_show_id.expect("a demo live show");
     assert_eq!(
@@ -163,7 +217,7 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
     assert_eq!(app.seed_demo().await.orders_created, 0);
     assert_eq!(
         app.count("orders", "").await,
-        9 + report.history_orders as i64,
-        "8 web or live orders, the counter sale and the sales history"
+        10 + report.history_orders as i64,
+        "9 web or live orders, the counter sale and the sales history"
     );
 }

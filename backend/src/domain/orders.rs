@@ -91,3 +91,21 @@ impl Channel {
         }
     }
 }
+
+/// A Vietnamese phone number: `0` and 9 digits, or `+84` and 9 digits; spaces, dots and
+/// dashes allowed. Returned as `0xxxxxxxxx`.
+pub fn parse_phone(raw: &str) -> Option<String> {
+    let digits: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-'))
+        .collect();
+    let national = match digits.strip_prefix("+84") {
+        Some(rest) => format!("0{rest}"),
+        None => digits,
+    };
+    let ok = national.len() == 10
+        && national.starts_with('0')
+        && !national.starts_with("00")
+        && national.bytes().all(|b| b.is_ascii_digit());
+    ok.then_some(national)
+}

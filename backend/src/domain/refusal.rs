@@ -105,6 +105,8 @@ error_codes! {
     BadPayload => "bad_payload", 400, "api_error.bad_payload";
     BadSignature => "bad_signature", 400, "api_error.bad_signature";
     StaleTimestamp => "stale_timestamp", 400, "api_error.stale_timestamp";
+    UnknownParcel => "unknown_parcel", 404, "api_error.unknown_parcel";
+    ParcelChanged => "conflict", 409, "api_error.parcel_changed";
     // The server's side.
     Unavailable => "unavailable", 503, "api_error.unavailable";
     Internal => "internal_error", 500, "api_error.internal";

@@ -83,6 +83,9 @@ states! {
         Delivered => "delivered",
         Cancelled => "cancelled",
         Refunded => "refunded",
+        /// The carrier could not deliver and brought the parcel back: the units are on the
+        /// shelf again.
+        Returned => "returned",
     }
 
     pub enum PaymentState {
@@ -99,9 +102,10 @@ states! {
 }
 
 impl OrderState {
-    /// Cancelled and refunded orders are not sales: they count nowhere and hold no stock.
+    /// Cancelled, refunded and returned orders are not sales: they count nowhere and hold no
+    /// stock.
     pub const fn is_void(self) -> bool {
-        matches!(self, Self::Cancelled | Self::Refunded)
+        matches!(self, Self::Cancelled | Self::Refunded | Self::Returned)
     }
 }
 

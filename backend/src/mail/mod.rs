@@ -288,8 +288,8 @@ mod tests {
             "applicant_email": "minh@example.vn", "registration_no": "0101", "minutes": 30,
             "code": "123456", "reference": "OV-ABCDEFGH", "total": "100.000 ₫",
             "payment_method": "COD", "expires_at": null, "items": [item.clone()],
-            "orders": [{ "code": "OV-ABCDEFGH-1", "seller": "HTX Trà", "items": [item], "subtotal": "100.000 ₫" }],
-            "subtotal": "100.000 ₫", "state": "shipped", "state_label": "Shipped",
+            "orders": [{ "code": "OV-ABCDEFGH-1", "seller": "HTX Trà", "items": [item], "subtotal": "100.000 ₫", "shipping": "30.000 ₫" }],
+            "subtotal": "100.000 ₫", "shipping": "30.000 ₫", "order_total": "130.000 ₫", "state": "shipped", "state_label": "Shipped",
             "payment_label": "paid", "carrier": "GHN", "tracking_no": "GHN1",
             "outlet": "Điểm bán OCOP Huế", "inviter": "Quản trị",
         });

@@ -29,7 +29,7 @@ pub struct Notification {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
-    #[error("the X-Bank-Signature header is missing or does not match the body")]
+    #[error("the signature header is missing or does not match the body")]
     BadSignature,
     #[error("the signature is more than 5 minutes old")]
     Stale,

@@ -29,6 +29,7 @@ use stripe_webhook::{EventObject, Webhook, WebhookError};
 use super::{NextStep, PaymentError, Provider};
 use crate::config::StripeSettings;
 use crate::db::entities::{checkout, order, order_item};
+use crate::domain::money::Vnd;
 use crate::domain::orders::PaymentMethod;
 
 /// How long a Checkout Session stays open (Stripe's minimum is 30 minutes).
@@ -83,19 +84,32 @@ impl StripeGateway {
             .order_by_asc(order_item::Column::Id)
             .all(db)
             .await?;
-        let line_items: Vec<CreateCheckoutSessionLineItems> = items
+        let line = |name: String, amount: Vnd, quantity: i32| {
+            let mut price = CreateCheckoutSessionLineItemsPriceData::new(Currency::VND);
+            // VND is zero-decimal: the amount is in đồng, not in hundredths.
+            price.unit_amount = Some(amount.dong());
+            price.product_data = Some(ProductData::new(name));
+            let mut line = CreateCheckoutSessionLineItems::new();
+            line.price_data = Some(price);
+            line.quantity = Some(u64::try_from(quantity).unwrap_or(1));
+            line
+        };
+        let mut line_items: Vec<CreateCheckoutSessionLineItems> = items
             .iter()
-            .map(|item| {
-                let mut price = CreateCheckoutSessionLineItemsPriceData::new(Currency::VND);
-                // VND is zero-decimal: the amount is in đồng, not in hundredths.
-                price.unit_amount = Some(item.unit_price_vnd.dong());
-                price.product_data = Some(ProductData::new(item.title.clone()));
-                let mut line = CreateCheckoutSessionLineItems::new();
-                line.price_data = Some(price);
-                line.quantity = Some(u64::try_from(item.quantity).unwrap_or(1));
-                line
-            })
+            .map(|item| line(item.title.clone(), item.unit_price_vnd, item.quantity))
             .collect();
+        // Each seller's delivery, as its own line: the session's total is the checkout's.
+        let shipping = crate::i18n::lookup(
+            crate::i18n::Lang::parse(&placed.lang).unwrap_or(crate::i18n::Lang::Vi),
+            "mail.shipping",
+        );
+        for o in orders.iter().filter(|o| o.shipping_vnd > Vnd::ZERO) {
+            line_items.push(line(
+                format!("{} {}", shipping.trim_end_matches(':'), o.code),
+                o.shipping_vnd,
+                1,
+            ));
+        }
         let link = placed.tracking_link();
         let locale = if placed.lang == "en" {
             CheckoutSessionLocale::En

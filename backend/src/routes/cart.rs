@@ -231,6 +231,56 @@ async fn payment_choices(
         .collect())
 }
 
+/// The shipping fees the checkout form shows: one line per seller's order and the total to
+/// pay, once the address is known (or the shopper collects at an outlet); else why not yet.
+async fn shipping_view(
+    state: &AppState,
+    view: &cart::CartView,
+    fields: &CheckoutFields,
+) -> Result<serde_json::Value, PageError> {
+    let quotes = cart::preview_quotes(
+        &state.db,
+        &state.reference,
+        &state.carriers,
+        view,
+        &fields.province,
+        &fields.commune,
+        &fields.street,
+        fields.delivery.starts_with("pickup-"),
+    )
+    .await;
+    let quotes = match quotes {
+        Ok(Some(quotes)) => quotes,
+        Ok(None) => return Ok(json!({ "known": false })),
+        Err(ShopError::Database(e)) => return Err(e.into()),
+        Err(e) => return Ok(json!({ "known": false, "error": e.to_string() })),
+    };
+    let fees: crate::domain::money::Vnd = quotes.iter().map(|q| q.fee).sum();
+    let lines: Vec<_> = view
+        .groups
+        .iter()
+        .zip(&quotes)
+        .map(|(group, quote)| {
+            json!({
+                "seller": group.seller_name,
+                "fee": quote.fee,
+                "carrier": tr(&format!("shipping.service.{}", quote.service)),
+                "pickup": quote.service == "pickup",
+                "free": quote.free,
+                "fallback": quote.fallback,
+                "zone": quote.zone.map(|z| tr(&format!("shipping.zone.{}", z.as_str()))),
+                "grams": quote.grams,
+            })
+        })
+        .collect();
+    Ok(json!({
+        "known": true,
+        "lines": lines,
+        "fees": fees,
+        "grand_total": view.total_vnd + fees,
+    }))
+}
+
 /// The 34 provinces for an address form's select, `selected` chosen.
 fn province_choices(state: &AppState, selected: &str) -> Vec<serde_json::Value> {
     state
@@ -259,6 +309,7 @@ async fn checkout_view(
             .finish());
     }
     let methods = payment_choices(state, &view, payment).await?;
+    let shipping = shipping_view(state, &view, fields).await?;
     let pickups: Vec<_> = cart::pickup_outlets(&state.db, &view)
         .await?
         .into_iter()
@@ -282,6 +333,7 @@ async fn checkout_view(
             "signed_in": current_user_id(state, req).await?.is_some(),
             "methods": methods,
             "pickups": pickups,
+            "shipping": shipping,
             "home_checked": !fields.delivery.starts_with("pickup-"),
             "idempotency_key": key,
             "errors": errors,
@@ -441,6 +493,8 @@ async fn place(
         site: &site,
         from_show: state.cookies.live_show(&req),
         pickup_outlet: pickup.as_ref().map(|o| o.id),
+        reference: &state.reference,
+        carriers: &state.carriers,
     };
     let now = state.clock.now();
     let placed = match cart::place(&state.db, &placement, now).await {

@@ -15,6 +15,7 @@ pub mod registry;
 pub mod sales;
 pub mod selling;
 pub mod seo;
+pub mod shipping;
 
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(live::configure)
         .configure(outlets::configure)
         .configure(orders::configure)
+        .configure(shipping::configure)
         .configure(onboarding::configure)
         .configure(selling::configure)
         .configure(cart::configure)

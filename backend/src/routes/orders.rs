@@ -13,6 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::carriers::{CarrierKind, Label};
 use crate::db::entities::checkout;
 use crate::db::entities::seller;
 use crate::domain::ids::SellerId;
@@ -25,6 +26,8 @@ use crate::features::orders::OrderError;
 use crate::features::orders::OrderState;
 use crate::features::orders::Step;
 use crate::features::orders::payments;
+use crate::features::shipping;
+use crate::features::shipping::tracking::{Applied, ShipmentError};
 use crate::i18n::tr;
 use crate::payments::bank;
 use crate::payments::stripe::WebhookRefusal;
@@ -95,6 +98,7 @@ async fn detail_view(
         .await
         .map_err(order_page_error)?;
     let province = state.reference.province_label(&view.checkout.province_code);
+    let parcel = shipping::tracking::parcel_view(&state.db, &state.carriers, &view.order).await?;
     form_page(
         state,
         req,
@@ -115,6 +119,10 @@ async fn detail_view(
             "items": view.items,
             "events": view.events,
             "actions": view.actions(),
+            "books_with": parcel.books_with,
+            "can_book": parcel.can_book,
+            "booked": parcel.booked,
+            "tracking": parcel.tracking,
             "error": error,
         }),
     )
@@ -174,9 +182,25 @@ async fn step(
             tracking_no: form.tracking_no,
         },
         "deliver" => Step::Deliver,
-        "cancel" => Step::Cancel {
+        "return" => Step::Return {
             reason: form.reason,
         },
+        "cancel" => {
+            // A booked pick-up is cancelled with the carrier first.
+            let done = shipping::tracking::cancel(
+                &state.db,
+                &state.carriers,
+                &principal,
+                *path,
+                form.reason,
+                state.clock.now(),
+            )
+            .await;
+            return match done {
+                Ok(_) => Ok(see_other(&format!("/seller/orders/{}", path))),
+                Err(e) => shipment_refused(&state, &req, &principal, *path, e).await,
+            };
+        }
         "refund" => Step::Refund {
             reason: form.reason,
         },
@@ -204,6 +228,73 @@ async fn step(
                 Some(message),
             )
             .await
+        }
+    }
+}
+
+/// Books the pick-up with the seller's carrier (GHN, GHTK).
+#[post("/seller/orders/{pid}/book")]
+async fn book(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let booked = shipping::tracking::book(
+        &state.db,
+        &state.reference,
+        &state.carriers,
+        &principal,
+        *path,
+        state.clock.now(),
+    )
+    .await;
+    match booked {
+        Ok(_) => Ok(see_other(&format!("/seller/orders/{}", path))),
+        Err(e) => shipment_refused(&state, &req, &principal, *path, e).await,
+    }
+}
+
+/// The carrier's shipping label of a booked order: its PDF, or its print page.
+#[get("/seller/orders/{pid}/label")]
+async fn label(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    match shipping::tracking::label(&state.db, &state.carriers, &principal, *path).await {
+        Ok(Label::Pdf(bytes)) => Ok(HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header(("Content-Disposition", "inline; filename=\"label.pdf\""))
+            .body(bytes)),
+        Ok(Label::Url(url)) => Ok(see_other(&url)),
+        Err(e) => shipment_refused(&state, &req, &principal, *path, e).await,
+    }
+}
+
+/// A parcel action that failed: 404 for an order the seller may not see, else the order page
+/// with the reason (409; 502 when the carrier failed or did not answer).
+async fn shipment_refused(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    pid: Uuid,
+    e: ShipmentError,
+) -> Result<HttpResponse, PageError> {
+    match e {
+        ShipmentError::Order(e @ (OrderError::NotFound | OrderError::Database(_))) => {
+            Err(order_page_error(e))
+        }
+        ShipmentError::Database(e) => Err(e.into()),
+        e => {
+            let status = match e {
+                ShipmentError::Carrier(_) => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::CONFLICT,
+            };
+            detail_view(state, req, principal, pid, status, Some(e.to_string())).await
         }
     }
 }
@@ -358,7 +449,7 @@ fn transfer_view(order: &cart::OrderView) -> Option<serde_json::Value> {
     let transfer = vietqr::Transfer {
         bank_bin: bin.clone(),
         account_no: account_no.clone(),
-        amount_vnd: order.subtotal_vnd,
+        amount_vnd: order.total_vnd,
         message: order.code.clone(),
     };
     let payload = transfer.payload().ok()?;
@@ -368,7 +459,7 @@ fn transfer_view(order: &cart::OrderView) -> Option<serde_json::Value> {
         "bank": vietqr::bank(bin).map_or(bin.as_str(), |b| b.name),
         "account_no": account_no,
         "holder": holder,
-        "amount_vnd": order.subtotal_vnd,
+        "amount_vnd": order.total_vnd,
         "message": order.code,
     }))
 }
@@ -559,6 +650,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
         .service(detail)
         .service(step)
+        .service(book)
+        .service(label)
         .service(confirm_paid)
         .service(bank_form)
         .service(save_bank)
@@ -573,6 +666,54 @@ pub fn configure_webhooks(cfg: &mut web::ServiceConfig) {
         web::scope("/webhooks")
             .app_data(web::PayloadConfig::new(MAX_BODY))
             .service(stripe_webhook)
-            .service(bank_webhook),
+            .service(bank_webhook)
+            .service(carrier_webhook),
     );
+}
+
+/// A carrier's status callback, relayed and signed (`X-Carrier-Signature`, like the bank's):
+/// recorded once, then the order moves (shipped, delivered, returned).
+#[post("/carriers/{carrier}")]
+async fn carrier_webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let secret = state
+        .carrier_webhook_secret
+        .as_ref()
+        .map(|s| s.expose())
+        .ok_or_else(not_configured)?;
+    let kind = CarrierKind::parse(&path)
+        .filter(|k| *k != CarrierKind::Table)
+        .ok_or_else(|| ApiError::from(ErrorCode::NoSuchEndpoint))?;
+    let payload = std::str::from_utf8(&body).map_err(|e| refused(ErrorCode::BadPayload, e))?;
+    bank::verify(
+        secret,
+        header(&req, "X-Carrier-Signature"),
+        payload,
+        state.clock.now(),
+    )
+    .map_err(|e| match e {
+        bank::Refusal::Stale => refused(ErrorCode::StaleTimestamp, e),
+        _ => refused(ErrorCode::BadSignature, e),
+    })?;
+    let update = crate::carriers::read_status(kind, payload)
+        .map_err(|e| refused(ErrorCode::BadPayload, e))?;
+    let applied = shipping::tracking::apply_update(&state.db, kind, &update, state.clock.now())
+        .await
+        .map_err(|e| match e {
+            ShipmentError::UnknownParcel(code) => refused(ErrorCode::UnknownParcel, code),
+            ShipmentError::Database(e) | ShipmentError::Order(OrderError::Database(e)) => e.into(),
+            // The order moved meanwhile: the carrier retries, and the retry finds it as it is.
+            e => refused(ErrorCode::ParcelChanged, e),
+        })?;
+    let (outcome, order_state) = match applied {
+        Applied::Recorded(s) => ("recorded", Some(s)),
+        Applied::Duplicate => ("duplicate", None),
+    };
+    tracing::info!(carrier = kind.as_str(), code = %update.code, status = %update.status, outcome, "carrier status");
+    Ok(HttpResponse::Ok()
+        .json(json!({ "received": true, "outcome": outcome, "state": order_state })))
 }

@@ -192,6 +192,7 @@ async fn dashboard_view(
         json!({
             "title": tr_with("outlet.staff_title", &[("name", &shop.name)]),
             "outlet": shop,
+            "communes": state.reference.communes.of(&shop.province_code),
             "carried": carried,
             "low": low,
             "candidates": candidates,
@@ -268,9 +269,15 @@ async fn save_profile(
     let principal = require(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
     let shop = chosen(&state, &principal, Some(form.outlet)).await?;
-    let result = outlets::save_profile(&state.db, &principal, shop.id, &form.profile)
-        .await
-        .map(|_| None);
+    let result = outlets::save_profile(
+        &state.db,
+        &state.reference,
+        &principal,
+        shop.id,
+        &form.profile,
+    )
+    .await
+    .map(|_| None);
     after(&state, &req, &shop, result).await
 }
 

@@ -561,6 +561,7 @@ async fn seller_page(
         .into_iter()
         .next()
         .unwrap_or_default();
+    let shipping = sales::shipping_collected(&state.db, &within, period).await?;
     let buckets = sales::over_time(&state.db, &within, period).await?;
     let chart = charts::columns(
         &tr("sales.chart_title"),
@@ -590,6 +591,7 @@ async fn seller_page(
                 "on_hand": totals.on_hand,
                 "rate": rate(totals.rate),
                 "revenue_vnd": totals.revenue_vnd,
+                "shipping_vnd": shipping,
                 "web": totals.web,
                 "livestream": totals.livestream,
                 "outlet": totals.outlet,

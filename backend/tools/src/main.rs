@@ -127,6 +127,10 @@ enum BenchCommand {
         checkouts: usize,
         #[arg(long, default_value_t = 16)]
         buyers: usize,
+        /// Every seller quotes through its GHN account, answered by a local stand-in (no
+        /// network delay): what a carrier quote per seller adds to a checkout.
+        #[arg(long)]
+        carrier_quotes: bool,
     },
     /// Time the national modern-trade indicator (and sell-through by province) over many
     /// orders, written set-based into a scratch database of the configured kind.
@@ -376,10 +380,19 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
-            command: BenchCommand::Checkout { checkouts, buyers },
+            command:
+                BenchCommand::Checkout {
+                    checkouts,
+                    buyers,
+                    carrier_quotes,
+                },
         } => {
             let reference = Reference::load(&settings.region_overrides)?;
-            let options = ocop_village_tools::bench::checkout::BenchOptions { checkouts, buyers };
+            let options = ocop_village_tools::bench::checkout::BenchOptions {
+                checkouts,
+                buyers,
+                carrier_quotes,
+            };
             let report = ocop_village_tools::bench::checkout::run(
                 &settings.database_url,
                 &reference,

@@ -9,6 +9,7 @@ use indicatif::ProgressBar;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
 
+use ocop_village::carriers::Endpoints;
 use ocop_village::db::entities::{
     listing, province, registry_certificate, registry_participant, seller,
 };
@@ -214,10 +215,11 @@ pub async fn seed_demo(
     report.accounts_created = seed_accounts(db, now).await?;
     report.roles = seed_roles(db, now).await?;
     seed_bank_accounts(db, now).await?;
+    seed_shipping(db, reference, now).await?;
     report.live_show_id = seed_live_show(db, now).await?;
     report.orders_created = seed_orders(db, reference, now, report.live_show_id).await?;
     // After the orders: `seed_orders` only runs on a shop with no orders yet.
-    report.outlet_products = seed_outlet(db, now).await?;
+    report.outlet_products = seed_outlet(db, reference, now).await?;
     (report.history_orders, report.history_participants) =
         seed_sales_history(db, reference, now).await?;
     progress.finish_and_clear();
@@ -599,7 +601,11 @@ async fn seed_live_show(
 /// The demo outlet's profile, up to six products of its province with consignment stock (one
 /// running low) and one counter sale. Only when it carries nothing yet; returns how many
 /// products it carries.
-async fn seed_outlet(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
+async fn seed_outlet(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
 
     use ocop_village::db::entities::{outlet_listing, user};
@@ -630,11 +636,19 @@ async fn seed_outlet(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Res
     let demo = |e: outlets::OutletError| anyhow::anyhow!("demo outlet: {e}");
     outlets::save_profile(
         db,
+        reference,
         &principal,
         shop.id,
         &Profile {
             tagline: "Tinh hoa sản vật địa phương, có chứng nhận OCOP".into(),
             address: "Quảng trường trung tâm tỉnh".into(),
+            // The first ward of the outlet's province on the 2025 map.
+            commune: reference
+                .communes
+                .of(&shop.province_code)
+                .first()
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
             opening_hours: "7:30–21:00 hằng ngày".into(),
             map_url: "https://www.openstreetmap.org/".into(),
             color: "#a4402a".into(),
@@ -687,6 +701,91 @@ async fn seed_outlet(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Res
         .map_err(demo)?;
     }
     Ok(products.len())
+}
+
+/// Every demo seller gets a pick-up address on the 2025 map (its registry commune when that
+/// is still a commune, else its province's first one) and table rates: the standard table,
+/// one in three sellers with free shipping from 500,000 ₫, the demo seller with rates of its
+/// own and free shipping from 1,000,000 ₫. Sellers who set theirs are left alone.
+async fn seed_shipping(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use ocop_village::db::entities::{shipping_rate, user};
+    use ocop_village::domain::shipping::{Band, RateTable};
+    use ocop_village::features::accounts::auth::Principal;
+    use ocop_village::features::shipping::{resolve_commune, settings::replace_bands};
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    let demo_seller = match user::Entity::find()
+        .filter(user::Column::Email.eq("nguoiban@ocop.demo"))
+        .one(db)
+        .await?
+    {
+        Some(u) => Principal::load(db, u).await?.seller_ids().first().copied(),
+        None => None,
+    };
+    let txn = ocop_village::db::begin_write(db).await?;
+    let without = seller::Entity::find()
+        .filter(seller::Column::PickupProvinceCode.is_null())
+        .all(&txn)
+        .await?;
+    let participants: HashMap<i64, registry_participant::Model> =
+        registry_participant::Entity::find()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+    for s in without {
+        let Some(p) = participants.get(&s.participant_id) else {
+            continue;
+        };
+        let Some(first) = reference.communes.of(&p.province_code).first() else {
+            continue;
+        };
+        let commune = resolve_commune(reference, &p.province_code, &p.commune)
+            .unwrap_or_else(|_| first.name.clone());
+        let hash = fnv1a(s.slug.as_bytes());
+        let demo = Some(s.id) == demo_seller;
+        let mut table = RateTable::standard();
+        if demo {
+            let band = |max_grams, a, b, c| Band {
+                max_grams,
+                same_province: Vnd::new(a),
+                same_region: Vnd::new(b),
+                elsewhere: Vnd::new(c),
+            };
+            table.bands = vec![
+                band(1_000, 15_000, 25_000, 35_000),
+                band(5_000, 25_000, 40_000, 60_000),
+                band(20_000, 60_000, 90_000, 130_000),
+            ];
+            table.free_over = Some(Vnd::new(1_000_000));
+        } else if hash.is_multiple_of(3) {
+            table.free_over = Some(Vnd::new(500_000));
+        }
+        let has_rates = shipping_rate::Entity::find()
+            .filter(shipping_rate::Column::SellerId.eq(s.id))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !has_rates {
+            replace_bands(&txn, s.id, &table.bands).await?;
+        }
+        let street = format!("Trụ sở {}", s.display_name);
+        let mut changed: seller::ActiveModel = s.into();
+        changed.pickup_province_code = Set(Some(p.province_code.clone()));
+        changed.pickup_commune = Set(Some(commune));
+        changed.pickup_street = Set(Some(street.chars().take(200).collect()));
+        changed.pickup_phone = Set(Some(format!("09{:08}", hash % 100_000_000)));
+        changed.free_shipping_over_vnd = Set(table.free_over);
+        changed.updated_at = Set(now);
+        changed.update(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Every demo seller gets a (made-up) Vietcombank account, so VietQR transfers can be tried
@@ -827,8 +926,22 @@ async fn seed_orders(
             }],
             true,
         ),
+        // The carrier could not deliver and brought it back: the unit is on the shelf again.
+        (
+            PaymentMethod::CashOnDelivery,
+            vec![
+                Step::Confirm,
+                shipped(),
+                Step::Return {
+                    reason: "Người nhận vắng nhà ba lần, hàng đã hoàn về.".into(),
+                },
+            ],
+            false,
+        ),
     ];
     let site = "http://127.0.0.1:8080";
+    // Demo sellers price delivery with their table rates: no carrier is called.
+    let carriers = Endpoints::new(None, None);
     let mut created = 0;
     for (n, (method, steps, paid)) in plans.into_iter().enumerate() {
         let product = if n == 3 {
@@ -856,6 +969,8 @@ async fn seed_orders(
                 // The delivered order came from the live show.
                 from_show: live_show.filter(|_| n == 3),
                 pickup_outlet: None,
+                reference,
+                carriers: &carriers,
             },
             now,
         )
@@ -906,6 +1021,7 @@ async fn seed_sales_history(
     if made > 0 {
         return Ok((0, 0));
     }
+    let carriers = Endpoints::new(None, None);
     let demo_seller = match user::Entity::find()
         .filter(user::Column::Email.eq("nguoiban@ocop.demo"))
         .one(db)
@@ -984,6 +1100,8 @@ async fn seed_sales_history(
                     site: "http://127.0.0.1:8080",
                     from_show: None,
                     pickup_outlet: None,
+                    reference,
+                    carriers: &carriers,
                 },
                 placed_at,
             )

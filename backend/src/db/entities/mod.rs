@@ -30,5 +30,7 @@ pub mod registry_import;
 pub mod registry_participant;
 pub mod seller;
 pub mod seller_application;
+pub mod shipment_event;
+pub mod shipping_rate;
 pub mod user;
 pub mod verification_token;

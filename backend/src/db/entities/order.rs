@@ -19,6 +19,10 @@ pub struct Model {
     pub state: OrderState,
     pub payment_state: PaymentState,
     pub subtotal_vnd: Vnd,
+    /// What the shopper pays for delivery on top of the subtotal.
+    pub shipping_vnd: Vnd,
+    /// Who priced the delivery: table | ghn | ghtk | pickup.
+    pub shipping_service: String,
     pub carrier: Option<String>,
     pub tracking_no: Option<String>,
     pub created_at: DateTimeUtc,
@@ -31,3 +35,10 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// What the shopper pays for this order: the goods and their delivery.
+    pub fn total_vnd(&self) -> Vnd {
+        self.subtotal_vnd + self.shipping_vnd
+    }
+}

@@ -23,6 +23,8 @@ pub struct Model {
     pub logo_variants: String,
     pub banner_key: Option<String>,
     pub banner_variants: String,
+    /// The commune's official name on the 2025 map.
+    pub commune: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

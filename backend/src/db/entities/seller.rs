@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::ids::SellerId;
+use crate::domain::money::Vnd;
 use crate::domain::states::SellerState;
 
 #[sea_orm::model]
@@ -24,6 +25,18 @@ pub struct Model {
     pub verified_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Where carriers pick parcels up, on the 2025 map (province code, commune's official name).
+    pub pickup_province_code: Option<String>,
+    pub pickup_commune: Option<String>,
+    pub pickup_street: Option<String>,
+    pub pickup_phone: Option<String>,
+    /// A seller's order at least this large ships free.
+    pub free_shipping_over_vnd: Option<Vnd>,
+    /// Who quotes and carries this seller's parcels (`features::shipping::CarrierKind`).
+    pub carrier: String,
+    /// The seller's own account with that carrier.
+    pub carrier_token: Option<String>,
+    pub carrier_shop_id: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

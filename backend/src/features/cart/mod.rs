@@ -16,6 +16,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::carriers::{Endpoints, ParcelItem, Place};
 use crate::db::entities::{
     cart, cart_item, checkout, listing, order, order_event, order_item, registry_certificate,
     seller,
@@ -27,6 +28,7 @@ use crate::domain::reference::Reference;
 use crate::domain::states::{OrderState, PaymentState};
 use crate::domain::time::vietnam_date;
 use crate::features::catalog::queries::visible_base;
+use crate::features::shipping::{Consignment, Destination, Quote, QuoteError};
 use crate::i18n::Lang;
 use crate::jobs::outbox;
 
@@ -45,6 +47,10 @@ pub enum ShopError {
     EmptyCart,
     /// VietQR needs every seller's bank account; these sellers have none.
     NoBankAccount(String),
+    /// A seller's order cannot be delivered (the shipping quote's reason).
+    CannotShip(String),
+    /// The cart changed between the shipping quotes and the checkout.
+    ShippingChanged,
     Database(#[from] DbErr),
 }
 
@@ -65,6 +71,8 @@ impl std::fmt::Display for ShopError {
                 Self::NoBankAccount(sellers) => {
                     tr_with("checkout.vietqr_unavailable", &[("sellers", sellers)])
                 }
+                Self::CannotShip(why) => why.clone(),
+                Self::ShippingChanged => tr("shipping.error.changed"),
                 Self::Database(e) => e.to_string(),
             }
         };
@@ -208,6 +216,7 @@ pub struct Buyable {
     pub price_vnd: Vnd,
     pub stock: i32,
     pub unit: String,
+    pub weight_grams: i32,
 }
 
 async fn buyable(
@@ -240,7 +249,8 @@ async fn buyable(
     )
     .column((listing::Entity, listing::Column::PriceVnd))
     .column((listing::Entity, listing::Column::Stock))
-    .column((listing::Entity, listing::Column::Unit));
+    .column((listing::Entity, listing::Column::Unit))
+    .column((listing::Entity, listing::Column::WeightGrams));
     if let Some(ids) = ids {
         q.and_where(Expr::col((listing::Entity, listing::Column::Id)).is_in(ids.iter().copied()));
     }
@@ -353,6 +363,26 @@ pub struct SellerGroup {
     pub subtotal_vnd: Vnd,
 }
 
+impl SellerGroup {
+    /// The group as one parcel for the shipping quotes.
+    pub fn consignment(&self) -> Consignment {
+        Consignment {
+            seller_id: self.seller_id,
+            subtotal: self.subtotal_vnd,
+            items: self
+                .lines
+                .iter()
+                .map(|l| ParcelItem {
+                    name: l.item.title_vi.clone(),
+                    quantity: l.quantity,
+                    grams: l.item.weight_grams,
+                    price: l.item.price_vnd,
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct CartView {
     pub groups: Vec<SellerGroup>,
@@ -419,23 +449,7 @@ pub struct Address {
     pub street: String,
 }
 
-/// A Vietnamese phone number: `0` and 9 digits, or `+84` and 9 digits; spaces, dots and
-/// dashes allowed. Returned as `0xxxxxxxxx`.
-pub fn parse_phone(raw: &str) -> Option<String> {
-    let digits: String = raw
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '.' | '-'))
-        .collect();
-    let national = match digits.strip_prefix("+84") {
-        Some(rest) => format!("0{rest}"),
-        None => digits,
-    };
-    let ok = national.len() == 10
-        && national.starts_with('0')
-        && !national.starts_with("00")
-        && national.bytes().all(|b| b.is_ascii_digit());
-    ok.then_some(national)
-}
+pub use crate::domain::orders::parse_phone;
 
 impl Address {
     /// Name, e-mail and phone, checked; problems are added to `problems`.
@@ -532,46 +546,7 @@ impl Address {
     }
 }
 
-/// The official name of the commune of `province` that `raw` names, or what to tell the
-/// shopper: which communes it may mean, and that districts are gone since 1 July 2025.
-pub fn resolve_commune(reference: &Reference, province: &str, raw: &str) -> Result<String, String> {
-    use crate::domain::communes::{Commune, CommuneMatch};
-    use crate::i18n::{tr, tr_with};
-    let names = |communes: &[&Commune]| {
-        communes
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match reference.communes.resolve(province, raw) {
-        CommuneMatch::Found(commune) => Ok(commune.name.clone()),
-        CommuneMatch::Ambiguous(several) => Err(tr_with(
-            "checkout.error.commune_ambiguous",
-            &[("choices", &names(&several))],
-        )),
-        CommuneMatch::NotFound {
-            district,
-            suggestions,
-        } => {
-            let mut message = match district {
-                Some(district) => tr_with(
-                    "checkout.error.commune_district",
-                    &[("district", &district)],
-                ),
-                None => tr("checkout.error.commune_unknown"),
-            };
-            if !suggestions.is_empty() {
-                message.push(' ');
-                message.push_str(&tr_with(
-                    "checkout.error.commune_maybe",
-                    &[("suggestions", &names(&suggestions))],
-                ));
-            }
-            Err(message)
-        }
-    }
-}
+pub use crate::features::shipping::resolve_commune;
 
 /// What a checkout needs besides the cart.
 #[derive(Clone, Debug)]
@@ -592,6 +567,97 @@ pub struct Placement<'a> {
     /// Collected at this outlet: the units come from the outlet's shelf, not the seller's
     /// stock.
     pub pickup_outlet: Option<OutletId>,
+    /// For the shipping quotes.
+    pub reference: &'a Reference,
+    pub carriers: &'a Endpoints,
+}
+
+impl Address {
+    /// The address as a carrier's destination.
+    pub fn place(&self, reference: &Reference) -> Place {
+        Place {
+            province_name: reference
+                .province(&self.province_code)
+                .map(|p| p.name_vi.clone())
+                .unwrap_or_default(),
+            province_code: self.province_code.clone(),
+            commune: self.commune.clone(),
+            street: self.street.clone(),
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+        }
+    }
+}
+
+/// The fees for a checkout form still being filled in: known once its province and commune
+/// resolve (the contact may still be missing), or when the shopper collects at an outlet.
+#[allow(clippy::too_many_arguments)]
+pub async fn preview_quotes(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+    carriers: &Endpoints,
+    cart: &CartView,
+    province: &str,
+    commune: &str,
+    street: &str,
+    pickup: bool,
+) -> Result<Option<Vec<Quote>>, ShopError> {
+    let Some(province) = reference.province(province.trim()) else {
+        if !pickup {
+            return Ok(None);
+        }
+        let nowhere = Address {
+            name: String::new(),
+            email: String::new(),
+            phone: String::new(),
+            province_code: String::new(),
+            commune: String::new(),
+            street: String::new(),
+        };
+        return shipping_quotes(db, reference, carriers, cart, &nowhere, true)
+            .await
+            .map(Some);
+    };
+    let commune = match resolve_commune(reference, &province.code, commune) {
+        Ok(name) => name,
+        Err(_) if !pickup => return Ok(None),
+        Err(_) => String::new(),
+    };
+    let address = Address {
+        name: String::new(),
+        email: String::new(),
+        phone: String::new(),
+        province_code: province.code.clone(),
+        commune,
+        street: street.trim().to_owned(),
+    };
+    shipping_quotes(db, reference, carriers, cart, &address, pickup)
+        .await
+        .map(Some)
+}
+
+/// The shipping fee of each seller's order in `cart`, delivered to `address` or collected at
+/// an outlet (`pickup`).
+pub async fn shipping_quotes(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+    carriers: &Endpoints,
+    cart: &CartView,
+    address: &Address,
+    pickup: bool,
+) -> Result<Vec<Quote>, ShopError> {
+    let consignments: Vec<_> = cart.groups.iter().map(SellerGroup::consignment).collect();
+    let destination = if pickup {
+        Destination::Pickup
+    } else {
+        Destination::Address(address.place(reference))
+    };
+    crate::features::shipping::quote(db, reference, carriers, &consignments, &destination)
+        .await
+        .map_err(|e| match e {
+            QuoteError::Database(e) => ShopError::Database(e),
+            e @ QuoteError::CannotShip { .. } => ShopError::CannotShip(e.to_string()),
+        })
 }
 
 /// `OV-` and 8 characters without look-alikes (no 0/O, 1/I).
@@ -636,9 +702,27 @@ pub async fn place(
     placement: &Placement<'_>,
     now: DateTime<Utc>,
 ) -> Result<checkout::Model, CheckoutError> {
+    // Carriers are asked before the transaction: no row is held while they answer.
+    let quotes = if checkout_by_key(db, placement.idempotency_key)
+        .await?
+        .is_some()
+    {
+        Vec::new()
+    } else {
+        let cart = view(db, placement.cart_id, vietnam_date(now)).await?;
+        shipping_quotes(
+            db,
+            placement.reference,
+            placement.carriers,
+            &cart,
+            placement.address,
+            placement.pickup_outlet.is_some(),
+        )
+        .await?
+    };
     let mut attempt = 0;
     loop {
-        match place_once(db, placement, now).await {
+        match place_once(db, placement, &quotes, now).await {
             Err(CheckoutError::Database(e)) if attempt < 4 && crate::db::is_retryable(&e) => {
                 attempt += 1;
                 tracing::warn!(error = %e, attempt, "checkout conflicted; running it again");
@@ -652,6 +736,7 @@ pub async fn place(
 async fn place_once(
     db: &DatabaseConnection,
     placement: &Placement<'_>,
+    quotes: &[Quote],
     now: DateTime<Utc>,
 ) -> Result<checkout::Model, CheckoutError> {
     let Placement {
@@ -664,6 +749,7 @@ async fn place_once(
         site,
         from_show,
         pickup_outlet,
+        ..
     } = *placement;
     let txn = crate::db::begin_write(db).await?;
     if let Some(done) = checkout::Entity::find()
@@ -678,6 +764,23 @@ async fn place_once(
     if cart.groups.is_empty() {
         return Err(ShopError::EmptyCart.into());
     }
+    // Each seller's order with the fee the shopper was quoted for exactly these lines.
+    let fees = cart
+        .groups
+        .iter()
+        .map(|g| {
+            let parcel = g.consignment();
+            quotes
+                .iter()
+                .find(|q| {
+                    q.seller_id == g.seller_id
+                        && q.subtotal == g.subtotal_vnd
+                        && q.grams == parcel.grams()
+                })
+                .ok_or(ShopError::ShippingChanged)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let shipping: Vnd = fees.iter().map(|q| q.fee).sum();
     if method == PaymentMethod::VietQr {
         let ids: Vec<_> = cart.groups.iter().map(|g| g.seller_id).collect();
         let missing = sellers_without_bank(&txn, &ids).await?;
@@ -769,7 +872,7 @@ async fn place_once(
         payment_method: Set(method.as_str().to_owned()),
         channel: Set(channel.as_str().to_owned()),
         live_show_id: Set(channel.show_id()),
-        total_vnd: Set(cart.total_vnd),
+        total_vnd: Set(cart.total_vnd + shipping),
         tracking_token: Set(Uuid::new_v4()),
         created_at: Set(now),
         lang: Set(lang.code().to_owned()),
@@ -794,7 +897,7 @@ async fn place_once(
         }
         Err(e) => return Err(e.into()),
     };
-    for (n, group) in cart.groups.iter().enumerate() {
+    for (n, (group, fee)) in cart.groups.iter().zip(&fees).enumerate() {
         let placed_order = order::ActiveModel {
             pid: Set(Uuid::new_v4()),
             code: Set(format!("{reference}-{}", n + 1)),
@@ -803,6 +906,8 @@ async fn place_once(
             state: Set(OrderState::Placed),
             payment_state: Set(PaymentState::Unpaid),
             subtotal_vnd: Set(group.subtotal_vnd),
+            shipping_vnd: Set(fee.fee),
+            shipping_service: Set(fee.service.to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -856,7 +961,11 @@ pub struct OrderView {
     pub reason: Option<String>,
     pub seller_name: String,
     pub subtotal_vnd: Vnd,
+    pub shipping_vnd: Vnd,
+    pub total_vnd: Vnd,
     pub items: Vec<order_item::Model>,
+    /// The carrier's status updates, oldest first.
+    pub tracking: Vec<crate::features::shipping::tracking::TrackView>,
     pub events: Vec<crate::features::orders::EventView>,
     /// Where a bank transfer for this order goes: (bank BIN, account number, holder).
     #[serde(skip)]
@@ -893,6 +1002,7 @@ pub async fn orders_of(
         .collect();
     let ids: Vec<_> = orders.iter().map(|o| o.id).collect();
     let mut history = crate::features::orders::history(db, &ids).await?;
+    let mut tracking = crate::features::shipping::tracking::tracking(db, &ids).await?;
     let mut out = Vec::with_capacity(orders.len());
     for o in orders {
         let (mine, rest): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| i.order_id == o.id);
@@ -908,6 +1018,9 @@ pub async fn orders_of(
                 ))
             }),
             events: history.remove(&o.id).unwrap_or_default(),
+            tracking: tracking.remove(&o.id).unwrap_or_default(),
+            total_vnd: o.total_vnd(),
+            shipping_vnd: o.shipping_vnd,
             code: o.code,
             state: o.state,
             payment_state: o.payment_state,

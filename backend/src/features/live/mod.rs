@@ -499,7 +499,11 @@ async fn sales_by_listing(
         .collect();
     let orders = order::Entity::find()
         .filter(order::Column::CheckoutId.is_in(show_of.keys().copied()))
-        .filter(order::Column::State.is_not_in([OrderState::Cancelled, OrderState::Refunded]))
+        .filter(order::Column::State.is_not_in([
+            OrderState::Cancelled,
+            OrderState::Refunded,
+            OrderState::Returned,
+        ]))
         .all(db)
         .await?;
     let checkout_of: HashMap<_, _> = orders.iter().map(|o| (o.id, o.checkout_id)).collect();
@@ -587,7 +591,11 @@ pub async fn seller_show(
                     .to_owned(),
             ),
         )
-        .filter(order::Column::State.is_not_in([OrderState::Cancelled, OrderState::Refunded]))
+        .filter(order::Column::State.is_not_in([
+            OrderState::Cancelled,
+            OrderState::Refunded,
+            OrderState::Returned,
+        ]))
         .count(db)
         .await?;
     Ok(SellerShow {

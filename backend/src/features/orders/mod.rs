@@ -47,6 +47,10 @@ pub enum Step {
     Refund {
         reason: String,
     },
+    /// The carrier could not deliver and brought the parcel back.
+    Return {
+        reason: String,
+    },
 }
 
 impl Step {
@@ -57,6 +61,7 @@ impl Step {
             Self::Deliver => "deliver",
             Self::Cancel { .. } => "cancel",
             Self::Refund { .. } => "refund",
+            Self::Return { .. } => "return",
         }
     }
 }
@@ -246,6 +251,15 @@ async fn apply(
             // Goods that never left go back on the shelf (a cancelled order's already did).
             restock = matches!(from, S::Placed | S::Confirmed);
             S::Refunded
+        }
+        Step::Return { reason } if from == S::Shipped => {
+            let reason = trimmed(reason, 500).ok_or(OrderError::MissingReason)?;
+            next.reason = Set(Some(reason.clone()));
+            note = Some(reason);
+            // The parcel is back on the seller's shelf; money paid online is owed back (a
+            // refund), cash on delivery was never collected.
+            restock = true;
+            S::Returned
         }
         _ => {
             return Err(OrderError::NotAllowed {
@@ -543,6 +557,8 @@ fn order_mail_data(
         "tracking_no": o.tracking_no,
         "reason": o.reason,
         "subtotal": vnd(o.subtotal_vnd),
+        "shipping": vnd(o.shipping_vnd),
+        "order_total": vnd(o.total_vnd()),
         "items": items.iter().map(|i| serde_json::json!({
             "title": i.title,
             "quantity": i.quantity,
@@ -628,6 +644,7 @@ pub async fn notify_placed(
             "code": o.code,
             "seller": seller_name,
             "subtotal": vnd(o.subtotal_vnd),
+            "shipping": vnd(o.shipping_vnd),
             "items": data["items"],
             "payment_method": i18n::lookup(Lang::Vi, &format!("checkout.method.{}", placed.payment_method)),
             "province": placed.province_code,
@@ -667,6 +684,7 @@ pub struct SellerOrderRow {
     pub buyer: String,
     pub province_code: String,
     pub subtotal_vnd: Vnd,
+    pub shipping_vnd: Vnd,
     pub units: i64,
     pub placed_at: String,
 }
@@ -725,6 +743,7 @@ pub async fn for_seller(
                 buyer: c.name,
                 province_code: c.province_code,
                 subtotal_vnd: o.subtotal_vnd,
+                shipping_vnd: o.shipping_vnd,
                 placed_at: format_vietnam(o.created_at),
             })
         })
@@ -795,7 +814,9 @@ pub struct SellerActions {
     pub can_refund: bool,
     /// A bank transfer the seller saw arrive.
     pub can_confirm_paid: bool,
-    /// Cancelled after it was paid: the money is owed back.
+    /// The carrier brought the parcel back.
+    pub can_return: bool,
+    /// Cancelled or returned after it was paid: the money is owed back.
     pub refund_due: bool,
 }
 
@@ -814,7 +835,8 @@ impl SellerOrder {
             can_confirm_paid: unpaid
                 && self.checkout.payment_method
                     == crate::domain::orders::PaymentMethod::VietQr.as_str(),
-            refund_due: state == O::Cancelled && paid,
+            can_return: state == O::Shipped,
+            refund_due: matches!(state, O::Cancelled | O::Returned) && paid,
         }
     }
 }

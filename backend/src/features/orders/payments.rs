@@ -252,7 +252,7 @@ pub async fn apply_bank_transfer(
             .and_then(|s| s.bank_account_no);
         if method.as_deref() == Some(PaymentMethod::VietQr.as_str())
             && account.as_deref() == Some(notification.account_no.trim())
-            && o.subtotal_vnd == notification.amount_vnd
+            && o.total_vnd() == notification.amount_vnd
         {
             let newly = record_payment(&txn, std::slice::from_ref(o), PaidBy::Bank, now).await?;
             outcome = if newly.is_empty() {

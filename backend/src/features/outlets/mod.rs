@@ -37,12 +37,18 @@ pub enum OutletError {
     NotFound,
     NotInProvince,
     NotCarried,
-    NotEnoughStock { left: i32 },
-    StillHeld { left: i32 },
+    NotEnoughStock {
+        left: i32,
+    },
+    StillHeld {
+        left: i32,
+    },
     BadQuantity,
     BadPrice,
     BadPayment,
     BadProfile(&'static str),
+    /// The commune is not one of the province's (the message names the likely ones).
+    BadCommune(String),
     Photo(#[from] crate::media::PhotoError),
     Store(String),
     Database(#[from] DbErr),
@@ -65,6 +71,7 @@ impl std::fmt::Display for OutletError {
                 Self::BadPrice => tr("outlet.error.price"),
                 Self::BadPayment => tr("outlet.error.payment"),
                 Self::BadProfile(field) => tr(&format!("outlet.error.{field}")),
+                Self::BadCommune(why) => why.clone(),
                 Self::Photo(e) => e.to_string(),
                 Self::NotFound => tr("error.not_found"),
                 Self::Store(why) => format!("media store: {why}"),
@@ -177,6 +184,9 @@ pub async fn operated_by(
 pub struct Profile {
     pub tagline: String,
     pub address: String,
+    /// The outlet's commune on the 2025 map (empty: not given yet).
+    #[serde(default)]
+    pub commune: String,
     pub opening_hours: String,
     pub map_url: String,
     pub color: String,
@@ -210,13 +220,22 @@ impl Profile {
 
 pub async fn save_profile(
     db: &DatabaseConnection,
+    reference: &crate::domain::reference::Reference,
     principal: &Principal,
     outlet_id: OutletId,
     profile: &Profile,
 ) -> Result<outlet::Model, OutletError> {
     let found = find_operated(db, principal, outlet_id).await?;
     profile.validate()?;
+    let commune = match profile.commune.trim() {
+        "" => None,
+        raw => Some(
+            crate::features::shipping::resolve_commune(reference, &found.province_code, raw)
+                .map_err(OutletError::BadCommune)?,
+        ),
+    };
     let mut changed = found.into_active_model();
+    changed.commune = Set(commune);
     changed.tagline = Set(profile.tagline.trim().to_owned());
     changed.address = Set(profile.address.trim().to_owned());
     changed.opening_hours = Set(profile.opening_hours.trim().to_owned());
@@ -472,6 +491,9 @@ pub async fn record_sale(
         state: Set(OrderState::Delivered),
         payment_state: Set(PaymentState::Paid),
         subtotal_vnd: Set(total),
+        // Sold over the counter: nothing to deliver.
+        shipping_vnd: Set(Vnd::ZERO),
+        shipping_service: Set("pickup".into()),
         carrier: Set(None),
         tracking_no: Set(None),
         created_at: Set(now),

@@ -425,6 +425,33 @@ struct OnHandRow {
     on_hand: i64,
 }
 
+#[derive(FromQueryResult)]
+struct ShippingRow {
+    total: i64,
+}
+
+/// The delivery fees shoppers paid on the completed orders of `within` in `period`: kept apart
+/// from the revenue, which is the goods alone.
+pub async fn shipping_collected(
+    db: &impl ConnectionTrait,
+    within: &Within,
+    period: Period,
+) -> Result<Vnd, DbErr> {
+    let mut values: Vec<Value> = vec![period.start().into(), period.end().into()];
+    let scope = within.clause(&mut values);
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(o.shipping_vnd), 0) AS BIGINT) AS total FROM orders o \
+         JOIN sellers s ON s.id = o.seller_id \
+         JOIN registry_participants p ON p.id = s.participant_id \
+         WHERE o.completed_at >= ? AND o.completed_at < ? AND {done}{scope}",
+        done = completed("o")
+    );
+    let row = ShippingRow::find_by_statement(statement(db.get_database_backend(), &sql, values))
+        .one(db)
+        .await?;
+    Ok(Vnd::new(row.map_or(0, |r| r.total)))
+}
+
 /// Sell-through at `level` for `period`: every listing (seller, province) in `within` that sold
 /// in the period or holds stock, most units sold first.
 pub async fn sell_through(
@@ -478,7 +505,7 @@ pub async fn sell_through(
              JOIN listings l ON l.id = oi.listing_id \
              JOIN sellers s ON s.id = l.seller_id \
              JOIN registry_participants p ON p.id = s.participant_id \
-           WHERE o.created_at >= ? AND o.state NOT IN ('cancelled', 'refunded'){later_scope} \
+           WHERE o.created_at >= ? AND o.state NOT IN ('cancelled', 'refunded', 'returned'){later_scope} \
          ) AS parts GROUP BY k"
     );
     let on_hand = OnHandRow::find_by_statement(statement(backend, &on_hand_sql, values))

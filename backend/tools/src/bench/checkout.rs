@@ -17,6 +17,28 @@ use ocop_village::features::cart::{self, Address};
 pub struct BenchOptions {
     pub checkouts: usize,
     pub buyers: usize,
+    /// Every seller quotes through GHN, answered by a local stand-in.
+    pub carrier_quotes: bool,
+}
+
+/// A local stand-in for GHN's fee endpoint (30,000 ₫ for everything, at once): its base URL.
+async fn ghn_stand_in() -> anyhow::Result<String> {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let server = HttpServer::new(|| {
+        App::new().route(
+            "/shiip/public-api/v2/shipping-order/fee",
+            web::post().to(|| async {
+                HttpResponse::Ok().json(serde_json::json!({
+                    "code": 200, "message": "Success", "data": { "total": 30_000 }
+                }))
+            }),
+        )
+    })
+    .workers(2)
+    .bind("127.0.0.1:0")?;
+    let port = server.addrs()[0].port();
+    tokio::spawn(server.run());
+    Ok(format!("http://127.0.0.1:{port}/shiip/public-api"))
 }
 
 /// A scratch database like `database_url`: its URL, and how to drop it afterwards.
@@ -107,17 +129,45 @@ async fn measure(
     )
     .map_err(|p| anyhow::anyhow!("bench address: {p:?}"))?;
 
+    // Each seller's fee is quoted as the shop does it: the demo sellers' table rates, or a
+    // GHN quote from the stand-in.
+    let ghn = if options.carrier_quotes {
+        use ocop_village::db::entities::seller;
+        seller::Entity::update_many()
+            .col_expr(
+                seller::Column::Carrier,
+                sea_orm::sea_query::Expr::value("ghn"),
+            )
+            .col_expr(
+                seller::Column::CarrierToken,
+                sea_orm::sea_query::Expr::value("bench-token"),
+            )
+            .col_expr(
+                seller::Column::CarrierShopId,
+                sea_orm::sea_query::Expr::value("1"),
+            )
+            .exec(&db)
+            .await?;
+        Some(ghn_stand_in().await?)
+    } else {
+        None
+    };
+    let shared = Arc::new((
+        reference.clone(),
+        ocop_village::carriers::Endpoints::new(ghn, None),
+    ));
     progress.set_length(options.checkouts as u64);
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..options.buyers.max(1) {
-        let (db, next, products, address, progress) = (
+        let (db, next, products, address, progress, shared) = (
             db.clone(),
             next.clone(),
             products.clone(),
             address.clone(),
             progress.clone(),
+            shared.clone(),
         );
         let total = options.checkouts;
         workers.push(tokio::spawn(async move {
@@ -128,7 +178,16 @@ async fn measure(
                     break;
                 }
                 let began = Instant::now();
-                one_checkout(&db, &products[n % products.len()], &address, n).await?;
+                let (reference, carriers) = &*shared;
+                one_checkout(
+                    &db,
+                    reference,
+                    carriers,
+                    &products[n % products.len()],
+                    &address,
+                    n,
+                )
+                .await?;
                 latencies.push(began.elapsed());
                 progress.inc(1);
             }
@@ -149,8 +208,13 @@ async fn measure(
     } else {
         "SQLite"
     };
+    let quotes = if options.carrier_quotes {
+        ", each with a GHN quote (local stand-in)"
+    } else {
+        ", each with table-rate shipping"
+    };
     Ok(format!(
-        "checkout on {backend}: {} checkouts by {} concurrent buyers in {:.1} s = {:.0} checkouts/s\n  per checkout (add to cart + place): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms\n",
+        "checkout on {backend}{quotes}: {} checkouts by {} concurrent buyers in {:.1} s = {:.0} checkouts/s\n  per checkout (add to cart + place): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms\n",
         latencies.len(),
         options.buyers,
         elapsed.as_secs_f64(),
@@ -163,6 +227,8 @@ async fn measure(
 
 async fn one_checkout(
     db: &DatabaseConnection,
+    reference: &Reference,
+    carriers: &ocop_village::carriers::Endpoints,
     product: &uuid::Uuid,
     address: &Address,
     n: usize,
@@ -183,6 +249,8 @@ async fn one_checkout(
         site: "http://bench.invalid",
         from_show: None,
         pickup_outlet: None,
+        reference,
+        carriers,
     };
     cart::place(db, &placement, now).await?;
     Ok(())

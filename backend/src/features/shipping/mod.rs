@@ -1,0 +1,315 @@
+//! Delivery: each seller's pick-up address, table rates and carrier account
+//! ([`settings`]); the fee of each seller's order at checkout ([`quote`]); booking, cancelling
+//! and labels with the seller's carrier, and the carriers' status updates moving orders
+//! ([`tracking`]).
+pub mod settings;
+pub mod tracking;
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::carriers::{
+    Carrier, CarrierError, CarrierKind, Endpoints, Parcel, ParcelItem, Place, TableRates,
+};
+use crate::db::entities::{registry_participant, seller, shipping_rate};
+use crate::domain::ids::SellerId;
+use crate::domain::money::Vnd;
+use crate::domain::reference::Reference;
+use crate::domain::shipping::{Band, RateError, RateTable, Zone};
+
+/// The official name of the commune of `province` that `raw` names, or what to tell the
+/// person: which communes it may mean, and that districts are gone since 1 July 2025.
+pub fn resolve_commune(reference: &Reference, province: &str, raw: &str) -> Result<String, String> {
+    use crate::domain::communes::{Commune, CommuneMatch};
+    use crate::i18n::{tr, tr_with};
+    let names = |communes: &[&Commune]| {
+        communes
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match reference.communes.resolve(province, raw) {
+        CommuneMatch::Found(commune) => Ok(commune.name.clone()),
+        CommuneMatch::Ambiguous(several) => Err(tr_with(
+            "checkout.error.commune_ambiguous",
+            &[("choices", &names(&several))],
+        )),
+        CommuneMatch::NotFound {
+            district,
+            suggestions,
+        } => {
+            let mut message = match district {
+                Some(district) => tr_with(
+                    "checkout.error.commune_district",
+                    &[("district", &district)],
+                ),
+                None => tr("checkout.error.commune_unknown"),
+            };
+            if !suggestions.is_empty() {
+                message.push(' ');
+                message.push_str(&tr_with(
+                    "checkout.error.commune_maybe",
+                    &[("suggestions", &names(&suggestions))],
+                ));
+            }
+            Err(message)
+        }
+    }
+}
+
+/// A seller's rates: its own bands, or the platform's standard table if it set none.
+pub async fn rate_tables(
+    db: &impl ConnectionTrait,
+    sellers: &[seller::Model],
+) -> Result<HashMap<SellerId, RateTable>, DbErr> {
+    let rows = shipping_rate::Entity::find()
+        .filter(shipping_rate::Column::SellerId.is_in(sellers.iter().map(|s| s.id)))
+        .order_by_asc(shipping_rate::Column::MaxGrams)
+        .all(db)
+        .await?;
+    Ok(sellers
+        .iter()
+        .map(|s| {
+            let bands: Vec<Band> = rows
+                .iter()
+                .filter(|r| r.seller_id == s.id)
+                .map(|r| Band {
+                    max_grams: r.max_grams,
+                    same_province: r.same_province_vnd,
+                    same_region: r.same_region_vnd,
+                    elsewhere: r.elsewhere_vnd,
+                })
+                .collect();
+            let table = if bands.is_empty() {
+                RateTable::standard()
+            } else {
+                RateTable {
+                    bands,
+                    free_over: None,
+                }
+            };
+            (
+                s.id,
+                RateTable {
+                    free_over: s.free_shipping_over_vnd,
+                    ..table
+                },
+            )
+        })
+        .collect())
+}
+
+/// One seller's part of a cart: it becomes one order and one parcel.
+#[derive(Clone, Debug)]
+pub struct Consignment {
+    pub seller_id: SellerId,
+    pub subtotal: Vnd,
+    pub items: Vec<ParcelItem>,
+}
+
+impl Consignment {
+    pub fn grams(&self) -> i32 {
+        self.items.iter().map(|i| i.grams * i.quantity).sum()
+    }
+}
+
+/// Where the parcels go.
+#[derive(Clone, Debug)]
+pub enum Destination {
+    /// Delivered to this address (a carrier quote needs the commune; the table, the province).
+    Address(Place),
+    /// Collected at an outlet: nothing to carry, nothing to pay.
+    Pickup,
+}
+
+/// What the delivery of one seller's order costs the shopper.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Quote {
+    pub seller_id: SellerId,
+    pub grams: i32,
+    pub subtotal: Vnd,
+    pub fee: Vnd,
+    /// Who priced it: table | ghn | ghtk | pickup.
+    pub service: &'static str,
+    /// The carrier's name, for the shopper.
+    pub carrier: &'static str,
+    pub zone: Option<Zone>,
+    /// The seller's free-shipping threshold made it free.
+    pub free: bool,
+    /// The seller's carrier could not quote; this is the seller's table rate instead.
+    pub fallback: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QuoteError {
+    /// No band of the seller's table holds the parcel, and no carrier quoted it.
+    CannotShip {
+        seller: String,
+        grams: i32,
+        max: i32,
+    },
+    Database(#[from] DbErr),
+}
+
+impl std::fmt::Display for QuoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::CannotShip { seller, grams, max } => f.write_str(&crate::i18n::tr_with(
+                "shipping.error.too_heavy",
+                &[("seller", seller), ("grams", grams), ("max", max)],
+            )),
+            Self::Database(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// The pick-up place of a seller: its address if it set one, else its registry commune.
+pub fn pickup_place(
+    reference: &Reference,
+    s: &seller::Model,
+    participant: Option<&registry_participant::Model>,
+) -> Place {
+    let province_code = s
+        .pickup_province_code
+        .clone()
+        .or_else(|| participant.map(|p| p.province_code.clone()))
+        .unwrap_or_default();
+    Place {
+        province_name: reference
+            .province(&province_code)
+            .map(|p| p.name_vi.clone())
+            .unwrap_or_default(),
+        province_code,
+        commune: s
+            .pickup_commune
+            .clone()
+            .or_else(|| participant.map(|p| p.commune.clone()))
+            .unwrap_or_default(),
+        street: s.pickup_street.clone().unwrap_or_default(),
+        name: s.display_name.clone(),
+        phone: s.pickup_phone.clone().unwrap_or_default(),
+    }
+}
+
+/// The carrier adapter of a seller with its own carrier account, if any.
+pub fn carrier_of(endpoints: &Endpoints, s: &seller::Model) -> Option<Box<dyn Carrier>> {
+    let kind = CarrierKind::parse(&s.carrier)?;
+    let token = s.carrier_token.as_deref().filter(|t| !t.is_empty())?;
+    endpoints.account(kind, token, s.carrier_shop_id.as_deref())
+}
+
+/// The fee of each consignment, in their order. A seller with its own carrier account asks
+/// the carrier (all sellers at once); a carrier that refuses or does not answer in time is
+/// replaced by the seller's table rate, so the shopper always sees a price or a clear reason.
+pub async fn quote(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+    endpoints: &Endpoints,
+    consignments: &[Consignment],
+    destination: &Destination,
+) -> Result<Vec<Quote>, QuoteError> {
+    let sellers = seller::Entity::find()
+        .filter(seller::Column::Id.is_in(consignments.iter().map(|c| c.seller_id)))
+        .all(db)
+        .await?;
+    let participants: HashMap<i64, registry_participant::Model> =
+        registry_participant::Entity::find()
+            .filter(
+                registry_participant::Column::Id.is_in(sellers.iter().map(|s| s.participant_id)),
+            )
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+    let tables = rate_tables(db, &sellers).await?;
+    let asks = consignments.iter().map(|c| {
+        let shop = sellers.iter().find(|s| s.id == c.seller_id);
+        let table = tables
+            .get(&c.seller_id)
+            .cloned()
+            .unwrap_or_else(RateTable::standard);
+        let from = shop.map(|s| pickup_place(reference, s, participants.get(&s.participant_id)));
+        async move { quote_one(reference, endpoints, c, shop, table, from, destination).await }
+    });
+    futures::future::join_all(asks).await.into_iter().collect()
+}
+
+async fn quote_one(
+    reference: &Reference,
+    endpoints: &Endpoints,
+    consignment: &Consignment,
+    shop: Option<&seller::Model>,
+    table: RateTable,
+    from: Option<Place>,
+    destination: &Destination,
+) -> Result<Quote, QuoteError> {
+    let grams = consignment.grams();
+    let mut quote = Quote {
+        seller_id: consignment.seller_id,
+        grams,
+        subtotal: consignment.subtotal,
+        fee: Vnd::ZERO,
+        service: "pickup",
+        carrier: "",
+        zone: None,
+        free: false,
+        fallback: false,
+    };
+    let Destination::Address(to) = destination else {
+        return Ok(quote);
+    };
+    let from = from.unwrap_or_else(|| to.clone());
+    let zone = Zone::between(reference, &from.province_code, &to.province_code);
+    quote.zone = Some(zone);
+    quote.free = table
+        .free_over
+        .is_some_and(|limit| consignment.subtotal >= limit);
+    let parcel = Parcel {
+        grams,
+        value: consignment.subtotal,
+        cod: Vnd::ZERO,
+        items: consignment.items.clone(),
+    };
+    if let Some(carrier) = shop.and_then(|s| carrier_of(endpoints, s)) {
+        match carrier.quote(&from, to, &parcel).await {
+            Ok(fee) => {
+                quote.fee = if quote.free { Vnd::ZERO } else { fee };
+                quote.service = carrier.kind().as_str();
+                quote.carrier = carrier.kind().label();
+                return Ok(quote);
+            }
+            Err(e) => {
+                tracing::warn!(
+                    seller = %consignment.seller_id, carrier = carrier.kind().as_str(), error = %e,
+                    "carrier quote failed; using the seller's table rate"
+                );
+                quote.fallback = true;
+            }
+        }
+    }
+    let table_rates = TableRates {
+        table,
+        zone,
+        subtotal: consignment.subtotal,
+    };
+    match table_rates.quote(&from, to, &parcel).await {
+        Ok(fee) => {
+            quote.fee = fee;
+            quote.service = CarrierKind::Table.as_str();
+            quote.carrier = CarrierKind::Table.label();
+            Ok(quote)
+        }
+        // The table only fails on weight.
+        Err(e) => Err(QuoteError::CannotShip {
+            seller: shop.map(|s| s.display_name.clone()).unwrap_or_default(),
+            grams,
+            max: match e {
+                CarrierError::Rates(RateError::TooHeavy { max, .. }) => max,
+                _ => 0,
+            },
+        }),
+    }
+}
