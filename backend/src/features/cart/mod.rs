@@ -614,7 +614,7 @@ pub async fn preview_quotes(
             commune: String::new(),
             street: String::new(),
         };
-        return shipping_quotes(db, reference, carriers, cart, &nowhere, true)
+        return shipping_quotes(db, reference, Some(carriers), cart, &nowhere, true)
             .await
             .map(Some);
     };
@@ -631,7 +631,7 @@ pub async fn preview_quotes(
         commune,
         street: street.trim().to_owned(),
     };
-    shipping_quotes(db, reference, carriers, cart, &address, pickup)
+    shipping_quotes(db, reference, Some(carriers), cart, &address, pickup)
         .await
         .map(Some)
 }
@@ -641,7 +641,7 @@ pub async fn preview_quotes(
 pub async fn shipping_quotes(
     db: &impl ConnectionTrait,
     reference: &Reference,
-    carriers: &Endpoints,
+    carriers: Option<&Endpoints>,
     cart: &CartView,
     address: &Address,
     pickup: bool,
@@ -702,27 +702,27 @@ pub async fn place(
     placement: &Placement<'_>,
     now: DateTime<Utc>,
 ) -> Result<checkout::Model, CheckoutError> {
-    // Carriers are asked before the transaction: no row is held while they answer.
-    let quotes = if checkout_by_key(db, placement.idempotency_key)
-        .await?
-        .is_some()
-    {
-        Vec::new()
-    } else {
+    // A seller's carrier is asked before the transaction, so no row is held while it
+    // answers; table rates are worked out inside it, from the lines it reads.
+    let quotes = if crate::features::shipping::cart_uses_carriers(db, placement.cart_id).await? {
         let cart = view(db, placement.cart_id, vietnam_date(now)).await?;
-        shipping_quotes(
-            db,
-            placement.reference,
-            placement.carriers,
-            &cart,
-            placement.address,
-            placement.pickup_outlet.is_some(),
+        Some(
+            shipping_quotes(
+                db,
+                placement.reference,
+                Some(placement.carriers),
+                &cart,
+                placement.address,
+                placement.pickup_outlet.is_some(),
+            )
+            .await?,
         )
-        .await?
+    } else {
+        None
     };
     let mut attempt = 0;
     loop {
-        match place_once(db, placement, &quotes, now).await {
+        match place_once(db, placement, quotes.as_deref(), now).await {
             Err(CheckoutError::Database(e)) if attempt < 4 && crate::db::is_retryable(&e) => {
                 attempt += 1;
                 tracing::warn!(error = %e, attempt, "checkout conflicted; running it again");
@@ -736,7 +736,7 @@ pub async fn place(
 async fn place_once(
     db: &DatabaseConnection,
     placement: &Placement<'_>,
-    quotes: &[Quote],
+    quotes: Option<&[Quote]>,
     now: DateTime<Utc>,
 ) -> Result<checkout::Model, CheckoutError> {
     let Placement {
@@ -749,6 +749,7 @@ async fn place_once(
         site,
         from_show,
         pickup_outlet,
+        reference,
         ..
     } = *placement;
     let txn = crate::db::begin_write(db).await?;
@@ -764,7 +765,24 @@ async fn place_once(
     if cart.groups.is_empty() {
         return Err(ShopError::EmptyCart.into());
     }
-    // Each seller's order with the fee the shopper was quoted for exactly these lines.
+    // Each seller's order with the fee quoted for exactly these lines: the carriers' quotes
+    // asked before, or the table rates now.
+    let table_quotes;
+    let quotes = match quotes {
+        Some(asked) => asked,
+        None => {
+            table_quotes = shipping_quotes(
+                &txn,
+                reference,
+                None,
+                &cart,
+                address,
+                pickup_outlet.is_some(),
+            )
+            .await?;
+            &table_quotes
+        }
+    };
     let fees = cart
         .groups
         .iter()

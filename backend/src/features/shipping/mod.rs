@@ -7,7 +7,9 @@ pub mod tracking;
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+};
 
 use crate::carriers::{
     Carrier, CarrierError, CarrierKind, Endpoints, Parcel, ParcelItem, Place, TableRates,
@@ -193,6 +195,27 @@ pub fn pickup_place(
     }
 }
 
+/// Whether any seller in the cart quotes through its own carrier account (then the quotes are
+/// asked before the checkout's transaction).
+pub async fn cart_uses_carriers(db: &impl ConnectionTrait, cart_id: i64) -> Result<bool, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let sql = "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM cart_items ci \
+               JOIN listings l ON l.id = ci.listing_id \
+               JOIN sellers s ON s.id = l.seller_id \
+               WHERE ci.cart_id = ? AND s.carrier <> 'table' AND s.carrier_token IS NOT NULL";
+    let found = Count::find_by_statement(crate::db::statement(
+        db.get_database_backend(),
+        sql,
+        vec![cart_id.into()],
+    ))
+    .one(db)
+    .await?;
+    Ok(found.is_some_and(|c| c.n > 0))
+}
+
 /// The carrier adapter of a seller with its own carrier account, if any.
 pub fn carrier_of(endpoints: &Endpoints, s: &seller::Model) -> Option<Box<dyn Carrier>> {
     let kind = CarrierKind::parse(&s.carrier)?;
@@ -200,13 +223,15 @@ pub fn carrier_of(endpoints: &Endpoints, s: &seller::Model) -> Option<Box<dyn Ca
     endpoints.account(kind, token, s.carrier_shop_id.as_deref())
 }
 
-/// The fee of each consignment, in their order. A seller with its own carrier account asks
-/// the carrier (all sellers at once); a carrier that refuses or does not answer in time is
-/// replaced by the seller's table rate, so the shopper always sees a price or a clear reason.
+/// The fee of each consignment, in their order. With `endpoints`, a seller with its own
+/// carrier account asks the carrier (all sellers at once); a carrier that refuses or does not
+/// answer in time is replaced by the seller's table rate, so the shopper always sees a price
+/// or a clear reason. Without (`None`, inside a transaction) only the table rates are used:
+/// no carrier is ever called while rows are held.
 pub async fn quote(
     db: &impl ConnectionTrait,
     reference: &Reference,
-    endpoints: &Endpoints,
+    endpoints: Option<&Endpoints>,
     consignments: &[Consignment],
     destination: &Destination,
 ) -> Result<Vec<Quote>, QuoteError> {
@@ -214,16 +239,23 @@ pub async fn quote(
         .filter(seller::Column::Id.is_in(consignments.iter().map(|c| c.seller_id)))
         .all(db)
         .await?;
-    let participants: HashMap<i64, registry_participant::Model> =
+    // The registry's address stands in for a pick-up address not set yet.
+    let unset: Vec<i64> = sellers
+        .iter()
+        .filter(|s| s.pickup_province_code.is_none())
+        .map(|s| s.participant_id)
+        .collect();
+    let participants: HashMap<i64, registry_participant::Model> = if unset.is_empty() {
+        HashMap::new()
+    } else {
         registry_participant::Entity::find()
-            .filter(
-                registry_participant::Column::Id.is_in(sellers.iter().map(|s| s.participant_id)),
-            )
+            .filter(registry_participant::Column::Id.is_in(unset))
             .all(db)
             .await?
             .into_iter()
             .map(|p| (p.id, p))
-            .collect();
+            .collect()
+    };
     let tables = rate_tables(db, &sellers).await?;
     let asks = consignments.iter().map(|c| {
         let shop = sellers.iter().find(|s| s.id == c.seller_id);
@@ -239,7 +271,7 @@ pub async fn quote(
 
 async fn quote_one(
     reference: &Reference,
-    endpoints: &Endpoints,
+    endpoints: Option<&Endpoints>,
     consignment: &Consignment,
     shop: Option<&seller::Model>,
     table: RateTable,
@@ -273,7 +305,7 @@ async fn quote_one(
         cod: Vnd::ZERO,
         items: consignment.items.clone(),
     };
-    if let Some(carrier) = shop.and_then(|s| carrier_of(endpoints, s)) {
+    if let Some(carrier) = endpoints.zip(shop).and_then(|(e, s)| carrier_of(e, s)) {
         match carrier.quote(&from, to, &parcel).await {
             Ok(fee) => {
                 quote.fee = if quote.free { Vnd::ZERO } else { fee };
