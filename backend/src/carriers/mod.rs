@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::money::Vnd;
+use crate::domain::reference::Reference;
 use crate::domain::shipping::{RateError, RateTable, Zone};
 
 /// Who carries a seller's parcels.
@@ -65,6 +66,31 @@ pub struct Place {
     pub street: String,
     pub name: String,
     pub phone: String,
+}
+
+impl Place {
+    /// A place on the 2025 map: `province_code` is one of today's 34 (its official name is
+    /// what carriers are sent), `commune` the commune's official name.
+    pub fn new(
+        reference: &Reference,
+        province_code: &str,
+        commune: &str,
+        street: &str,
+        name: &str,
+        phone: &str,
+    ) -> Self {
+        Self {
+            province_name: reference
+                .province(province_code)
+                .map(|p| p.name_vi.clone())
+                .unwrap_or_default(),
+            province_code: province_code.to_owned(),
+            commune: commune.to_owned(),
+            street: street.to_owned(),
+            name: name.to_owned(),
+            phone: phone.to_owned(),
+        }
+    }
 }
 
 /// What goes in the box.

@@ -589,6 +589,23 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> &'a str {
         .unwrap_or_default()
 }
 
+/// The body of a notification signed in the bank's scheme (`t=…,v1=…` in `header`), checked
+/// against `secret` and the clock.
+fn signed_body<'a>(
+    secret: &str,
+    req: &HttpRequest,
+    header_name: &str,
+    body: &'a [u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<&'a str, ApiError> {
+    let payload = std::str::from_utf8(body).map_err(|e| refused(ErrorCode::BadPayload, e))?;
+    bank::verify(secret, header(req, header_name), payload, now).map_err(|e| match e {
+        bank::Refusal::Stale => refused(ErrorCode::StaleTimestamp, e),
+        _ => refused(ErrorCode::BadSignature, e),
+    })?;
+    Ok(payload)
+}
+
 #[post("/stripe")]
 async fn stripe_webhook(
     state: web::Data<AppState>,
@@ -623,17 +640,7 @@ async fn bank_webhook(
         .bank_webhook_secret
         .as_deref()
         .ok_or_else(not_configured)?;
-    let payload = std::str::from_utf8(&body).map_err(|e| refused(ErrorCode::BadPayload, e))?;
-    bank::verify(
-        secret,
-        header(&req, "X-Bank-Signature"),
-        payload,
-        state.clock.now(),
-    )
-    .map_err(|e| match e {
-        bank::Refusal::Stale => refused(ErrorCode::StaleTimestamp, e),
-        _ => refused(ErrorCode::BadSignature, e),
-    })?;
+    let payload = signed_body(secret, &req, "X-Bank-Signature", &body, state.clock.now())?;
     let notification: bank::Notification = serde_json::from_str(payload).map_err(|e| {
         refused(
             ErrorCode::BadPayload,
@@ -688,17 +695,13 @@ async fn carrier_webhook(
     let kind = CarrierKind::parse(&path)
         .filter(|k| *k != CarrierKind::Table)
         .ok_or_else(|| ApiError::from(ErrorCode::NoSuchEndpoint))?;
-    let payload = std::str::from_utf8(&body).map_err(|e| refused(ErrorCode::BadPayload, e))?;
-    bank::verify(
+    let payload = signed_body(
         secret,
-        header(&req, "X-Carrier-Signature"),
-        payload,
+        &req,
+        "X-Carrier-Signature",
+        &body,
         state.clock.now(),
-    )
-    .map_err(|e| match e {
-        bank::Refusal::Stale => refused(ErrorCode::StaleTimestamp, e),
-        _ => refused(ErrorCode::BadSignature, e),
-    })?;
+    )?;
     let update = crate::carriers::read_status(kind, payload)
         .map_err(|e| refused(ErrorCode::BadPayload, e))?;
     let applied = shipping::tracking::apply_update(&state.db, kind, &update, state.clock.now())

@@ -575,17 +575,14 @@ pub struct Placement<'a> {
 impl Address {
     /// The address as a carrier's destination.
     pub fn place(&self, reference: &Reference) -> Place {
-        Place {
-            province_name: reference
-                .province(&self.province_code)
-                .map(|p| p.name_vi.clone())
-                .unwrap_or_default(),
-            province_code: self.province_code.clone(),
-            commune: self.commune.clone(),
-            street: self.street.clone(),
-            name: self.name.clone(),
-            phone: self.phone.clone(),
-        }
+        Place::new(
+            reference,
+            &self.province_code,
+            &self.commune,
+            &self.street,
+            &self.name,
+            &self.phone,
+        )
     }
 }
 

@@ -178,21 +178,19 @@ pub fn pickup_place(
         .clone()
         .or_else(|| participant.map(|p| p.province_code.clone()))
         .unwrap_or_default();
-    Place {
-        province_name: reference
-            .province(&province_code)
-            .map(|p| p.name_vi.clone())
-            .unwrap_or_default(),
-        province_code,
-        commune: s
-            .pickup_commune
-            .clone()
-            .or_else(|| participant.map(|p| p.commune.clone()))
-            .unwrap_or_default(),
-        street: s.pickup_street.clone().unwrap_or_default(),
-        name: s.display_name.clone(),
-        phone: s.pickup_phone.clone().unwrap_or_default(),
-    }
+    let commune = s
+        .pickup_commune
+        .clone()
+        .or_else(|| participant.map(|p| p.commune.clone()))
+        .unwrap_or_default();
+    Place::new(
+        reference,
+        &province_code,
+        &commune,
+        s.pickup_street.as_deref().unwrap_or_default(),
+        &s.display_name,
+        s.pickup_phone.as_deref().unwrap_or_default(),
+    )
 }
 
 /// Whether any seller in the cart quotes through its own carrier account (then the quotes are

@@ -73,17 +73,14 @@ fn booked_with(o: &order::Model) -> Option<CarrierKind> {
 
 /// Where a checkout's parcels go.
 fn destination(reference: &Reference, c: &checkout::Model) -> Place {
-    Place {
-        province_name: reference
-            .province(&c.province_code)
-            .map(|p| p.name_vi.clone())
-            .unwrap_or_default(),
-        province_code: c.province_code.clone(),
-        commune: c.commune.clone(),
-        street: c.street.clone(),
-        name: c.name.clone(),
-        phone: c.phone.clone(),
-    }
+    Place::new(
+        reference,
+        &c.province_code,
+        &c.commune,
+        &c.street,
+        &c.name,
+        &c.phone,
+    )
 }
 
 /// An order's parcel: its items with their listings' weights; the carrier collects the
