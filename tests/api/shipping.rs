@@ -449,6 +449,31 @@ async fn bad_rates_are_refused_row_by_row_and_a_parcel_above_every_band_gets_a_c
     let (status, page) = save_settings(&app, &danang, &id, &pickup_and("table")).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(app.count("shipping_rates", "").await, 2);
+    // The form shows what was saved, every cell of every row.
+    let form = danang
+        .get(format!("{}/seller/shipping?seller={id}", app.address))
+        .send()
+        .await
+        .expect("settings page")
+        .text()
+        .await
+        .expect("body");
+    for (name, value) in [
+        ("band_0_max_grams", "1000"),
+        ("band_0_same_province", "15000"),
+        ("band_0_same_region", "22000"),
+        ("band_0_elsewhere", "27000"),
+        ("band_1_elsewhere", "45000"),
+        ("pickup_commune", "Phường Hòa Cường"),
+        ("pickup_phone", "0905123456"),
+    ] {
+        let at = form.find(&format!("name=\"{name}\"")).expect(name);
+        let rest = &form[at..form[at..].find('>').map_or(form.len(), |end| at + end)];
+        assert!(
+            rest.contains(&format!("value=\"{value}\"")),
+            "{name}: {rest}"
+        );
+    }
     // 6 units of 1 kg: heavier than the 5 kg band.
     listing::Entity::update_many()
         .col_expr(

@@ -50,7 +50,9 @@ fn settings_page(
             json!({
                 "n": n,
                 "row": n + 1,
-                "max_grams": r[0], "same_province": r[1], "same_region": r[2], "elsewhere": r[3],
+                "max_grams": r[0], "same_province": r[1], "same_region": r[2],
+                // Not `elsewhere`: handlebars reads `{{else…}}` as `{{else}}`.
+                "far": r[3],
                 "error": errors.iter().find(|(f, _)| *f == format!("band_{n}")).map(|(_, m)| m),
             })
         })

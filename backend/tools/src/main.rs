@@ -602,8 +602,11 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     );
     if report.orders_created > 0 {
         println!(
-            "  {} demo orders of {}, bought by the shopper, one in every state (placed, confirmed, shipped, delivered, cancelled, refunded, paid and unpaid VietQR transfers): /seller/orders as the seller, /account/orders as the shopper",
+            "  {} demo orders of {}, bought by the shopper, one in every state (placed, confirmed, shipped, delivered, cancelled, refunded, returned, paid and unpaid VietQR transfers), each with its delivery fee: /seller/orders as the seller, /account/orders as the shopper",
             report.orders_created, roles.seller
+        );
+        println!(
+            "  every seller has a pick-up address and shipping rates on the 2025 map: /seller/shipping as the seller"
         );
     }
     if report.outlet_products > 0 {
