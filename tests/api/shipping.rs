@@ -910,3 +910,87 @@ async fn the_same_status_update_delivered_many_times_at_once_moves_the_order_onc
         (OrderState::Delivered, PaymentState::Paid)
     );
 }
+
+/// A browser signed in with a demo account's password, through the sign-in form.
+async fn demo_browser(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
+    let client = browser();
+    let token = csrf(app, &client, "/account/login").await;
+    let signed = post_form(
+        app,
+        &client,
+        "/account/login",
+        &[("csrf", &token), ("email", email), ("password", password)],
+    )
+    .await;
+    assert_eq!(signed.status().as_u16(), 303, "{email} signs in");
+    client
+}
+
+#[tokio::test]
+async fn the_demo_seller_can_switch_to_its_ghn_account_and_the_demo_shopper_gets_its_quote() {
+    use ocop_village::domain::states::ListingState;
+    let carriers = carriers_stand_in().await;
+    let app = app_with_carriers(&carriers, None).await;
+    app.seed_demo().await;
+    let password = |email: &str| {
+        ocop_village_tools::seed::DEMO_ACCOUNTS
+            .iter()
+            .find(|(_, e, _)| *e == email)
+            .map(|(_, _, p)| *p)
+            .expect("a demo account")
+    };
+    let seller = demo_browser(&app, "nguoiban@ocop.demo", password("nguoiban@ocop.demo")).await;
+    let form = seller
+        .get(format!("{}/seller/shipping", app.address))
+        .send()
+        .await
+        .expect("settings")
+        .text()
+        .await
+        .expect("body");
+    // The demo seller starts on its own table rates, with a pick-up address.
+    assert!(
+        form.contains("name=\"band_0_elsewhere\" inputmode=\"numeric\" size=\"8\" value=\"35000\""),
+        "{form}"
+    );
+    let at = form
+        .find("name=\"seller\" value=\"")
+        .expect("the seller field")
+        + 21;
+    let id: String = form[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let (status, page) = save_settings(&app, &seller, &id, &pickup_and("ghn")).await;
+    assert_eq!(status, 200, "{page}");
+
+    let shopper = demo_browser(&app, "khach@ocop.demo", password("khach@ocop.demo")).await;
+    let candidates = listing::Entity::find()
+        .filter(listing::Column::SellerId.eq(id.parse::<i64>().expect("an id")))
+        .filter(listing::Column::State.eq(ListingState::Published))
+        .filter(listing::Column::Stock.gt(0))
+        .all(&app.db)
+        .await
+        .expect("listings");
+    let mut added = false;
+    for l in candidates {
+        let response = post_with_csrf(
+            &app,
+            &shopper,
+            "/cart/add",
+            &[("listing", &l.pid.to_string()), ("quantity", "1")],
+        )
+        .await;
+        if response.status().as_u16() == 303 {
+            added = true;
+            break;
+        }
+    }
+    assert!(added, "a demo product is for sale");
+    // The checkout starts from the shopper's default address, quoted by GHN.
+    let (page, _) = checkout_form(&app, &shopper).await;
+    assert!(page.contains("GHN") && page.contains("41.000"), "{page}");
+    let asked = carriers.requests("/shiip/public-api/v2/shipping-order/fee");
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].token, GHN_TOKEN);
+}

@@ -94,6 +94,11 @@ await page.getByLabel('Số điện thoại').fill('0912 345 678');
 await page.getByLabel('Tỉnh, thành phố').selectOption('ha-noi');
 await page.getByLabel('Xã, phường, đặc khu').fill('phường Hoàn Kiếm');
 await page.getByLabel('Số nhà, đường, thôn, ấp').fill('12 phố Hàng Bạc');
+// The delivery fee, worked out for this address before paying.
+await page.getByRole('button', { name: 'Tính phí vận chuyển' }).click();
+await page.waitForURL(/\/checkout\/address$/);
+check(await page.getByText('Tổng thanh toán').isVisible(), 'checkout shows the fee and the total to pay');
+await scan(page, 'checkout with shipping fees');
 await page.getByLabel('Chuyển khoản ngân hàng bằng mã VietQR').check();
 await page.getByRole('button', { name: 'Đặt hàng' }).click();
 await page.waitForURL(/\/orders\/OV-/);
@@ -119,6 +124,10 @@ await page.locator('a[href^="/seller/listings/"]').first().click();
 await page.waitForURL(/\/seller\/listings\//);
 check(await page.getByText('Thông tin từ Hệ thống OCOP').isVisible(), 'listing edit page shows registry data read-only');
 await scan(page, 'listing edit page');
+// The seller's delivery settings: pick-up address, rates, carrier.
+await page.goto(base + '/seller/shipping');
+check(await page.getByRole('heading', { name: /^Vận chuyển của/ }).isVisible(), 'seller shipping settings');
+await scan(page, 'seller shipping settings');
 // The seller's orders: open one waiting for confirmation and confirm it.
 await page.goto(base + '/seller/orders?state=placed');
 await scan(page, 'seller orders');

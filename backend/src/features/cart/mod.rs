@@ -489,7 +489,10 @@ impl Address {
                 email,
                 phone,
                 province_code: outlet.province_code.clone(),
-                commune: outlet.name.clone(),
+                commune: outlet
+                    .commune
+                    .clone()
+                    .unwrap_or_else(|| outlet.name.clone()),
                 street: outlet.address.clone(),
             }),
             _ => Err(problems),
@@ -599,33 +602,18 @@ pub async fn preview_quotes(
     street: &str,
     pickup: bool,
 ) -> Result<Option<Vec<Quote>>, ShopError> {
-    let Some(province) = reference.province(province.trim()) else {
-        if !pickup {
-            return Ok(None);
-        }
-        let nowhere = Address {
-            name: String::new(),
-            email: String::new(),
-            phone: String::new(),
-            province_code: String::new(),
-            commune: String::new(),
-            street: String::new(),
-        };
-        return shipping_quotes(db, reference, Some(carriers), cart, &nowhere, true)
-            .await
-            .map(Some);
-    };
-    let commune = match resolve_commune(reference, &province.code, commune) {
-        Ok(name) => name,
-        Err(_) if !pickup => return Ok(None),
-        Err(_) => String::new(),
-    };
+    // Collected at an outlet, the address does not matter.
+    let province = reference.province(province.trim());
+    let commune = province.and_then(|p| resolve_commune(reference, &p.code, commune).ok());
+    if commune.is_none() && !pickup {
+        return Ok(None);
+    }
     let address = Address {
         name: String::new(),
         email: String::new(),
         phone: String::new(),
-        province_code: province.code.clone(),
-        commune,
+        province_code: province.map(|p| p.code.clone()).unwrap_or_default(),
+        commune: commune.unwrap_or_default(),
         street: street.trim().to_owned(),
     };
     shipping_quotes(db, reference, Some(carriers), cart, &address, pickup)
