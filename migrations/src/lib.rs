@@ -17,6 +17,7 @@ mod m20261201_000013_add_order_completion;
 mod m20261202_000014_create_leases_and_outbox_claims;
 mod m20261203_000015_create_address_book;
 mod m20261203_000016_add_shipping;
+mod m20261203_000017_add_invoice_requests;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_create_leases_and_outbox_claims::Migration),
             Box::new(m20261203_000015_create_address_book::Migration),
             Box::new(m20261203_000016_add_shipping::Migration),
+            Box::new(m20261203_000017_add_invoice_requests::Migration),
         ]
     }
 }

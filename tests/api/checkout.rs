@@ -102,6 +102,7 @@ pub async fn place_as(
         pickup_outlet: None,
         reference: &TEST_REFERENCE,
         carriers: &ocop_village::carriers::Endpoints::new(None, None),
+        invoice: None,
     };
     cart::place(db, &placement, now).await
 }

@@ -8,6 +8,7 @@ mod engines_agree;
 mod faults;
 mod health;
 mod helpers;
+mod invoices;
 mod live;
 mod mail_smtp;
 mod media_store;

@@ -453,6 +453,15 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
             vec![("seller", seller_a.to_string()), ("carrier", s("pigeon"))],
             SELLER_A,
         ),
+        // No invoice asked for: 409 once let through.
+        post(
+            format!("/seller/orders/{order_a}/invoice"),
+            vec![
+                ("number", s("1")),
+                ("link", s("https://hoadon.example.vn/1")),
+            ],
+            SELLER_A,
+        ),
         // Not confirmed, not booked: 409 once let through.
         post(format!("/seller/orders/{order_a}/book"), vec![], SELLER_A),
         get(format!("/seller/orders/{order_a}/label"), SELLER_A),

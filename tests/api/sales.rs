@@ -175,6 +175,7 @@ async fn order_at(
             pickup_outlet: None,
             reference: &app.reference,
             carriers: &ocop_village::carriers::Endpoints::new(None, None),
+            invoice: None,
         },
         when,
     )

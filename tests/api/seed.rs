@@ -111,6 +111,16 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
     assert_eq!(app.count("sellers", "bank_account_no IS NULL").await, 0);
     // Every seller has rates and a pick-up address on the 2025 map; every demo order carries
     // its delivery fee, and every checkout's total is its orders' goods and delivery.
+    // Two demo orders asked for a VAT invoice; the delivered one has it.
+    assert_eq!(
+        app.count("checkouts", "invoice_tax_code IS NOT NULL").await,
+        2
+    );
+    assert_eq!(
+        app.count("orders", "state = 'delivered' AND invoice_no IS NOT NULL")
+            .await,
+        1
+    );
     assert_eq!(app.count("sellers", "pickup_commune IS NULL").await, 0);
     assert_eq!(
         app.count(

@@ -219,13 +219,8 @@ fn pickup_and(carrier: &'static str) -> Vec<(&'static str, &'static str)> {
 }
 
 async fn seller_of(app: &TestApp, pid: uuid::Uuid) -> String {
-    listing::Entity::find()
-        .filter(listing::Column::Pid.eq(pid))
-        .one(&app.db)
+    crate::helpers::seller_of_listing(app, pid)
         .await
-        .expect("query")
-        .expect("listing")
-        .seller_id
         .to_string()
 }
 

@@ -292,6 +292,7 @@ mod tests {
             "subtotal": "100.000 ₫", "shipping": "30.000 ₫", "order_total": "130.000 ₫", "state": "shipped", "state_label": "Shipped",
             "payment_label": "paid", "carrier": "GHN", "tracking_no": "GHN1",
             "outlet": "Điểm bán OCOP Huế", "inviter": "Quản trị",
+            "invoice": { "company": "Công ty TNHH Quà Quê", "tax_code": "0312345678", "address": "12 Lê Lợi" },
         });
         for name in names {
             let vi = compose_in(Lang::Vi, &name, "lan@example.vn", &data).expect("Vietnamese");

@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::db::entities::cart as cart_row;
 use crate::db::entities::user;
 use crate::domain::ids::{OutletId, SellerId, UserId};
+use crate::domain::invoice::InvoiceRequest;
 use crate::domain::orders::PaymentMethod;
 use crate::features::cart;
 use crate::features::cart::Address;
@@ -199,6 +200,15 @@ struct CheckoutFields {
     /// Keep this delivery address in the address book.
     #[serde(default)]
     save_address: Option<String>,
+    /// A VAT invoice asked for, with the buyer's company, tax code and address.
+    #[serde(default)]
+    want_invoice: Option<String>,
+    #[serde(default)]
+    invoice_company: String,
+    #[serde(default)]
+    invoice_tax_code: String,
+    #[serde(default)]
+    invoice_address: String,
 }
 
 /// The payment choices for a cart: the offered methods, VietQR only when every seller in the
@@ -453,9 +463,14 @@ async fn place(
         ),
     };
     let method = PaymentMethod::parse(&form.payment).filter(|m| state.payments.offers(*m));
-    let (address, method) = match (address, method) {
-        (Ok(address), Some(method)) => (address, method),
-        (address, method) => {
+    let invoice = f
+        .want_invoice
+        .as_ref()
+        .map(|_| InvoiceRequest::parse(&f.invoice_company, &f.invoice_tax_code, &f.invoice_address))
+        .transpose();
+    let (address, method, invoice) = match (address, method, invoice) {
+        (Ok(address), Some(method), Ok(invoice)) => (address, method, invoice),
+        (address, method, invoice) => {
             let mut errors: Vec<String> = address
                 .err()
                 .unwrap_or_default()
@@ -465,6 +480,13 @@ async fn place(
             if method.is_none() {
                 errors.push(tr("checkout.choose_payment"));
             }
+            errors.extend(
+                invoice
+                    .err()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(_, key)| tr(key)),
+            );
             return checkout_view(
                 &state,
                 &req,
@@ -495,6 +517,7 @@ async fn place(
         pickup_outlet: pickup.as_ref().map(|o| o.id),
         reference: &state.reference,
         carriers: &state.carriers,
+        invoice: invoice.as_ref(),
     };
     let now = state.clock.now();
     let placed = match cart::place(&state.db, &placement, now).await {

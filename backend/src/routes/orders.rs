@@ -114,6 +114,11 @@ async fn detail_view(
                 "commune": view.checkout.commune,
                 "payment_method": view.checkout.payment_method,
                 "channel": view.checkout.channel,
+                "invoice": view.checkout.invoice_tax_code.as_ref().map(|tax_code| json!({
+                    "company": view.checkout.invoice_company,
+                    "tax_code": tax_code,
+                    "address": view.checkout.invoice_address,
+                })),
             },
             "province": province,
             "items": view.items,
@@ -295,6 +300,47 @@ async fn shipment_refused(
                 _ => StatusCode::CONFLICT,
             };
             detail_view(state, req, principal, pid, status, Some(e.to_string())).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct InvoiceForm {
+    csrf: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    link: String,
+}
+
+/// A seller member records the e-invoice it issued for an order whose buyer asked for one.
+#[post("/seller/orders/{pid}/invoice")]
+async fn record_invoice(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    form: web::Form<InvoiceForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let recorded = orders::record_invoice(
+        &state.db,
+        &principal,
+        *path,
+        &form.number,
+        &form.link,
+        state.clock.now(),
+    )
+    .await;
+    match recorded {
+        Ok(_) => Ok(see_other(&format!("/seller/orders/{}", path))),
+        Err(e @ (OrderError::NotFound | OrderError::Database(_))) => Err(order_page_error(e)),
+        Err(e) => {
+            let status = match e {
+                OrderError::NoInvoiceAsked => StatusCode::CONFLICT,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            detail_view(&state, &req, &principal, *path, status, Some(e.to_string())).await
         }
     }
 }
@@ -507,6 +553,10 @@ async fn order_page(
                 "payment_method": found.payment_method,
                 "total_vnd": found.total_vnd,
                 "tracking_token": found.tracking_token,
+                "invoice": found.invoice_tax_code.as_ref().map(|tax_code| json!({
+                    "company": found.invoice_company,
+                    "tax_code": tax_code,
+                })),
             },
             "payment_label": tr(&format!("checkout.method.{}", found.payment_method)),
             "province": province,
@@ -659,6 +709,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(step)
         .service(book)
         .service(label)
+        .service(record_invoice)
         .service(confirm_paid)
         .service(bank_form)
         .service(save_bank)

@@ -942,6 +942,14 @@ async fn seed_orders(
     let site = "http://127.0.0.1:8080";
     // Demo sellers price delivery with their table rates: no carrier is called.
     let carriers = Endpoints::new(None, None);
+    // The delivered order asked for a VAT invoice, and the seller has recorded it; the
+    // confirmed one asked for one not issued yet.
+    let invoice = ocop_village::domain::invoice::InvoiceRequest::parse(
+        "Công ty TNHH Quà Quê Việt",
+        "0312345678",
+        "12 Lê Lợi, Phường Sài Gòn, Hồ Chí Minh",
+    )
+    .map_err(|p| anyhow::anyhow!("the demo invoice request: {p:?}"))?;
     let mut created = 0;
     for (n, (method, steps, paid)) in plans.into_iter().enumerate() {
         let product = if n == 3 {
@@ -971,6 +979,7 @@ async fn seed_orders(
                 pickup_outlet: None,
                 reference,
                 carriers: &carriers,
+                invoice: Some(&invoice).filter(|_| n == 1 || n == 3),
             },
             now,
         )
@@ -991,6 +1000,18 @@ async fn seed_orders(
             orders::advance(db, Actor::Seller(&principal), pid, step, now)
                 .await
                 .map_err(|e| anyhow::anyhow!("demo order step: {e}"))?;
+        }
+        if n == 3 {
+            orders::record_invoice(
+                db,
+                &principal,
+                pid,
+                "C25TQQ-0000042",
+                "https://hoadon.example.vn/tra-cuu?ma=C25TQQ42",
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("demo invoice: {e}"))?;
         }
         created += 1;
     }
@@ -1102,6 +1123,7 @@ async fn seed_sales_history(
                     pickup_outlet: None,
                     reference,
                     carriers: &carriers,
+                    invoice: None,
                 },
                 placed_at,
             )

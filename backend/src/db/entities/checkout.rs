@@ -32,6 +32,10 @@ pub struct Model {
     pub stripe_session_id: Option<String>,
     pub site: String,
     pub outlet_id: Option<OutletId>,
+    /// A VAT invoice asked for: the buyer's company, tax code and address.
+    pub invoice_company: Option<String>,
+    pub invoice_tax_code: Option<String>,
+    pub invoice_address: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

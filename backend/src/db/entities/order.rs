@@ -32,6 +32,9 @@ pub struct Model {
     /// When the order first became a completed sale (delivered, or paid and neither
     /// cancelled nor refunded): the moment sell-through and the indicator date it.
     pub completed_at: Option<DateTimeUtc>,
+    /// The e-invoice the seller issued for it: its number and where the buyer reads it.
+    pub invoice_no: Option<String>,
+    pub invoice_url: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -573,6 +573,8 @@ pub struct Placement<'a> {
     /// For the shipping quotes.
     pub reference: &'a Reference,
     pub carriers: &'a Endpoints,
+    /// A VAT invoice asked for, if any.
+    pub invoice: Option<&'a crate::domain::invoice::InvoiceRequest>,
 }
 
 impl Address {
@@ -735,6 +737,7 @@ async fn place_once(
         from_show,
         pickup_outlet,
         reference,
+        invoice,
         ..
     } = *placement;
     let txn = crate::db::begin_write(db).await?;
@@ -883,6 +886,9 @@ async fn place_once(
         stripe_session_id: Set(None),
         site: Set(site.to_owned()),
         outlet_id: Set(pickup_outlet),
+        invoice_company: Set(invoice.map(|i| i.company.clone())),
+        invoice_tax_code: Set(invoice.map(|i| i.tax_code.clone())),
+        invoice_address: Set(invoice.map(|i| i.address.clone())),
         ..Default::default()
     }
     .insert(&txn)
@@ -969,6 +975,9 @@ pub struct OrderView {
     pub items: Vec<order_item::Model>,
     /// The carrier's status updates, oldest first.
     pub tracking: Vec<crate::features::shipping::tracking::TrackView>,
+    /// The e-invoice the seller issued, when the buyer asked for one.
+    pub invoice_no: Option<String>,
+    pub invoice_url: Option<String>,
     pub events: Vec<crate::features::orders::EventView>,
     /// Where a bank transfer for this order goes: (bank BIN, account number, holder).
     #[serde(skip)]
@@ -1024,6 +1033,8 @@ pub async fn orders_of(
             tracking: tracking.remove(&o.id).unwrap_or_default(),
             total_vnd: o.total_vnd(),
             shipping_vnd: o.shipping_vnd,
+            invoice_no: o.invoice_no,
+            invoice_url: o.invoice_url,
             code: o.code,
             state: o.state,
             payment_state: o.payment_state,

@@ -97,6 +97,10 @@ pub enum OrderError {
     PaidUseRefund,
     NotPaid,
     Changed,
+    /// The buyer asked for no VAT invoice on this order.
+    NoInvoiceAsked,
+    /// The invoice number or link is not acceptable (the dictionary key says why).
+    BadInvoice(&'static str),
     Database(#[from] DbErr),
 }
 
@@ -117,6 +121,8 @@ impl std::fmt::Display for OrderError {
             Self::PaidUseRefund => i18n::tr("orders.error.paid_use_refund"),
             Self::NotPaid => i18n::tr("orders.error.not_paid"),
             Self::Changed => i18n::tr("orders.error.changed"),
+            Self::NoInvoiceAsked => i18n::tr("invoice.error.not_asked"),
+            Self::BadInvoice(key) => i18n::tr(key),
             Self::NotFound => i18n::tr("error.not_found"),
             Self::Database(e) => e.to_string(),
         };
@@ -168,6 +174,45 @@ pub async fn advance(
     let changed = apply(&txn, actor, &current, &step, now).await?;
     txn.commit().await?;
     Ok(changed)
+}
+
+/// Records the e-invoice a seller issued for an order whose buyer asked for one (its number
+/// and link, shown on the buyer's order page); recording again replaces it.
+pub async fn record_invoice(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    pid: Uuid,
+    number: &str,
+    link: &str,
+    now: DateTime<Utc>,
+) -> Result<order::Model, OrderError> {
+    let txn = crate::db::begin_write(db).await?;
+    let current = find_for_seller(&txn, principal, pid).await?;
+    let asked = checkout::Entity::find_by_id(current.checkout_id)
+        .one(&txn)
+        .await?
+        .is_some_and(|c| c.invoice_tax_code.is_some());
+    if !asked {
+        return Err(OrderError::NoInvoiceAsked);
+    }
+    let (number, link) =
+        crate::domain::invoice::parse_issued(number, link).map_err(OrderError::BadInvoice)?;
+    let mut changed: order::ActiveModel = current.clone().into();
+    changed.invoice_no = Set(Some(number.clone()));
+    changed.invoice_url = Set(Some(link));
+    changed.updated_at = Set(now);
+    let saved = changed.update(&txn).await?;
+    record_event(
+        &txn,
+        current.id,
+        current.state.as_str(),
+        Some(i18n::tr_with("invoice.note", &[("number", &number)])),
+        Some(principal.user.id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 /// A step the platform takes (an expired payment), in the caller's transaction.
@@ -648,6 +693,11 @@ pub async fn notify_placed(
             "items": data["items"],
             "payment_method": i18n::lookup(Lang::Vi, &format!("checkout.method.{}", placed.payment_method)),
             "province": placed.province_code,
+            "invoice": placed.invoice_tax_code.as_ref().map(|tax_code| serde_json::json!({
+                "company": placed.invoice_company,
+                "tax_code": tax_code,
+                "address": placed.invoice_address,
+            })),
             "link": format!("{}/seller/orders/{}", placed.site, o.pid),
         });
         let recipients: Vec<String> = members

@@ -251,6 +251,7 @@ async fn one_checkout(
         pickup_outlet: None,
         reference,
         carriers,
+        invoice: None,
     };
     cart::place(db, &placement, now).await?;
     Ok(())
