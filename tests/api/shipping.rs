@@ -854,6 +854,44 @@ async fn a_refused_quote_falls_back_to_the_table_and_a_ghtk_parcel_returned_rest
         1
     );
     assert_eq!(the_order(&app).await.state, OrderState::Cancelled);
+
+    // Booked with GHTK, then the seller moves to GHN: the GHTK booking is not sent to GHN to
+    // cancel; the seller is told why and the order stays.
+    let shopper = shopper_with(&app, &[sausage], "1").await;
+    assert_eq!(place(&app, &shopper, "cod").await.status().as_u16(), 303);
+    let o = the_order(&app).await;
+    seller_step(&app, &seller, &o, "step", &[("step", "confirm")]).await;
+    seller_step(&app, &seller, &o, "book", &[]).await;
+    let code = the_order(&app).await.tracking_no.expect("booked");
+    let (status, page) = save_settings(&app, &seller, &id, &pickup_and("ghn")).await;
+    assert_eq!(status, 200, "{page}");
+    let refused = seller_step(
+        &app,
+        &seller,
+        &o,
+        "step",
+        &[("step", "cancel"), ("reason", "Khách đổi ý")],
+    )
+    .await;
+    assert_eq!(refused.status().as_u16(), 409);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("không còn kết nối")
+    );
+    assert!(
+        carriers
+            .requests(&format!("/services/shipment/cancel/{code}"))
+            .is_empty()
+    );
+    assert!(
+        carriers
+            .requests("/shiip/public-api/v2/switch-status/cancel")
+            .is_empty()
+    );
+    assert_eq!(the_order(&app).await.state, OrderState::Confirmed);
 }
 
 /// Eight deliveries of one callback in flight together (a multi-threaded runtime; on

@@ -37,6 +37,8 @@ pub enum ShipmentError {
     NoCarrier,
     /// Booked already, or not confirmed.
     NotBookable,
+    /// Booked with this carrier, whose account the seller no longer uses here.
+    CarrierLeft(&'static str),
     Carrier(#[from] CarrierError),
     /// No order has this carrier's code.
     UnknownParcel(String),
@@ -49,6 +51,9 @@ impl std::fmt::Display for ShipmentError {
             Self::Order(e) => e.to_string(),
             Self::NoCarrier => tr("shipping.error.no_carrier"),
             Self::NotBookable => tr("shipping.error.not_bookable"),
+            Self::CarrierLeft(carrier) => {
+                tr_with("shipping.error.carrier_left", &[("carrier", carrier)])
+            }
             Self::Carrier(CarrierError::Refused(why)) => {
                 tr_with("shipping.error.carrier_refused", &[("why", why)])
             }
@@ -205,16 +210,11 @@ pub async fn cancel(
     now: DateTime<Utc>,
 ) -> Result<order::Model, ShipmentError> {
     let current = orders::find_for_seller(db, principal, pid).await?;
-    if let (Some(_), Some(code)) = (booked_with(&current), current.tracking_no.as_deref())
-        && matches!(current.state, OrderState::Placed | OrderState::Confirmed)
+    if matches!(current.state, OrderState::Placed | OrderState::Confirmed)
         && !reason.trim().is_empty()
+        && let Some((carrier, code)) = booking(db, endpoints, &current).await?
     {
-        let shop = seller::Entity::find_by_id(current.seller_id)
-            .one(db)
-            .await?
-            .ok_or(ShipmentError::NoCarrier)?;
-        let carrier = super::carrier_of(endpoints, &shop).ok_or(ShipmentError::NoCarrier)?;
-        carrier.cancel(code).await?;
+        carrier.cancel(&code).await?;
     }
     Ok(orders::advance(
         db,
@@ -234,15 +234,29 @@ pub async fn label(
     pid: Uuid,
 ) -> Result<Label, ShipmentError> {
     let current = orders::find_for_seller(db, principal, pid).await?;
-    let (Some(_), Some(code)) = (booked_with(&current), current.tracking_no.as_deref()) else {
-        return Err(ShipmentError::NoCarrier);
-    };
-    let shop = seller::Entity::find_by_id(current.seller_id)
-        .one(db)
+    let (carrier, code) = booking(db, endpoints, &current)
         .await?
         .ok_or(ShipmentError::NoCarrier)?;
-    let carrier = super::carrier_of(endpoints, &shop).ok_or(ShipmentError::NoCarrier)?;
-    Ok(carrier.label(code).await?)
+    Ok(carrier.label(&code).await?)
+}
+
+/// The carrier an order was booked with and its code, through the seller's account with that
+/// carrier; None when the order was not booked through a carrier's API. A seller who has since
+/// left that carrier cannot act on the booking here (it must at the carrier).
+async fn booking(
+    db: &impl ConnectionTrait,
+    endpoints: &Endpoints,
+    o: &order::Model,
+) -> Result<Option<(Box<dyn crate::carriers::Carrier>, String)>, ShipmentError> {
+    let (Some(kind), Some(code)) = (booked_with(o), o.tracking_no.clone()) else {
+        return Ok(None);
+    };
+    let shop = seller::Entity::find_by_id(o.seller_id).one(db).await?;
+    let carrier = shop
+        .and_then(|s| super::carrier_of(endpoints, &s))
+        .filter(|c| c.kind() == kind)
+        .ok_or(ShipmentError::CarrierLeft(kind.label()))?;
+    Ok(Some((carrier, code)))
 }
 
 /// What a status update did.
