@@ -112,8 +112,12 @@ pub struct Consignment {
 }
 
 impl Consignment {
+    /// The parcel's weight (saturating: an absurd cart is simply heavier than every band).
     pub fn grams(&self) -> i32 {
-        self.items.iter().map(|i| i.grams * i.quantity).sum()
+        self.items
+            .iter()
+            .map(|i| i.grams.saturating_mul(i.quantity))
+            .fold(0, i32::saturating_add)
     }
 }
 
@@ -341,5 +345,34 @@ async fn quote_one(
                 _ => 0,
             },
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parcel_weighs_its_lines_and_an_absurd_one_saturates_instead_of_overflowing() {
+        let item = |grams, quantity| ParcelItem {
+            name: "Trà".into(),
+            quantity,
+            grams,
+            price: Vnd::new(50_000),
+        };
+        let parcel = |items| Consignment {
+            seller_id: SellerId::new(1),
+            subtotal: Vnd::new(100_000),
+            items,
+        };
+        assert_eq!(parcel(vec![item(250, 2), item(1_000, 1)]).grams(), 1_500);
+        let absurd = parcel((0..300).map(|_| item(100_000, 99)).collect());
+        assert_eq!(absurd.grams(), i32::MAX);
+        // Heavier than every band: refused with a clear reason, never a wrapped weight.
+        assert!(
+            RateTable::standard()
+                .price(absurd.grams(), Zone::Elsewhere, Vnd::ZERO)
+                .is_err()
+        );
     }
 }

@@ -119,7 +119,10 @@ async fn parcel_of(
     let cash = c.payment_method == PaymentMethod::CashOnDelivery.as_str()
         && o.payment_state == PaymentState::Unpaid;
     Ok(Parcel {
-        grams: items.iter().map(|i| i.grams * i.quantity).sum(),
+        grams: items
+            .iter()
+            .map(|i| i.grams.saturating_mul(i.quantity))
+            .fold(0, i32::saturating_add),
         value: o.subtotal_vnd,
         cod: if cash { o.total_vnd() } else { Vnd::ZERO },
         items,
