@@ -224,6 +224,20 @@ async fn seller_of(app: &TestApp, pid: uuid::Uuid) -> String {
         .to_string()
 }
 
+/// The Đà Nẵng seller with 9 units of its sausage, on `carrier` (its settings saved through
+/// the page): its browser, the listing, its id and the saved page.
+async fn danang_seller_on(
+    app: &TestApp,
+    carrier: &'static str,
+) -> (reqwest::Client, uuid::Uuid, String, String) {
+    let (seller, sausage) =
+        listing_of(app, "b@example.vn", "8122746461007", "OCOP-DN-2022-0002", 9).await;
+    let id = seller_of(app, sausage).await;
+    let (status, page) = save_settings(app, &seller, &id, &pickup_and(carrier)).await;
+    assert_eq!(status, 200, "{page}");
+    (seller, sausage, id, page)
+}
+
 /// A shopper with `quantity` of each product in the cart.
 async fn shopper_with(app: &TestApp, products: &[uuid::Uuid], quantity: &str) -> reqwest::Client {
     let shopper = browser();
@@ -540,17 +554,7 @@ async fn seller_step(
 async fn a_ghn_seller_quotes_books_prints_and_follows_signed_status_updates() {
     let carriers = carriers_stand_in().await;
     let app = app_with_carriers(&carriers, None).await;
-    let (seller, sausage) = listing_of(
-        &app,
-        "b@example.vn",
-        "8122746461007",
-        "OCOP-DN-2022-0002",
-        9,
-    )
-    .await;
-    let id = seller_of(&app, sausage).await;
-    let (status, page) = save_settings(&app, &seller, &id, &pickup_and("ghn")).await;
-    assert_eq!(status, 200, "{page}");
+    let (seller, sausage, id, page) = danang_seller_on(&app, "ghn").await;
     // The token is kept, never shown again.
     assert!(!page.contains(GHN_TOKEN));
 
@@ -716,17 +720,7 @@ async fn a_ghn_seller_quotes_books_prints_and_follows_signed_status_updates() {
 async fn a_refused_quote_falls_back_to_the_table_and_a_ghtk_parcel_returned_restocks() {
     let carriers = carriers_stand_in().await;
     let app = app_with_carriers(&carriers, None).await;
-    let (seller, sausage) = listing_of(
-        &app,
-        "b@example.vn",
-        "8122746461007",
-        "OCOP-DN-2022-0002",
-        9,
-    )
-    .await;
-    let id = seller_of(&app, sausage).await;
-    let (status, page) = save_settings(&app, &seller, &id, &pickup_and("ghtk")).await;
-    assert_eq!(status, 200, "{page}");
+    let (seller, sausage, id, _) = danang_seller_on(&app, "ghtk").await;
 
     // GHTK says no: the shopper sees the seller's own table rate, never an error.
     carriers.refuse_quotes.store(true, Ordering::SeqCst);
@@ -900,16 +894,7 @@ async fn a_refused_quote_falls_back_to_the_table_and_a_ghtk_parcel_returned_rest
 async fn the_same_status_update_delivered_many_times_at_once_moves_the_order_once() {
     let carriers = carriers_stand_in().await;
     let app = app_with_carriers(&carriers, None).await;
-    let (seller, sausage) = listing_of(
-        &app,
-        "b@example.vn",
-        "8122746461007",
-        "OCOP-DN-2022-0002",
-        9,
-    )
-    .await;
-    let id = seller_of(&app, sausage).await;
-    save_settings(&app, &seller, &id, &pickup_and("ghn")).await;
+    let (seller, sausage, _, _) = danang_seller_on(&app, "ghn").await;
     let shopper = shopper_with(&app, &[sausage], "1").await;
     assert_eq!(place(&app, &shopper, "cod").await.status().as_u16(), 303);
     let o = the_order(&app).await;
