@@ -6,9 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use tokio::sync::oneshot;
 
 use ocop_village::config::Secret;
 use ocop_village::db::entities::{checkout, listing, order};
+use ocop_village::domain::money::Vnd;
 use ocop_village::domain::states::{OrderState, PaymentState};
 
 use crate::checkout::listing_of;
@@ -34,12 +36,17 @@ struct Seen {
 
 /// A local stand-in for GHN's and GHTK's APIs: it refuses a request without the seller's
 /// token, answers quotes (41,000 ₫ from GHN, 36,000 ₫ from GHTK, or a refusal when told to),
-/// books with numbered codes, cancels, and serves labels.
+/// books with numbered codes, cancels, and serves labels. A GHN quote can be held: the
+/// stand-in says it arrived and answers only once released.
 struct Carriers {
     base: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     refuse_quotes: Arc<AtomicBool>,
+    hold_next_quote: Arc<Mutex<Option<Hold>>>,
 }
+
+/// Told when the held request arrived; answers when released.
+type Hold = (oneshot::Sender<()>, oneshot::Receiver<()>);
 
 impl Carriers {
     fn requests(&self, path: &str) -> Vec<Seen> {
@@ -57,11 +64,14 @@ async fn carriers_stand_in() -> Carriers {
     let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let refuse_quotes = Arc::new(AtomicBool::new(false));
     let booked = Arc::new(AtomicUsize::new(0));
-    let (seen2, refuse2) = (seen.clone(), refuse_quotes.clone());
+    let hold_next_quote: Arc<Mutex<Option<Hold>>> = Arc::default();
+    let (seen2, refuse2, hold2) = (seen.clone(), refuse_quotes.clone(), hold_next_quote.clone());
     let server = HttpServer::new(move || {
-        let (seen, refuse, booked) = (seen2.clone(), refuse2.clone(), booked.clone());
+        let (seen, refuse, booked, hold) =
+            (seen2.clone(), refuse2.clone(), booked.clone(), hold2.clone());
         App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
-            let (seen, refuse, booked) = (seen.clone(), refuse.clone(), booked.clone());
+            let (seen, refuse, booked, hold) =
+                (seen.clone(), refuse.clone(), booked.clone(), hold.clone());
             async move {
                 let header = |name: &str| {
                     req.headers()
@@ -135,6 +145,11 @@ async fn carriers_stand_in() -> Carriers {
                     "/shiip/public-api/v2/shipping-order/fee" if refusing => HttpResponse::BadRequest()
                         .json(serde_json::json!({"code": 400, "message": "Tuyến chưa hỗ trợ", "data": null})),
                     "/shiip/public-api/v2/shipping-order/fee" => {
+                        let held = hold.lock().expect("lock").take();
+                        if let Some((arrived, release)) = held {
+                            arrived.send(()).expect("the test waits");
+                            release.await.expect("released");
+                        }
                         ok(serde_json::json!({"total": 41_000, "service_fee": 41_000}))
                     }
                     "/shiip/public-api/v2/shipping-order/create" => {
@@ -160,6 +175,7 @@ async fn carriers_stand_in() -> Carriers {
         base: format!("http://127.0.0.1:{port}"),
         seen,
         refuse_quotes,
+        hold_next_quote,
     }
 }
 
@@ -713,6 +729,45 @@ async fn a_ghn_seller_quotes_books_prints_and_follows_signed_status_updates() {
     assert!(
         page.contains("đã lấy hàng") && page.contains("đã giao hàng"),
         "{page}"
+    );
+}
+
+/// The seller changes its price while GHN quotes the placement: the cart no longer matches
+/// the quote, so it is quoted again and placed at the new price, not refused.
+#[tokio::test]
+async fn a_price_changed_while_the_carrier_quotes_is_quoted_again_and_placed() {
+    let carriers = carriers_stand_in().await;
+    let app = app_with_carriers(&carriers, None).await;
+    let (_, sausage, _, _) = danang_seller_on(&app, "ghn").await;
+    let shopper = shopper_with(&app, &[sausage], "2").await;
+    let (arrived_tx, arrived) = oneshot::channel();
+    let (release, release_rx) = oneshot::channel();
+    *carriers.hold_next_quote.lock().expect("lock") = Some((arrived_tx, release_rx));
+    let (placed, ()) = tokio::join!(place(&app, &shopper, "cod"), async {
+        arrived.await.expect("the placement asks GHN");
+        let found = listing::Entity::find()
+            .filter(listing::Column::Pid.eq(sausage))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("the listing");
+        let mut repriced: listing::ActiveModel = found.into();
+        repriced.price_vnd = Set(Vnd::new(60_000));
+        repriced.update(&app.db).await.expect("update");
+        release.send(()).expect("the stand-in waits");
+    });
+    let status = placed.status().as_u16();
+    assert_eq!(status, 303, "{}", placed.text().await.unwrap_or_default());
+    let o = the_order(&app).await;
+    assert_eq!(
+        (o.subtotal_vnd.dong(), o.shipping_vnd.dong()),
+        (120_000, 41_000)
+    );
+    // The second quote insured the goods at their new price.
+    let quotes = carriers.requests("/shiip/public-api/v2/shipping-order/fee");
+    assert_eq!(
+        quotes.last().expect("quotes").body["insurance_value"],
+        120_000
     );
 }
 

@@ -70,6 +70,9 @@ stop = threading.Event()
 latencies = {}  # kind -> [seconds]
 failures = []  # (kind, detail)
 placed = []  # order page paths
+turned_away = []  # checkouts refused with a clear message: a product sold out or left the shop meanwhile
+# The messages of those refusals (storefront/i18n/vi.toml: cart.error.not_for_sale, not_enough).
+LEFT_THE_SHOP = ("Sản phẩm này không còn được bán.", "Chỉ còn ")
 restocks = {}  # listing pid -> units added
 hidden = []  # (certificate_no, why, time the change returned)
 lags = []  # (certificate_no, why, seconds until search stopped finding it)
@@ -242,10 +245,12 @@ def buyer(hosts, by_seller):
             if r.status_code == 303 and "/orders/OV-" in location:
                 with lock:
                     placed.append(location)
-            elif r.status_code == 400:
-                pass  # sold out between the cart and the checkout: a clear message
+            elif r.status_code == 409 and any(why in r.text for why in LEFT_THE_SHOP):
+                with lock:
+                    turned_away.append(key.group(1))  # sold out or hidden between the cart and the checkout
             else:
-                fail("checkout", f"{r.status_code}")
+                said = re.search(r'role="alert">(.*?)</div>', r.text, re.S)
+                fail("checkout", f"{r.status_code} {re.sub('<[^>]+>', ' ', said.group(1)).strip() if said else ''}")
         except requests.RequestException as e:
             fail("buyer", f"connection: {e.__class__.__name__}")
 
@@ -520,7 +525,8 @@ def main():
         chunk = ",".join(f"'{r}'" for r in refs[i:i + 200])
         present |= {r for (r,) in psql(f"SELECT reference FROM checkouts WHERE reference IN ({chunk})")}
     lost = [r for r in refs if r not in present]
-    print(f"  orders: {len(refs)} confirmed to shoppers, {len(lost)} missing")
+    print(f"  orders: {len(refs)} confirmed to shoppers, {len(lost)} missing; {len(turned_away)} refused with a "
+          f"clear message (a product sold out or left the shop between the cart and the checkout)")
     if lost or not refs:
         problems.append(f"confirmed orders missing: {lost[:5]}" if lost else "no checkout was placed")
 

@@ -690,24 +690,11 @@ pub async fn place(
     now: DateTime<Utc>,
 ) -> Result<checkout::Model, CheckoutError> {
     // A seller's carrier is asked before the transaction, so no row is held while it
-    // answers; table rates are worked out inside it, from the lines it reads.
-    let quotes = if crate::features::shipping::cart_uses_carriers(db, placement.cart_id).await? {
-        let cart = view(db, placement.cart_id, vietnam_date(now)).await?;
-        Some(
-            shipping_quotes(
-                db,
-                placement.reference,
-                Some(placement.carriers),
-                &cart,
-                placement.address,
-                placement.pickup_outlet.is_some(),
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
-    let mut attempt = 0;
+    // answers; table rates are worked out inside it, from the lines it reads. A cart that
+    // changed meanwhile (a seller's new price crossing a free-shipping threshold) is quoted
+    // again rather than refused.
+    let mut quotes = carrier_quotes(db, placement, now).await?;
+    let (mut attempt, mut requoted) = (0, 0);
     loop {
         match place_once(db, placement, quotes.as_deref(), now).await {
             Err(CheckoutError::Database(e)) if attempt < 4 && crate::db::is_retryable(&e) => {
@@ -715,9 +702,37 @@ pub async fn place(
                 tracing::warn!(error = %e, attempt, "checkout conflicted; running it again");
                 tokio::time::sleep(crate::db::retry_pause(attempt)).await;
             }
+            Err(CheckoutError::Shop(ShopError::ShippingChanged)) if requoted < 2 => {
+                requoted += 1;
+                quotes = carrier_quotes(db, placement, now).await?;
+            }
             result => return result,
         }
     }
+}
+
+/// The carriers' quotes for the cart when one of its sellers ships with a carrier; `None`
+/// when table rates price every seller's order.
+async fn carrier_quotes(
+    db: &DatabaseConnection,
+    placement: &Placement<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<Quote>>, CheckoutError> {
+    if !crate::features::shipping::cart_uses_carriers(db, placement.cart_id).await? {
+        return Ok(None);
+    }
+    let cart = view(db, placement.cart_id, vietnam_date(now)).await?;
+    Ok(Some(
+        shipping_quotes(
+            db,
+            placement.reference,
+            Some(placement.carriers),
+            &cart,
+            placement.address,
+            placement.pickup_outlet.is_some(),
+        )
+        .await?,
+    ))
 }
 
 async fn place_once(
