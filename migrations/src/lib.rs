@@ -18,6 +18,7 @@ mod m20261202_000014_create_leases_and_outbox_claims;
 mod m20261203_000015_create_address_book;
 mod m20261203_000016_add_shipping;
 mod m20261203_000017_add_invoice_requests;
+mod m20261203_000018_create_refunds;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_create_address_book::Migration),
             Box::new(m20261203_000016_add_shipping::Migration),
             Box::new(m20261203_000017_add_invoice_requests::Migration),
+            Box::new(m20261203_000018_create_refunds::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ mod outlets;
 mod payments;
 mod photos;
 mod provinces;
+mod refunds;
 mod registry_import;
 mod route_matrix;
 mod sales;

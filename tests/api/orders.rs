@@ -320,7 +320,10 @@ async fn one_seller_never_reaches_another_sellers_orders() {
     assert_eq!(anonymous.status().as_u16(), 404);
 }
 
-async fn with_bank_account(app: &TestApp, seller_id: ocop_village::domain::ids::SellerId) {
+pub(crate) async fn with_bank_account(
+    app: &TestApp,
+    seller_id: ocop_village::domain::ids::SellerId,
+) {
     let found = seller::Entity::find_by_id(seller_id)
         .one(&app.db)
         .await
@@ -447,17 +450,39 @@ async fn a_vietqr_order_shows_a_code_for_the_sellers_account_and_the_seller_conf
         .filter(|m| m.subject.starts_with("Đã nhận thanh toán"))
         .collect();
     assert_eq!(receipts.len(), 1);
-    // A paid order is not cancelled but refunded, and the refund brings the stock back.
+    // A paid order is not cancelled but refunded (a transfer the seller owes the shopper,
+    // `refunds.rs` follows it), and once the refund is paid its stock comes back.
     let cancel = step(&app, &seller, &o, &[("step", "cancel"), ("reason", "x")]).await;
     assert_eq!(cancel.status().as_u16(), 409);
-    let refund = step(
+    let refund = post_form(
         &app,
         &seller,
-        &o,
-        &[("step", "refund"), ("reason", "Không giao được")],
+        &format!("{order_page}/refunds"),
+        &[
+            ("csrf", &token),
+            ("key", "3f2b7c1e-0000-4000-8000-000000000001"),
+            ("reason", "Không giao được"),
+            ("bank_bin", "970436"),
+            ("account_no", "0451000123456"),
+            ("account_name", "Nguyễn Thị Lan"),
+        ],
     )
     .await;
     assert_eq!(refund.status().as_u16(), 303);
+    assert_eq!(stock_of(&app, pid).await, 3, "not before the money is back");
+    let owed = ocop_village::db::entities::refund::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the refund");
+    let paid_back = post_form(
+        &app,
+        &seller,
+        &format!("{order_page}/refunds/{}/paid", owed.pid),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(paid_back.status().as_u16(), 303);
     let o = fresh(&app, &o).await;
     assert_eq!(
         (o.state.as_str(), o.payment_state.as_str()),

@@ -1,6 +1,8 @@
 //! Online payments: a Stripe Checkout Session created against a local stand-in for the Stripe
 //! API, Stripe webhooks signed in the test with Stripe's documented scheme (correct, bad,
 //! stale, replayed, wrong amount, expired session), and signed bank notifications.
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
@@ -20,14 +22,34 @@ use crate::helpers::{
 const WEBHOOK_SECRET: &str = "whsec_test_secret";
 pub(crate) const BANK_SECRET: &str = "bank-test-secret";
 
-/// A local stand-in for `api.stripe.com`: answers Checkout Session creation and expiry, and
-/// keeps every request it received (path and form body).
+/// A local stand-in for `api.stripe.com`: answers Checkout Session creation and expiry and
+/// refunds (the same `Idempotency-Key` answers the same refund, as Stripe does; the status
+/// of new refunds is `refund_status`; `refuse_refunds` makes it refuse them), and keeps every
+/// request it received (path and form body) and each refund request's idempotency key.
 pub(crate) struct StripeStandIn {
     pub(crate) base: String,
     pub(crate) requests: Arc<Mutex<Vec<(String, String)>>>,
+    pub(crate) refund_keys: Arc<Mutex<Vec<String>>>,
+    pub(crate) refund_status: Arc<Mutex<String>>,
+    pub(crate) refuse_refunds: Arc<AtomicBool>,
 }
 
-fn session_json(
+/// A Stripe refund object as the API returns it.
+pub(crate) fn refund_json(id: &str, amount: i64, status: &str, ours: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "object": "refund",
+        "amount": amount,
+        "created": 1_761_966_200,
+        "currency": "vnd",
+        "metadata": { "refund": ours },
+        "payment_intent": "pi_for_cs_test_1",
+        "reason": "requested_by_customer",
+        "status": status,
+    })
+}
+
+pub(crate) fn session_json(
     id: &str,
     reference: &str,
     amount: i64,
@@ -52,6 +74,7 @@ fn session_json(
         "mode": "payment",
         "payment_method_types": ["card"],
         "payment_status": if paid { "paid" } else { "unpaid" },
+        "payment_intent": paid.then(|| format!("pi_for_{id}")),
         "shipping_options": [],
         "status": status,
         "url": format!("https://checkout.stripe.test/c/pay/{id}"),
@@ -60,11 +83,32 @@ fn session_json(
 
 pub(crate) async fn stripe_stand_in() -> StripeStandIn {
     let requests: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-    let seen = requests.clone();
+    let refund_keys: Arc<Mutex<Vec<String>>> = Arc::default();
+    let refund_status = Arc::new(Mutex::new("succeeded".to_owned()));
+    let refuse_refunds = Arc::new(AtomicBool::new(false));
+    let refunds: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    let (seen, keys, status, refuse) = (
+        requests.clone(),
+        refund_keys.clone(),
+        refund_status.clone(),
+        refuse_refunds.clone(),
+    );
     let server = HttpServer::new(move || {
-        let seen = seen.clone();
+        let (seen, keys, status, refuse, refunds) = (
+            seen.clone(),
+            keys.clone(),
+            status.clone(),
+            refuse.clone(),
+            refunds.clone(),
+        );
         App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
-            let seen = seen.clone();
+            let (seen, keys, status, refuse, refunds) = (
+                seen.clone(),
+                keys.clone(),
+                status.clone(),
+                refuse.clone(),
+                refunds.clone(),
+            );
             async move {
                 let form = String::from_utf8_lossy(&body).into_owned();
                 let path = req.path().to_owned();
@@ -103,6 +147,37 @@ pub(crate) async fn stripe_stand_in() -> StripeStandIn {
                         "open",
                         false,
                     ))
+                } else if path == "/v1/refunds" {
+                    let key = req
+                        .headers()
+                        .get("Idempotency-Key")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    keys.lock().expect("lock").push(key.clone());
+                    if refuse.load(Ordering::SeqCst) {
+                        return HttpResponse::BadRequest().json(serde_json::json!({
+                            "error": {
+                                "type": "invalid_request_error",
+                                "code": "charge_already_refunded",
+                                "message": "Charge has already been refunded."
+                            }
+                        }));
+                    }
+                    // Stripe's idempotency: the same key is the same refund.
+                    let id = {
+                        let mut known = refunds.lock().expect("lock");
+                        let next = format!("re_test_{}", known.len() + 1);
+                        known.entry(key).or_insert(next).clone()
+                    };
+                    let amount = get("amount").parse().unwrap_or(0);
+                    let status = status.lock().expect("lock").clone();
+                    HttpResponse::Ok().json(refund_json(
+                        &id,
+                        amount,
+                        &status,
+                        &get("metadata[refund]"),
+                    ))
                 } else if let Some(id) = path
                     .strip_prefix("/v1/checkout/sessions/")
                     .and_then(|rest| rest.strip_suffix("/expire"))
@@ -124,6 +199,9 @@ pub(crate) async fn stripe_stand_in() -> StripeStandIn {
     StripeStandIn {
         base: format!("http://127.0.0.1:{port}"),
         requests,
+        refund_keys,
+        refund_status,
+        refuse_refunds,
     }
 }
 
@@ -140,13 +218,13 @@ pub(crate) fn settings(stripe_base: &str) -> PaymentSettings {
 
 /// `Stripe-Signature: t=…,v1=…`: HMAC-SHA256 of "<t>.<payload>" with the endpoint secret,
 /// hex-encoded, as Stripe documents it.
-fn stripe_signature(secret: &str, t: i64, payload: &str) -> String {
+pub(crate) fn stripe_signature(secret: &str, t: i64, payload: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(format!("{t}.{payload}").as_bytes());
     format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn event(id: &str, kind: &str, session: serde_json::Value) -> String {
+pub(crate) fn event(id: &str, kind: &str, session: serde_json::Value) -> String {
     serde_json::json!({
         "id": id,
         "object": "event",
@@ -181,7 +259,7 @@ pub(crate) async fn post_webhook(
 }
 
 /// Posts a Stripe event signed now with the endpoint's secret.
-async fn stripe_event(app: &TestApp, payload: &str) -> (u16, serde_json::Value) {
+pub(crate) async fn stripe_event(app: &TestApp, payload: &str) -> (u16, serde_json::Value) {
     let signature = stripe_signature(WEBHOOK_SECRET, app.now.timestamp(), payload);
     post_webhook(
         app,
@@ -193,13 +271,13 @@ async fn stripe_event(app: &TestApp, payload: &str) -> (u16, serde_json::Value) 
 }
 
 /// Posts a bank notification signed now with the bank's secret.
-async fn bank_event(app: &TestApp, body: &str) -> (u16, serde_json::Value) {
+pub(crate) async fn bank_event(app: &TestApp, body: &str) -> (u16, serde_json::Value) {
     let signature = ocop_village::payments::bank::sign(BANK_SECRET, app.now.timestamp(), body);
     post_webhook(app, "/webhooks/bank", ("X-Bank-Signature", signature), body).await
 }
 
 /// A shopper's checkout through the pages, paid by `method`: the response to the submit.
-async fn checkout_through_pages(
+pub(crate) async fn checkout_through_pages(
     app: &TestApp,
     product: uuid::Uuid,
     method: &str,
@@ -242,7 +320,7 @@ async fn checkout_through_pages(
     .await
 }
 
-async fn the_checkout(app: &TestApp) -> checkout::Model {
+pub(crate) async fn the_checkout(app: &TestApp) -> checkout::Model {
     checkout::Entity::find()
         .one(&app.db)
         .await

@@ -464,6 +464,12 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
         ),
         // Not confirmed, not booked: 409 once let through.
         post(format!("/seller/orders/{order_a}/book"), vec![], SELLER_A),
+        // Unpaid: nothing to refund (409 once let through).
+        post(
+            format!("/seller/orders/{order_a}/refunds"),
+            vec![("key", s("route-matrix-refund")), ("reason", s("x"))],
+            SELLER_A,
+        ),
         get(format!("/seller/orders/{order_a}/label"), SELLER_A),
         get(format!("/seller/live?seller={seller_a}"), SELLER_A),
         post(

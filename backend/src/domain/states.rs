@@ -94,6 +94,23 @@ states! {
         Refunded => "refunded",
     }
 
+    /// A refund is `Pending` until the money is back with the shopper (Stripe says so, the
+    /// bank reports the seller's transfer, or the seller confirms it), then `Succeeded`;
+    /// `Failed` when Stripe refused it (its amount may be refunded again).
+    pub enum RefundState {
+        Pending => "pending",
+        Succeeded => "succeeded",
+        Failed => "failed",
+    }
+
+    /// How a refund reaches the shopper.
+    pub enum RefundMethod {
+        /// Back to the card, through Stripe's refund API.
+        Stripe => "stripe",
+        /// The seller transfers it to the shopper's bank account (a VietQR code helps).
+        Transfer => "transfer",
+    }
+
     pub enum ShowState {
         Scheduled => "scheduled",
         Live => "live",

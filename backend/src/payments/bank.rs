@@ -8,7 +8,9 @@
 //! when its description holds the order code (the VietQR code puts it there), the amount
 //! equals the order's subtotal and it went to the seller's account
 //! (`features::orders::payments::apply_bank_transfer`). Each transaction id is recorded once: a
-//! replayed notification changes nothing.
+//! replayed notification changes nothing. A transfer whose description holds a refund's code
+//! (`HT` and 8 characters) to the shopper's account pays that refund back instead
+//! (`features::orders::refunds::apply_bank_transfer`).
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde::Deserialize;

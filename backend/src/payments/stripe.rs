@@ -11,6 +11,10 @@
 //! verified with the webhook secret against the app's clock (a signature more than 5 minutes
 //! old is refused) by [`StripeGateway::verify_event`]; `features::orders::payments` applies
 //! the event, once per event id.
+//!
+//! Refunds go through Stripe's refund API against the payment intent the session made, with
+//! the refund's own id as the `Idempotency-Key` ([`StripeGateway::refund`]); `refund.created`,
+//! `refund.updated` and `refund.failed` events settle them.
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -18,6 +22,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
+use stripe::StripeRequest;
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     ExpireCheckoutSession, ProductData,
@@ -141,6 +146,46 @@ impl StripeGateway {
             .ok_or_else(|| PaymentError::Unavailable("Stripe returned no session URL".into()))
     }
 
+    /// Refunds `amount` of the card payment `payment_intent` (a whole or part of one seller's
+    /// order). `key` is the refund's own id, sent as the `Idempotency-Key`: asking again after
+    /// a lost answer returns the same refund, never a second one.
+    pub async fn refund(
+        &self,
+        payment_intent: &str,
+        amount: Vnd,
+        key: &str,
+        order_code: &str,
+    ) -> Result<StripeRefund, RefundRefusal> {
+        let idempotency = stripe::IdempotencyKey::new(key)
+            .map_err(|e| RefundRefusal::Unavailable(e.to_string()))?;
+        let created = stripe_core::refund::CreateRefund::new()
+            .payment_intent(payment_intent)
+            // VND is zero-decimal: the amount is in đồng.
+            .amount(amount.dong())
+            .reason(stripe_core::refund::CreateRefundReason::RequestedByCustomer)
+            .metadata(HashMap::from([
+                ("refund".to_owned(), key.to_owned()),
+                ("order_code".to_owned(), order_code.to_owned()),
+            ]))
+            .customize()
+            .request_strategy(stripe::RequestStrategy::Idempotent(idempotency))
+            .send(&self.client)
+            .await
+            .map_err(|e| match e {
+                // A request Stripe read and refused (not a conflict or a rate limit, which
+                // may pass): this refund will not happen.
+                stripe::StripeError::Stripe(api, status)
+                    if (400..500).contains(&status) && status != 409 && status != 429 =>
+                {
+                    RefundRefusal::Refused(
+                        api.message.clone().unwrap_or_else(|| status.to_string()),
+                    )
+                }
+                e => RefundRefusal::Unavailable(e.to_string()),
+            })?;
+        Ok(StripeRefund::of(&created))
+    }
+
     /// Verifies one webhook delivery: the signature against the webhook secret and the app's
     /// clock (more than 5 minutes old is stale), then reads the Checkout Session event it
     /// carries. `None`: an event type the shop does not act on.
@@ -149,7 +194,7 @@ impl StripeGateway {
         payload: &str,
         signature: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<SessionEvent>, WebhookRefusal> {
+    ) -> Result<Option<StripeEvent>, WebhookRefusal> {
         let event = Webhook::construct_event_with_timestamp(
             payload,
             signature,
@@ -161,15 +206,24 @@ impl StripeGateway {
             WebhookError::BadParse(why) => WebhookRefusal::BadPayload(why),
             _ => WebhookRefusal::BadSignature,
         })?;
+        let event_id = event.id.as_str().to_owned();
         let (completed, session) = match event.data.object {
             EventObject::CheckoutSessionCompleted(s) => (true, s),
             EventObject::CheckoutSessionAsyncPaymentSucceeded(s) => (true, s),
             EventObject::CheckoutSessionExpired(s) => (false, s),
+            EventObject::RefundCreated(r)
+            | EventObject::RefundUpdated(r)
+            | EventObject::RefundFailed(r) => {
+                return Ok(Some(StripeEvent::Refund(RefundEvent {
+                    event_id,
+                    refund: StripeRefund::of(&r),
+                })));
+            }
             // Stripe sends what the endpoint subscribes to; anything else is acknowledged.
             _ => return Ok(None),
         };
-        Ok(Some(SessionEvent {
-            event_id: event.id.as_str().to_owned(),
+        Ok(Some(StripeEvent::Session(SessionEvent {
+            event_id,
             completed,
             session_id: session.id.as_str().to_owned(),
             reference: session.client_reference_id.clone(),
@@ -179,8 +233,64 @@ impl StripeGateway {
                 .as_ref()
                 .is_some_and(|c| *c == Currency::VND),
             paid: session.payment_status == stripe_shared::CheckoutSessionPaymentStatus::Paid,
-        }))
+            payment_intent: session
+                .payment_intent
+                .as_ref()
+                .map(|p| p.id().as_str().to_owned()),
+        })))
     }
+}
+
+/// A verified event the shop acts on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StripeEvent {
+    Session(SessionEvent),
+    Refund(RefundEvent),
+}
+
+/// A refund as Stripe reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StripeRefund {
+    pub id: String,
+    pub amount: i64,
+    /// `pending`, `requires_action`, `succeeded`, `failed` or `canceled`.
+    pub status: String,
+    /// Our refund's id, sent in its metadata.
+    pub ours: Option<String>,
+    pub failure: Option<String>,
+}
+
+impl StripeRefund {
+    fn of(refund: &stripe_shared::Refund) -> Self {
+        Self {
+            id: refund.id.as_str().to_owned(),
+            amount: refund.amount,
+            status: refund.status.clone().unwrap_or_else(|| "pending".into()),
+            ours: refund
+                .metadata
+                .as_ref()
+                .and_then(|m| m.get("refund").cloned()),
+            failure: refund.failure_reason.clone(),
+        }
+    }
+}
+
+/// A verified `refund.created`, `refund.updated` or `refund.failed` event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefundEvent {
+    pub event_id: String,
+    pub refund: StripeRefund,
+}
+
+/// Why a refund did not reach Stripe.
+#[derive(Debug, thiserror::Error)]
+pub enum RefundRefusal {
+    /// Stripe read the request and said no (the payment cannot be refunded that much).
+    #[error("Stripe refused the refund: {0}")]
+    Refused(String),
+    /// Stripe could not be reached or did not answer: asking again with the same key is safe.
+    #[error("Stripe is unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// A verified Checkout Session event, as the orders need it.
@@ -196,6 +306,8 @@ pub struct SessionEvent {
     pub in_vnd: bool,
     /// Stripe says the money arrived (not a delayed method still pending).
     pub paid: bool,
+    /// The payment it made, which refunds are made against.
+    pub payment_intent: Option<String>,
 }
 
 #[async_trait]

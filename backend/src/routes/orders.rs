@@ -17,6 +17,7 @@ use crate::carriers::{CarrierKind, Label};
 use crate::db::entities::checkout;
 use crate::db::entities::seller;
 use crate::domain::ids::SellerId;
+use crate::domain::money::Vnd;
 use crate::domain::orders::PaymentMethod;
 use crate::domain::refusal::{ErrorCode, Refusal};
 use crate::features::accounts::auth::Principal;
@@ -26,6 +27,7 @@ use crate::features::orders::OrderError;
 use crate::features::orders::OrderState;
 use crate::features::orders::Step;
 use crate::features::orders::payments;
+use crate::features::orders::refunds;
 use crate::features::shipping;
 use crate::features::shipping::tracking::{Applied, ShipmentError};
 use crate::i18n::tr;
@@ -99,6 +101,12 @@ async fn detail_view(
         .map_err(order_page_error)?;
     let province = state.reference.province_label(&view.checkout.province_code);
     let parcel = shipping::tracking::parcel_view(&state.db, &state.carriers, &view.order).await?;
+    let refunds = refunds::of_order(&state.db, &view.order).await?;
+    let by_card = view.checkout.payment_method == PaymentMethod::Stripe.as_str();
+    let banks: Vec<_> = vietqr::BANKS
+        .iter()
+        .map(|b| json!({ "bin": b.bin, "name": b.name }))
+        .collect();
     form_page(
         state,
         req,
@@ -128,6 +136,14 @@ async fn detail_view(
             "can_book": parcel.can_book,
             "booked": parcel.booked,
             "tracking": parcel.tracking,
+            "refunds": refunds,
+            "refund": {
+                // One per form: a second click is the same refund.
+                "key": Uuid::new_v4(),
+                "left": view.order.total_vnd() - view.order.refunded_vnd,
+                "by_card": by_card,
+                "banks": banks,
+            },
             "error": error,
         }),
     )
@@ -206,9 +222,6 @@ async fn step(
                 Err(e) => shipment_refused(&state, &req, &principal, *path, e).await,
             };
         }
-        "refund" => Step::Refund {
-            reason: form.reason,
-        },
         _ => return Err(PageError::BadRequest(tr("orders.error.unknown_step"))),
     };
     match orders::advance(
@@ -343,6 +356,165 @@ async fn record_invoice(
             detail_view(&state, &req, &principal, *path, status, Some(e.to_string())).await
         }
     }
+}
+
+#[derive(Deserialize)]
+struct RefundForm {
+    csrf: String,
+    key: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    bank_bin: String,
+    #[serde(default)]
+    account_no: String,
+    #[serde(default)]
+    account_name: String,
+}
+
+/// A seller member refunds all or part of a paid order: to the card through Stripe, or as a
+/// transfer it owes to the shopper's account.
+#[post("/seller/orders/{pid}/refunds")]
+async fn refund_order(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    form: web::Form<RefundForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    // "150.000" and "150 000" are how amounts are written in Vietnam; empty is all that is
+    // left.
+    let digits: String = form
+        .amount
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | '_' | '₫'))
+        .collect();
+    let amount = match digits.as_str() {
+        "" => None,
+        d => match d.parse::<i64>() {
+            Ok(n) => Some(Vnd::new(n)),
+            Err(_) => {
+                let why = crate::i18n::tr("refunds.error.not_a_number");
+                return refund_refused(
+                    &state,
+                    &req,
+                    &principal,
+                    *path,
+                    StatusCode::BAD_REQUEST,
+                    why,
+                )
+                .await;
+            }
+        },
+    };
+    let account =
+        refunds::ShopperAccount::parse(&form.bank_bin, &form.account_no, &form.account_name);
+    let given = !(form.bank_bin.is_empty() && form.account_no.is_empty());
+    if given && account.is_none() {
+        let why = crate::i18n::tr("refunds.error.account");
+        return refund_refused(
+            &state,
+            &req,
+            &principal,
+            *path,
+            StatusCode::BAD_REQUEST,
+            why,
+        )
+        .await;
+    }
+    let ask = refunds::RefundAsk {
+        amount,
+        reason: &form.reason,
+        key: &form.key,
+        account,
+    };
+    let done = refunds::request(
+        &state.db,
+        state.payments.stripe.as_deref(),
+        &principal,
+        *path,
+        &ask,
+        state.clock.now(),
+    )
+    .await;
+    refund_done(&state, &req, &principal, *path, done).await
+}
+
+/// Sends a card refund Stripe did not acknowledge again (the same refund, never a second).
+#[post("/seller/orders/{pid}/refunds/{refund}/send")]
+async fn send_refund(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let (order, refund_pid) = *path;
+    let done = refunds::send_again(
+        &state.db,
+        state.payments.stripe.as_deref(),
+        &principal,
+        order,
+        refund_pid,
+        state.clock.now(),
+    )
+    .await;
+    refund_done(&state, &req, &principal, order, done).await
+}
+
+/// The seller transferred an open refund to the shopper's account.
+#[post("/seller/orders/{pid}/refunds/{refund}/paid")]
+async fn refund_paid(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let (order, refund_pid) = *path;
+    let done =
+        refunds::confirm_paid(&state.db, &principal, order, refund_pid, state.clock.now()).await;
+    refund_done(&state, &req, &principal, order, done).await
+}
+
+/// Back to the order page, or the page with why the refund was refused (404 for an order the
+/// seller may not see; 502 when Stripe refused; 409 otherwise).
+async fn refund_done(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    pid: Uuid,
+    done: Result<crate::db::entities::refund::Model, refunds::RefundError>,
+) -> Result<HttpResponse, PageError> {
+    use refunds::RefundError as E;
+    let e = match done {
+        Ok(_) => return Ok(see_other(&format!("/seller/orders/{pid}"))),
+        Err(E::Order(OrderError::Database(e)) | E::Database(e)) => return Err(e.into()),
+        Err(E::Order(OrderError::NotFound)) => return Err(PageError::NotFound),
+        Err(e) => e,
+    };
+    let status = match e {
+        E::Refused(_) => StatusCode::BAD_GATEWAY,
+        E::BadAmount { .. } | E::MissingReason | E::NeedsAccount => StatusCode::BAD_REQUEST,
+        _ => StatusCode::CONFLICT,
+    };
+    refund_refused(state, req, principal, pid, status, e.to_string()).await
+}
+
+async fn refund_refused(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    pid: Uuid,
+    status: StatusCode,
+    why: String,
+) -> Result<HttpResponse, PageError> {
+    detail_view(state, req, principal, pid, status, Some(why)).await
 }
 
 /// A seller member confirms the bank transfer for this order arrived.
@@ -711,6 +883,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(label)
         .service(record_invoice)
         .service(confirm_paid)
+        .service(refund_order)
+        .service(send_refund)
+        .service(refund_paid)
         .service(bank_form)
         .service(save_bank)
         .service(order_page)

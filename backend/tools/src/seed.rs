@@ -826,7 +826,7 @@ async fn seed_orders(
     use ocop_village::domain::orders::PaymentMethod;
     use ocop_village::features::accounts::auth::Principal;
     use ocop_village::features::cart::{self, Address, Placement};
-    use ocop_village::features::orders::{self, Actor, Step};
+    use ocop_village::features::orders::{self, Actor, Step, refunds};
 
     if order::Entity::find().count(db).await? > 0 {
         return Ok(0);
@@ -997,11 +997,31 @@ async fn seed_orders(
                 .map_err(|e| anyhow::anyhow!("demo payment: {e}"))?;
         }
         for step in steps {
+            // A refund is the seller's transfer to the shopper's account, made and confirmed.
+            if let Step::Refund { reason } = &step {
+                let done = refund_to_shopper(db, &principal, pid, None, reason, n, now).await?;
+                refunds::confirm_paid(db, &principal, pid, done.pid, now)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo refund paid: {e}"))?;
+                continue;
+            }
             orders::advance(db, Actor::Seller(&principal), pid, step, now)
                 .await
                 .map_err(|e| anyhow::anyhow!("demo order step: {e}"))?;
         }
         if n == 3 {
+            // One box of the delivered order arrived dented: part of it is owed back, its
+            // VietQR code waiting on the seller's order page.
+            refund_to_shopper(
+                db,
+                &principal,
+                pid,
+                Some(Vnd::new(20_000)),
+                "Một hộp bị móp khi giao, hoàn một phần.",
+                n,
+                now,
+            )
+            .await?;
             orders::record_invoice(
                 db,
                 &principal,
@@ -1016,6 +1036,30 @@ async fn seed_orders(
         created += 1;
     }
     Ok(created)
+}
+
+/// A transfer refund of the demo order `pid` to the demo shopper's account (all that is left
+/// when `amount` is `None`), made once (key `demo-refund-<n>`).
+async fn refund_to_shopper(
+    db: &DatabaseConnection,
+    principal: &ocop_village::features::accounts::auth::Principal,
+    pid: Uuid,
+    amount: Option<Vnd>,
+    reason: &str,
+    n: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<ocop_village::db::entities::refund::Model> {
+    use ocop_village::features::orders::refunds::{self, RefundAsk, ShopperAccount};
+    let key = format!("demo-refund-{n}");
+    let ask = RefundAsk {
+        amount,
+        reason,
+        key: &key,
+        account: ShopperAccount::parse("970415", "101020203030", "Nguyễn Thị Lan"),
+    };
+    refunds::request(db, None, principal, pid, &ask, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo refund: {e}"))
 }
 
 /// A year of completed sales for the indicator and the sales pages: about three in five

@@ -30,6 +30,8 @@ pub struct Model {
     pub lang: String,
     pub expires_at: Option<DateTimeUtc>,
     pub stripe_session_id: Option<String>,
+    /// The card payment Stripe received for it (refunds are made against it).
+    pub stripe_payment_intent: Option<String>,
     pub site: String,
     pub outlet_id: Option<OutletId>,
     /// A VAT invoice asked for: the buyer's company, tax code and address.

@@ -24,6 +24,7 @@ pub mod product_group;
 pub mod product_subgroup;
 pub mod province;
 pub mod province_name;
+pub mod refund;
 pub mod region;
 pub mod registry_certificate;
 pub mod registry_import;

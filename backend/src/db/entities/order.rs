@@ -35,6 +35,8 @@ pub struct Model {
     /// The e-invoice the seller issued for it: its number and where the buyer reads it.
     pub invoice_no: Option<String>,
     pub invoice_url: Option<String>,
+    /// Refunded or being refunded (pending refunds included): never above the total.
+    pub refunded_vnd: Vnd,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -994,6 +994,8 @@ pub struct OrderView {
     pub invoice_no: Option<String>,
     pub invoice_url: Option<String>,
     pub events: Vec<crate::features::orders::EventView>,
+    /// Money sent back, or on its way.
+    pub refunds: Vec<crate::features::orders::refunds::RefundView>,
     /// Where a bank transfer for this order goes: (bank BIN, account number, holder).
     #[serde(skip)]
     pub bank: Option<(String, String, String)>,
@@ -1015,7 +1017,7 @@ pub async fn orders_of(
         .order_by_asc(order::Column::Id)
         .all(db)
         .await?;
-    // Four queries for the checkout, whatever its number of orders.
+    // Six queries for the checkout, whatever its number of orders.
     let mut items = order_item::Entity::find()
         .filter(order_item::Column::OrderId.is_in(orders.iter().map(|o| o.id)))
         .all(db)
@@ -1030,6 +1032,7 @@ pub async fn orders_of(
     let ids: Vec<_> = orders.iter().map(|o| o.id).collect();
     let mut history = crate::features::orders::history(db, &ids).await?;
     let mut tracking = crate::features::shipping::tracking::tracking(db, &ids).await?;
+    let mut refunds = crate::features::orders::refunds::of_orders(db, &ids).await?;
     let mut out = Vec::with_capacity(orders.len());
     for o in orders {
         let (mine, rest): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| i.order_id == o.id);
@@ -1046,6 +1049,7 @@ pub async fn orders_of(
             }),
             events: history.remove(&o.id).unwrap_or_default(),
             tracking: tracking.remove(&o.id).unwrap_or_default(),
+            refunds: refunds.remove(&o.id).unwrap_or_default(),
             total_vnd: o.total_vnd(),
             shipping_vnd: o.shipping_vnd,
             invoice_no: o.invoice_no,

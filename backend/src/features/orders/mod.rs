@@ -8,6 +8,7 @@
 //! returns.
 pub mod completion;
 pub mod payments;
+pub mod refunds;
 
 use std::collections::HashMap;
 
@@ -626,6 +627,17 @@ async fn notify_shopper(
     template: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    notify_shopper_with(db, o, template, serde_json::Value::Null, now).await
+}
+
+/// [`notify_shopper`] with more fields for the template (`extra`, an object).
+async fn notify_shopper_with(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    template: &str,
+    extra: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let placed = checkout::Entity::find_by_id(o.checkout_id)
         .one(db)
         .await?
@@ -640,7 +652,10 @@ async fn notify_shopper(
         .map(|s| s.display_name)
         .unwrap_or_default();
     let lang = Lang::parse(&placed.lang).unwrap_or(Lang::Vi);
-    let data = order_mail_data(&placed, o, &items, &seller_name);
+    let mut data = order_mail_data(&placed, o, &items, &seller_name);
+    if let (Some(data), serde_json::Value::Object(extra)) = (data.as_object_mut(), extra) {
+        data.extend(extra);
+    }
     mail::queue_in(db, lang, template, &placed.email, &data, now).await
 }
 
@@ -830,6 +845,13 @@ fn shown_note(note: &str) -> String {
         Some(("@paid", by)) => payment("paid", by),
         Some(("@paid_late", by)) => payment("paid_late", by),
         Some(("@counter", outlet)) => i18n::tr_with("orders.note.counter", &[("outlet", &outlet)]),
+        Some((code @ ("@refund_asked" | "@refunded" | "@refund_failed"), amount)) => {
+            let amount = amount.parse().map(Vnd::new).unwrap_or(Vnd::ZERO);
+            i18n::tr_with(
+                &format!("orders.note.{}", &code[1..]),
+                &[("amount", &amount.to_string())],
+            )
+        }
         _ => note.to_owned(),
     }
 }
@@ -866,7 +888,8 @@ pub struct SellerActions {
     pub can_confirm_paid: bool,
     /// The carrier brought the parcel back.
     pub can_return: bool,
-    /// Cancelled or returned after it was paid: the money is owed back.
+    /// Cancelled or returned after it was paid, and not all refunded yet: the money is owed
+    /// back.
     pub refund_due: bool,
 }
 
@@ -881,12 +904,16 @@ impl SellerOrder {
             can_ship: state == O::Confirmed,
             can_deliver: state == O::Shipped,
             can_cancel: matches!(state, O::Placed | O::Confirmed) && unpaid,
-            can_refund: state != O::Refunded && paid,
+            can_refund: state != O::Refunded
+                && paid
+                && self.order.refunded_vnd < self.order.total_vnd(),
             can_confirm_paid: unpaid
                 && self.checkout.payment_method
                     == crate::domain::orders::PaymentMethod::VietQr.as_str(),
             can_return: state == O::Shipped,
-            refund_due: matches!(state, O::Cancelled | O::Returned) && paid,
+            refund_due: matches!(state, O::Cancelled | O::Returned)
+                && paid
+                && self.order.refunded_vnd < self.order.total_vnd(),
         }
     }
 }

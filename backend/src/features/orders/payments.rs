@@ -14,7 +14,7 @@ use crate::domain::ids::{CheckoutId, OrderId};
 use crate::domain::money::Vnd;
 use crate::domain::orders::PaymentMethod;
 use crate::payments::bank;
-use crate::payments::stripe::SessionEvent;
+use crate::payments::stripe::{RefundEvent, SessionEvent, StripeEvent};
 
 /// A notification as it arrives, before it is applied.
 struct Notice<'a> {
@@ -92,6 +92,10 @@ pub enum Outcome {
     Replayed,
     /// An event type the shop does not act on.
     Ignored,
+    /// A refund succeeded: the money is back with the shopper.
+    Refunded,
+    /// Stripe failed a refund: its amount may be refunded again.
+    RefundFailed,
 }
 
 impl Outcome {
@@ -103,12 +107,63 @@ impl Outcome {
             Self::Expired => "expired",
             Self::Replayed => "replayed",
             Self::Ignored => "ignored",
+            Self::Refunded => "refunded",
+            Self::RefundFailed => "refund_failed",
         }
     }
 }
 
-/// Applies a verified Stripe event to its checkout, once per event id.
+/// Applies a verified Stripe event, once per event id.
 pub async fn apply_stripe_event(
+    db: &DatabaseConnection,
+    event: &StripeEvent,
+    now: DateTime<Utc>,
+) -> Result<Outcome, DbErr> {
+    match event {
+        StripeEvent::Session(session) => apply_session_event(db, session, now).await,
+        StripeEvent::Refund(refund) => apply_refund_event(db, refund, now).await,
+    }
+}
+
+/// A `refund.*` event: settles or fails the refund it names.
+async fn apply_refund_event(
+    db: &DatabaseConnection,
+    event: &RefundEvent,
+    now: DateTime<Utc>,
+) -> Result<Outcome, DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let notice = Notice {
+        provider: "stripe",
+        event_id: &event.event_id,
+        kind: "refund",
+        amount_vnd: Some(Vnd::new(event.refund.amount)),
+    };
+    if !claim_notice(&txn, &notice, now).await? {
+        txn.rollback().await?;
+        return Ok(Outcome::Replayed);
+    }
+    let (outcome, o) = super::refunds::apply_stripe_event(&txn, &event.refund, now).await?;
+    let outcome = match outcome {
+        "refunded" => Outcome::Refunded,
+        "refund_failed" => Outcome::RefundFailed,
+        "pending" => Outcome::Pending,
+        _ => Outcome::Unmatched,
+    };
+    let order = o.as_ref();
+    settle_notice(
+        &txn,
+        &notice,
+        outcome.as_str(),
+        order.map(|o| o.checkout_id),
+        order.map(|o| o.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// A Checkout Session event: pays or expires its checkout.
+async fn apply_session_event(
     db: &DatabaseConnection,
     event: &SessionEvent,
     now: DateTime<Utc>,
@@ -172,6 +227,17 @@ async fn apply_to_checkout(
             if !session.paid {
                 return Ok(Outcome::Pending);
             }
+            // The payment refunds are made against.
+            if let Some(intent) = &session.payment_intent {
+                checkout::Entity::update_many()
+                    .col_expr(
+                        checkout::Column::StripePaymentIntent,
+                        Expr::value(intent.clone()),
+                    )
+                    .filter(checkout::Column::Id.eq(placed.id))
+                    .exec(txn)
+                    .await?;
+            }
             let newly = record_payment(txn, &orders, PaidBy::Stripe, now).await?;
             Ok(if newly.is_empty() {
                 Outcome::Pending
@@ -230,6 +296,20 @@ pub async fn apply_bank_transfer(
     if !claim_notice(&txn, &notice, now).await? {
         txn.rollback().await?;
         return Ok("replayed");
+    }
+    // The seller's transfer paying a refund back (its message holds the refund's code).
+    if let Some((outcome, r)) = super::refunds::apply_bank_transfer(
+        &txn,
+        &notification.description,
+        &notification.account_no,
+        notification.amount_vnd,
+        now,
+    )
+    .await?
+    {
+        settle_notice(&txn, &notice, outcome, None, Some(r.order_id)).await?;
+        txn.commit().await?;
+        return Ok(outcome);
     }
     let found = match bank::find_order_code(&notification.description) {
         Some(code) => {
