@@ -24,7 +24,8 @@ pub(crate) const BANK_SECRET: &str = "bank-test-secret";
 
 /// A local stand-in for `api.stripe.com`: answers Checkout Session creation and expiry and
 /// refunds (the same `Idempotency-Key` answers the same refund, as Stripe does; the status
-/// of new refunds is `refund_status`; `refuse_refunds` makes it refuse them), and keeps every
+/// of new refunds is `refund_status`; `refuse_refunds` makes it refuse them, `refunds_down`
+/// answer them with a server error), and keeps every
 /// request it received (path and form body) and each refund request's idempotency key.
 pub(crate) struct StripeStandIn {
     pub(crate) base: String,
@@ -32,6 +33,7 @@ pub(crate) struct StripeStandIn {
     pub(crate) refund_keys: Arc<Mutex<Vec<String>>>,
     pub(crate) refund_status: Arc<Mutex<String>>,
     pub(crate) refuse_refunds: Arc<AtomicBool>,
+    pub(crate) refunds_down: Arc<AtomicBool>,
 }
 
 /// A Stripe refund object as the API returns it.
@@ -86,27 +88,31 @@ pub(crate) async fn stripe_stand_in() -> StripeStandIn {
     let refund_keys: Arc<Mutex<Vec<String>>> = Arc::default();
     let refund_status = Arc::new(Mutex::new("succeeded".to_owned()));
     let refuse_refunds = Arc::new(AtomicBool::new(false));
+    let refunds_down = Arc::new(AtomicBool::new(false));
     let refunds: Arc<Mutex<HashMap<String, String>>> = Arc::default();
-    let (seen, keys, status, refuse) = (
+    let (seen, keys, status, refuse, down) = (
         requests.clone(),
         refund_keys.clone(),
         refund_status.clone(),
         refuse_refunds.clone(),
+        refunds_down.clone(),
     );
     let server = HttpServer::new(move || {
-        let (seen, keys, status, refuse, refunds) = (
+        let (seen, keys, status, refuse, down, refunds) = (
             seen.clone(),
             keys.clone(),
             status.clone(),
             refuse.clone(),
+            down.clone(),
             refunds.clone(),
         );
         App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
-            let (seen, keys, status, refuse, refunds) = (
+            let (seen, keys, status, refuse, down, refunds) = (
                 seen.clone(),
                 keys.clone(),
                 status.clone(),
                 refuse.clone(),
+                down.clone(),
                 refunds.clone(),
             );
             async move {
@@ -155,6 +161,11 @@ pub(crate) async fn stripe_stand_in() -> StripeStandIn {
                         .unwrap_or_default()
                         .to_owned();
                     keys.lock().expect("lock").push(key.clone());
+                    if down.load(Ordering::SeqCst) {
+                        return HttpResponse::InternalServerError().json(serde_json::json!({
+                            "error": { "type": "api_error", "message": "Something went wrong on Stripe's end." }
+                        }));
+                    }
                     if refuse.load(Ordering::SeqCst) {
                         return HttpResponse::BadRequest().json(serde_json::json!({
                             "error": {
@@ -202,6 +213,7 @@ pub(crate) async fn stripe_stand_in() -> StripeStandIn {
         refund_keys,
         refund_status,
         refuse_refunds,
+        refunds_down,
     }
 }
 

@@ -21,12 +21,7 @@ use crate::payments::{
 async fn paid_card_order(
     stripe: &StripeStandIn,
 ) -> (TestApp, reqwest::Client, uuid::Uuid, order::Model) {
-    let app = spawn_app_with(crate::helpers::snapshot_day(), settings(&stripe.base)).await;
-    app.import(crate::helpers::sample_registry(), false)
-        .await
-        .expect("import");
-    let (seller, pid) =
-        listing_of(&app, "tra@example.vn", "2510996049", "OCOP-TQ-2024-0001", 5).await;
+    let (app, seller, pid) = tea_shop(stripe).await;
     assert_eq!(
         checkout_through_pages(&app, pid, "stripe")
             .await
@@ -43,6 +38,18 @@ async fn paid_card_order(
     assert_eq!(stripe_event(&app, &paid).await.1["outcome"], "paid");
     let o = the_order(&app).await;
     (app, seller, pid, o)
+}
+
+/// The app (Stripe at the stand-in, bank notifications on) with the tea seller's 5 boxes
+/// listed at 50,000 ₫: the app, the seller's browser, the listing.
+async fn tea_shop(stripe: &StripeStandIn) -> (TestApp, reqwest::Client, uuid::Uuid) {
+    let app = spawn_app_with(crate::helpers::snapshot_day(), settings(&stripe.base)).await;
+    app.import(crate::helpers::sample_registry(), false)
+        .await
+        .expect("import");
+    let (seller, pid) =
+        listing_of(&app, "tra@example.vn", "2510996049", "OCOP-TQ-2024-0001", 5).await;
+    (app, seller, pid)
 }
 
 async fn the_order(app: &TestApp) -> order::Model {
@@ -65,14 +72,7 @@ async fn refunds_of(app: &TestApp, o: &order::Model) -> Vec<refund::Model> {
 
 /// The refund form's one-time key on the seller's order page.
 async fn refund_key(app: &TestApp, seller: &reqwest::Client, o: &order::Model) -> String {
-    let page = seller
-        .get(format!("{}/seller/orders/{}", app.address, o.pid))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let page = app_page(app, seller, &format!("/seller/orders/{}", o.pid)).await;
     let marker = "name=\"key\" value=\"";
     let at = page
         .find(marker)
@@ -292,6 +292,65 @@ async fn a_refund_stripe_refuses_gives_its_amount_back() {
     assert!(page.contains("name=\"key\""), "it can be refunded again");
 }
 
+/// Stripe does not answer: the refund stays pending (it may have been made), and sending it
+/// again uses the same idempotency key, so Stripe makes one refund whatever happened.
+#[tokio::test]
+async fn a_refund_stripe_did_not_answer_is_sent_again_as_the_same_refund() {
+    let stripe = stripe_stand_in().await;
+    let (app, seller, _, o) = paid_card_order(&stripe).await;
+    stripe
+        .refunds_down
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let key = refund_key(&app, &seller, &o).await;
+    let (status, _) = refund(&app, &seller, &o, &key, &[("reason", "Hết hàng")]).await;
+    assert_eq!(status, 303);
+    let waiting = refunds_of(&app, &o).await.remove(0);
+    assert_eq!(
+        (waiting.state, waiting.stripe_refund_id.as_deref()),
+        (RefundState::Pending, None)
+    );
+    assert!(waiting.failure.is_some());
+    let path = format!("/seller/orders/{}", o.pid);
+    let page = app_page(&app, &seller, &path).await;
+    let again = format!("{path}/refunds/{}/send", waiting.pid);
+    assert!(page.contains(&again), "{page}");
+    // Nothing more can be refunded meanwhile: it is all reserved.
+    assert!(!page.contains("name=\"key\""), "{page}");
+
+    stripe
+        .refunds_down
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let token = csrf(&app, &seller, &path).await;
+    let sent = post_form(&app, &seller, &again, &[("csrf", &token)]).await;
+    assert_eq!(sent.status().as_u16(), 303);
+    let keys = stripe.refund_keys.lock().expect("lock").clone();
+    assert_eq!(
+        keys,
+        vec![waiting.pid.to_string(); 2],
+        "the same refund twice"
+    );
+    let done = fresh(&app, &o).await;
+    assert_eq!(
+        (done.state.as_str(), done.payment_state.as_str()),
+        ("refunded", "refunded")
+    );
+    // Settled, it is not sent a third time.
+    let sent = post_form(&app, &seller, &again, &[("csrf", &token)]).await;
+    assert_eq!(sent.status().as_u16(), 303);
+    assert_eq!(stripe.refund_keys.lock().expect("lock").len(), 2);
+}
+
+async fn app_page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body")
+}
+
 /// Eight clicks of one refund form at once make one refund; eight forms for the whole
 /// amount at once make one refund, the others are refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -377,12 +436,7 @@ async fn refund_clicks_at_the_same_moment_refund_once() {
 #[tokio::test]
 async fn a_transfer_refund_is_owed_with_a_vietqr_code_until_the_bank_reports_it() {
     let stripe = stripe_stand_in().await;
-    let app = spawn_app_with(crate::helpers::snapshot_day(), settings(&stripe.base)).await;
-    app.import(crate::helpers::sample_registry(), false)
-        .await
-        .expect("import");
-    let (seller, pid) =
-        listing_of(&app, "tra@example.vn", "2510996049", "OCOP-TQ-2024-0001", 5).await;
+    let (app, seller, pid) = tea_shop(&stripe).await;
     crate::orders::with_bank_account(&app, seller_of_listing(&app, pid).await).await;
     assert_eq!(
         checkout_through_pages(&app, pid, "vietqr")
@@ -435,14 +489,7 @@ async fn a_transfer_refund_is_owed_with_a_vietqr_code_until_the_bank_reports_it(
     );
 
     // The seller's page shows a VietQR code paying exactly that, with the refund's code.
-    let page = seller
-        .get(format!("{}/seller/orders/{}", app.address, o.pid))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let page = app_page(&app, &seller, &format!("/seller/orders/{}", o.pid)).await;
     assert!(page.contains(&owed.code) && page.contains("<svg"), "{page}");
     let payload = ocop_village::payments::vietqr::Transfer {
         bank_bin: "970415".into(),
@@ -488,12 +535,7 @@ async fn a_transfer_refund_is_owed_with_a_vietqr_code_until_the_bank_reports_it(
 #[tokio::test]
 async fn a_cash_order_refunded_in_part_is_confirmed_by_the_seller() {
     let stripe = stripe_stand_in().await;
-    let app = spawn_app_with(crate::helpers::snapshot_day(), settings(&stripe.base)).await;
-    app.import(crate::helpers::sample_registry(), false)
-        .await
-        .expect("import");
-    let (seller, pid) =
-        listing_of(&app, "tra@example.vn", "2510996049", "OCOP-TQ-2024-0001", 5).await;
+    let (app, seller, pid) = tea_shop(&stripe).await;
     assert_eq!(
         checkout_through_pages(&app, pid, "cod")
             .await

@@ -109,3 +109,15 @@ pub fn parse_phone(raw: &str) -> Option<String> {
         && national.bytes().all(|b| b.is_ascii_digit());
     ok.then_some(national)
 }
+
+/// `prefix` and 8 random characters without look-alikes (no 0/O, 1/I): checkout references
+/// (`OV-`) and refund codes (`HT`), read out on the phone and typed into bank messages.
+pub fn random_code(prefix: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    let code: String = bytes[..8]
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    format!("{prefix}{code}")
+}

@@ -293,6 +293,8 @@ mod tests {
             "payment_label": "paid", "carrier": "GHN", "tracking_no": "GHN1",
             "outlet": "Điểm bán OCOP Huế", "inviter": "Quản trị",
             "invoice": { "company": "Công ty TNHH Quà Quê", "tax_code": "0312345678", "address": "12 Lê Lợi" },
+            "refund_amount": "30.000 ₫", "refund_method": "stripe", "refund_reason": "Một hũ bị vỡ",
+            "refunded_total": "30.000 ₫",
         });
         for name in names {
             let vi = compose_in(Lang::Vi, &name, "lan@example.vn", &data).expect("Vietnamese");

@@ -393,38 +393,26 @@ async fn refund_order(
         .filter(|c| !matches!(c, '.' | ' ' | '_' | '₫'))
         .collect();
     let amount = match digits.as_str() {
-        "" => None,
-        d => match d.parse::<i64>() {
-            Ok(n) => Some(Vnd::new(n)),
-            Err(_) => {
-                let why = crate::i18n::tr("refunds.error.not_a_number");
-                return refund_refused(
-                    &state,
-                    &req,
-                    &principal,
-                    *path,
-                    StatusCode::BAD_REQUEST,
-                    why,
-                )
-                .await;
-            }
-        },
+        "" => Ok(None),
+        d => d
+            .parse::<i64>()
+            .map(|n| Some(Vnd::new(n)))
+            .map_err(|_| "refunds.error.not_a_number"),
     };
     let account =
         refunds::ShopperAccount::parse(&form.bank_bin, &form.account_no, &form.account_name);
     let given = !(form.bank_bin.is_empty() && form.account_no.is_empty());
-    if given && account.is_none() {
-        let why = crate::i18n::tr("refunds.error.account");
-        return refund_refused(
-            &state,
-            &req,
-            &principal,
-            *path,
-            StatusCode::BAD_REQUEST,
-            why,
-        )
-        .await;
-    }
+    let amount = match amount {
+        Ok(_) if given && account.is_none() => Err("refunds.error.account"),
+        amount => amount,
+    };
+    let amount = match amount {
+        Ok(amount) => amount,
+        Err(key) => {
+            let status = StatusCode::BAD_REQUEST;
+            return detail_view(&state, &req, &principal, *path, status, Some(tr(key))).await;
+        }
+    };
     let ask = refunds::RefundAsk {
         amount,
         reason: &form.reason,
@@ -503,18 +491,7 @@ async fn refund_done(
         E::BadAmount { .. } | E::MissingReason | E::NeedsAccount => StatusCode::BAD_REQUEST,
         _ => StatusCode::CONFLICT,
     };
-    refund_refused(state, req, principal, pid, status, e.to_string()).await
-}
-
-async fn refund_refused(
-    state: &AppState,
-    req: &HttpRequest,
-    principal: &Principal,
-    pid: Uuid,
-    status: StatusCode,
-    why: String,
-) -> Result<HttpResponse, PageError> {
-    detail_view(state, req, principal, pid, status, Some(why)).await
+    detail_view(state, req, principal, pid, status, Some(e.to_string())).await
 }
 
 /// A seller member confirms the bank transfer for this order arrived.

@@ -649,13 +649,7 @@ pub async fn shipping_quotes(
 
 /// `OV-` and 8 characters without look-alikes (no 0/O, 1/I).
 pub fn new_reference() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let bytes = Uuid::new_v4().into_bytes();
-    let code: String = bytes[..8]
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect();
-    format!("OV-{code}")
+    crate::domain::orders::random_code("OV-")
 }
 
 #[derive(Debug, thiserror::Error)]

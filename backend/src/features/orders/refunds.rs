@@ -116,13 +116,7 @@ impl std::fmt::Display for RefundError {
 
 /// `HT` and 8 characters without look-alikes: the transfer's message.
 fn new_code() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let bytes = Uuid::new_v4().into_bytes();
-    let code: String = bytes[..8]
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect();
-    format!("HT{code}")
+    crate::domain::orders::random_code("HT")
 }
 
 /// Refunds (part of) the seller's order `pid`: reserves it, then sends a card refund to
@@ -373,6 +367,32 @@ async fn apply_stripe_refund(
     }
 }
 
+/// Moves a pending refund to `to`, once: `false` when it was not pending any more.
+async fn close_pending(
+    txn: &impl ConnectionTrait,
+    r: &refund::Model,
+    to: RefundState,
+    settled_by: Option<&str>,
+    failure: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let mut update = refund::Entity::update_many()
+        .col_expr(refund::Column::State, Expr::value(to.as_str()))
+        .col_expr(refund::Column::SettledAt, Expr::value(now));
+    if let Some(by) = settled_by {
+        update = update.col_expr(refund::Column::SettledBy, Expr::value(by));
+    }
+    if let Some(why) = failure {
+        update = update.col_expr(refund::Column::Failure, Expr::value(why));
+    }
+    let done = update
+        .filter(refund::Column::Id.eq(r.id))
+        .filter(refund::Column::State.eq(RefundState::Pending.as_str()))
+        .exec(txn)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
 /// The money is back with the shopper: the refund succeeds (once), the shopper is told, and
 /// the order is refunded when the refunds that succeeded cover its total.
 async fn settle(
@@ -381,18 +401,7 @@ async fn settle(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let done = refund::Entity::update_many()
-        .col_expr(
-            refund::Column::State,
-            Expr::value(RefundState::Succeeded.as_str()),
-        )
-        .col_expr(refund::Column::SettledBy, Expr::value(by))
-        .col_expr(refund::Column::SettledAt, Expr::value(now))
-        .filter(refund::Column::Id.eq(r.id))
-        .filter(refund::Column::State.eq(RefundState::Pending.as_str()))
-        .exec(txn)
-        .await?;
-    if done.rows_affected != 1 {
+    if !close_pending(txn, r, RefundState::Succeeded, Some(by), None, now).await? {
         return Ok(false);
     }
     let o = order::Entity::find_by_id(r.order_id)
@@ -449,18 +458,7 @@ async fn fail(
     why: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let done = refund::Entity::update_many()
-        .col_expr(
-            refund::Column::State,
-            Expr::value(RefundState::Failed.as_str()),
-        )
-        .col_expr(refund::Column::Failure, Expr::value(why))
-        .col_expr(refund::Column::SettledAt, Expr::value(now))
-        .filter(refund::Column::Id.eq(r.id))
-        .filter(refund::Column::State.eq(RefundState::Pending.as_str()))
-        .exec(txn)
-        .await?;
-    if done.rows_affected != 1 {
+    if !close_pending(txn, r, RefundState::Failed, None, Some(why), now).await? {
         return Ok(false);
     }
     order::Entity::update_many()
