@@ -59,6 +59,9 @@ pub struct PaymentSettings {
     /// `BANK_WEBHOOK_SECRET`: signs the bank's transfer notifications at `/webhooks/bank`;
     /// without it that endpoint is off and sellers confirm transfers by hand.
     pub bank_webhook_secret: Option<Secret>,
+    /// `PLATFORM_COMMISSION_BPS` (0 by default) and `STRIPE_FEE_BPS` (340 by default):
+    /// what the settlement ledger takes from each card sale, in hundredths of a percent.
+    pub rates: crate::domain::ledger::Rates,
 }
 
 /// Carriers. Sellers bring their own GHN or GHTK account (its token is kept with the seller);
@@ -429,9 +432,26 @@ impl Settings {
                 None
             }
         };
+        let mut bps = |name: &str, default: i32| match var(name) {
+            Some(raw) => match raw.trim().parse::<i32>() {
+                Ok(n) if (0..=10_000).contains(&n) => n,
+                _ => {
+                    problems.push(format!(
+                        "{name}: {raw:?} is not a rate in hundredths of a percent (0 to 10000)"
+                    ));
+                    default
+                }
+            },
+            None => default,
+        };
+        let rates = crate::domain::ledger::Rates {
+            commission_bps: bps("PLATFORM_COMMISSION_BPS", 0),
+            stripe_fee_bps: bps("STRIPE_FEE_BPS", 340),
+        };
         let payments = PaymentSettings {
             stripe,
             bank_webhook_secret: var("BANK_WEBHOOK_SECRET").map(Secret::new),
+            rates,
         };
         let shipping = ShippingSettings {
             ghn_api: var("GHN_API_URL"),

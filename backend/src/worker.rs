@@ -1,6 +1,7 @@
 //! The background worker, on the server's tokio runtime: drains the outbox (search sync with
-//! retries and backoff, e-mail), runs the certificate-expiry sweep, expires unpaid orders and
-//! checks every minute that the search index exists and was built for today's settings.
+//! retries and backoff, e-mail), runs the certificate-expiry sweep and the monthly settlement,
+//! expires unpaid orders and checks every minute that the search index exists and was built
+//! for today's settings.
 //!
 //! Every instance runs one. Search writes are ordered across instances by the
 //! `search-writer` lease (see [`crate::features::catalog::indexing`]); outbox entries are fenced by their
@@ -118,6 +119,19 @@ impl Worker {
                     Ok(n) if n > 0 => tracing::info!(reminders = n, "certificate reminders queued"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "certificate reminders failed"),
+                }
+                // The month that ended is settled once, whichever instance gets there first.
+                match crate::features::orders::ledger::settle_due(&self.db, self.clock.now()).await
+                {
+                    Ok(Some(s)) if s.newly => {
+                        tracing::info!(
+                            payouts = s.payouts,
+                            total = s.total_vnd.dong(),
+                            "period settled"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "settlement failed"),
                 }
                 last_sweep = Some(now);
             }

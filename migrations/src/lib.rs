@@ -19,6 +19,7 @@ mod m20261203_000015_create_address_book;
 mod m20261203_000016_add_shipping;
 mod m20261203_000017_add_invoice_requests;
 mod m20261203_000018_create_refunds;
+mod m20261203_000019_create_ledger;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_add_shipping::Migration),
             Box::new(m20261203_000017_add_invoice_requests::Migration),
             Box::new(m20261203_000018_create_refunds::Migration),
+            Box::new(m20261203_000019_create_ledger::Migration),
         ]
     }
 }

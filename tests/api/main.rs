@@ -9,6 +9,7 @@ mod faults;
 mod health;
 mod helpers;
 mod invoices;
+mod ledger;
 mod live;
 mod mail_smtp;
 mod media_store;

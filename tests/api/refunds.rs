@@ -544,22 +544,7 @@ async fn a_cash_order_refunded_in_part_is_confirmed_by_the_seller() {
         303
     );
     let o = the_order(&app).await;
-    for fields in [
-        vec![("step", "confirm")],
-        vec![
-            ("step", "ship"),
-            ("carrier", "VNPost"),
-            ("tracking_no", "EB123"),
-        ],
-        vec![("step", "deliver")],
-    ] {
-        let path = format!("/seller/orders/{}", o.pid);
-        let token = csrf(&app, &seller, &path).await;
-        let mut form = vec![("csrf", token.as_str())];
-        form.extend(fields);
-        let done = post_form(&app, &seller, &format!("{path}/step"), &form).await;
-        assert_eq!(done.status().as_u16(), 303);
-    }
+    deliver(&app, &seller, &o).await;
     let key = refund_key(&app, &seller, &o).await;
     let fields = [
         ("amount", "50 000"),
@@ -611,4 +596,24 @@ async fn fresh(app: &TestApp, o: &order::Model) -> order::Model {
         .await
         .expect("query")
         .expect("the order")
+}
+
+/// The seller confirms, ships and delivers `o` through its order page.
+pub(crate) async fn deliver(app: &TestApp, seller: &reqwest::Client, o: &order::Model) {
+    let path = format!("/seller/orders/{}", o.pid);
+    for fields in [
+        vec![("step", "confirm")],
+        vec![
+            ("step", "ship"),
+            ("carrier", "VNPost"),
+            ("tracking_no", "EB123"),
+        ],
+        vec![("step", "deliver")],
+    ] {
+        let token = csrf(app, seller, &path).await;
+        let mut form = vec![("csrf", token.as_str())];
+        form.extend(fields);
+        let done = post_form(app, seller, &format!("{path}/step"), &form).await;
+        assert_eq!(done.status().as_u16(), 303);
+    }
 }

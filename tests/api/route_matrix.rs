@@ -437,6 +437,14 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
             Only(&["seller_a", "officer_a", "admin"]),
         ),
         get(format!("/seller/bank?seller={seller_a}"), SELLER_A),
+        get(format!("/seller/statement?seller={seller_a}"), SELLER_A),
+        get(format!("/seller/statement.csv?seller={seller_a}"), SELLER_A),
+        get("/admin/settlements", ADMIN),
+        // A month not over: 409 once let through.
+        post("/admin/settlements", vec![("period", s("2999-01"))], ADMIN),
+        get("/admin/settlements/2025-10/payouts.csv", ADMIN),
+        get("/admin/withholding?period=2025-10", ADMIN),
+        get("/admin/withholding.csv?period=2025-10", ADMIN),
         post(
             "/seller/bank",
             vec![

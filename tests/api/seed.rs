@@ -88,6 +88,20 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
     let report = app.seed_demo().await;
 
     assert_eq!(report.orders_created, 9);
+    // Two card payments: last month's settled and paid out, this month's open in the ledger.
+    assert_eq!(report.card_orders, 2);
+    assert_eq!(app.count("settlements", "1 = 1").await, 1);
+    assert_eq!(app.count("payouts", "state = 'paid'").await, 1);
+    assert!(
+        app.count("ledger_entries", "payout_id IS NULL AND kind = 'sale'")
+            .await
+            == 1
+    );
+    assert_eq!(
+        app.count("refunds", "state = 'pending'").await,
+        1,
+        "a refund still owed"
+    );
     for state in [
         "placed",
         "confirmed",
@@ -227,7 +241,7 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
     assert_eq!(app.seed_demo().await.orders_created, 0);
     assert_eq!(
         app.count("orders", "").await,
-        10 + report.history_orders as i64,
-        "9 web or live orders, the counter sale and the sales history"
+        10 + report.history_orders as i64 + report.card_orders as i64,
+        "9 web or live orders, the counter sale, the sales history and 2 card orders"
     );
 }

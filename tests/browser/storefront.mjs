@@ -167,6 +167,10 @@ await page.goto(base + '/seller/sales');
 check(await page.locator('svg.chart').count() === 1, 'the seller sales page has a chart');
 check(await page.locator('table tbody tr').count() > 1, 'the seller sales page lists products');
 await scan(page, 'seller sales');
+// The seller's statement: this month's card sale in its ledger.
+await page.goto(base + '/seller/statement');
+check(await page.locator('table tbody tr').count() >= 1, 'the seller statement lists this month\'s card sale');
+await scan(page, 'seller statement');
 
 // The public indicator: the national share and the chart against the target.
 await page.goto(base + '/indicators/modern-trade');

@@ -4,6 +4,7 @@ pub mod communes;
 pub mod digest;
 pub mod ids;
 pub mod invoice;
+pub mod ledger;
 pub mod money;
 pub mod orders;
 pub mod reference;

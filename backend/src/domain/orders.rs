@@ -121,3 +121,39 @@ pub fn random_code(prefix: &str) -> String {
         .collect();
     format!("{prefix}{code}")
 }
+
+/// The first code made by [`random_code`] with `prefix` (letters only, `HT` or `TT`) in a
+/// transfer's message, whatever its case: banks often change it.
+pub fn find_code(description: &str, prefix: &str) -> Option<String> {
+    description
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::to_ascii_uppercase)
+        .find(|word| {
+            word.len() == prefix.len() + 8
+                && word.starts_with(prefix)
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+
+    #[test]
+    fn a_code_is_found_in_a_bank_message_whatever_its_case() {
+        assert_eq!(
+            find_code("CK hoan tien ht2345abcd cho don OV-ABCDEFGH-1", "HT").as_deref(),
+            Some("HT2345ABCD")
+        );
+        assert_eq!(find_code("OV-ABCDEFGH-1 thanh toan", "HT"), None);
+        assert_eq!(find_code("HT123", "HT"), None);
+        assert_eq!(find_code("HT2345ABCD", "TT"), None);
+        let code = random_code("TT");
+        assert_eq!(
+            find_code(&format!("OCOP Village {code} 2026-11"), "TT"),
+            Some(code)
+        );
+    }
+}

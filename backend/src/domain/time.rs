@@ -8,6 +8,16 @@ pub fn vietnam_date(instant: DateTime<Utc>) -> NaiveDate {
     instant.with_timezone(&Ho_Chi_Minh).date_naive()
 }
 
+/// The instant a day begins in Vietnam.
+pub fn vietnam_midnight(day: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let local = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    chrono_tz::Asia::Ho_Chi_Minh
+        .from_local_datetime(&local)
+        .single()
+        .map_or_else(|| Utc.from_utc_datetime(&local), |t| t.with_timezone(&Utc))
+}
+
 /// `22/11/2026 19:05`, Vietnamese style, in Vietnam's time zone.
 pub fn format_vietnam(instant: DateTime<Utc>) -> String {
     instant

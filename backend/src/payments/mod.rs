@@ -90,6 +90,8 @@ pub struct Payments {
     providers: Vec<Arc<dyn Provider>>,
     pub stripe: Option<Arc<stripe::StripeGateway>>,
     pub bank_webhook_secret: Option<String>,
+    /// What the settlement ledger takes from a card sale.
+    pub rates: crate::domain::ledger::Rates,
 }
 
 impl Payments {
@@ -110,6 +112,7 @@ impl Payments {
                 .bank_webhook_secret
                 .as_ref()
                 .map(|s| s.expose().to_owned()),
+            rates: settings.rates,
         })
     }
 

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod cart;
 pub mod catalog;
 pub mod health;
+pub mod ledger;
 pub mod live;
 pub mod media;
 pub mod onboarding;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(outlets::configure)
         .configure(orders::configure)
         .configure(shipping::configure)
+        .configure(ledger::configure)
         .configure(onboarding::configure)
         .configure(selling::configure)
         .configure(cart::configure)

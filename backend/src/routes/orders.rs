@@ -821,7 +821,10 @@ async fn stripe_webhook(
             WebhookRefusal::BadPayload(_) => refused(ErrorCode::BadPayload, e),
         })?;
     let outcome = match event {
-        Some(event) => payments::apply_stripe_event(&state.db, &event, state.clock.now()).await?,
+        Some(event) => {
+            let rates = state.payments.rates;
+            payments::apply_stripe_event(&state.db, &event, rates, state.clock.now()).await?
+        }
         None => payments::Outcome::Ignored,
     };
     tracing::info!(outcome = outcome.as_str(), "Stripe webhook");

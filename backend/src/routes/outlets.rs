@@ -516,7 +516,10 @@ async fn accept_invitation(
 }
 
 /// Administrators only.
-async fn administrator(state: &AppState, req: &HttpRequest) -> Result<Principal, PageError> {
+pub(crate) async fn administrator(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<Principal, PageError> {
     let principal = require(state, req).await?;
     if principal.can(Action::Administer, &Scope::Platform) {
         Ok(principal)

@@ -94,7 +94,7 @@ fn rate(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_owned(), percent)
 }
 
-fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
+pub(crate) fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -104,7 +104,7 @@ fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
         .body(body)
 }
 
-fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, PageError> {
+pub(crate) fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, PageError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header)
         .map_err(|e| PageError::Unexpected(e.into()))?;

@@ -609,6 +609,12 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
             "  every seller has a pick-up address and shipping rates on the 2025 map: /seller/shipping as the seller"
         );
     }
+    if report.card_orders > 0 {
+        println!(
+            "  {} card payments the platform collected for {}: last month settled and paid out (/admin/settlements, /admin/withholding as the administrator), this month open (/seller/statement as the seller)",
+            report.card_orders, roles.seller
+        );
+    }
     if report.outlet_products > 0 {
         println!(
             "  the outlet {} carries {} products of its province (one running low) and has one counter sale: /outlets/{} is its storefront, /outlet its counter for the outlet account",

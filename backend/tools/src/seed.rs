@@ -72,6 +72,9 @@ pub struct SeedReport {
     pub history_orders: usize,
     /// Participants with a completed sale among them.
     pub history_participants: usize,
+    /// Card orders of the demo seller the platform collected: last month's settled and paid
+    /// out, this month's open in the ledger.
+    pub card_orders: usize,
 }
 
 /// Loads the sample registry and builds the demo catalog as of `now`.
@@ -222,6 +225,7 @@ pub async fn seed_demo(
     report.outlet_products = seed_outlet(db, reference, now).await?;
     (report.history_orders, report.history_participants) =
         seed_sales_history(db, reference, now).await?;
+    report.card_orders = seed_card_sales(db, reference, now).await?;
     progress.finish_and_clear();
     Ok(report)
 }
@@ -822,24 +826,17 @@ async fn seed_orders(
 ) -> anyhow::Result<usize> {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-    use ocop_village::db::entities::{order, user};
+    use ocop_village::db::entities::order;
     use ocop_village::domain::orders::PaymentMethod;
     use ocop_village::features::accounts::auth::Principal;
-    use ocop_village::features::cart::{self, Address, Placement};
+    use ocop_village::features::cart::{self, Placement};
     use ocop_village::features::orders::{self, Actor, Step, refunds};
 
     if order::Entity::find().count(db).await? > 0 {
         return Ok(0);
     }
-    let find_user = |email: &'static str| async move {
-        user::Entity::find()
-            .filter(user::Column::Email.eq(email))
-            .one(db)
-            .await?
-            .with_context(|| format!("demo account {email}"))
-    };
-    let shopper = find_user("khach@ocop.demo").await?;
-    let seller_user = find_user("nguoiban@ocop.demo").await?;
+    let shopper = demo_user(db, "khach@ocop.demo").await?;
+    let seller_user = demo_user(db, "nguoiban@ocop.demo").await?;
     let principal = Principal::load(db, seller_user).await?;
     let seller_id = *principal
         .seller_ids()
@@ -882,16 +879,7 @@ async fn seed_orders(
     cart::addresses::save(db, reference, &shopper, &kept, true, now)
         .await
         .map_err(|e| anyhow::anyhow!("the demo address book: {e}"))?;
-    let address = Address::parse(
-        reference,
-        &shopper.display_name,
-        &shopper.email,
-        "0912 345 678",
-        "ha-noi",
-        "phường Hoàn Kiếm",
-        "12 phố Hàng Bạc",
-    )
-    .map_err(|problems| anyhow::anyhow!("the demo address is invalid: {problems:?}"))?;
+    let address = demo_address(reference, &shopper)?;
     let shipped = || Step::Ship {
         carrier: "GHN".into(),
         tracking_no: "GHNDEMO1234".into(),
@@ -1060,6 +1048,131 @@ async fn refund_to_shopper(
     refunds::request(db, None, principal, pid, &ask, now)
         .await
         .map_err(|e| anyhow::anyhow!("demo refund: {e}"))
+}
+
+/// A demo account by its e-mail.
+async fn demo_user(
+    db: &DatabaseConnection,
+    email: &'static str,
+) -> anyhow::Result<ocop_village::db::entities::user::Model> {
+    use ocop_village::db::entities::user;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?
+        .with_context(|| format!("demo account {email}"))
+}
+
+/// The demo shopper's delivery address (in Hà Nội).
+fn demo_address(
+    reference: &Reference,
+    shopper: &ocop_village::db::entities::user::Model,
+) -> anyhow::Result<ocop_village::features::cart::Address> {
+    ocop_village::features::cart::Address::parse(
+        reference,
+        &shopper.display_name,
+        &shopper.email,
+        "0912 345 678",
+        "ha-noi",
+        "phường Hoàn Kiếm",
+        "12 phố Hàng Bạc",
+    )
+    .map_err(|problems| anyhow::anyhow!("the demo address is invalid: {problems:?}"))
+}
+
+/// Two card payments the platform collected for the demo seller (Stripe's fee at 3.4 %): one
+/// last month, settled and paid out, and one this month, still open; made once (keys
+/// `demo-card-…`).
+async fn seed_card_sales(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait};
+
+    use ocop_village::db::entities::{checkout, order};
+    use ocop_village::domain::ledger::{Period, Rates};
+    use ocop_village::domain::orders::PaymentMethod;
+    use ocop_village::features::accounts::auth::Principal;
+    use ocop_village::features::cart::{self, Placement};
+    use ocop_village::features::orders::{self, PaidBy, ledger};
+
+    let made = checkout::Entity::find()
+        .filter(checkout::Column::IdempotencyKey.starts_with("demo-card-"))
+        .count(db)
+        .await?;
+    if made > 0 {
+        return Ok(0);
+    }
+    let shopper = demo_user(db, "khach@ocop.demo").await?;
+    let principal = Principal::load(db, demo_user(db, "nguoiban@ocop.demo").await?).await?;
+    let seller_id = *principal
+        .seller_ids()
+        .first()
+        .context("the demo seller account belongs to a seller")?;
+    let Some(product) = listing::Entity::find()
+        .filter(listing::Column::SellerId.eq(seller_id))
+        .filter(listing::Column::State.eq(ListingState::Published))
+        .filter(listing::Column::Stock.gte(10))
+        .order_by_asc(listing::Column::Id)
+        .one(db)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let address = demo_address(reference, &shopper)?;
+    let carriers = Endpoints::new(None, None);
+    let rates = Rates {
+        commission_bps: 0,
+        stripe_fee_bps: 340,
+    };
+    let last_month = Period::of(now).previous();
+    // Late on last month's last day: its certificate was valid then as it is now.
+    let (_, month_start) = last_month.bounds();
+    for (n, when) in [(0, month_start - Duration::hours(2)), (1, now)] {
+        let cart = cart::find_cart(db, None, Some(shopper.id), true, when)
+            .await?
+            .context("a cart")?;
+        cart::add_to_cart(db, cart.id, product.pid, 2, when)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo card cart: {e}"))?;
+        let key = format!("demo-card-{n}");
+        let placed = cart::place(
+            db,
+            &Placement {
+                cart_id: cart.id,
+                user_id: Some(shopper.id),
+                address: &address,
+                method: PaymentMethod::Stripe,
+                idempotency_key: &key,
+                lang: ocop_village::i18n::Lang::Vi,
+                site: "http://127.0.0.1:8080",
+                from_show: None,
+                pickup_outlet: None,
+                reference,
+                carriers: &carriers,
+                invoice: None,
+            },
+            when,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo card checkout: {e:?}"))?;
+        let placed_orders = order::Entity::find()
+            .filter(order::Column::CheckoutId.eq(placed.id))
+            .all(db)
+            .await?;
+        let txn = db.begin().await?;
+        orders::record_payment(&txn, &placed_orders, PaidBy::Stripe(rates), when).await?;
+        txn.commit().await?;
+    }
+    ledger::settle(db, last_month, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo settlement: {e}"))?;
+    for (payout, _) in ledger::payouts(db, last_month).await? {
+        ledger::mark_paid(db, payout.pid, now).await?;
+    }
+    Ok(2)
 }
 
 /// A year of completed sales for the indicator and the sales pages: about three in five

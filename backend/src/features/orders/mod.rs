@@ -7,6 +7,7 @@
 //! transfer), and unpaid online payments expire: their orders are cancelled and their stock
 //! returns.
 pub mod completion;
+pub mod ledger;
 pub mod payments;
 pub mod refunds;
 
@@ -411,7 +412,8 @@ async fn give_back_stock(
 /// How a payment was received.
 #[derive(Clone, Copy, Debug)]
 pub enum PaidBy<'a> {
-    Stripe,
+    /// A card payment the platform collected: it enters the settlement ledger at these rates.
+    Stripe(crate::domain::ledger::Rates),
     /// A bank notification (VietQR transfer).
     Bank,
     /// A seller or officer confirmed the transfer arrived.
@@ -421,7 +423,7 @@ pub enum PaidBy<'a> {
 impl PaidBy<'_> {
     const fn label(self) -> &'static str {
         match self {
-            Self::Stripe => "stripe",
+            Self::Stripe(_) => "stripe",
             Self::Bank => "bank",
             Self::Person(_) => "confirmed",
         }
@@ -465,6 +467,9 @@ pub async fn record_payment(
             paid.payment_state = PaymentState::Paid;
             paid.paid_at = Some(now);
             notify_shopper(txn, &paid, "payment_received", now).await?;
+            if let PaidBy::Stripe(rates) = by {
+                ledger::record_card_sale(txn, &paid, rates, now).await?;
+            }
             newly.push(paid);
         }
     }

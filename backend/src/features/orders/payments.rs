@@ -11,6 +11,7 @@ use sea_orm::{
 use super::{OrderError, OrderState, PaidBy, PaymentState, Step, apply_system, record_payment};
 use crate::db::entities::{checkout, order, payment_event, seller};
 use crate::domain::ids::{CheckoutId, OrderId};
+use crate::domain::ledger::Rates;
 use crate::domain::money::Vnd;
 use crate::domain::orders::PaymentMethod;
 use crate::payments::bank;
@@ -117,10 +118,11 @@ impl Outcome {
 pub async fn apply_stripe_event(
     db: &DatabaseConnection,
     event: &StripeEvent,
+    rates: Rates,
     now: DateTime<Utc>,
 ) -> Result<Outcome, DbErr> {
     match event {
-        StripeEvent::Session(session) => apply_session_event(db, session, now).await,
+        StripeEvent::Session(session) => apply_session_event(db, session, rates, now).await,
         StripeEvent::Refund(refund) => apply_refund_event(db, refund, now).await,
     }
 }
@@ -166,6 +168,7 @@ async fn apply_refund_event(
 async fn apply_session_event(
     db: &DatabaseConnection,
     event: &SessionEvent,
+    rates: Rates,
     now: DateTime<Utc>,
 ) -> Result<Outcome, DbErr> {
     let session = event;
@@ -201,7 +204,7 @@ async fn apply_session_event(
     .filter(|c| c.payment_method == PaymentMethod::Stripe.as_str());
     let outcome = match placed.as_ref() {
         None => Outcome::Unmatched,
-        Some(placed) => apply_to_checkout(&txn, placed, session, now).await?,
+        Some(placed) => apply_to_checkout(&txn, placed, session, rates, now).await?,
     };
     settle_notice(&txn, &notice, outcome.as_str(), placed.map(|c| c.id), None).await?;
     txn.commit().await?;
@@ -212,6 +215,7 @@ async fn apply_to_checkout(
     txn: &impl ConnectionTrait,
     placed: &checkout::Model,
     session: &SessionEvent,
+    rates: Rates,
     now: DateTime<Utc>,
 ) -> Result<Outcome, DbErr> {
     let orders = order::Entity::find()
@@ -238,7 +242,7 @@ async fn apply_to_checkout(
                     .exec(txn)
                     .await?;
             }
-            let newly = record_payment(txn, &orders, PaidBy::Stripe, now).await?;
+            let newly = record_payment(txn, &orders, PaidBy::Stripe(rates), now).await?;
             Ok(if newly.is_empty() {
                 Outcome::Pending
             } else {
@@ -297,17 +301,15 @@ pub async fn apply_bank_transfer(
         txn.rollback().await?;
         return Ok("replayed");
     }
-    // The seller's transfer paying a refund back (its message holds the refund's code).
-    if let Some((outcome, r)) = super::refunds::apply_bank_transfer(
-        &txn,
-        &notification.description,
-        &notification.account_no,
-        notification.amount_vnd,
-        now,
-    )
-    .await?
-    {
-        settle_notice(&txn, &notice, outcome, None, Some(r.order_id)).await?;
+    // A transfer paying a refund back, or paying a seller out: its message holds the code.
+    let coded = match super::refunds::apply_bank_transfer(&txn, notification, now).await? {
+        Some((outcome, r)) => Some((outcome, Some(r.order_id))),
+        None => super::ledger::apply_bank_transfer(&txn, notification, now)
+            .await?
+            .map(|(outcome, _)| (outcome, None)),
+    };
+    if let Some((outcome, order_id)) = coded {
+        settle_notice(&txn, &notice, outcome, None, order_id).await?;
         txn.commit().await?;
         return Ok(outcome);
     }

@@ -408,6 +408,10 @@ async fn settle(
         .one(txn)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("order {}", r.order_id)))?;
+    // Money the platform held goes back: the seller's balance in the ledger drops.
+    if r.method == RefundMethod::Stripe {
+        super::ledger::record_card_refund(txn, r, &o, now).await?;
+    }
     record_event(
         txn,
         o.id,
@@ -542,12 +546,10 @@ pub async fn apply_stripe_event(
 /// `None` when it names no refund; else what it did.
 pub async fn apply_bank_transfer(
     txn: &impl ConnectionTrait,
-    description: &str,
-    account_no: &str,
-    amount: Vnd,
+    notice: &crate::payments::bank::Notification,
     now: DateTime<Utc>,
 ) -> Result<Option<(&'static str, refund::Model)>, DbErr> {
-    let Some(code) = find_code(description) else {
+    let Some(code) = crate::domain::orders::find_code(&notice.description, "HT") else {
         return Ok(None);
     };
     let Some(r) = refund::Entity::find()
@@ -558,28 +560,14 @@ pub async fn apply_bank_transfer(
         return Ok(None);
     };
     let matches = r.method == RefundMethod::Transfer
-        && r.account_no.as_deref() == Some(account_no.trim())
-        && r.amount_vnd == amount;
+        && r.account_no.as_deref() == Some(notice.account_no.trim())
+        && r.amount_vnd == notice.amount_vnd;
     let outcome = match matches {
         false => "unmatched",
         true if settle(txn, &r, "bank", now).await? => "refunded",
         true => "duplicate",
     };
     Ok(Some((outcome, r)))
-}
-
-/// The first refund code (`HT` and 8 characters) in a transfer's message, whatever its case.
-fn find_code(description: &str) -> Option<String> {
-    description
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .map(str::to_ascii_uppercase)
-        .find(|word| {
-            word.len() == 10
-                && word.starts_with("HT")
-                && word
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        })
 }
 
 /// One refund as the order pages show it.
@@ -672,18 +660,6 @@ fn view(r: refund::Model) -> RefundView {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_refund_code_is_found_in_a_bank_message_whatever_its_case() {
-        assert_eq!(
-            find_code("CK hoan tien ht2345abcd cho don OV-ABCDEFGH-1").as_deref(),
-            Some("HT2345ABCD")
-        );
-        assert_eq!(find_code("OV-ABCDEFGH-1 thanh toan"), None);
-        assert_eq!(find_code("HT123"), None);
-        let code = new_code();
-        assert_eq!(find_code(&format!("x {code} y")), Some(code));
-    }
 
     #[test]
     fn a_shopper_account_needs_a_known_bank_a_plain_number_and_a_name() {

@@ -77,14 +77,7 @@ impl Period {
     }
 }
 
-fn vietnam_midnight(day: NaiveDate) -> DateTime<Utc> {
-    use chrono::TimeZone;
-    let local = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    chrono_tz::Asia::Ho_Chi_Minh
-        .from_local_datetime(&local)
-        .single()
-        .map_or_else(|| Utc.from_utc_datetime(&local), |t| t.with_timezone(&Utc))
-}
+use crate::domain::time::vietnam_midnight;
 
 /// Participants, those of them selling, and the share.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
