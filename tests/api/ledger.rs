@@ -265,6 +265,30 @@ async fn a_card_order_paid_partly_refunded_settled_and_paid_out_reconciles_to_th
         (paid.state.as_str(), paid.paid_by.as_deref()),
         ("paid", Some("bank"))
     );
+    // An administrator's late click changes nothing; an unknown payout is a 404.
+    let token = csrf(&app, &officer, "/admin/settlements").await;
+    let click = post_form(
+        &app,
+        &officer,
+        &format!("/admin/payouts/{}/paid", p.pid),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(click.status().as_u16(), 303);
+    let unknown = post_form(
+        &app,
+        &officer,
+        &format!("/admin/payouts/{}/paid", uuid::Uuid::new_v4()),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(unknown.status().as_u16(), 404);
+    let still = payout::Entity::find_by_id(p.id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("payout");
+    assert_eq!(still.paid_by.as_deref(), Some("bank"));
     // Nothing was written twice along the way.
     assert_eq!(entries(&app).await.len(), 7);
 }

@@ -555,6 +555,9 @@ async fn a_cash_order_refunded_in_part_is_confirmed_by_the_seller() {
     ];
     assert_eq!(refund(&app, &seller, &o, &key, &fields).await.0, 303);
     let owed = refunds_of(&app, &o).await.remove(0);
+    // A forged form: an overlong key is refused with a message, not a server error.
+    let (status, _) = refund(&app, &seller, &o, &"k".repeat(300), &fields).await;
+    assert_eq!(status, 409);
     let path = format!("/seller/orders/{}", o.pid);
     let token = csrf(&app, &seller, &path).await;
     let paid_path = format!("{path}/refunds/{}/paid", owed.pid);

@@ -301,13 +301,14 @@ async fn payout_paid(
     path: web::Path<Uuid>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    administrator(&state, &req).await?;
+    let admin = administrator(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
-    let done = ledger::mark_paid(&state.db, *path, state.clock.now()).await?;
-    if !done {
-        return Err(PageError::NotFound);
+    let by = Some(admin.user.id);
+    // Paid already (a second click): back to the page all the same.
+    match ledger::mark_paid(&state.db, *path, by, state.clock.now()).await? {
+        None => Err(PageError::NotFound),
+        Some(_) => Ok(see_other("/admin/settlements")),
     }
-    Ok(see_other("/admin/settlements"))
 }
 
 #[get("/admin/withholding")]

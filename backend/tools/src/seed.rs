@@ -1170,7 +1170,7 @@ async fn seed_card_sales(
         .await
         .map_err(|e| anyhow::anyhow!("demo settlement: {e}"))?;
     for (payout, _) in ledger::payouts(db, last_month).await? {
-        ledger::mark_paid(db, payout.pid, now).await?;
+        ledger::mark_paid(db, payout.pid, None, now).await?;
     }
     Ok(2)
 }

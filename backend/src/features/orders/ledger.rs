@@ -437,23 +437,40 @@ async fn mark_paid_in(
     Ok(done.rows_affected == 1)
 }
 
-/// An administrator marks a payout paid: `false` when it was paid already (or is not there).
+/// An administrator marks a payout paid (audited): `None` when there is no such payout,
+/// `Some(false)` when it was paid already.
 pub async fn mark_paid(
     db: &DatabaseConnection,
     pid: Uuid,
+    by: Option<crate::domain::ids::UserId>,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+) -> Result<Option<bool>, DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let Some(p) = payout::Entity::find()
         .filter(payout::Column::Pid.eq(pid))
         .one(&txn)
         .await?
     else {
-        return Ok(false);
+        return Ok(None);
     };
     let done = mark_paid_in(&txn, &p, "confirmed", now).await?;
+    if done {
+        crate::audit::record(
+            &txn,
+            crate::audit::Entry {
+                actor: by,
+                action: "payout.marked_paid",
+                subject_type: "payout",
+                subject_id: p.code.clone(),
+                province_code: None,
+                reason: None,
+            },
+            now,
+        )
+        .await?;
+    }
     txn.commit().await?;
-    Ok(done)
+    Ok(Some(done))
 }
 
 /// One ledger line as statements show it.

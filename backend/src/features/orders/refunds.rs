@@ -210,11 +210,15 @@ async fn reserve(
     ask: &RefundAsk<'_>,
     now: DateTime<Utc>,
 ) -> Result<refund::Model, RefundError> {
+    // The form's key is ours (a UUID); anything else is a stale or forged form.
+    if ask.key.is_empty() || ask.key.len() > 64 {
+        return Err(RefundError::Order(OrderError::Changed));
+    }
     let txn = crate::db::begin_write(db).await?;
     let o = find_for_seller(&txn, principal, pid).await?;
     if let Some(done) = by_key(&txn, ask.key).await? {
         txn.rollback().await?;
-        return Ok(done);
+        return same_order(done, &o);
     }
     if o.payment_state != PaymentState::Paid {
         return Err(RefundError::NotPaid);
@@ -265,7 +269,8 @@ async fn reserve(
         // The same form submitted at the same moment: the other submit made it.
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             txn.rollback().await?;
-            return by_key(db, ask.key).await?.ok_or(RefundError::Database(e));
+            let done = by_key(db, ask.key).await?.ok_or(RefundError::Database(e))?;
+            return same_order(done, &o);
         }
         Err(e) => return Err(e.into()),
     };
@@ -305,6 +310,16 @@ async fn reserve(
     .await?;
     txn.commit().await?;
     Ok(created)
+}
+
+/// A refund found by its form's key is this order's (a key sent again); a key of another
+/// order's refund is refused.
+fn same_order(done: refund::Model, o: &order::Model) -> Result<refund::Model, RefundError> {
+    if done.order_id == o.id {
+        Ok(done)
+    } else {
+        Err(RefundError::Order(OrderError::Changed))
+    }
 }
 
 async fn by_key(db: &impl ConnectionTrait, key: &str) -> Result<Option<refund::Model>, DbErr> {
