@@ -22,20 +22,7 @@ async fn paid_card_order(
     stripe: &StripeStandIn,
 ) -> (TestApp, reqwest::Client, uuid::Uuid, order::Model) {
     let (app, seller, pid) = tea_shop(stripe).await;
-    assert_eq!(
-        checkout_through_pages(&app, pid, "stripe")
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
-    let placed = the_checkout(&app).await;
-    let paid = event(
-        "evt_paid_1",
-        "checkout.session.completed",
-        session_json("cs_test_1", &placed.reference, 182_000, "complete", true),
-    );
-    assert_eq!(stripe_event(&app, &paid).await.1["outcome"], "paid");
+    pay_by_card(&app, pid).await;
     let o = the_order(&app).await;
     (app, seller, pid, o)
 }
@@ -52,7 +39,28 @@ async fn tea_shop(stripe: &StripeStandIn) -> (TestApp, reqwest::Client, uuid::Uu
     (app, seller, pid)
 }
 
-async fn the_order(app: &TestApp) -> order::Model {
+/// A shopper buys 3 of `pid` by card through the pages, and Stripe's signed
+/// `checkout.session.completed` for the checkout's total pays it: the event, to replay.
+pub(crate) async fn pay_by_card(app: &TestApp, pid: uuid::Uuid) -> String {
+    let placed_by = checkout_through_pages(app, pid, "stripe").await;
+    assert_eq!(placed_by.status().as_u16(), 303);
+    let placed = the_checkout(app).await;
+    let paid = event(
+        "evt_paid_1",
+        "checkout.session.completed",
+        session_json(
+            "cs_test_1",
+            &placed.reference,
+            placed.total_vnd.dong(),
+            "complete",
+            true,
+        ),
+    );
+    assert_eq!(stripe_event(app, &paid).await.1["outcome"], "paid");
+    paid
+}
+
+pub(crate) async fn the_order(app: &TestApp) -> order::Model {
     order::Entity::find()
         .order_by_desc(order::Column::Id)
         .one(&app.db)

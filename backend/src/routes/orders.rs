@@ -385,20 +385,10 @@ async fn refund_order(
 ) -> Result<HttpResponse, PageError> {
     let principal = require(&state, &req).await?;
     guard(&state, &req, &form.csrf, &[]).await?;
-    // "150.000" and "150 000" are how amounts are written in Vietnam; empty is all that is
-    // left.
-    let digits: String = form
-        .amount
-        .chars()
-        .filter(|c| !matches!(c, '.' | ' ' | '_' | '₫'))
-        .collect();
-    let amount = match digits.as_str() {
-        "" => Ok(None),
-        d => d
-            .parse::<i64>()
-            .map(|n| Some(Vnd::new(n)))
-            .map_err(|_| "refunds.error.not_a_number"),
-    };
+    // Written as in Vietnam ("150.000"); empty is all that is left.
+    let amount = crate::web::forms::written_number::<i64>(&form.amount)
+        .map(|n| n.map(Vnd::new))
+        .map_err(|_| "refunds.error.not_a_number");
     let account =
         refunds::ShopperAccount::parse(&form.bank_bin, &form.account_no, &form.account_name);
     let given = !(form.bank_bin.is_empty() && form.account_no.is_empty());

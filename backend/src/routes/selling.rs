@@ -102,17 +102,7 @@ struct ListingForm {
 impl ListingForm {
     fn input(&self) -> Result<ListingInput, String> {
         fn number<T: std::str::FromStr>(raw: &str, what: &str) -> Result<Option<T>, String> {
-            // "150.000" and "150 000" are how prices are written in Vietnam.
-            let digits: String = raw
-                .chars()
-                .filter(|c| !matches!(c, '.' | ' ' | '_'))
-                .collect();
-            if digits.is_empty() {
-                return Ok(None);
-            }
-            digits
-                .parse()
-                .map(Some)
+            crate::web::forms::written_number(raw)
                 .map_err(|_| tr_with("errors.form.integer", &[("what", &tr(what))]))
         }
         let stock: i32 = number(&self.stock, "errors.form.stock")?.unwrap_or(0);

@@ -209,3 +209,16 @@ pub fn to_order(placed: &checkout::Model, extra: Option<&str>) -> HttpResponse {
         ))
         .finish()
 }
+
+/// A whole number as people write it in Vietnam ("150.000", "150 000", "150.000 ₫"):
+/// `Ok(None)` when empty, the parse error when not a number.
+pub fn written_number<T: std::str::FromStr>(raw: &str) -> Result<Option<T>, T::Err> {
+    let digits: String = raw
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | '_' | '₫'))
+        .collect();
+    if digits.is_empty() {
+        return Ok(None);
+    }
+    digits.parse().map(Some)
+}
