@@ -226,7 +226,9 @@ impl Worker {
         else {
             return Ok(0);
         };
+        let alive = writer.keep_alive(self.db.clone());
         let handled = self.sync_batch(&writer).await;
+        drop(alive);
         writer.release(&self.db).await?;
         handled
     }

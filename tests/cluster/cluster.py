@@ -362,6 +362,16 @@ def revoking_registry(certificates):
     return path
 
 
+def search_log_lines():
+    """What the instances logged about search writes: why a hidden product stayed found."""
+    pattern = re.compile(r"search (sync|rebuild|writer|index)|rebuil|lease", re.I)
+    for n in range(INSTANCES):
+        lines = [line.rstrip() for line in open(f"{WORK}/instance-{n}.log", errors="replace") if pattern.search(line)]
+        print(f"    instance {n}: {len(lines)} log lines about search writes" + (", the last ones:" if lines else ""))
+        for line in lines[-15:]:
+            print("      " + line[:300])
+
+
 def percentile(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(round((len(values) - 1) * q)))] if values else 0.0
@@ -497,6 +507,7 @@ def main():
     for cert, why, lag in sorted(lags, key=lambda x: -x[2]):
         print(f"    {cert}: {why}, gone after {lag:.2f} s")
     if late or len(lags) < len(hidden):
+        search_log_lines()
         problems.append(f"hidden products still found after {BOUND} s: {late} ({len(lags)} of {len(hidden)} watched to the end)")
 
     # Mail: one message per outbox entry, none twice, unless it was in flight at the kill.

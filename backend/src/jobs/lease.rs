@@ -8,7 +8,7 @@
 //! owner.
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, Value};
 use uuid::Uuid;
 
 /// Writes to the shared search index (incremental syncs and a rebuild's final swap).
@@ -164,6 +164,11 @@ impl Lease {
             .is_some())
     }
 
+    /// Renews the lease every third of its time to live until the returned guard is dropped.
+    pub fn keep_alive(&self, db: DatabaseConnection) -> KeepAlive {
+        KeepAlive::start(db, self.clone())
+    }
+
     /// Gives the lease up (if it is still ours).
     pub async fn release(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
         let backend = db.get_database_backend();
@@ -179,6 +184,48 @@ impl Lease {
         ))
         .await?;
         Ok(())
+    }
+}
+
+/// Renews a lease in the background while long work runs, and remembers if it was lost.
+pub struct KeepAlive {
+    task: tokio::task::JoinHandle<()>,
+    lost: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl KeepAlive {
+    fn start(db: DatabaseConnection, lease: Lease) -> Self {
+        let every = lease.ttl / 3;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let lost = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = lost.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match lease.renew(&db).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        flag.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, lease = lease.name, "renewing a lease failed")
+                    }
+                }
+            }
+        });
+        Self { task, lost }
+    }
+
+    /// Whether a renewal found the lease taken by someone else.
+    pub fn lost(&self) -> bool {
+        self.lost.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for KeepAlive {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

@@ -19,15 +19,17 @@ use sea_orm::DatabaseConnection;
 use super::documents::{load_visible, public_ids};
 use crate::domain::ids::ListingId;
 use crate::domain::reference::Reference;
-use crate::jobs::lease::{self, Lease};
+use crate::jobs::lease::{self, KeepAlive, Lease};
 use crate::jobs::outbox;
 use crate::search::config::fingerprint;
 use crate::search::{SearchDocument, SearchEngine, SearchError};
 
 /// How long a rebuild lease lasts without renewal; the rebuild renews it every third of that.
 const REBUILD_TTL: Duration = Duration::from_secs(60);
-/// How long the writer lease lasts without renewal.
-pub const WRITER_TTL: Duration = Duration::from_secs(30);
+/// How long the writer lease lasts without renewal. Its holder renews it every third of that
+/// while it writes, so an instance killed while holding it holds up the others' syncs (and
+/// with them how soon a hidden product leaves search) for at most this long.
+pub const WRITER_TTL: Duration = Duration::from_secs(6);
 /// How far before its snapshot a rebuild looks for changes to catch up: more than any clock
 /// difference between app instances (outbox entries are stamped with the app's clock).
 const CATCH_UP_MARGIN: Duration = Duration::from_secs(30);
@@ -79,46 +81,6 @@ pub async fn sync_listings(
     Ok(())
 }
 
-/// Renews a lease in the background while long work runs, and remembers if it was lost.
-struct KeepAlive {
-    task: tokio::task::JoinHandle<()>,
-    lost: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl KeepAlive {
-    fn start(db: DatabaseConnection, lease: Lease, every: Duration) -> Self {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let lost = std::sync::Arc::new(AtomicBool::new(false));
-        let flag = lost.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(every).await;
-                match lease.renew(&db).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        flag.store(true, Ordering::SeqCst);
-                        return;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, lease = lease.name, "renewing a lease failed")
-                    }
-                }
-            }
-        });
-        Self { task, lost }
-    }
-
-    fn lost(&self) -> bool {
-        self.lost.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
-impl Drop for KeepAlive {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 /// Rebuilds the whole index from the database and records the fingerprint, one rebuild at a
 /// time across instances, losing no change made meanwhile (see the module's notes). Returns
 /// the number of documents indexed, or [`SyncError::Busy`] if another rebuild is running.
@@ -139,7 +101,7 @@ pub async fn reindex(
             "another search rebuild is running ({who})"
         )));
     };
-    let keep_alive = KeepAlive::start(db.clone(), rebuild_lease.clone(), REBUILD_TTL / 3);
+    let keep_alive = rebuild_lease.keep_alive(db.clone());
     let result = rebuild(
         db,
         engine,
@@ -191,6 +153,7 @@ async fn rebuild(
             "the search writer lease stayed taken for two minutes".into(),
         ));
     };
+    let writer_alive = writer.keep_alive(db.clone());
     let finished = async {
         if keep_alive.lost() || !rebuild_lease.renew(db).await? {
             engine.abandon_rebuild(replacement).await?;
@@ -205,6 +168,12 @@ async fn rebuild(
             caught_up = touched.len(),
             "search rebuild: swapping in the new index"
         );
+        if writer_alive.lost() || !writer.renew(db).await? {
+            engine.abandon_rebuild(replacement).await?;
+            return Err(SyncError::Busy(
+                "this rebuild lost the search writer lease; it was abandoned".into(),
+            ));
+        }
         engine
             .finish_rebuild(replacement, &upserts, &deletes)
             .await?;
@@ -212,6 +181,7 @@ async fn rebuild(
         Ok(count)
     }
     .await;
+    drop(writer_alive);
     writer.release(db).await?;
     finished
 }
