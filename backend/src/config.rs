@@ -53,7 +53,7 @@ pub struct Settings {
 
 /// Online payments. Cash on delivery and VietQR transfers (to each seller's own account) need
 /// no keys; card payments appear only when Stripe is configured.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaymentSettings {
     pub stripe: Option<StripeSettings>,
     /// `BANK_WEBHOOK_SECRET`: signs the bank's transfer notifications at `/webhooks/bank`;
@@ -62,6 +62,23 @@ pub struct PaymentSettings {
     /// `PLATFORM_COMMISSION_BPS` (0 by default) and `STRIPE_FEE_BPS` (340 by default):
     /// what the settlement ledger takes from each card sale, in hundredths of a percent.
     pub rates: crate::domain::ledger::Rates,
+    /// `RETURN_WINDOW_DAYS` (7 by default): how many days after delivery a shopper may ask to
+    /// return goods, and after a seller's refusal may dispute it.
+    pub return_days: i64,
+}
+
+/// The return window a shopper is promised unless `RETURN_WINDOW_DAYS` says otherwise.
+pub const DEFAULT_RETURN_DAYS: i64 = 7;
+
+impl Default for PaymentSettings {
+    fn default() -> Self {
+        Self {
+            stripe: None,
+            bank_webhook_secret: None,
+            rates: Default::default(),
+            return_days: DEFAULT_RETURN_DAYS,
+        }
+    }
 }
 
 /// Carriers. Sellers bring their own GHN or GHTK account (its token is kept with the seller);
@@ -448,10 +465,23 @@ impl Settings {
             commission_bps: bps("PLATFORM_COMMISSION_BPS", 0),
             stripe_fee_bps: bps("STRIPE_FEE_BPS", 340),
         };
+        let return_days = match var("RETURN_WINDOW_DAYS") {
+            Some(raw) => match raw.trim().parse::<i64>() {
+                Ok(days) if (1..=365).contains(&days) => days,
+                _ => {
+                    problems.push(format!(
+                        "RETURN_WINDOW_DAYS: {raw:?} is not a whole number of days from 1 to 365"
+                    ));
+                    DEFAULT_RETURN_DAYS
+                }
+            },
+            None => DEFAULT_RETURN_DAYS,
+        };
         let payments = PaymentSettings {
             stripe,
             bank_webhook_secret: var("BANK_WEBHOOK_SECRET").map(Secret::new),
             rates,
+            return_days,
         };
         let shipping = ShippingSettings {
             ghn_api: var("GHN_API_URL"),

@@ -20,6 +20,7 @@ mod m20261203_000016_add_shipping;
 mod m20261203_000017_add_invoice_requests;
 mod m20261203_000018_create_refunds;
 mod m20261203_000019_create_ledger;
+mod m20261203_000020_create_returns;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000017_add_invoice_requests::Migration),
             Box::new(m20261203_000018_create_refunds::Migration),
             Box::new(m20261203_000019_create_ledger::Migration),
+            Box::new(m20261203_000020_create_returns::Migration),
         ]
     }
 }

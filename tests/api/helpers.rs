@@ -369,9 +369,16 @@ impl TestApp {
     }
 
     pub async fn seed_demo(&self) -> SeedReport {
-        seed_demo(&self.db, &self.reference, self.now, indicatif_hidden())
-            .await
-            .expect("demo seed")
+        let media = ocop_village::media::store::build(&self.settings.media).expect("media store");
+        seed_demo(
+            &self.db,
+            &self.reference,
+            &media,
+            self.now,
+            indicatif_hidden(),
+        )
+        .await
+        .expect("demo seed")
     }
 
     /// The prefix of the app's Meilisearch indexes, when it runs on Meilisearch.

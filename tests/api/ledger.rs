@@ -25,7 +25,9 @@ const RATES: Rates = Rates {
 
 /// The Đà Nẵng household business sells 3 sausages (50,000 ₫ each) by card, paid: the app,
 /// the seller's browser, the order.
-async fn household_card_sale(stripe: &StripeStandIn) -> (TestApp, reqwest::Client, order::Model) {
+pub(crate) async fn household_card_sale(
+    stripe: &StripeStandIn,
+) -> (TestApp, reqwest::Client, order::Model) {
     let payments = PaymentSettings {
         rates: RATES,
         ..settings(&stripe.base)

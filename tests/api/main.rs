@@ -22,6 +22,7 @@ mod photos;
 mod provinces;
 mod refunds;
 mod registry_import;
+mod returns;
 mod route_matrix;
 mod sales;
 mod search;

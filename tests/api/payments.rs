@@ -225,7 +225,7 @@ pub(crate) fn settings(stripe_base: &str) -> PaymentSettings {
             api_base: Some(stripe_base.to_owned()),
         }),
         bank_webhook_secret: Some(Secret::new(BANK_SECRET.into())),
-        rates: Default::default(),
+        ..Default::default()
     }
 }
 

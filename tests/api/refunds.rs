@@ -348,7 +348,7 @@ async fn a_refund_stripe_did_not_answer_is_sent_again_as_the_same_refund() {
     assert_eq!(stripe.refund_keys.lock().expect("lock").len(), 2);
 }
 
-async fn app_page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+pub(crate) async fn app_page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
     client
         .get(format!("{}{path}", app.address))
         .send()

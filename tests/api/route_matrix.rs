@@ -256,6 +256,31 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
         .expect("query")
         .expect("order")
         .pid;
+    // A return the shopper asked on A's order (still open for the seller).
+    let return_a = {
+        use ocop_village::db::entities::return_request;
+        let o = order::Entity::find()
+            .filter(order::Column::Pid.eq(order_a))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("order");
+        return_request::ActiveModel {
+            pid: Set(uuid::Uuid::new_v4()),
+            code: Set("THMATRIX1".into()),
+            order_id: Set(o.id),
+            state: Set(ocop_village::domain::states::ReturnState::Requested),
+            reason: Set("vỡ".into()),
+            amount_vnd: Set(ocop_village::domain::money::Vnd::new(50_000)),
+            created_at: Set(app.now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("a return")
+        .pid
+    };
+    let tracking = placed.tracking_token.to_string();
     let a_principal = {
         let u = user::Entity::find()
             .filter(user::Column::Email.eq("ma@example.vn"))
@@ -596,6 +621,32 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
             api: false,
         },
         get(format!("/outlet?outlet={y}"), Only(&["staff_y", "admin"])),
+        // Returns: the shopper's (whoever holds the tracking link; the order is not delivered,
+        // so 400 or 409 once let through), the seller's decision (a refusal without its
+        // reason: 400), the officers' disputes (not disputed: 409 for A's province's).
+        Route {
+            method: Method::POST,
+            path: format!("/orders/{}/returns", placed.reference),
+            body: Body::Photo(vec![("t", tracking.clone()), ("order", s("x"))]),
+            who: Everyone,
+            api: false,
+        },
+        post(
+            format!("/orders/{}/returns/{return_a}/dispute", placed.reference),
+            vec![("t", tracking.clone()), ("reason", s("không đồng ý"))],
+            Everyone,
+        ),
+        post(
+            format!("/seller/orders/{order_a}/returns/{return_a}"),
+            vec![("decision", s("refuse")), ("reason", s(""))],
+            SELLER_A,
+        ),
+        get("/officer/returns", OFFICERS),
+        post(
+            format!("/officer/returns/{return_a}"),
+            vec![("decision", s("reject")), ("reason", s("x"))],
+            OFFICER_A,
+        ),
         // The officers' area.
         get("/officer", OFFICERS),
         post(

@@ -87,7 +87,10 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
     let app = spawn_app().await;
     let report = app.seed_demo().await;
 
-    assert_eq!(report.orders_created, 9);
+    assert_eq!(report.orders_created, 10);
+    // A return in progress: the delivered order's box, with the shopper's photo.
+    assert_eq!(app.count("returns", "state = 'requested'").await, 1);
+    assert_eq!(app.count("return_photos", "1 = 1").await, 1);
     // Two card payments: last month's settled and paid out, this month's open in the ledger.
     assert_eq!(report.card_orders, 2);
     assert_eq!(app.count("settlements", "1 = 1").await, 1);
@@ -228,8 +231,8 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
             "o.state = 'delivered' AND o.completed_at IS NOT NULL"
         )
         .await,
-        report.history_orders as i64 + 2,
-        "the history, the demo's delivered order and the counter sale"
+        report.history_orders as i64 + 3,
+        "the history, the demo's two delivered orders and the counter sale"
     );
     // The demo outlet carries products with stock and has one counter sale.
     assert!(report.outlet_products > 0);
@@ -241,7 +244,7 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
     assert_eq!(app.seed_demo().await.orders_created, 0);
     assert_eq!(
         app.count("orders", "").await,
-        10 + report.history_orders as i64 + report.card_orders as i64,
-        "9 web or live orders, the counter sale, the sales history and 2 card orders"
+        11 + report.history_orders as i64 + report.card_orders as i64,
+        "10 web or live orders, the counter sale, the sales history and 2 card orders"
     );
 }

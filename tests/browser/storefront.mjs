@@ -171,6 +171,23 @@ await scan(page, 'seller sales');
 await page.goto(base + '/seller/statement');
 check(await page.locator('table tbody tr').count() >= 1, 'the seller statement lists this month\'s card sale');
 await scan(page, 'seller statement');
+// A delivered order with the shopper's return waiting: its photo and the seller's two answers.
+await page.goto(base + '/seller/orders?state=delivered');
+const delivered = (await page.locator('a[href^="/seller/orders/"]').evaluateAll(
+  (links) => links.map((a) => a.getAttribute('href')),
+)).filter((href) => /^\/seller\/orders\/[0-9a-f-]{36}$/.test(href));
+let returnShown = false;
+for (const href of delivered) {
+  await page.goto(base + href);
+  if (await page.getByRole('heading', { name: 'Trả hàng của người mua' }).count() > 0) {
+    returnShown = true;
+    break;
+  }
+}
+check(returnShown, 'a delivered order shows the shopper\'s return');
+check(await page.locator('.return-photos img').count() >= 1, 'with the shopper\'s photo');
+check(await page.getByRole('button', { name: 'Chấp nhận trả hàng và hoàn tiền' }).isVisible(), 'and the seller\'s answers');
+await scan(page, 'seller order with a return');
 
 // The public indicator: the national share and the chart against the target.
 await page.goto(base + '/indicators/modern-trade');

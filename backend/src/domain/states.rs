@@ -111,6 +111,25 @@ states! {
         Transfer => "transfer",
     }
 
+    /// A shopper's return: `Requested` until the seller accepts or refuses it; a refusal the
+    /// shopper disputes is `Disputed` until the province's officer accepts it or `Rejected`
+    /// it for good.
+    pub enum ReturnState {
+        Requested => "requested",
+        Accepted => "accepted",
+        Refused => "refused",
+        Disputed => "disputed",
+        Rejected => "rejected",
+    }
+
+    /// What becomes of the units an accepted return brings back.
+    pub enum Disposition {
+        /// Back on sale: the listing's stock grows.
+        Restock => "restock",
+        /// Broken or spoiled: written off.
+        WriteOff => "write_off",
+    }
+
     pub enum ShowState {
         Scheduled => "scheduled",
         Live => "live",

@@ -296,6 +296,15 @@ mod tests {
             "refund_amount": "30.000 ₫", "refund_method": "stripe", "refund_reason": "Một hũ bị vỡ",
             "refunded_total": "30.000 ₫",
         });
+        // The returns' values (one macro call would pass serde_json's recursion limit).
+        let returns = serde_json::json!({
+            "return_code": "THABCDEFGH", "return_state": "refused", "return_note": "Hàng còn nguyên",
+            "return_amount": "50.000 ₫", "return_reason": "Hũ bị vỡ",
+        });
+        let mut data = data;
+        if let (Some(all), serde_json::Value::Object(more)) = (data.as_object_mut(), returns) {
+            all.extend(more);
+        }
         for name in names {
             let vi = compose_in(Lang::Vi, &name, "lan@example.vn", &data).expect("Vietnamese");
             let en = compose_in(Lang::En, &name, "lan@example.vn", &data).expect("English");

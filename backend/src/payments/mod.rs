@@ -92,6 +92,8 @@ pub struct Payments {
     pub bank_webhook_secret: Option<String>,
     /// What the settlement ledger takes from a card sale.
     pub rates: crate::domain::ledger::Rates,
+    /// Days after delivery a shopper may ask to return goods (and dispute a refusal).
+    pub return_days: i64,
 }
 
 impl Payments {
@@ -113,6 +115,7 @@ impl Payments {
                 .as_ref()
                 .map(|s| s.expose().to_owned()),
             rates: settings.rates,
+            return_days: settings.return_days,
         })
     }
 

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod orders;
 pub mod outlets;
 pub mod registry;
+pub mod returns;
 pub mod sales;
 pub mod selling;
 pub mod seo;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(live::configure)
         .configure(outlets::configure)
         .configure(orders::configure)
+        .configure(returns::configure)
         .configure(shipping::configure)
         .configure(ledger::configure)
         .configure(onboarding::configure)

@@ -28,6 +28,7 @@ use crate::features::orders::OrderState;
 use crate::features::orders::Step;
 use crate::features::orders::payments;
 use crate::features::orders::refunds;
+use crate::features::orders::returns;
 use crate::features::shipping;
 use crate::features::shipping::tracking::{Applied, ShipmentError};
 use crate::i18n::tr;
@@ -88,7 +89,7 @@ async fn list(
     )
 }
 
-async fn detail_view(
+pub(super) async fn detail_view(
     state: &AppState,
     req: &HttpRequest,
     principal: &Principal,
@@ -102,6 +103,10 @@ async fn detail_view(
     let province = state.reference.province_label(&view.checkout.province_code);
     let parcel = shipping::tracking::parcel_view(&state.db, &state.carriers, &view.order).await?;
     let refunds = refunds::of_order(&state.db, &view.order).await?;
+    let returns = returns::of_orders(&state.db, std::slice::from_ref(&view.order))
+        .await?
+        .remove(&view.order.id)
+        .unwrap_or_default();
     let by_card = view.checkout.payment_method == PaymentMethod::Stripe.as_str();
     let banks: Vec<_> = vietqr::BANKS
         .iter()
@@ -137,6 +142,7 @@ async fn detail_view(
             "booked": parcel.booked,
             "tracking": parcel.tracking,
             "refunds": refunds,
+            "returns": returns,
             "refund": {
                 // One per form: a second click is the same refund.
                 "key": Uuid::new_v4(),
@@ -616,7 +622,7 @@ struct TrackQuery {
 }
 
 /// The checkout behind a tracking link, or its signed-in owner's; anyone else gets a 404.
-async fn tracked_checkout(
+pub(super) async fn tracked_checkout(
     state: &AppState,
     req: &HttpRequest,
     reference: &str,
@@ -658,7 +664,33 @@ async fn order_page(
     query: web::Query<TrackQuery>,
 ) -> Result<HttpResponse, PageError> {
     let found = tracked_checkout(&state, &req, &path, query.t).await?;
+    let flags = (query.paid == Some(1), query.pay_error == Some(1));
+    order_view(&state, &req, &found, flags, StatusCode::OK, None).await
+}
+
+/// The order page of `found`; `flags` are (back from the card page, the card page failed);
+/// `return_error` is (order code, why) when a return form of that order was refused.
+pub(super) async fn order_view(
+    state: &AppState,
+    req: &HttpRequest,
+    found: &checkout::Model,
+    (back_from_card, pay_error): (bool, bool),
+    status: StatusCode,
+    return_error: Option<(String, String)>,
+) -> Result<HttpResponse, PageError> {
     let orders = cart::orders_of(&state.db, found.id).await?;
+    let mut panels = returns::panels(
+        &state.db,
+        found.id,
+        state.payments.return_days,
+        state.clock.now(),
+    )
+    .await?;
+    let by_card = found.payment_method == PaymentMethod::Stripe.as_str();
+    let banks: Vec<_> = vietqr::BANKS
+        .iter()
+        .map(|b| json!({ "bin": b.bin, "name": b.name }))
+        .collect();
     let province = state.reference.province_label(&found.province_code);
     let open = cart::OrderView::awaits_payment;
     let shown: Vec<_> = orders
@@ -667,19 +699,28 @@ async fn order_page(
             let transfer = (found.payment_method == PaymentMethod::VietQr.as_str() && open(o))
                 .then(|| transfer_view(o))
                 .flatten();
-            json!({ "order": o, "transfer": transfer })
+            let error = return_error
+                .as_ref()
+                .filter(|(code, _)| *code == o.code)
+                .map(|(_, why)| why.clone());
+            json!({
+                "order": o,
+                "transfer": transfer,
+                "returns": panels.remove(&o.code).unwrap_or_default(),
+                "return_error": error,
+            })
         })
         .collect();
-    let pickup = cart::pickup_of(&state.db, &found).await?.map(
+    let pickup = cart::pickup_of(&state.db, found).await?.map(
         |o| json!({ "name": o.name, "address": o.address, "hours": o.opening_hours, "slug": o.slug }),
     );
     let card_due = found.payment_method == PaymentMethod::Stripe.as_str()
         && state.payments.offers(PaymentMethod::Stripe)
         && orders.iter().any(open);
     let mut response = form_page(
-        &state,
-        &req,
-        StatusCode::OK,
+        state,
+        req,
+        status,
         "pages/order",
         json!({
             "title": tr("order.title"),
@@ -702,8 +743,10 @@ async fn order_page(
             "pickup": pickup,
             "orders": shown,
             "card_due": card_due,
-            "awaiting_card": card_due && query.paid == Some(1),
-            "pay_error": query.pay_error == Some(1),
+            "awaiting_card": card_due && back_from_card,
+            "pay_error": pay_error,
+            "by_card": by_card,
+            "banks": banks,
             "expires_at": found.expires_at.filter(|_| orders.iter().any(open)).map(crate::domain::time::format_vietnam),
             "placed_at": crate::domain::time::format_vietnam(found.created_at),
         }),

@@ -117,14 +117,29 @@ pub struct CsrfOnly {
 /// Reads an upload form: its short text fields (the CSRF token among them) and one photo,
 /// refusing a file over the limit as soon as it passes it.
 pub async fn read_upload(
-    mut payload: Multipart,
+    payload: Multipart,
 ) -> Result<(std::collections::HashMap<String, String>, Vec<u8>), String> {
+    let (fields, mut photos) = read_photos(payload, 8, 1).await?;
+    match photos.pop() {
+        Some(bytes) => Ok((fields, bytes)),
+        None => Err(tr("errors.form.choose_photo")),
+    }
+}
+
+/// Reads a multipart form of at most `max_fields` parts: its text fields (256 bytes each) and
+/// up to `max_photos` non-empty `photo` files of at most [`crate::media::MAX_BYTES`] each
+/// (an empty file input sends an empty part, which is skipped).
+pub async fn read_photos(
+    mut payload: Multipart,
+    max_fields: usize,
+    max_photos: usize,
+) -> Result<(std::collections::HashMap<String, String>, Vec<Vec<u8>>), String> {
     let mut fields_read = std::collections::HashMap::new();
-    let mut photo = None;
+    let mut photos = Vec::new();
     let mut fields = 0;
     while let Some(field) = payload.next().await {
         fields += 1;
-        if fields > 8 {
+        if fields > max_fields {
             return Err(tr("errors.form.too_many_fields"));
         }
         let mut field = field.map_err(|e| tr_with("errors.form.bad_upload", &[("why", &e)]))?;
@@ -132,27 +147,38 @@ pub async fn read_upload(
         let limit = if name == "photo" {
             crate::media::MAX_BYTES
         } else {
-            256
+            // Reasons are up to 500 letters, Vietnamese ones up to 3 bytes each.
+            2048
         };
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk =
                 chunk.map_err(|e| tr_with("errors.form.upload_interrupted", &[("why", &e)]))?;
             if bytes.len() + chunk.len() > limit {
-                return Err(crate::media::PhotoError::TooLarge.to_string());
+                return Err(if name == "photo" {
+                    crate::media::PhotoError::TooLarge.to_string()
+                } else {
+                    tr("errors.form.field_too_long")
+                });
             }
             bytes.extend_from_slice(&chunk);
         }
         if name == "photo" {
-            photo = Some(bytes);
+            if bytes.is_empty() {
+                continue;
+            }
+            if photos.len() == max_photos {
+                return Err(tr_with(
+                    "errors.form.too_many_photos",
+                    &[("max", &max_photos.to_string())],
+                ));
+            }
+            photos.push(bytes);
         } else {
             fields_read.insert(name, String::from_utf8_lossy(&bytes).into_owned());
         }
     }
-    match photo {
-        Some(bytes) if !bytes.is_empty() => Ok((fields_read, bytes)),
-        _ => Err(tr("errors.form.choose_photo")),
-    }
+    Ok((fields_read, photos))
 }
 
 /// The seller a seller page works on ([`crate::features::selling::chosen_seller`]), as a page

@@ -573,9 +573,11 @@ async fn connect(settings: &Settings) -> anyhow::Result<(sea_orm::DatabaseConnec
 
 async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     let (conn, reference) = connect(settings).await?;
+    let media = ocop_village::media::store::build(&settings.media)?;
     let report = seed::seed_demo(
         &conn,
         &reference,
+        &media,
         chrono::Utc::now(),
         progress_bar("seeding"),
     )

@@ -81,6 +81,7 @@ pub struct SeedReport {
 pub async fn seed_demo(
     db: &DatabaseConnection,
     reference: &Reference,
+    media: &std::sync::Arc<dyn ocop_village::media::store::MediaStore>,
     now: DateTime<Utc>,
     progress: ProgressBar,
 ) -> anyhow::Result<SeedReport> {
@@ -220,7 +221,7 @@ pub async fn seed_demo(
     seed_bank_accounts(db, now).await?;
     seed_shipping(db, reference, now).await?;
     report.live_show_id = seed_live_show(db, now).await?;
-    report.orders_created = seed_orders(db, reference, now, report.live_show_id).await?;
+    report.orders_created = seed_orders(db, reference, media, now, report.live_show_id).await?;
     // After the orders: `seed_orders` only runs on a shop with no orders yet.
     report.outlet_products = seed_outlet(db, reference, now).await?;
     (report.history_orders, report.history_participants) =
@@ -821,6 +822,7 @@ async fn seed_bank_accounts(db: &DatabaseConnection, now: DateTime<Utc>) -> anyh
 async fn seed_orders(
     db: &DatabaseConnection,
     reference: &Reference,
+    media: &std::sync::Arc<dyn ocop_village::media::store::MediaStore>,
     now: DateTime<Utc>,
     live_show: Option<ShowId>,
 ) -> anyhow::Result<usize> {
@@ -926,6 +928,12 @@ async fn seed_orders(
             ],
             false,
         ),
+        // Delivered, and the shopper asked to return it (a return in progress, below).
+        (
+            PaymentMethod::CashOnDelivery,
+            vec![Step::Confirm, shipped(), Step::Deliver],
+            false,
+        ),
     ];
     let site = "http://127.0.0.1:8080";
     // Demo sellers price delivery with their table rates: no carrier is called.
@@ -973,12 +981,12 @@ async fn seed_orders(
         )
         .await
         .map_err(|e| anyhow::anyhow!("demo checkout: {e:?}"))?;
-        let pid = order::Entity::find()
+        let placed_order = order::Entity::find()
             .filter(order::Column::CheckoutId.eq(placed.id))
             .one(db)
             .await?
-            .context("the demo order")?
-            .pid;
+            .context("the demo order")?;
+        let pid = placed_order.pid;
         if paid {
             orders::confirm_transfer(db, &principal, pid, now)
                 .await
@@ -1021,9 +1029,69 @@ async fn seed_orders(
             .await
             .map_err(|e| anyhow::anyhow!("demo invoice: {e}"))?;
         }
+        if n == 9 {
+            demo_return(db, media, &placed, &placed_order, shopper.id, now).await?;
+        }
         created += 1;
     }
     Ok(created)
+}
+
+/// The shopper asks to return the delivered order `o` (its box arrived crushed), with a
+/// photo through the photo pipeline: a return waiting for the demo seller's answer.
+async fn demo_return(
+    db: &DatabaseConnection,
+    media: &std::sync::Arc<dyn ocop_village::media::store::MediaStore>,
+    placed: &ocop_village::db::entities::checkout::Model,
+    o: &ocop_village::db::entities::order::Model,
+    shopper: ocop_village::domain::ids::UserId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use ocop_village::db::entities::order_item;
+    use ocop_village::features::orders::refunds::ShopperAccount;
+    use ocop_village::features::orders::returns::{self, ReturnAsk};
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    let line = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(o.id))
+        .one(db)
+        .await?
+        .context("the demo order's line")?;
+    // A 640×480 picture: a brown box, crushed across, on a light table.
+    let picture = image::RgbImage::from_fn(640, 480, |x, y| {
+        let in_box = (160..480).contains(&x) && (120..380).contains(&y);
+        let crushed = in_box && x + y > 520 && x + y < 560;
+        match (in_box, crushed) {
+            (_, true) => image::Rgb([70, 45, 20]),
+            (true, false) => image::Rgb([150, 105, 60]),
+            _ => image::Rgb([235, 232, 225]),
+        }
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+        .encode_image(&picture)
+        .context("drawing the demo return photo")?;
+    let photo = ocop_village::media::ingest(media, jpeg)
+        .await
+        .map_err(|e| anyhow::anyhow!("the demo return photo: {e}"))?;
+    let account = ShopperAccount::parse("970436", "0011009876543", "NGUYEN THI KHACH");
+    returns::request(
+        db,
+        placed,
+        &o.code,
+        ReturnAsk {
+            items: vec![(line.id, line.quantity)],
+            reason: "Hộp bị bẹp, sản phẩm bên trong bị đổ.",
+            account,
+            photos: vec![photo],
+        },
+        Some(shopper),
+        ocop_village::config::DEFAULT_RETURN_DAYS,
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("the demo return: {e}"))?;
+    Ok(())
 }
 
 /// A transfer refund of the demo order `pid` to the demo shopper's account (all that is left

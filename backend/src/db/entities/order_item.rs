@@ -16,6 +16,10 @@ pub struct Model {
     pub unit: String,
     pub unit_price_vnd: Vnd,
     pub quantity: i32,
+    /// Units a shopper asked to return (each unit at most once).
+    pub return_asked_qty: i32,
+    /// Units taken back by an accepted return: not sold after all.
+    pub returned_qty: i32,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -10,6 +10,7 @@ pub mod completion;
 pub mod ledger;
 pub mod payments;
 pub mod refunds;
+pub mod returns;
 
 use std::collections::HashMap;
 
@@ -25,7 +26,7 @@ use crate::db::entities::{
     checkout, listing, membership, order, order_event, order_item, registry_participant, seller,
     user,
 };
-use crate::domain::ids::{OrderId, SellerId, UserId};
+use crate::domain::ids::{ListingId, OrderId, SellerId, UserId};
 use crate::domain::money::Vnd;
 pub use crate::domain::states::{OrderState, PaymentState};
 use crate::domain::time::format_vietnam;
@@ -369,43 +370,58 @@ async fn give_back_stock(
     o: &order::Model,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    // In listing order, like a checkout takes them, so the two cannot deadlock.
-    let items = order_item::Entity::find()
+    let units: Vec<(ListingId, i32)> = order_item::Entity::find()
         .filter(order_item::Column::OrderId.eq(o.id))
-        .order_by_asc(order_item::Column::ListingId)
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|i| (i.listing_id, i.quantity))
+        .collect();
+    give_back_units(db, o, &units, now).await
+}
+
+/// Puts `units` (listing, quantity) of the order `o` back: on the outlet's shelf for a
+/// pick-up order, else in the listing's stock (queueing the listings' search updates).
+async fn give_back_units(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    units: &[(ListingId, i32)],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    // In listing order, like a checkout takes them, so the two cannot deadlock.
+    let mut units = units.to_vec();
+    units.sort_unstable();
     let outlet = checkout::Entity::find_by_id(o.checkout_id)
         .one(db)
         .await?
         .and_then(|c| c.outlet_id);
     if let Some(outlet_id) = outlet {
-        for item in &items {
-            crate::db::entities::outlet_listing::Entity::update_many()
+        use crate::db::entities::outlet_listing;
+        for (listing_id, quantity) in &units {
+            outlet_listing::Entity::update_many()
                 .col_expr(
-                    crate::db::entities::outlet_listing::Column::Stock,
-                    Expr::col(crate::db::entities::outlet_listing::Column::Stock)
-                        .add(item.quantity),
+                    outlet_listing::Column::Stock,
+                    Expr::col(outlet_listing::Column::Stock).add(*quantity),
                 )
-                .filter(crate::db::entities::outlet_listing::Column::OutletId.eq(outlet_id))
-                .filter(crate::db::entities::outlet_listing::Column::ListingId.eq(item.listing_id))
+                .filter(outlet_listing::Column::OutletId.eq(outlet_id))
+                .filter(outlet_listing::Column::ListingId.eq(*listing_id))
                 .exec(db)
                 .await?;
         }
         return Ok(());
     }
-    for item in &items {
+    for (listing_id, quantity) in &units {
         listing::Entity::update_many()
             .col_expr(
                 listing::Column::Stock,
-                Expr::col(listing::Column::Stock).add(item.quantity),
+                Expr::col(listing::Column::Stock).add(*quantity),
             )
             .col_expr(listing::Column::UpdatedAt, Expr::value(now))
-            .filter(listing::Column::Id.eq(item.listing_id))
+            .filter(listing::Column::Id.eq(*listing_id))
             .exec(db)
             .await?;
     }
-    let ids: Vec<_> = items.iter().map(|i| i.listing_id).collect();
+    let ids: Vec<_> = units.iter().map(|(id, _)| *id).collect();
     outbox::enqueue_listing_sync(db, ids, now).await
 }
 
@@ -856,6 +872,9 @@ fn shown_note(note: &str) -> String {
                 &format!("orders.note.{}", &code[1..]),
                 &[("amount", &amount.to_string())],
             )
+        }
+        Some((code, ret)) if code.starts_with("@return_") => {
+            i18n::tr_with(&format!("orders.note.{}", &code[1..]), &[("code", &ret)])
         }
         _ => note.to_owned(),
     }

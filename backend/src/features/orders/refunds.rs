@@ -27,7 +27,7 @@ use super::{
     record_event, trimmed,
 };
 use crate::db::entities::{checkout, order, refund};
-use crate::domain::ids::OrderId;
+use crate::domain::ids::{OrderId, UserId};
 use crate::domain::money::Vnd;
 use crate::domain::orders::PaymentMethod;
 use crate::domain::states::{RefundMethod, RefundState};
@@ -147,7 +147,7 @@ pub async fn send_again(
     send_if_unsent(db, stripe, found, now).await
 }
 
-async fn send_if_unsent(
+pub(super) async fn send_if_unsent(
     db: &DatabaseConnection,
     stripe: Option<&StripeGateway>,
     reserved: refund::Model,
@@ -220,6 +220,32 @@ async fn reserve(
         txn.rollback().await?;
         return same_order(done, &o);
     }
+    let created = match reserve_in(&txn, &o, ask, principal.user.id, now).await {
+        Ok(created) => created,
+        // The same form submitted at the same moment: the other submit made it.
+        Err(RefundError::Database(e))
+            if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+        {
+            txn.rollback().await?;
+            let done = by_key(db, ask.key).await?.ok_or(RefundError::Database(e))?;
+            return same_order(done, &o);
+        }
+        Err(e) => return Err(e),
+    };
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Reserves a refund of the order `o` in the caller's transaction: its row and the order's
+/// refunded amount, raised only within the total. The caller commits (or drops the
+/// transaction on an error).
+pub(super) async fn reserve_in(
+    txn: &impl ConnectionTrait,
+    o: &order::Model,
+    ask: &RefundAsk<'_>,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<refund::Model, RefundError> {
     if o.payment_state != PaymentState::Paid {
         return Err(RefundError::NotPaid);
     }
@@ -230,7 +256,7 @@ async fn reserve(
         return Err(RefundError::BadAmount { left });
     }
     let placed = checkout::Entity::find_by_id(o.checkout_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(OrderError::NotFound)?;
     let by_card = placed.payment_method == PaymentMethod::Stripe.as_str();
@@ -242,7 +268,7 @@ async fn reserve(
         (Some(account), false) => Some(account.clone()),
         (None, false) => return Err(RefundError::NeedsAccount),
     };
-    let inserted = refund::ActiveModel {
+    let created = refund::ActiveModel {
         pid: Set(Uuid::new_v4()),
         code: Set(new_code()),
         order_id: Set(o.id),
@@ -258,22 +284,12 @@ async fn reserve(
         bank_bin: Set(account.as_ref().map(|a| a.bank_bin.clone())),
         account_no: Set(account.as_ref().map(|a| a.account_no.clone())),
         account_name: Set(account.as_ref().map(|a| a.account_name.clone())),
-        requested_by: Set(Some(principal.user.id)),
+        requested_by: Set(Some(by)),
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
-    .await;
-    let created = match inserted {
-        Ok(created) => created,
-        // The same form submitted at the same moment: the other submit made it.
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            txn.rollback().await?;
-            let done = by_key(db, ask.key).await?.ok_or(RefundError::Database(e))?;
-            return same_order(done, &o);
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .insert(txn)
+    .await?;
     // Within the total, whatever refunds were reserved since the order was read.
     let raised = order::Entity::update_many()
         .col_expr(
@@ -289,26 +305,24 @@ async fn reserve(
                         .add(Expr::col(order::Column::ShippingVnd)),
                 ),
         )
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if raised.rows_affected != 1 {
-        txn.rollback().await?;
         let now_left = order::Entity::find_by_id(o.id)
-            .one(db)
+            .one(txn)
             .await?
             .map_or(Vnd::ZERO, |o| o.total_vnd() - o.refunded_vnd);
         return Err(RefundError::BadAmount { left: now_left });
     }
     record_event(
-        &txn,
+        txn,
         o.id,
         o.state.as_str(),
         Some(format!("@refund_asked:{}", amount.dong())),
-        Some(principal.user.id),
+        Some(by),
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(created)
 }
 

@@ -6,6 +6,8 @@
 //!   refunded ([`crate::features::orders::completion`]); counter sales at an outlet are delivered and paid when recorded.
 //!   It is dated by `orders.completed_at`, the moment it first became completed (paid, or
 //!   delivered for cash on delivery), in Vietnam's calendar.
+//! - **Units sold** leave out the units shoppers returned (accepted returns,
+//!   `order_items.returned_qty`); an order whose every unit came back is `returned`, no sale.
 //! - **A period** is a range of whole days in Vietnam, both ends included.
 //! - **A participant counts in the denominator** of a period when one of its certificates was
 //!   valid on at least one day of it: not revoked, recognised on or before the last day, and
@@ -254,7 +256,7 @@ pub async fn participants(
          JOIN registry_certificates c ON c.participant_id = p.id AND c.status <> 'revoked' \
               AND c.recognized_on <= ? AND c.expires_on > ? \
          LEFT JOIN (SELECT s.participant_id AS participant_id, COUNT(DISTINCT o.id) AS orders, \
-                           SUM(oi.quantity) AS units, SUM(oi.quantity * oi.unit_price_vnd) AS revenue \
+                           SUM(oi.quantity - oi.returned_qty) AS units, SUM((oi.quantity - oi.returned_qty) * oi.unit_price_vnd) AS revenue \
                     FROM orders o JOIN sellers s ON s.id = o.seller_id \
                     JOIN order_items oi ON oi.order_id = o.id \
                     WHERE o.completed_at >= ? AND o.completed_at < ? AND {done} \
@@ -459,8 +461,8 @@ pub async fn sell_through(
     let scope = within.clause(&mut values);
     let sold_sql = format!(
         "SELECT {key} AS k, ch.channel AS channel, CAST(COUNT(DISTINCT o.id) AS BIGINT) AS orders, \
-                CAST(SUM(oi.quantity) AS BIGINT) AS units, \
-                CAST(SUM(oi.quantity * oi.unit_price_vnd) AS BIGINT) AS revenue \
+                CAST(SUM(oi.quantity - oi.returned_qty) AS BIGINT) AS units, \
+                CAST(SUM((oi.quantity - oi.returned_qty) * oi.unit_price_vnd) AS BIGINT) AS revenue \
          FROM orders o \
          JOIN checkouts ch ON ch.id = o.checkout_id \
          JOIN order_items oi ON oi.order_id = o.id \
@@ -592,8 +594,8 @@ pub async fn over_time(
     let mut values: Vec<Value> = vec![period.start().into(), period.end().into()];
     let scope = within.clause(&mut values);
     let sql = format!(
-        "SELECT {bucket} AS label, CAST(SUM(oi.quantity) AS BIGINT) AS units, \
-                CAST(SUM(oi.quantity * oi.unit_price_vnd) AS BIGINT) AS revenue_vnd \
+        "SELECT {bucket} AS label, CAST(SUM(oi.quantity - oi.returned_qty) AS BIGINT) AS units, \
+                CAST(SUM((oi.quantity - oi.returned_qty) * oi.unit_price_vnd) AS BIGINT) AS revenue_vnd \
          FROM orders o \
          JOIN order_items oi ON oi.order_id = o.id \
          JOIN sellers s ON s.id = o.seller_id \

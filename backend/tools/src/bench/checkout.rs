@@ -103,7 +103,12 @@ async fn measure(
     let db = ocop_village::db::connect(url).await?;
     ocop_village::db::migrate(&db, reference).await?;
     let now = chrono::Utc::now();
-    crate::seed::seed_demo(&db, reference, now, ProgressBar::hidden()).await?;
+    // The demo return's photo goes to a scratch directory.
+    let scratch = tempfile::tempdir()?;
+    let media: std::sync::Arc<dyn ocop_village::media::store::MediaStore> = std::sync::Arc::new(
+        ocop_village::media::store::LocalStore::new(scratch.path().to_path_buf()),
+    );
+    crate::seed::seed_demo(&db, reference, &media, now, ProgressBar::hidden()).await?;
     // Plenty of stock, so every checkout should succeed and the figure is throughput.
     listing::Entity::update_many()
         .col_expr(
