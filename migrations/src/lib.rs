@@ -21,6 +21,8 @@ mod m20261203_000017_add_invoice_requests;
 mod m20261203_000018_create_refunds;
 mod m20261203_000019_create_ledger;
 mod m20261203_000020_create_returns;
+mod m20261203_000021_add_producer_stories;
+mod m20261203_000022_create_reviews;
 
 pub struct Migrator;
 
@@ -48,6 +50,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_create_refunds::Migration),
             Box::new(m20261203_000019_create_ledger::Migration),
             Box::new(m20261203_000020_create_returns::Migration),
+            Box::new(m20261203_000021_add_producer_stories::Migration),
+            Box::new(m20261203_000022_create_reviews::Migration),
         ]
     }
 }

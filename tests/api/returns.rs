@@ -20,7 +20,7 @@ use crate::photos::jpeg;
 use crate::refunds::app_page;
 
 /// The seller moves the order from placed to delivered.
-async fn deliver(app: &TestApp, seller: &reqwest::Client, o: &order::Model) {
+pub(crate) async fn deliver(app: &TestApp, seller: &reqwest::Client, o: &order::Model) {
     let path = format!("/seller/orders/{}/step", o.pid);
     for step in [
         vec![("step", "confirm")],
@@ -36,7 +36,7 @@ async fn deliver(app: &TestApp, seller: &reqwest::Client, o: &order::Model) {
     }
 }
 
-fn order_path(placed: &checkout::Model) -> String {
+pub(crate) fn order_path(placed: &checkout::Model) -> String {
     format!("/orders/{}?t={}", placed.reference, placed.tracking_token)
 }
 
@@ -354,7 +354,7 @@ async fn a_card_order_paid_partly_refunded_returned_settled_and_paid_out_reconci
 
 /// A cash-on-delivery order of 2 boxes of tea from Tuyên Quang, delivered: the app, the
 /// seller's browser, the checkout and the order.
-async fn delivered_cod_order(
+pub(crate) async fn delivered_cod_order(
     quantity: i32,
 ) -> (TestApp, reqwest::Client, checkout::Model, order::Model) {
     let app = spawn_app().await;

@@ -281,6 +281,44 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
         .pid
     };
     let tracking = placed.tracking_token.to_string();
+    // A review of A's product (written directly: the order is not delivered).
+    let (item_a, review_a) = {
+        use ocop_village::db::entities::{order_item, review};
+        let o = order::Entity::find()
+            .filter(order::Column::Pid.eq(order_a))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("order");
+        let line = order_item::Entity::find()
+            .filter(order_item::Column::OrderId.eq(o.id))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("line");
+        let written = review::ActiveModel {
+            pid: Set(uuid::Uuid::new_v4()),
+            listing_id: Set(line.listing_id),
+            order_item_id: Set(line.id),
+            rating: Set(4),
+            body: Set("ngon".into()),
+            author_name: Set("Lan N.".into()),
+            hidden: Set(false),
+            created_at: Set(app.now),
+            updated_at: Set(app.now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("a review");
+        (line.id, written.pid)
+    };
+    let producer_a = ocop_village::db::entities::seller::Entity::find_by_id(seller_a)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("seller")
+        .slug;
     let a_principal = {
         let u = user::Entity::find()
             .filter(user::Column::Email.eq("ma@example.vn"))
@@ -367,6 +405,7 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
         get("/", Everyone),
         get("/search?q=tra", Everyone),
         get(format!("/products/{slug_a}"), Everyone),
+        get(format!("/producers/{producer_a}"), Everyone),
         get("/provinces", Everyone),
         get(format!("/provinces/{province_a}"), Everyone),
         get("/regions/northern-midlands-mountains", Everyone),
@@ -533,6 +572,24 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
             SELLER_A,
         ),
         get(format!("/seller/sales?seller={seller_a}"), SELLER_A),
+        get(format!("/seller/producer?seller={seller_a}"), SELLER_A),
+        post(
+            "/seller/producer",
+            vec![
+                ("seller", seller_a.to_string()),
+                ("story_vi", s("Câu chuyện")),
+                ("story_en", s("")),
+            ],
+            SELLER_A,
+        ),
+        // Not a picture: 400 once let through.
+        Route {
+            method: Method::POST,
+            path: "/seller/producer/photos".into(),
+            body: Body::Photo(vec![("seller", seller_a.to_string())]),
+            who: SELLER_A,
+            api: false,
+        },
         get(format!("/seller/sales.csv?seller={seller_a}"), SELLER_A),
         // The seller API.
         api(Method::GET, "/api/v1/seller/listings", Body::None, SELLERS),
@@ -642,6 +699,37 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
             SELLER_A,
         ),
         get("/officer/returns", OFFICERS),
+        // Reviews: the buyer's form (whoever holds the link; not a picture: 400), the seller's
+        // list and reply, a report (signed in), the officers' queue and decision (keep).
+        Route {
+            method: Method::POST,
+            path: format!("/orders/{}/reviews", placed.reference),
+            body: Body::Photo(vec![
+                ("t", tracking.clone()),
+                ("item", item_a.to_string()),
+                ("rating", s("5")),
+                ("body", s("x")),
+            ]),
+            who: Everyone,
+            api: false,
+        },
+        get(format!("/seller/reviews?seller={seller_a}"), SELLER_A),
+        post(
+            format!("/reviews/{review_a}/report"),
+            vec![("reason", s("quảng cáo"))],
+            SignedIn,
+        ),
+        get("/officer/reviews", OFFICERS),
+        post(
+            format!("/officer/reviews/{review_a}"),
+            vec![("decision", s("keep"))],
+            OFFICER_A,
+        ),
+        post(
+            format!("/seller/reviews/{review_a}/reply"),
+            vec![("seller", seller_a.to_string()), ("reply", s("cảm ơn"))],
+            SELLER_A,
+        ),
         post(
             format!("/officer/returns/{return_a}"),
             vec![("decision", s("reject")), ("reason", s("x"))],

@@ -91,6 +91,20 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
     // A return in progress: the delivered order's box, with the shopper's photo.
     assert_eq!(app.count("returns", "state = 'requested'").await, 1);
     assert_eq!(app.count("return_photos", "1 = 1").await, 1);
+    // A five-star review of the delivered order's product, answered by the seller.
+    assert_eq!(
+        app.count("reviews", "rating = 5 AND reply IS NOT NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("listings", "rating_count = 1 AND rating_total = 5")
+            .await,
+        1
+    );
+    // The demo seller's producer page: its story and a photo.
+    assert_eq!(app.count("producer_photos", "1 = 1").await, 1);
+    assert_eq!(app.count("sellers", "story_vi IS NOT NULL").await, 1);
     // Two card payments: last month's settled and paid out, this month's open in the ledger.
     assert_eq!(report.card_orders, 2);
     assert_eq!(app.count("settlements", "1 = 1").await, 1);

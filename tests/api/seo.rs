@@ -32,7 +32,10 @@ async fn the_sitemap_lists_only_products_a_shopper_may_find() {
         239,
         "visible products only"
     );
-    assert_eq!(xml.matches("<loc>").count(), 239 + 34 + 6 + 2);
+    // And the producer page of every seller with a product on sale.
+    let producers = xml.matches("/producers/").count();
+    assert!(producers > 50 && producers < 239, "{producers} producers");
+    assert_eq!(xml.matches("<loc>").count(), 239 + 34 + 6 + 2 + producers);
     assert!(xml.contains("/regions/mekong-delta</loc>"));
     let delisted = app.count("listings", "state = 'delisted'").await;
     assert_eq!(delisted, 101);

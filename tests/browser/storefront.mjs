@@ -188,6 +188,23 @@ check(returnShown, 'a delivered order shows the shopper\'s return');
 check(await page.locator('.return-photos img').count() >= 1, 'with the shopper\'s photo');
 check(await page.getByRole('button', { name: 'Chấp nhận trả hàng và hoàn tiền' }).isVisible(), 'and the seller\'s answers');
 await scan(page, 'seller order with a return');
+// The seller's reviews: the demo review with its reply, then its product page.
+await page.goto(base + '/seller/reviews');
+check(await page.locator('article.review').count() >= 1, 'the seller sees the review of its product');
+await scan(page, 'seller reviews');
+await page.locator('article.review a[href^="/products/"]').first().click();
+await page.waitForURL(/\/products\//);
+check(await page.getByRole('heading', { name: /Đánh giá của người mua \(1\)/ }).isVisible(), 'the product page shows its review');
+check(await page.locator('meter').count() === 5, 'with the distribution by stars');
+await scan(page, 'product page with a review');
+// The seller's producer page: the editor, then the public page with its story and photo.
+await page.goto(base + '/seller/producer');
+await scan(page, 'producer page editor');
+await page.getByRole('link', { name: 'Xem trang nhà sản xuất' }).click();
+await page.waitForURL(/\/producers\//);
+check(await page.getByRole('heading', { name: 'Câu chuyện' }).isVisible(), 'the producer page tells its story');
+check(await page.locator('.producer-photos img').count() === 1, 'with the producer\'s photo');
+await scan(page, 'producer page');
 
 // The public indicator: the national share and the chart against the target.
 await page.goto(base + '/indicators/modern-trade');

@@ -184,6 +184,20 @@ pub async fn ingest(
     })
 }
 
+/// The addresses of a stored photo `width` pixels wide: the full picture, and the narrowest
+/// variant it has (the full picture when it is narrower than every variant), for thumbnails.
+pub fn urls(digest: &str, width: i32) -> (String, String) {
+    let full = format!("/media/{}", key(digest, None));
+    let thumb = VARIANT_WIDTHS
+        .iter()
+        .find(|w| i64::from(**w) < i64::from(width))
+        .map_or_else(
+            || full.clone(),
+            |w| format!("/media/{}", key(digest, Some(*w))),
+        );
+    (full, thumb)
+}
+
 /// Storage keys of a photo: `photos/{digest[..2]}/{digest}/{size}.jpg`, where size is a
 /// width or `full`. The digest makes every key immutable.
 pub fn key(digest: &str, size: Option<u32>) -> String {

@@ -287,11 +287,116 @@ async fn province_page(
     Ok(html(body))
 }
 
+/// A producer's page: its story, photos, place, certificates, products, outlets and shows.
+#[get("/producers/{slug}")]
+async fn producer_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, PageError> {
+    let today = state.clock.today();
+    let producer = crate::features::catalog::producers::producer(&state.db, &path, today)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let page = query.page()?;
+    let filter = ListingFilter {
+        seller_id: Some(producer.seller_id),
+        ..ListingFilter::default()
+    };
+    let listings = queries::list_visible(&state.db, today, &filter, page, PER_PAGE).await?;
+    let province = state
+        .reference
+        .province(&producer.province_code)
+        .map_or(producer.province_code.as_str(), |p| p.name())
+        .to_owned();
+    let place = format!("{}, {province}, Việt Nam", producer.commune);
+    let map_url = format!(
+        "https://www.openstreetmap.org/search?{}",
+        serde_urlencoded::to_string([("query", place.as_str())]).unwrap_or_default()
+    );
+    // In the reader's language; English readers get the Vietnamese story when there is no
+    // English one.
+    let vi = producer.story_vi.as_deref().unwrap_or_default();
+    let story = pick(vi, producer.story_en.as_deref().unwrap_or(vi)).to_owned();
+    let description: String = if story.is_empty() {
+        tr_with(
+            "producer.description",
+            &[("name", &producer.name), ("province", &province)],
+        )
+    } else {
+        story.chars().take(160).collect()
+    };
+    let url = canonical(&state, &req, page);
+    let json_ld = json!({
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": producer.participant_name,
+        "url": url,
+        "address": {
+            "@type": "PostalAddress",
+            "addressLocality": producer.commune,
+            "addressRegion": province,
+            "addressCountry": "VN",
+        },
+    });
+    let shows: Vec<_> = producer
+        .shows
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "title": s.title,
+                "state": s.state,
+                "at": crate::domain::time::format_vietnam(s.scheduled_at),
+            })
+        })
+        .collect();
+    let type_label = tr(&format!("producer.type.{}", producer.participant_type));
+    let registered_as =
+        (producer.name != producer.participant_name).then(|| producer.participant_name.clone());
+    let story_paragraphs: Vec<&str> = story
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let body = render(
+        "pages/producer",
+        &json!({
+            "title": tr_with("producer.title", &[("name", &producer.name)]),
+            "canonical": url,
+            "description": description,
+            "json_ld": script_json(&json_ld),
+            "producer": producer,
+            "type_label": type_label,
+            "registered_as": registered_as,
+            "story": story,
+            "story_paragraphs": story_paragraphs,
+            "province_name": province,
+            "map_url": map_url,
+            "shows": shows,
+            "total": listings.total,
+            "listings": listings.items,
+            "pager": pager(page, listings.total),
+        }),
+    )?;
+    Ok(html(body))
+}
+
+#[derive(Deserialize)]
+struct ProductQuery {
+    /// The page of reviews.
+    reviews: Option<u64>,
+    /// Back from reporting a review.
+    reported: Option<u8>,
+}
+
 #[get("/products/{slug}")]
 async fn product_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
+    query: web::Query<ProductQuery>,
 ) -> Result<HttpResponse, PageError> {
     let listing = queries::find_visible_by_slug(&state.db, state.clock.today(), &path)
         .await?
@@ -329,6 +434,39 @@ async fn product_page(
             "seller": { "@type": "Organization", "name": listing.seller_name },
         },
     });
+    let review_page = match query.reviews.unwrap_or(1) {
+        n @ 1..=10_000 => n,
+        _ => return Err(PageError::BadRequest(tr("reviews.error.page"))),
+    };
+    let (summary, shown_reviews, review_pages) = crate::features::orders::reviews::for_listing_pid(
+        &state.db,
+        listing.listing_id,
+        review_page,
+        state.clock.now(),
+    )
+    .await?;
+    let mut json_ld = json_ld;
+    if let Some(average) = summary.average {
+        json_ld["aggregateRating"] = json!({
+            "@type": "AggregateRating",
+            "ratingValue": average,
+            "reviewCount": summary.count,
+            "bestRating": 5,
+            "worstRating": 1,
+        });
+        json_ld["review"] = shown_reviews
+            .iter()
+            .map(|r| {
+                json!({
+                    "@type": "Review",
+                    "author": { "@type": "Person", "name": r.author_name },
+                    "datePublished": r.date,
+                    "reviewBody": r.body,
+                    "reviewRating": { "@type": "Rating", "ratingValue": r.rating, "bestRating": 5 },
+                })
+            })
+            .collect();
+    }
     let description: String = pick(&listing.description_vi, &listing.description_en)
         .chars()
         .take(160)
@@ -336,7 +474,6 @@ async fn product_page(
     let photos =
         crate::features::catalog::photos::photos_of_pid(&state.db, listing.listing_id).await?;
     let site = state.site.clone();
-    let mut json_ld = json_ld;
     if !photos.is_empty() {
         json_ld["image"] = photos
             .iter()
@@ -385,6 +522,16 @@ async fn product_page(
             "more_photos": gallery.get(1..).unwrap_or_default(),
             "csrf": csrf,
             "max_quantity": listing.stock.clamp(1, crate::features::cart::MAX_QUANTITY),
+            "reviews": {
+                "summary": summary,
+                "average_text": summary.average.map(|a| format!("{a:.1}").replace('.', ",")),
+                "items": shown_reviews,
+                "page": review_page,
+                "prev": (review_page > 1).then(|| review_page - 1),
+                "next": (review_page < review_pages).then(|| review_page + 1),
+                "pages": review_pages,
+            },
+            "reported": query.reported == Some(1),
         }),
     )?;
     let mut response = HttpResponse::Ok();
@@ -587,6 +734,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(province_page)
         .service(region_page)
         .service(product_page)
+        .service(producer_page)
         .service(search_page);
 }
 

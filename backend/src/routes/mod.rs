@@ -14,6 +14,7 @@ pub mod orders;
 pub mod outlets;
 pub mod registry;
 pub mod returns;
+pub mod reviews;
 pub mod sales;
 pub mod selling;
 pub mod seo;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(outlets::configure)
         .configure(orders::configure)
         .configure(returns::configure)
+        .configure(reviews::configure)
         .configure(shipping::configure)
         .configure(ledger::configure)
         .configure(onboarding::configure)

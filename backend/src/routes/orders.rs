@@ -29,6 +29,7 @@ use crate::features::orders::Step;
 use crate::features::orders::payments;
 use crate::features::orders::refunds;
 use crate::features::orders::returns;
+use crate::features::orders::reviews;
 use crate::features::shipping;
 use crate::features::shipping::tracking::{Applied, ShipmentError};
 use crate::i18n::tr;
@@ -686,6 +687,8 @@ pub(super) async fn order_view(
         state.clock.now(),
     )
     .await?;
+    let mut review_lines =
+        reviews::lines_of_checkout(&state.db, found.id, state.clock.now()).await?;
     let by_card = found.payment_method == PaymentMethod::Stripe.as_str();
     let banks: Vec<_> = vietqr::BANKS
         .iter()
@@ -707,7 +710,8 @@ pub(super) async fn order_view(
                 "order": o,
                 "transfer": transfer,
                 "returns": panels.remove(&o.code).unwrap_or_default(),
-                "return_error": error,
+                "reviews": review_lines.remove(&o.code).unwrap_or_default(),
+                "order_error": error,
             })
         })
         .collect();
@@ -747,6 +751,7 @@ pub(super) async fn order_view(
             "pay_error": pay_error,
             "by_card": by_card,
             "banks": banks,
+            "stars_choices": [5, 4, 3, 2, 1],
             "expires_at": found.expires_at.filter(|_| orders.iter().any(open)).map(crate::domain::time::format_vietnam),
             "placed_at": crate::domain::time::format_vietnam(found.created_at),
         }),

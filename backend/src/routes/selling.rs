@@ -887,8 +887,222 @@ async fn api_certificates(
     Ok(HttpResponse::Ok().json(out))
 }
 
+#[derive(Deserialize)]
+struct SellerQuery {
+    seller: Option<SellerId>,
+}
+
+/// The producer page's editor: the story in both languages and the photos.
+async fn producer_editor(
+    state: &AppState,
+    req: &HttpRequest,
+    shop: &crate::db::entities::seller::Model,
+    status: StatusCode,
+    stories: (&str, &str),
+    error: Option<String>,
+    saved: bool,
+) -> Result<HttpResponse, PageError> {
+    let photos = selling::producer::photos(&state.db, shop.id)
+        .await
+        .map_err(|e| selling_error(e).err().unwrap_or(PageError::NotFound))?;
+    let can_add_photo = photos.len() < selling::producer::MAX_PHOTOS;
+    form_page(
+        state,
+        req,
+        status,
+        "pages/seller_producer",
+        json!({
+            "title": tr("producer.seller_title"),
+            "seller": { "id": shop.id, "name": shop.display_name, "slug": shop.slug },
+            "story_vi": stories.0,
+            "story_en": stories.1,
+            "max_story": selling::producer::MAX_STORY,
+            "photos": photos,
+            "can_add_photo": can_add_photo,
+            "error": error,
+            "saved": saved,
+        }),
+    )
+}
+
+#[get("/seller/producer")]
+async fn producer_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<SellerQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let shop = crate::web::forms::chosen_seller(&state, &principal, query.seller).await?;
+    let stories = (
+        shop.story_vi.clone().unwrap_or_default(),
+        shop.story_en.clone().unwrap_or_default(),
+    );
+    producer_editor(
+        &state,
+        &req,
+        &shop,
+        StatusCode::OK,
+        (&stories.0, &stories.1),
+        None,
+        false,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct StoryForm {
+    csrf: String,
+    seller: SellerId,
+    #[serde(default)]
+    story_vi: String,
+    #[serde(default)]
+    story_en: String,
+}
+
+#[post("/seller/producer")]
+async fn save_story(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<StoryForm>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let shop = crate::web::forms::chosen_seller(&state, &principal, Some(form.seller)).await?;
+    let stories = (form.story_vi.as_str(), form.story_en.as_str());
+    match selling::producer::save_story(
+        &state.db,
+        &principal,
+        shop.id,
+        stories.0,
+        stories.1,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(saved) => {
+            let kept = (
+                saved.story_vi.clone().unwrap_or_default(),
+                saved.story_en.clone().unwrap_or_default(),
+            );
+            producer_editor(
+                &state,
+                &req,
+                &saved,
+                StatusCode::OK,
+                (&kept.0, &kept.1),
+                None,
+                true,
+            )
+            .await
+        }
+        Err(e) => {
+            let why = selling_error(e)?;
+            producer_editor(
+                &state,
+                &req,
+                &shop,
+                StatusCode::BAD_REQUEST,
+                stories,
+                Some(why),
+                false,
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /seller/producer/photos` (multipart: `csrf`, `seller`, `photo`).
+#[post("/seller/producer/photos")]
+async fn add_producer_photo(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: Multipart,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let (fields, bytes) = match read_upload(payload).await {
+        Ok(read) => read,
+        Err(why) => return Err(PageError::BadRequest(why)),
+    };
+    guard(
+        &state,
+        &req,
+        fields.get("csrf").map_or("", String::as_str),
+        &[],
+    )
+    .await?;
+    let asked = fields.get("seller").and_then(|id| id.trim().parse().ok());
+    let shop = crate::web::forms::chosen_seller(&state, &principal, asked).await?;
+    let _permit = state
+        .photo_permits
+        .acquire()
+        .await
+        .map_err(|e| PageError::Unexpected(e.into()))?;
+    let added = selling::producer::add_photo(
+        &state.db,
+        &state.media,
+        &principal,
+        shop.id,
+        bytes,
+        state.clock.now(),
+    )
+    .await;
+    match added {
+        Ok(_) => Ok(see_other(&format!(
+            "/seller/producer?seller={}#photos",
+            shop.id
+        ))),
+        Err(e) => {
+            let why = selling_error(e)?;
+            let stories = (
+                shop.story_vi.clone().unwrap_or_default(),
+                shop.story_en.clone().unwrap_or_default(),
+            );
+            let status = StatusCode::BAD_REQUEST;
+            producer_editor(
+                &state,
+                &req,
+                &shop,
+                status,
+                (&stories.0, &stories.1),
+                Some(why),
+                false,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SellerCsrf {
+    csrf: String,
+    seller: SellerId,
+}
+
+#[post("/seller/producer/photos/{photo}/delete")]
+async fn delete_producer_photo(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    form: web::Form<SellerCsrf>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let shop = crate::web::forms::chosen_seller(&state, &principal, Some(form.seller)).await?;
+    selling::producer::delete_photo(&state.db, &principal, shop.id, *path)
+        .await
+        .map_err(|e| selling_error(e).err().unwrap_or(PageError::NotFound))?;
+    Ok(see_other(&format!(
+        "/seller/producer?seller={}#photos",
+        shop.id
+    )))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(dashboard)
+        .service(producer_form)
+        .service(save_story)
+        .service(add_producer_photo)
+        .service(delete_producer_photo)
         .service(new_listing_form)
         .service(create_listing)
         .service(edit_listing)

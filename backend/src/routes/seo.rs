@@ -31,6 +31,7 @@ fn xml_escape(s: &str) -> String {
 pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let base = &state.site;
     let products = queries::visible_slugs(&state.db, state.clock.today()).await?;
+    let producers = queries::visible_producer_slugs(&state.db, state.clock.today()).await?;
     let mut xml = String::with_capacity(200 + products.len() * 120);
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     xml.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
@@ -58,6 +59,9 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, PageErr
             &format!("/products/{slug}"),
             Some(updated_at.format("%Y-%m-%d").to_string()),
         );
+    }
+    for slug in &producers {
+        url(&format!("/producers/{slug}"), None);
     }
     xml.push_str("</urlset>\n");
     Ok(HttpResponse::Ok()

@@ -227,6 +227,7 @@ pub async fn seed_demo(
     (report.history_orders, report.history_participants) =
         seed_sales_history(db, reference, now).await?;
     report.card_orders = seed_card_sales(db, reference, now).await?;
+    seed_producer_page(db, media, now).await?;
     progress.finish_and_clear();
     Ok(report)
 }
@@ -1029,12 +1030,117 @@ async fn seed_orders(
             .await
             .map_err(|e| anyhow::anyhow!("demo invoice: {e}"))?;
         }
+        if n == 3 {
+            demo_review(db, &principal, &placed, &placed_order, shopper.id, now).await?;
+        }
         if n == 9 {
             demo_return(db, media, &placed, &placed_order, shopper.id, now).await?;
         }
         created += 1;
     }
     Ok(created)
+}
+
+/// The shopper reviews the delivered order's product (five stars) and the seller replies.
+async fn demo_review(
+    db: &DatabaseConnection,
+    seller: &ocop_village::features::accounts::auth::Principal,
+    placed: &ocop_village::db::entities::checkout::Model,
+    o: &ocop_village::db::entities::order::Model,
+    shopper: ocop_village::domain::ids::UserId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use ocop_village::db::entities::order_item;
+    use ocop_village::features::orders::reviews::{self, ReviewAsk};
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    let line = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(o.id))
+        .one(db)
+        .await?
+        .context("the demo order's line")?;
+    let written = reviews::write(
+        db,
+        placed,
+        line.id,
+        ReviewAsk {
+            rating: 5,
+            body: "Hàng đúng như mô tả, đóng gói cẩn thận, giao nhanh. Sẽ mua lại.",
+            photos: Vec::new(),
+        },
+        Some(shopper),
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("the demo review: {e}"))?;
+    reviews::reply(
+        db,
+        seller,
+        written.pid,
+        "Cảm ơn chị đã tin dùng sản phẩm của hợp tác xã!",
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("the demo reply: {e}"))?;
+    Ok(())
+}
+
+/// A 640×480 JPEG drawn pixel by pixel (demo pictures are drawn here, not copied).
+fn drawn_jpeg(pixel: impl Fn(u32, u32) -> [u8; 3]) -> anyhow::Result<Vec<u8>> {
+    let picture = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb(pixel(x, y)));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+        .encode_image(&picture)
+        .context("drawing a demo picture")?;
+    Ok(jpeg)
+}
+
+/// The demo seller's producer page: its story in both languages and a photo of its tea hills.
+async fn seed_producer_page(
+    db: &DatabaseConnection,
+    media: &std::sync::Arc<dyn ocop_village::media::store::MediaStore>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use ocop_village::features::accounts::auth::Principal;
+    use ocop_village::features::selling::producer;
+
+    let principal = Principal::load(db, demo_user(db, "nguoiban@ocop.demo").await?).await?;
+    let seller_id = *principal
+        .seller_ids()
+        .first()
+        .context("the demo seller account belongs to a seller")?;
+    if !producer::photos(db, seller_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    producer::save_story(
+        db,
+        &principal,
+        seller_id,
+        "Chúng tôi là những hộ trồng chè trên đồi, hái búp bằng tay vào sáng sớm và sao trên chảo gang như ông bà vẫn làm.\n\nMỗi mẻ chè được nếm thử trước khi đóng gói; sản phẩm được công nhận OCOP và bán khắp cả nước qua OCOP Village.",
+        "We are tea-growing families on the hills: we pick the buds by hand early in the morning and roast them in cast-iron pans the way our grandparents did.\n\nEvery batch is tasted before it is packed; our products are OCOP-certified and sold across the country through OCOP Village.",
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("the demo producer story: {e}"))?;
+    // Green tea rows on a hill under a pale sky.
+    let jpeg = drawn_jpeg(|x, y| {
+        let hill = 200 + ((x as f32 / 90.0).sin() * 30.0) as u32;
+        if y < hill {
+            [205, 225, 240]
+        } else if (y + x / 6) % 24 < 12 {
+            [60, 130, 60]
+        } else {
+            [90, 160, 80]
+        }
+    })?;
+    producer::add_photo(db, media, &principal, seller_id, jpeg, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("the demo producer photo: {e}"))?;
+    Ok(())
 }
 
 /// The shopper asks to return the delivered order `o` (its box arrived crushed), with a
@@ -1057,20 +1163,16 @@ async fn demo_return(
         .one(db)
         .await?
         .context("the demo order's line")?;
-    // A 640×480 picture: a brown box, crushed across, on a light table.
-    let picture = image::RgbImage::from_fn(640, 480, |x, y| {
+    // A brown box, crushed across, on a light table.
+    let jpeg = drawn_jpeg(|x, y| {
         let in_box = (160..480).contains(&x) && (120..380).contains(&y);
         let crushed = in_box && x + y > 520 && x + y < 560;
         match (in_box, crushed) {
-            (_, true) => image::Rgb([70, 45, 20]),
-            (true, false) => image::Rgb([150, 105, 60]),
-            _ => image::Rgb([235, 232, 225]),
+            (_, true) => [70, 45, 20],
+            (true, false) => [150, 105, 60],
+            _ => [235, 232, 225],
         }
-    });
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
-        .encode_image(&picture)
-        .context("drawing the demo return photo")?;
+    })?;
     let photo = ocop_village::media::ingest(media, jpeg)
         .await
         .map_err(|e| anyhow::anyhow!("the demo return photo: {e}"))?;

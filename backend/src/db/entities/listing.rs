@@ -32,6 +32,9 @@ pub struct Model {
     pub published_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The shown reviews: how many, and the sum of their ratings.
+    pub rating_count: i32,
+    pub rating_total: i32,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

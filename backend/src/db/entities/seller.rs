@@ -37,6 +37,9 @@ pub struct Model {
     /// The seller's own account with that carrier.
     pub carrier_token: Option<String>,
     pub carrier_shop_id: Option<String>,
+    /// The producer's story, told by the seller (producer page).
+    pub story_vi: Option<String>,
+    pub story_en: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -4,6 +4,7 @@ pub mod documents;
 pub mod indexing;
 pub mod lifecycle;
 pub mod photos;
+pub mod producers;
 pub mod queries;
 pub mod results;
 

@@ -63,6 +63,7 @@ pub struct ListingDetail {
 
 #[derive(Clone, Debug, Default)]
 pub struct ListingFilter {
+    pub seller_id: Option<crate::domain::ids::SellerId>,
     pub province_code: Option<String>,
     pub region_code: Option<String>,
     pub group_code: Option<String>,
@@ -156,6 +157,9 @@ pub async fn list_visible(
 ) -> Result<Page<ListingCard>, DbErr> {
     use registry_certificate::Column as Cert;
     let mut base = visible_base(today);
+    if let Some(id) = filter.seller_id {
+        base.and_where(Expr::col((listing::Entity, listing::Column::SellerId)).eq(id));
+    }
     if let Some(code) = &filter.province_code {
         base.and_where(
             Expr::col((registry_certificate::Entity, Cert::ProvinceCode)).eq(code.as_str()),
@@ -331,6 +335,22 @@ pub async fn visible_slug_for_certificate(
         Some(row) => Ok(Some(row.try_get::<String>("", "slug")?)),
         None => Ok(None),
     }
+}
+
+/// The slugs of the sellers with at least one visible listing (their producer pages).
+pub async fn visible_producer_slugs(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> Result<Vec<String>, DbErr> {
+    let mut q = visible_base(today);
+    q.distinct()
+        .column((seller::Entity, seller::Column::Slug))
+        .order_by((seller::Entity, seller::Column::Slug), Order::Asc);
+    db.query_all(&q)
+        .await?
+        .iter()
+        .map(|row| row.try_get("", "slug"))
+        .collect()
 }
 
 /// Slug and last change of every visible listing, for the sitemap.

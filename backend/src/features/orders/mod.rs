@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod payments;
 pub mod refunds;
 pub mod returns;
+pub mod reviews;
 
 use std::collections::HashMap;
 
@@ -140,6 +141,17 @@ fn vnd(amount: Vnd) -> String {
 fn trimmed(raw: &str, max: usize) -> Option<String> {
     let value = raw.trim();
     (!value.is_empty() && value.chars().count() <= max).then(|| value.to_owned())
+}
+
+/// The code of the order an order line belongs to.
+pub async fn code_of_item(db: &impl ConnectionTrait, item: i64) -> Result<Option<String>, DbErr> {
+    let Some(line) = order_item::Entity::find_by_id(item).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(order::Entity::find_by_id(line.order_id)
+        .one(db)
+        .await?
+        .map(|o| o.code))
 }
 
 /// The order with `pid`, if `principal` may manage its seller's orders.

@@ -725,18 +725,8 @@ pub struct ReturnPhotoView {
 }
 
 fn photo_view(p: &return_photo::Model) -> ReturnPhotoView {
-    let url = format!("/media/{}", crate::media::key(&p.digest, None));
-    let thumb = crate::media::VARIANT_WIDTHS
-        .iter()
-        .find(|w| i64::from(**w) < i64::from(p.width))
-        .map_or_else(
-            || url.clone(),
-            |w| format!("/media/{}", crate::media::key(&p.digest, Some(*w))),
-        );
-    ReturnPhotoView {
-        url,
-        thumb_url: thumb,
-    }
+    let (url, thumb_url) = crate::media::urls(&p.digest, p.width);
+    ReturnPhotoView { url, thumb_url }
 }
 
 /// The returns of these orders, oldest first, by order.

@@ -29,6 +29,8 @@ use crate::features::catalog::{ListingState, SellerState};
 use crate::jobs::outbox;
 use crate::media::{self, PhotoError, store::MediaStore};
 
+pub mod producer;
+
 /// Photos a listing may have.
 pub const MAX_PHOTOS: usize = 8;
 
