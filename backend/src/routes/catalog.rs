@@ -370,7 +370,6 @@ async fn producer_page(
             "producer": producer,
             "type_label": type_label,
             "registered_as": registered_as,
-            "story": story,
             "story_paragraphs": story_paragraphs,
             "province_name": province,
             "map_url": map_url,

@@ -239,16 +239,20 @@ pub async fn rewrite(
     if now > found.created_at + Duration::days(EDIT_DAYS) {
         return Err(ReviewError::EditClosed);
     }
-    // The old rating read under the row's lock, so two rewrites racing add up.
+    // Only over the rating read above (the database checks it again once the row is ours), so
+    // the figures move by the right difference even when two rewrites race; the loser is
+    // asked to try again.
     let changed = review::Entity::update_many()
         .col_expr(review::Column::Rating, Expr::value(ask.rating))
         .col_expr(review::Column::Body, Expr::value(body))
         .col_expr(review::Column::UpdatedAt, Expr::value(now))
         .filter(review::Column::Id.eq(found.id))
+        .filter(review::Column::Rating.eq(found.rating))
+        .filter(review::Column::Hidden.eq(found.hidden))
         .exec(&txn)
         .await?;
     if changed.rows_affected != 1 {
-        return Err(OrderError::NotFound.into());
+        return Err(OrderError::Changed.into());
     }
     if !found.hidden {
         let delta = i32::from(ask.rating) - i32::from(found.rating);
@@ -739,15 +743,25 @@ pub async fn reported(
         .all(db)
         .await?;
     found.sort_by_key(|r| open.iter().position(|id| *id == r.id));
-    let mut provinces: HashMap<ListingId, String> = HashMap::new();
-    for r in &found {
-        if provinces.contains_key(&r.listing_id) {
-            continue;
-        }
-        if let Some(l) = listing::Entity::find_by_id(r.listing_id).one(db).await? {
-            provinces.insert(r.listing_id, province_of(db, &l).await?);
-        }
-    }
+    // Each review's province (its product's certificate's), in two queries.
+    let listings: HashMap<ListingId, i64> = listing::Entity::find()
+        .filter(listing::Column::Id.is_in(found.iter().map(|r| r.listing_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l.certificate_id))
+        .collect();
+    let certificates: HashMap<i64, String> = registry_certificate::Entity::find()
+        .filter(registry_certificate::Column::Id.is_in(listings.values().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.province_code))
+        .collect();
+    let provinces: HashMap<ListingId, &String> = listings
+        .iter()
+        .filter_map(|(listing, cert)| Some((*listing, certificates.get(cert)?)))
+        .collect();
     found.retain(|r| {
         provinces
             .get(&r.listing_id)
