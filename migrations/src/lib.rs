@@ -23,6 +23,7 @@ mod m20261203_000019_create_ledger;
 mod m20261203_000020_create_returns;
 mod m20261203_000021_add_producer_stories;
 mod m20261203_000022_create_reviews;
+mod m20261203_000023_create_quality_reports;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_create_returns::Migration),
             Box::new(m20261203_000021_add_producer_stories::Migration),
             Box::new(m20261203_000022_create_reviews::Migration),
+            Box::new(m20261203_000023_create_quality_reports::Migration),
         ]
     }
 }

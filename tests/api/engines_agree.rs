@@ -88,12 +88,13 @@ fn filter_sets(q: &SearchQuery, outlet: &str) -> Vec<SearchQuery> {
     sets
 }
 
-const SORTS: [Sort; 5] = [
+const SORTS: [Sort; 6] = [
     Sort::Relevance,
     Sort::PriceAsc,
     Sort::PriceDesc,
     Sort::Stars,
     Sort::Newest,
+    Sort::Rating,
 ];
 
 fn ids(r: &SearchResults) -> Vec<&str> {

@@ -433,6 +433,17 @@ pub fn sample_registry() -> &'static [u8] {
     ocop_village_tools::seed::SAMPLE_REGISTRY
 }
 
+/// The registry the demo seeds on the app's day (the sample, its dates moved), as lines.
+pub fn demo_lines(app: &TestApp) -> Vec<String> {
+    let day = ocop_village::domain::time::vietnam_date(app.now);
+    let (bytes, _) = ocop_village_tools::seed::demo_registry(day).expect("the demo registry");
+    String::from_utf8(bytes)
+        .expect("UTF-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The sample registry as lines, to edit in tests. Line `n` (1-based) is `lines[n - 1]`.
 pub fn sample_lines() -> Vec<String> {
     std::str::from_utf8(sample_registry())

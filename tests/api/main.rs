@@ -21,6 +21,7 @@ mod payments;
 mod photos;
 mod producers;
 mod provinces;
+mod quality;
 mod refunds;
 mod registry_import;
 mod returns;

@@ -5,6 +5,7 @@
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use ocop_village::db::entities::{checkout, listing, order, order_item, review};
+use ocop_village::features::orders::reviews;
 
 use crate::helpers::{TestApp, browser, csrf, post_form};
 use crate::refunds::app_page;
@@ -312,4 +313,46 @@ async fn review_submits_at_the_same_moment_make_one_review() {
     );
     assert_eq!(app.count("reviews", "1 = 1").await, 1);
     assert_eq!(figures(&app, &o).await, (1, 5));
+}
+
+/// A review reaches search: the hit carries the average and count, the cards show them, and
+/// `sort=rating` is accepted by the API and the search page.
+#[tokio::test]
+async fn ratings_reach_search_hits_cards_and_the_rating_sort() {
+    let (app, _, placed, o) = delivered_cod_order(1).await;
+    let line = line_of(&app, &o).await;
+    reviews::write(
+        &app.db,
+        &placed,
+        line.id,
+        reviews::ReviewAsk {
+            rating: 4,
+            body: "Trà ngon.",
+            photos: Vec::new(),
+        },
+        None,
+        app.now,
+    )
+    .await
+    .expect("a review");
+    app.wait_for_outbox().await;
+
+    let (status, body) = app.get_json("/api/v1/search?sort=rating").await;
+    assert_eq!(status, 200, "{body}");
+    let hit = &body["hits"][0];
+    assert_eq!(hit["rating_tenths"], 40, "{body}");
+    assert_eq!(hit["rating_count"], 1, "{body}");
+    let page = app.get_html("/search?sort=rating").await;
+    assert!(page.contains("★ 4,0 (1 đánh giá)"), "{page}");
+    assert!(
+        page.contains("<option value=\"rating\" selected>"),
+        "{page}"
+    );
+    let home = app.get_html("/").await;
+    assert!(
+        home.contains("★ 4,0 (1 đánh giá)"),
+        "the home page's cards too"
+    );
+    let (status, _) = app.get_json("/api/v1/search?sort=best").await;
+    assert_eq!(status, 400);
 }

@@ -313,6 +313,33 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
         .expect("a review");
         (line.id, written.pid)
     };
+    // A quality report on A's product, open in Tuyên Quang's queue.
+    let report_a = {
+        use ocop_village::db::entities::quality_report;
+        use ocop_village::domain::states::{QualityKind, QualityState};
+        let l = ocop_village::db::entities::listing::Entity::find()
+            .filter(ocop_village::db::entities::listing::Column::Pid.eq(la))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("listing");
+        quality_report::ActiveModel {
+            pid: Set(uuid::Uuid::new_v4()),
+            listing_id: Set(l.id),
+            province_code: Set(province_a.into()),
+            kind: Set(QualityKind::Label),
+            body: Set("nhãn sai khối lượng".into()),
+            reporter_name: Set("Lan N.".into()),
+            state: Set(QualityState::Open),
+            created_at: Set(app.now),
+            updated_at: Set(app.now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("a report")
+        .pid
+    };
     let producer_a = ocop_village::db::entities::seller::Entity::find_by_id(seller_a)
         .one(&app.db)
         .await
@@ -728,6 +755,28 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
         post(
             format!("/seller/reviews/{review_a}/reply"),
             vec![("seller", seller_a.to_string()), ("reply", s("cảm ơn"))],
+            SELLER_A,
+        ),
+        // Quality reports: filing one (signed in; a too short text: 400), one's own list, the
+        // officers' queue and decision (no text: 400), the seller's questions and answer.
+        Route {
+            method: Method::POST,
+            path: format!("/products/{slug_a}/quality-reports"),
+            body: Body::Photo(vec![("kind", s("label")), ("body", s("x"))]),
+            who: SignedIn,
+            api: false,
+        },
+        get("/account/reports", SignedIn),
+        get("/officer/quality", OFFICERS),
+        post(
+            format!("/officer/quality/{report_a}"),
+            vec![("decision", s("answer")), ("text", s(""))],
+            OFFICER_A,
+        ),
+        get(format!("/seller/quality?seller={seller_a}"), SELLER_A),
+        post(
+            format!("/seller/quality/{report_a}"),
+            vec![("seller", seller_a.to_string()), ("text", s(""))],
             SELLER_A,
         ),
         post(

@@ -213,6 +213,18 @@ fn corpus() -> Vec<SearchDocument> {
                 price_vnd: Vnd::new(s.price),
                 in_stock: s.in_stock,
                 thumbnail_url: None,
+                // d03 has one five-star review, d01 ten and d02 three averaging 4.5.
+                rating_tenths: match s.id {
+                    "d03" => 50,
+                    "d01" | "d02" => 45,
+                    _ => 0,
+                },
+                rating_count: match s.id {
+                    "d03" => 1,
+                    "d01" => 10,
+                    "d02" => 3,
+                    _ => 0,
+                },
                 published_at: s.published,
                 expires_on: s.expires_on,
                 // Two outlets: "ocop-a" carries d01, d02 and the expired d10; "ocop-b" d01.
@@ -483,6 +495,16 @@ async fn sorts_order_the_results(e: &dyn SearchEngine) {
         ids(&r),
         [
             "d11", "d09", "d08", "d07", "d06", "d05", "d04", "d03", "d02", "d01"
+        ],
+        "{}",
+        e.kind()
+    );
+    // Best average first, more reviews breaking a tie, the unrated last in their own order.
+    let r = run(e, &all(Sort::Rating)).await;
+    assert_eq!(
+        ids(&r),
+        [
+            "d03", "d01", "d02", "d04", "d05", "d06", "d07", "d08", "d09", "d11"
         ],
         "{}",
         e.kind()

@@ -9,9 +9,10 @@ async fn the_demo_seed_creates_a_seller_per_participant_and_a_listing_per_active
 
     assert_eq!(report.sellers_created, 150);
     assert_eq!(report.listings_created, 340);
-    assert_eq!(report.listings_created_delisted, 0);
+    // The demo registry is laid out for its demo day whatever the day: 101 lapsed.
+    assert_eq!(report.listings_created_delisted, 101);
     assert_eq!(app.count("sellers", "state = 'active'").await, 150);
-    assert_eq!(app.count("listings", "state = 'published'").await, 340);
+    assert_eq!(app.count("listings", "state = 'published'").await, 239);
     let listed_inactive = app
         .count(
             "listings l JOIN registry_certificates c ON c.id = l.certificate_id",
@@ -27,7 +28,41 @@ async fn the_demo_seed_creates_a_seller_per_participant_and_a_listing_per_active
         0
     );
     let (_, body) = app.get_json("/api/v1/listings").await;
-    assert_eq!(body["total"], 340);
+    assert_eq!(body["total"], 239);
+}
+
+/// What a day's demo shows: products on sale, certificates expiring within 60 days, active
+/// certificates past their date.
+async fn demo_shape_on(year: i32, month: u32, day: u32) -> (serde_json::Value, i64, i64) {
+    let app = spawn_app_at(at(year, month, day)).await;
+    app.seed_demo().await;
+    let today = format!("{year:04}-{month:02}-{day:02}");
+    let in_60 = (chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").expect("a day")
+        + chrono::Duration::days(60))
+    .to_string();
+    let expiring = app
+        .count(
+            "registry_certificates",
+            &format!("status = 'active' AND expires_on > '{today}' AND expires_on <= '{in_60}'"),
+        )
+        .await;
+    let lapsed = app
+        .count(
+            "registry_certificates",
+            &format!("status = 'active' AND expires_on <= '{today}'"),
+        )
+        .await;
+    let (_, body) = app.get_json("/api/v1/listings").await;
+    (body["total"].clone(), expiring, lapsed)
+}
+
+#[tokio::test]
+async fn the_demo_seeded_on_two_different_dates_shows_the_same_number_of_products() {
+    let early = demo_shape_on(2025, 11, 1).await;
+    let late = demo_shape_on(2028, 6, 15).await;
+
+    assert_eq!(early, (serde_json::json!(239), 15, 101));
+    assert_eq!(late, early);
 }
 
 #[tokio::test]
@@ -97,10 +132,40 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
             .await,
         1
     );
+    // And a two-star review of the returned order's product, which the officers see as a
+    // quality report, besides the shopper's label report the officer asked the seller about.
+    assert_eq!(app.count("reviews", "rating = 2").await, 1);
+    // Both in the listings' figures (one product or two).
     assert_eq!(
-        app.count("listings", "rating_count = 1 AND rating_total = 5")
+        app.count("listings", "rating_count > 0 AND rating_total > 0")
+            .await,
+        app.count("(SELECT DISTINCT listing_id FROM reviews) AS rated", "")
+            .await
+    );
+    assert_eq!(
+        app.count("quality_reports", "kind = 'low_rating' AND state = 'open'")
             .await,
         1
+    );
+    assert_eq!(
+        app.count(
+            "quality_reports",
+            "kind = 'label' AND state = 'asked_seller'"
+        )
+        .await,
+        1
+    );
+    // Every listing has the drawn picture of its product set: 23 pictures for the 26 sets
+    // (water and other soft drinks share one, as do medicinal and herbal products, and
+    // flowers and ornamental plants), each stored once.
+    assert_eq!(app.count("listing_photos", "1 = 1").await, 340);
+    assert_eq!(
+        app.count(
+            "(SELECT DISTINCT storage_key FROM listing_photos) AS pictures",
+            ""
+        )
+        .await,
+        23
     );
     // The demo seller's producer page: its story and a photo.
     assert_eq!(app.count("producer_photos", "1 = 1").await, 1);

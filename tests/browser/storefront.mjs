@@ -42,6 +42,10 @@ const page = await context.newPage();
 // Home, then search from the header box, without diacritics.
 await page.goto(base + '/');
 check((await page.title()).includes('OCOP'), 'home page title');
+// Every demo product has the drawn picture of its product set, loaded for real.
+const cardImages = page.locator('.card img.card-img');
+check(await cardImages.count() >= 24, 'the home page cards show pictures');
+check(await cardImages.first().evaluate(img => img.complete && img.naturalWidth > 0 ? true : new Promise(ok => { img.loading = 'eager'; img.onload = () => ok(img.naturalWidth > 0); img.onerror = () => ok(false); })), 'a card picture loads');
 await scan(page, 'home');
 await page.getByRole('searchbox', { name: 'Tìm sản phẩm' }).fill('tra');
 await page.getByRole('button', { name: 'Tìm', exact: true }).first().click();
@@ -194,9 +198,14 @@ check(await page.locator('article.review').count() >= 1, 'the seller sees the re
 await scan(page, 'seller reviews');
 await page.locator('article.review a[href^="/products/"]').first().click();
 await page.waitForURL(/\/products\//);
-check(await page.getByRole('heading', { name: /Đánh giá của người mua \(1\)/ }).isVisible(), 'the product page shows its review');
+check(await page.getByRole('heading', { name: /Đánh giá của người mua \(\d+\)/ }).isVisible(), 'the product page shows its reviews');
+check(await page.locator('#quality form').count() === 1, 'and the quality report form for the signed in');
 check(await page.locator('meter').count() === 5, 'with the distribution by stars');
 await scan(page, 'product page with a review');
+// The officers' question about a label waits for the seller's answer.
+await page.goto(base + '/seller/quality');
+check(await page.getByRole('button', { name: 'Gửi câu trả lời' }).count() === 1, 'the seller can answer the officers\' question');
+await scan(page, 'seller quality questions');
 // The seller's producer page: the editor, then the public page with its story and photo.
 await page.goto(base + '/seller/producer');
 await scan(page, 'producer page editor');

@@ -350,15 +350,24 @@ def sampler(samples):
 
 
 def revoking_registry(certificates):
-    """The sample registry with `certificates` revoked."""
+    """The demo registry as seeded (the sample, its dates moved to the seeding day: taken from
+    the database) with `certificates` revoked."""
+    import csv as csvlib
+    seeded = {row[0]: (row[1], row[2]) for row in
+              psql("SELECT certificate_no, recognized_on, expires_on FROM registry_certificates")}
     path = f"{WORK}/registry-revoked.csv"
-    with open(REGISTRY, encoding="utf-8") as src, open(path, "w", encoding="utf-8") as out:
-        for line in src:
-            first = line.split(",", 1)[0]
-            if first in certificates:
-                head, _ = line.rstrip("\n").rsplit(",", 1)
-                line = head + ",revoked\n"
-            out.write(line)
+    with open(REGISTRY, encoding="utf-8", newline="") as src, open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(src.readline())  # the comment line
+        reader = csvlib.DictReader(src)
+        writer = csvlib.DictWriter(out, fieldnames=reader.fieldnames, lineterminator="\n")
+        writer.writeheader()
+        for row in reader:
+            number = row["certificate_no"]
+            if number in seeded:
+                row["recognized_on"], row["expires_on"] = seeded[number]
+            if number in certificates:
+                row["status"] = "revoked"
+            writer.writerow(row)
     return path
 
 

@@ -7,6 +7,7 @@ pub mod invoice;
 pub mod ledger;
 pub mod money;
 pub mod orders;
+pub mod rating;
 pub mod reference;
 pub mod refusal;
 pub mod registry;

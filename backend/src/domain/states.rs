@@ -130,6 +130,27 @@ states! {
         WriteOff => "write_off",
     }
 
+    /// A quality report: `Open` until an officer acts; `AskedSeller` while the seller is
+    /// asked, `SellerAnswered` once it replied; closed as `Answered` (the officer's word) or
+    /// `Delisted` (the product taken off sale).
+    pub enum QualityState {
+        Open => "open",
+        AskedSeller => "asked_seller",
+        SellerAnswered => "seller_answered",
+        Answered => "answered",
+        Delisted => "delisted",
+    }
+
+    /// What a quality report is about; `LowRating` is a review of one or two stars.
+    pub enum QualityKind {
+        Label => "label",
+        ExpiredStamp => "expired_stamp",
+        FoodSafety => "food_safety",
+        Certificate => "certificate",
+        Other => "other",
+        LowRating => "low_rating",
+    }
+
     pub enum ShowState {
         Scheduled => "scheduled",
         Live => "live",

@@ -59,6 +59,20 @@ pub fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// "Lan N.": the buyer's given name (the last word of a Vietnamese name) and the initial of
+/// the family name, so a review or a report shows who wrote it without the full name.
+pub fn public_name(full: &str) -> String {
+    let words: Vec<&str> = full.split_whitespace().collect();
+    match words.as_slice() {
+        [] => crate::i18n::tr("reviews.anonymous"),
+        [one] => (*one).to_owned(),
+        [family, .., given] => {
+            let initial: String = family.chars().take(1).collect();
+            format!("{given} {initial}.")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,8 +3,8 @@
 //! may call a lower one in this list, never a higher one; all of them stand on the
 //! infrastructure (db, search engines, mail, media, jobs, payment providers) and the domain.
 //!
-//! accounts → catalog → registry → onboarding → selling → live → orders → shipping → cart →
-//! outlets → sales
+//! accounts → catalog → registry → onboarding → selling → quality → live → orders → shipping →
+//! cart → outlets → sales
 pub mod accounts;
 pub mod cart;
 pub mod catalog;
@@ -12,6 +12,7 @@ pub mod live;
 pub mod onboarding;
 pub mod orders;
 pub mod outlets;
+pub mod quality;
 pub mod registry;
 pub mod sales;
 pub mod selling;

@@ -31,6 +31,10 @@ handlebars_helper!(vi_date: |iso: str| {
     }
 });
 handlebars_helper!(eq: |a: Json, b: Json| a == b);
+handlebars_helper!(rating: |tenths: u64| crate::domain::rating::text(
+    u8::try_from(tenths).unwrap_or(0),
+    crate::i18n::current()
+));
 handlebars_helper!(asset: |path: str| assets::versioned(path));
 handlebars_helper!(state_vi: |state: str| crate::i18n::tr(&format!("listing_state.{state}")));
 
@@ -42,6 +46,7 @@ fn build() -> Result<Handlebars<'static>, handlebars::TemplateError> {
     hb.register_helper("star_icons", Box::new(star_icons));
     hb.register_helper("vi_date", Box::new(vi_date));
     hb.register_helper("eq", Box::new(eq));
+    hb.register_helper("rating", Box::new(rating));
     hb.register_helper("state_vi", Box::new(state_vi));
     hb.register_helper("asset", Box::new(asset));
     hb.register_helper("t", Box::new(TranslateHelper));

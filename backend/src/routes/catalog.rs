@@ -388,6 +388,8 @@ struct ProductQuery {
     reviews: Option<u64>,
     /// Back from reporting a review.
     reported: Option<u8>,
+    /// Back from filing a quality report.
+    quality_reported: Option<u8>,
 }
 
 #[get("/products/{slug}")]
@@ -481,6 +483,10 @@ async fn product_page(
     }
     // The add-to-cart form needs this browser's CSRF token.
     let (csrf, csrf_cookie) = state.cookies.csrf_token(&req);
+    // Signed-in visitors get the quality report form, others a sign-in link.
+    let signed_in = crate::web::auth::current_user_id(&state, &req)
+        .await?
+        .is_some();
     let gallery: Vec<_> = photos
         .iter()
         .enumerate()
@@ -531,6 +537,9 @@ async fn product_page(
                 "pages": review_pages,
             },
             "reported": query.reported == Some(1),
+            "quality_reported": query.quality_reported == Some(1),
+            "quality_kinds": super::quality::kind_options(),
+            "signed_in": signed_in,
         }),
     )?;
     let mut response = HttpResponse::Ok();

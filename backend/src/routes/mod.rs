@@ -12,6 +12,7 @@ pub mod onboarding;
 pub mod openapi;
 pub mod orders;
 pub mod outlets;
+pub mod quality;
 pub mod registry;
 pub mod returns;
 pub mod reviews;
@@ -55,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(orders::configure)
         .configure(returns::configure)
         .configure(reviews::configure)
+        .configure(quality::configure)
         .configure(shipping::configure)
         .configure(ledger::configure)
         .configure(onboarding::configure)

@@ -116,32 +116,13 @@ async fn ask(
         let why = tr("refunds.error.account");
         return refused_on_order(&state, &req, &found, code, StatusCode::BAD_REQUEST, why).await;
     }
-    let mut stored = Vec::with_capacity(photos.len());
-    if !photos.is_empty() {
-        let _permit = state
-            .photo_permits
-            .acquire()
-            .await
-            .map_err(|e| PageError::Unexpected(e.into()))?;
-        for bytes in photos {
-            match crate::media::ingest(&state.media, bytes).await {
-                Ok(photo) => stored.push(photo),
-                Err(crate::media::IngestError::Photo(e)) => {
-                    let why = e.to_string();
-                    return refused_on_order(
-                        &state,
-                        &req,
-                        &found,
-                        code,
-                        StatusCode::BAD_REQUEST,
-                        why,
-                    )
-                    .await;
-                }
-                Err(e) => return Err(PageError::Unexpected(e.into())),
-            }
+    let stored = match crate::web::forms::ingest_photos(&state, photos).await? {
+        Ok(stored) => stored,
+        Err(why) => {
+            return refused_on_order(&state, &req, &found, code, StatusCode::BAD_REQUEST, why)
+                .await;
         }
-    }
+    };
     let by = current_user_id(&state, &req).await?;
     let asked = returns::request(
         &state.db,

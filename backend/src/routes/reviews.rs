@@ -77,24 +77,8 @@ async fn read_form(
         Err(PageError::NotFound) => return Err(PageError::AccessDenied),
         other => other?,
     };
-    let mut stored = Vec::with_capacity(photos.len());
-    if !photos.is_empty() {
-        let _permit = state
-            .photo_permits
-            .acquire()
-            .await
-            .map_err(|e| PageError::Unexpected(e.into()))?;
-        for bytes in photos {
-            match crate::media::ingest(&state.media, bytes).await {
-                Ok(photo) => stored.push(photo),
-                Err(crate::media::IngestError::Photo(e)) => {
-                    return Ok((found, fields, Err(e.to_string())));
-                }
-                Err(e) => return Err(PageError::Unexpected(e.into())),
-            }
-        }
-    }
-    Ok((found, fields, Ok(stored)))
+    let stored = crate::web::forms::ingest_photos(state, photos).await?;
+    Ok((found, fields, stored))
 }
 
 fn rating_of(fields: &std::collections::HashMap<String, String>) -> i16 {

@@ -63,7 +63,7 @@ impl SearchConfig {
 pub fn fingerprint(reference: &crate::domain::reference::Reference) -> String {
     use sha2::{Digest, Sha256};
     /// Bump when [`super::SearchDocument`] or the embedded schema changes.
-    const DOCUMENT_VERSION: &str = "listing-v4";
+    const DOCUMENT_VERSION: &str = "listing-v5";
     let mut hash = Sha256::new();
     hash.update(DOCUMENT_VERSION);
     hash.update(LISTINGS_SETTINGS);

@@ -42,7 +42,7 @@ const SEARCH_TIMEOUT: Duration = Duration::from_secs(5);
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 const BATCH: usize = 10_000;
 /// The fields a hit needs; the folded text stays on the server.
-const HIT_FIELDS: [&str; 13] = [
+const HIT_FIELDS: [&str; 15] = [
     "id",
     "slug",
     "certificate_no",
@@ -56,6 +56,8 @@ const HIT_FIELDS: [&str; 13] = [
     "seller_name",
     "in_stock",
     "thumbnail_url",
+    "rating_tenths",
+    "rating_count",
 ];
 
 impl MeiliKeys {
@@ -163,6 +165,10 @@ struct MeiliHit {
     seller_name: String,
     in_stock: bool,
     thumbnail_url: Option<String>,
+    #[serde(default)]
+    rating_tenths: u8,
+    #[serde(default)]
+    rating_count: u32,
 }
 
 impl From<MeiliHit> for SearchHit {
@@ -181,6 +187,8 @@ impl From<MeiliHit> for SearchHit {
             seller_name: h.seller_name,
             in_stock: h.in_stock,
             thumbnail_url: h.thumbnail_url,
+            rating_tenths: h.rating_tenths,
+            rating_count: h.rating_count,
         }
     }
 }

@@ -56,6 +56,11 @@ pub struct SearchDocument {
     /// the same way.
     #[serde(default)]
     pub seq: i64,
+    /// The shown reviews' average in tenths (0 when none): see [`crate::domain::rating`].
+    #[serde(default)]
+    pub rating_tenths: u8,
+    #[serde(default)]
+    pub rating_count: u32,
 }
 
 impl SearchDocument {
@@ -74,6 +79,8 @@ impl SearchDocument {
             seller_name: self.seller_name.clone(),
             in_stock: self.in_stock,
             thumbnail_url: self.thumbnail_url.clone(),
+            rating_tenths: self.rating_tenths,
+            rating_count: self.rating_count,
         }
     }
 }
@@ -96,6 +103,8 @@ pub enum Sort {
     Stars,
     /// Most recently published first.
     Newest,
+    /// Best rated first (average to one decimal, then most reviews); unrated last.
+    Rating,
 }
 
 impl Sort {
@@ -106,6 +115,7 @@ impl Sort {
             "price_desc" => Self::PriceDesc,
             "stars" => Self::Stars,
             "newest" => Self::Newest,
+            "rating" => Self::Rating,
             _ => return None,
         })
     }
@@ -161,6 +171,8 @@ pub struct SearchHit {
     pub seller_name: String,
     pub in_stock: bool,
     pub thumbnail_url: Option<String>,
+    pub rating_tenths: u8,
+    pub rating_count: u32,
 }
 
 /// A replacement index under construction (see [`SearchEngine::begin_rebuild`]).
@@ -279,6 +291,7 @@ pub fn sort_keys(q: &SearchQuery) -> Vec<&'static str> {
         Sort::PriceAsc => vec!["price_vnd:asc", "seq:asc"],
         Sort::PriceDesc => vec!["price_vnd:desc", "seq:asc"],
         Sort::Stars => vec!["stars:desc", "seq:asc"],
+        Sort::Rating => vec!["rating_tenths:desc", "rating_count:desc", "seq:asc"],
     }
 }
 

@@ -176,6 +176,9 @@ pub enum PageError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The request clashes with what exists (done already, decided already).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// A dependency (the search engine) is down.
     #[error("temporarily unavailable")]
     Unavailable(String),
@@ -221,6 +224,7 @@ impl ResponseError for PageError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
@@ -247,6 +251,7 @@ impl ResponseError for PageError {
             Self::TooManyRequests => (tr("error.too_many_title"), tr("error.too_many")),
             Self::NotFound => (tr("error.not_found_title"), tr("error.not_found")),
             Self::BadRequest(why) => (tr("error.bad_request_title"), why.clone()),
+            Self::Conflict(why) => (tr("error.conflict_title"), why.clone()),
             Self::Unavailable(why) => {
                 tracing::warn!(cause = %why, "page dependency unavailable");
                 (tr("error.unavailable_title"), tr("error.unavailable"))

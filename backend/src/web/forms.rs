@@ -126,6 +126,31 @@ pub async fn read_upload(
     }
 }
 
+/// Puts photos read by [`read_photos`] through the pipeline, a few uploads at a time
+/// (`photo_permits`). `Ok(Err(why))` when one is not a usable photo.
+pub async fn ingest_photos(
+    state: &AppState,
+    photos: Vec<Vec<u8>>,
+) -> Result<Result<Vec<crate::media::Stored>, String>, PageError> {
+    let mut stored = Vec::with_capacity(photos.len());
+    if photos.is_empty() {
+        return Ok(Ok(stored));
+    }
+    let _permit = state
+        .photo_permits
+        .acquire()
+        .await
+        .map_err(|e| PageError::Unexpected(e.into()))?;
+    for bytes in photos {
+        match crate::media::ingest(&state.media, bytes).await {
+            Ok(photo) => stored.push(photo),
+            Err(crate::media::IngestError::Photo(e)) => return Ok(Err(e.to_string())),
+            Err(e) => return Err(PageError::Unexpected(e.into())),
+        }
+    }
+    Ok(Ok(stored))
+}
+
 /// Reads a multipart form of at most `max_fields` parts: its text fields (256 bytes each) and
 /// up to `max_photos` non-empty `photo` files of at most [`crate::media::MAX_BYTES`] each
 /// (an empty file input sends an empty part, which is skipped).
@@ -147,8 +172,8 @@ pub async fn read_photos(
         let limit = if name == "photo" {
             crate::media::MAX_BYTES
         } else {
-            // Reasons are up to 500 letters, Vietnamese ones up to 3 bytes each.
-            2048
+            // Texts are up to 2,000 letters, Vietnamese ones up to 3 bytes each.
+            8192
         };
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {

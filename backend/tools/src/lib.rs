@@ -3,4 +3,5 @@
 //! runs on (`ocop_village`).
 pub mod bench;
 pub mod faults;
+pub mod pictures;
 pub mod seed;

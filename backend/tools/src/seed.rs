@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use indicatif::ProgressBar;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
@@ -27,6 +27,51 @@ use ocop_village::jobs::outbox;
 
 /// The sample registry (synthetic data, see its first line), compiled in.
 pub const SAMPLE_REGISTRY: &[u8] = include_bytes!("../../../seed/ocop-registry-sample.csv");
+
+/// The day the demo registry is laid out for: seeded on another day, every date of the
+/// sample moves by the difference, so the same certificates are valid, expiring within 60
+/// days (15) or lapsed (101 active ones past their expiry, besides the expired and revoked
+/// rows) whatever the day, and the demo catalog keeps its 239 products.
+pub const DEMO_DAY: (i32, u32, u32) = (2026, 11, 22);
+
+/// The sample registry with its dates moved so that `today` stands where [`DEMO_DAY`] does.
+pub fn demo_registry(today: NaiveDate) -> anyhow::Result<(Vec<u8>, i64)> {
+    let (y, m, d) = DEMO_DAY;
+    let anchor = NaiveDate::from_ymd_opt(y, m, d).context("the demo day is a date")?;
+    let shift = (today - anchor).num_days();
+    let text = std::str::from_utf8(SAMPLE_REGISTRY).context("the sample is UTF-8")?;
+    let (comment, body) = text
+        .split_once('\n')
+        .context("the sample starts with its comment line")?;
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let headers = reader.headers()?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .with_context(|| format!("the sample has no {name} column"))
+    };
+    let dates = [column("recognized_on")?, column("expires_on")?];
+    let mut out = Vec::with_capacity(SAMPLE_REGISTRY.len());
+    out.extend_from_slice(comment.as_bytes());
+    out.push(b'\n');
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        writer.write_record(&headers)?;
+        for record in reader.records() {
+            let record = record?;
+            let mut fields: Vec<String> = record.iter().map(str::to_owned).collect();
+            for i in dates {
+                let day = NaiveDate::parse_from_str(&fields[i], "%Y-%m-%d")
+                    .with_context(|| format!("a sample date: {:?}", fields[i]))?;
+                fields[i] = (day + Duration::days(shift)).format("%Y-%m-%d").to_string();
+            }
+            writer.write_record(&fields)?;
+        }
+        writer.flush()?;
+    }
+    Ok((out, shift))
+}
 
 /// Demo accounts: (role, e-mail, password). The passwords are public: demo data only.
 pub const DEMO_ACCOUNTS: [(&str, &str, &str); 6] = [
@@ -75,6 +120,8 @@ pub struct SeedReport {
     /// Card orders of the demo seller the platform collected: last month's settled and paid
     /// out, this month's open in the ledger.
     pub card_orders: usize,
+    /// Demo listings given the drawn picture of their product set.
+    pub listing_photos: usize,
 }
 
 /// Loads the sample registry and builds the demo catalog as of `now`.
@@ -85,13 +132,15 @@ pub async fn seed_demo(
     now: DateTime<Utc>,
     progress: ProgressBar,
 ) -> anyhow::Result<SeedReport> {
+    let (sample, shift) = demo_registry(vietnam_date(now))?;
+    let file_name = format!("seed/ocop-registry-sample.csv (dates moved {shift} days)");
     let registry = import_registry(
         db,
         reference,
-        SAMPLE_REGISTRY,
+        &sample,
         ImportOptions {
             dry_run: false,
-            file_name: "seed/ocop-registry-sample.csv",
+            file_name: &file_name,
             imported_by: "seed --demo",
             now,
             progress: progress.clone(),
@@ -211,6 +260,7 @@ pub async fn seed_demo(
             .await
             .context("creating demo listings")?;
     }
+    report.listing_photos = seed_listing_photos(&txn, media, now).await?;
     if report.listings_created > 0 {
         // One rebuild instead of one entry per new listing.
         outbox::enqueue(&txn, outbox::SEARCH_REINDEX, [serde_json::json!({})], now).await?;
@@ -228,8 +278,77 @@ pub async fn seed_demo(
         seed_sales_history(db, reference, now).await?;
     report.card_orders = seed_card_sales(db, reference, now).await?;
     seed_producer_page(db, media, now).await?;
+    seed_quality_report(db, now).await?;
     progress.finish_and_clear();
     Ok(report)
+}
+
+/// Gives every demo listing without a photo the drawn picture of its product set
+/// ([`crate::pictures`]), each picture through the photo pipeline once.
+async fn seed_listing_photos(
+    db: &impl sea_orm::ConnectionTrait,
+    media: &std::sync::Arc<dyn ocop_village::media::store::MediaStore>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    use ocop_village::db::entities::listing_photo;
+    use sea_orm::QuerySelect;
+
+    let pictured: std::collections::HashSet<ListingId> = listing_photo::Entity::find()
+        .select_only()
+        .column(listing_photo::Column::ListingId)
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let certificates: HashMap<i64, registry_certificate::Model> =
+        registry_certificate::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+    let mut pictures: HashMap<String, ocop_village::media::Stored> = HashMap::new();
+    let mut rows = Vec::new();
+    for l in listing::Entity::find().all(db).await? {
+        if pictured.contains(&l.id) {
+            continue;
+        }
+        let Some(cert) = certificates.get(&l.certificate_id) else {
+            continue;
+        };
+        let stored = match pictures.get(&cert.subgroup_code) {
+            Some(stored) => stored.clone(),
+            None => {
+                let jpeg = crate::pictures::jpeg(&cert.subgroup_code)?;
+                let stored = ocop_village::media::ingest(media, jpeg)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("a demo picture: {e}"))?;
+                pictures.insert(cert.subgroup_code.clone(), stored.clone());
+                stored
+            }
+        };
+        let widths: Vec<String> = stored.widths.iter().map(u32::to_string).collect();
+        rows.push(listing_photo::ActiveModel {
+            listing_id: Set(l.id),
+            position: Set(0),
+            storage_key: Set(stored.digest.clone()),
+            alt_vi: Set(cert.product_name_vi.clone()),
+            alt_en: Set(cert.product_name_en.clone()),
+            width: Set(i32::try_from(stored.width).unwrap_or(i32::MAX)),
+            height: Set(i32::try_from(stored.height).unwrap_or(i32::MAX)),
+            variants: Set(widths.join(",")),
+            created_at: Set(now),
+            ..Default::default()
+        });
+    }
+    for chunk in rows.chunks(500) {
+        listing_photo::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await
+            .context("giving demo listings their pictures")?;
+    }
+    Ok(rows.len())
 }
 
 /// The demo accounts, with verified e-mail addresses; existing ones are left as they are.
@@ -1035,6 +1154,7 @@ async fn seed_orders(
         }
         if n == 9 {
             demo_return(db, media, &placed, &placed_order, shopper.id, now).await?;
+            demo_low_review(db, &placed, &placed_order, shopper.id, now).await?;
         }
         created += 1;
     }
@@ -1085,14 +1205,106 @@ async fn demo_review(
     Ok(())
 }
 
+/// The shopper rates the returned order's product two stars: a low rating, which reaches the
+/// province's officers as a quality report.
+async fn demo_low_review(
+    db: &DatabaseConnection,
+    placed: &ocop_village::db::entities::checkout::Model,
+    o: &ocop_village::db::entities::order::Model,
+    shopper: ocop_village::domain::ids::UserId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use ocop_village::db::entities::order_item;
+    use ocop_village::features::orders::reviews::{self, ReviewAsk};
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    let line = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(o.id))
+        .one(db)
+        .await?
+        .context("the returned order's line")?;
+    reviews::write(
+        db,
+        placed,
+        line.id,
+        ReviewAsk {
+            rating: 2,
+            body: "Hộp bị móp, nắp hở, hạn sử dụng in mờ không đọc được.",
+            photos: Vec::new(),
+        },
+        Some(shopper),
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("the demo low review: {e}"))?;
+    Ok(())
+}
+
+/// The demo shopper reports a label problem on one of the demo seller's products, and the
+/// officer of its province asks the seller about it (the question waits at /seller/quality).
+/// Safe to rerun: nothing is filed when the shopper has a report already.
+async fn seed_quality_report(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<()> {
+    use ocop_village::db::entities::quality_report;
+    use ocop_village::features::accounts::auth::Principal;
+    use ocop_village::features::quality::{self, Decision, ReportAsk};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+
+    let shopper = demo_user(db, "khach@ocop.demo").await?;
+    let filed = quality_report::Entity::find()
+        .filter(quality_report::Column::ReporterId.eq(shopper.id))
+        .filter(quality_report::Column::ReviewId.is_null())
+        .one(db)
+        .await?;
+    if filed.is_some() {
+        return Ok(());
+    }
+    let seller = Principal::load(db, demo_user(db, "nguoiban@ocop.demo").await?).await?;
+    let seller_id = *seller
+        .seller_ids()
+        .first()
+        .context("the demo seller account belongs to a seller")?;
+    let product = listing::Entity::find()
+        .filter(listing::Column::SellerId.eq(seller_id))
+        .filter(listing::Column::State.eq(ListingState::Published))
+        .order_by_asc(listing::Column::Id)
+        .one(db)
+        .await?
+        .context("a published product of the demo seller")?;
+    let report = quality::file(
+        db,
+        &shopper,
+        &product.slug,
+        ReportAsk {
+            kind: "label",
+            body: "Nhãn trên hộp ghi 200 g nhưng cân thực tế chỉ khoảng 170 g; không thấy số lô sản xuất.",
+            photos: Vec::new(),
+        },
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("the demo quality report: {e}"))?;
+    let officer = Principal::load(db, demo_user(db, "canbo@ocop.demo").await?).await?;
+    quality::decide(
+        db,
+        &officer,
+        report.pid,
+        Decision::AskSeller,
+        "Đề nghị cơ sở kiểm tra khối lượng tịnh của lô hàng này và bổ sung số lô trên nhãn.",
+        "http://127.0.0.1:8080",
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("the demo question to the seller: {e}"))?;
+    Ok(())
+}
+
 /// A 640×480 JPEG drawn pixel by pixel (demo pictures are drawn here, not copied).
 fn drawn_jpeg(pixel: impl Fn(u32, u32) -> [u8; 3]) -> anyhow::Result<Vec<u8>> {
-    let picture = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb(pixel(x, y)));
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
-        .encode_image(&picture)
-        .context("drawing a demo picture")?;
-    Ok(jpeg)
+    crate::pictures::encode(&image::RgbImage::from_fn(
+        crate::pictures::WIDTH,
+        crate::pictures::HEIGHT,
+        |x, y| image::Rgb(pixel(x, y)),
+    ))
 }
 
 /// The demo seller's producer page: its story in both languages and a photo of its tea hills.

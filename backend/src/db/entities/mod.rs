@@ -27,6 +27,8 @@ pub mod product_group;
 pub mod product_subgroup;
 pub mod province;
 pub mod province_name;
+pub mod quality_report;
+pub mod quality_report_photo;
 pub mod refund;
 pub mod region;
 pub mod registry_certificate;

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::db::entities::{listing, province, registry_certificate, seller};
 use crate::domain::ids::{ListingId, OutletId};
 use crate::domain::money::Vnd;
+use crate::domain::rating;
 use crate::domain::reference::Reference;
 use crate::domain::text::fold;
 use crate::features::catalog::queries::visible_base;
@@ -36,6 +37,8 @@ struct DocRow {
     stock: i32,
     published_at: Option<DateTime<Utc>>,
     expires_on: NaiveDate,
+    rating_count: i32,
+    rating_total: i32,
 }
 
 /// The documents of the visible listings among `listing_ids` (all visible listings when
@@ -55,6 +58,8 @@ pub async fn load_visible(
         (listing::Entity, listing::Column::PriceVnd),
         (listing::Entity, listing::Column::Stock),
         (listing::Entity, listing::Column::PublishedAt),
+        (listing::Entity, listing::Column::RatingCount),
+        (listing::Entity, listing::Column::RatingTotal),
     ])
     .columns([
         (registry_certificate::Entity, Cert::CertificateNo),
@@ -83,7 +88,7 @@ pub async fn load_visible(
         .map(|row| DocRow::from_query_result(row, ""))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let covers = cover_urls(db, rows.iter().map(|r| r.id)).await?;
+    let covers = super::photos::cover_urls(db, rows.iter().map(|r| r.id)).await?;
     let mut carried_by = outlet_slugs(db, rows.iter().map(|r| r.id)).await?;
     let mut place_names: HashMap<&str, String> = HashMap::new();
     for name in &reference.province_names {
@@ -128,39 +133,12 @@ pub async fn load_visible(
                 published_at: r.published_at.map_or(0, |t| t.timestamp()),
                 expires_on: day_key(r.expires_on),
                 outlets: carried_by.remove(&r.id).unwrap_or_default(),
+                rating_tenths: rating::tenths(r.rating_count, r.rating_total),
+                rating_count: u32::try_from(r.rating_count).unwrap_or(0),
             };
             (r.id, document)
         })
         .collect())
-}
-
-/// The URL of each listing's cover photo (its first, in the 320 px size when there is one).
-async fn cover_urls(
-    db: &impl ConnectionTrait,
-    listing_ids: impl Iterator<Item = ListingId>,
-) -> Result<HashMap<ListingId, String>, DbErr> {
-    use crate::db::entities::listing_photo;
-    use sea_orm::QueryOrder;
-    let ids: Vec<ListingId> = listing_ids.collect();
-    let mut covers: HashMap<ListingId, (i32, String)> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let photos = listing_photo::Entity::find()
-            .filter(listing_photo::Column::ListingId.is_in(chunk.iter().copied()))
-            .order_by_asc(listing_photo::Column::Id)
-            .all(db)
-            .await?;
-        for photo in photos {
-            let better = covers
-                .get(&photo.listing_id)
-                .is_none_or(|(position, _)| photo.position < *position);
-            if better {
-                let view = crate::features::catalog::photos::photo_view(&photo);
-                let url = view.variants.first().map_or(view.url, |v| v.url.clone());
-                covers.insert(photo.listing_id, (photo.position, url));
-            }
-        }
-    }
-    Ok(covers.into_iter().map(|(id, (_, url))| (id, url)).collect())
 }
 
 /// The slugs of the outlets carrying each listing, sorted.

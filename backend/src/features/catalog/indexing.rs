@@ -348,7 +348,7 @@ pub async fn verify(
 
 /// The first field in which two documents of the same listing differ.
 fn first_difference(a: &SearchDocument, b: &SearchDocument) -> Option<&'static str> {
-    let checks: [(&'static str, bool); 12] = [
+    let checks: [(&'static str, bool); 14] = [
         ("price_vnd", a.price_vnd == b.price_vnd),
         ("in_stock", a.in_stock == b.in_stock),
         ("stars", a.stars == b.stars),
@@ -361,6 +361,8 @@ fn first_difference(a: &SearchDocument, b: &SearchDocument) -> Option<&'static s
         ("thumbnail_url", a.thumbnail_url == b.thumbnail_url),
         ("outlets", a.outlets == b.outlets),
         ("seller_name", a.seller_name == b.seller_name),
+        ("rating_tenths", a.rating_tenths == b.rating_tenths),
+        ("rating_count", a.rating_count == b.rating_count),
     ];
     checks
         .into_iter()

@@ -1,5 +1,7 @@
 //! A listing's photos as pages and search show them: the full picture and its sized variants,
 //! all served from `/media/…` (uploads and their processing are `features::selling`).
+use std::collections::HashMap;
+
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -94,4 +96,31 @@ pub async fn photos_of(
         .order_by_asc(listing_photo::Column::Id)
         .all(db)
         .await
+}
+
+/// The URL of each listing's cover photo (its first, in the 320 px size when there is one).
+pub async fn cover_urls(
+    db: &impl ConnectionTrait,
+    listing_ids: impl Iterator<Item = ListingId>,
+) -> Result<HashMap<ListingId, String>, DbErr> {
+    let ids: Vec<ListingId> = listing_ids.collect();
+    let mut covers: HashMap<ListingId, (i32, String)> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let photos = listing_photo::Entity::find()
+            .filter(listing_photo::Column::ListingId.is_in(chunk.iter().copied()))
+            .order_by_asc(listing_photo::Column::Id)
+            .all(db)
+            .await?;
+        for photo in photos {
+            let better = covers
+                .get(&photo.listing_id)
+                .is_none_or(|(position, _)| photo.position < *position);
+            if better {
+                let view = photo_view(&photo);
+                let url = view.variants.first().map_or(view.url, |v| v.url.clone());
+                covers.insert(photo.listing_id, (photo.position, url));
+            }
+        }
+    }
+    Ok(covers.into_iter().map(|(id, (_, url))| (id, url)).collect())
 }

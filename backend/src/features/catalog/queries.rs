@@ -28,6 +28,16 @@ pub struct ListingCard {
     pub seller_name: String,
     pub stock: i32,
     pub unit: String,
+    pub rating_count: i32,
+    #[serde(skip)]
+    pub rating_total: i32,
+    #[serde(skip)]
+    pub internal_id: ListingId,
+    /// Filled after the query: the average in tenths and the cover thumbnail.
+    #[sea_orm(skip)]
+    pub rating_tenths: u8,
+    #[sea_orm(skip)]
+    pub thumbnail_url: Option<String>,
 }
 
 /// Everything the product page shows, including the certificate panel.
@@ -144,7 +154,29 @@ fn card_columns(q: &mut SelectStatement) {
         "seller_name",
     )
     .column((listing::Entity, listing::Column::Stock))
-    .column((listing::Entity, listing::Column::Unit));
+    .column((listing::Entity, listing::Column::Unit))
+    .column((listing::Entity, listing::Column::RatingCount))
+    .column((listing::Entity, listing::Column::RatingTotal))
+    .expr_as(
+        Expr::col((listing::Entity, listing::Column::Id)),
+        "internal_id",
+    );
+}
+
+/// Reads cards and fills what the query leaves out: the rating and the cover thumbnail.
+async fn cards(db: &impl ConnectionTrait, q: &SelectStatement) -> Result<Vec<ListingCard>, DbErr> {
+    let mut cards = db
+        .query_all(q)
+        .await?
+        .iter()
+        .map(|row| ListingCard::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut covers = super::photos::cover_urls(db, cards.iter().map(|c| c.internal_id)).await?;
+    for card in &mut cards {
+        card.rating_tenths = crate::domain::rating::tenths(card.rating_count, card.rating_total);
+        card.thumbnail_url = covers.remove(&card.internal_id);
+    }
+    Ok(cards)
 }
 
 /// Visible listings, newest first.
@@ -195,12 +227,7 @@ pub async fn list_visible(
         .order_by((listing::Entity, listing::Column::Id), Order::Desc)
         .limit(per_page)
         .offset(page.saturating_sub(1) * per_page);
-    let items = db
-        .query_all(&q)
-        .await?
-        .iter()
-        .map(|row| ListingCard::from_query_result(row, ""))
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = cards(db, &q).await?;
     Ok(Page {
         items,
         total: u64::try_from(total).unwrap_or(0),
@@ -221,11 +248,7 @@ pub async fn visible_cards(
     let mut q = visible_base(today);
     q.and_where(Expr::col((listing::Entity, listing::Column::Id)).is_in(ids.iter().copied()));
     card_columns(&mut q);
-    db.query_all(&q)
-        .await?
-        .iter()
-        .map(|row| ListingCard::from_query_result(row, ""))
-        .collect()
+    cards(db, &q).await
 }
 
 /// Number of visible listings per province code.

@@ -32,12 +32,13 @@ pub enum ResultsError {
 }
 
 /// Sort orders and the keys of their labels.
-const SORTS: [(&str, &str); 5] = [
+const SORTS: [(&str, &str); 6] = [
     ("relevance", "search.sort_relevance"),
     ("price_asc", "search.sort_price_asc"),
     ("price_desc", "search.sort_price_desc"),
     ("stars", "search.sort_stars"),
     ("newest", "search.sort_newest"),
+    ("rating", "search.sort_rating"),
 ];
 
 const PER_PAGE: usize = 24;

@@ -83,19 +83,7 @@ impl std::fmt::Display for ReviewError {
     }
 }
 
-/// "Lan N.": the buyer's given name (the last word of a Vietnamese name) and the initial of
-/// the family name, so a review shows who wrote it without the full name.
-pub fn author_name(full: &str) -> String {
-    let words: Vec<&str> = full.split_whitespace().collect();
-    match words.as_slice() {
-        [] => i18n::tr("reviews.anonymous"),
-        [one] => (*one).to_owned(),
-        [family, .., given] => {
-            let initial: String = family.chars().take(1).collect();
-            format!("{given} {initial}.")
-        }
-    }
-}
+pub use crate::domain::text::public_name as author_name;
 
 fn check(ask: &ReviewAsk<'_>) -> Result<String, ReviewError> {
     if !(1..=5).contains(&ask.rating) {
@@ -128,12 +116,14 @@ async fn delivered_line(
     Ok((line, o))
 }
 
-/// Adds `count` reviews and `total` stars to the listing's shown figures.
+/// Adds `count` reviews and `total` stars to the listing's shown figures, and queues its
+/// search document's update (cards and the rating sort show them).
 async fn add_to_figures(
     db: &impl ConnectionTrait,
     listing_id: ListingId,
     count: i32,
     total: i32,
+    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     listing::Entity::update_many()
         .col_expr(
@@ -147,7 +137,7 @@ async fn add_to_figures(
         .filter(listing::Column::Id.eq(listing_id))
         .exec(db)
         .await?;
-    Ok(())
+    crate::jobs::outbox::enqueue_listing_sync(db, [listing_id], now).await
 }
 
 async fn put_photos(
@@ -214,7 +204,9 @@ pub async fn write(
         Err(e) => return Err(e.into()),
     };
     put_photos(&txn, created.id, &ask.photos).await?;
-    add_to_figures(&txn, line.listing_id, 1, i32::from(ask.rating)).await?;
+    add_to_figures(&txn, line.listing_id, 1, i32::from(ask.rating), now).await?;
+    // One or two stars reach the province's officers as a quality report.
+    crate::features::quality::from_review(&txn, &created, &placed.email, now).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -256,7 +248,7 @@ pub async fn rewrite(
     }
     if !found.hidden {
         let delta = i32::from(ask.rating) - i32::from(found.rating);
-        add_to_figures(&txn, found.listing_id, 0, delta).await?;
+        add_to_figures(&txn, found.listing_id, 0, delta, now).await?;
     }
     if !ask.photos.is_empty() {
         review_photo::Entity::delete_many()
@@ -265,11 +257,14 @@ pub async fn rewrite(
             .await?;
         put_photos(&txn, found.id, &ask.photos).await?;
     }
-    txn.commit().await?;
-    Ok(review::Entity::find_by_id(found.id)
-        .one(db)
+    let rewritten = review::Entity::find_by_id(found.id)
+        .one(&txn)
         .await?
-        .unwrap_or(found))
+        .unwrap_or(found);
+    // Rewritten down to one or two stars: the officers hear of it (once per review).
+    crate::features::quality::from_review(&txn, &rewritten, &placed.email, now).await?;
+    txn.commit().await?;
+    Ok(rewritten)
 }
 
 /// The seller's reply to a review of one of its products: once.
@@ -396,7 +391,7 @@ pub async fn moderate(
                 .one(&txn)
                 .await?
                 .map_or(found.rating, |r| r.rating);
-            add_to_figures(&txn, found.listing_id, -1, -i32::from(rating)).await?;
+            add_to_figures(&txn, found.listing_id, -1, -i32::from(rating), now).await?;
         }
     }
     review_report::Entity::update_many()

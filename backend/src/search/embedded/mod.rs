@@ -42,6 +42,8 @@ struct Fields {
     published: Field,
     /// The listing's internal id: the last key of every order.
     seq: Field,
+    /// The rating order: average in tenths, then number of reviews (see [`rating_key`]).
+    rating: Field,
     /// Slugs of the outlets carrying the product (indexed, not stored).
     outlet: Field,
     stored: Field,
@@ -90,6 +92,7 @@ fn schema() -> (Schema, Fields) {
         price: b.add_i64_field("price", FAST),
         published: b.add_i64_field("published", FAST),
         seq: b.add_i64_field("seq", FAST),
+        rating: b.add_i64_field("rating", FAST),
         outlet: b.add_text_field("outlet", STRING),
         stored: b.add_text_field("doc", STORED),
     };
@@ -253,6 +256,11 @@ impl EmbeddedEngine {
     }
 }
 
+/// `rating_tenths:desc, rating_count:desc` as one number (higher first).
+fn rating_key(d: &SearchDocument) -> i64 {
+    i64::from(d.rating_tenths) * 10_000_000_000 + i64::from(d.rating_count)
+}
+
 fn wipe(dir: &Path) -> Result<(), SearchError> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| SearchError::Unavailable(format!("reading {}: {e}", dir.display())))?;
@@ -294,6 +302,7 @@ impl Inner {
         doc.add_i64(f.price, d.price_vnd.dong());
         doc.add_i64(f.published, d.published_at);
         doc.add_i64(f.seq, d.seq);
+        doc.add_i64(f.rating, rating_key(d));
         for slug in &d.outlets {
             doc.add_text(f.outlet, slug);
         }
@@ -639,6 +648,7 @@ struct RowSegmentCollector {
     price: Column<i64>,
     published: Column<i64>,
     seq: Column<i64>,
+    rating: Column<i64>,
     sort: Sort,
     first_invalid_day: u64,
     allowed: Arc<[Vec<bool>; 4]>,
@@ -663,6 +673,7 @@ impl Collector for RowCollector {
             price: ff.i64(&name(self.fields.price))?,
             published: ff.i64(&name(self.fields.published))?,
             seq: ff.i64(&name(self.fields.seq))?,
+            rating: ff.i64(&name(self.fields.rating))?,
             sort: self.sort,
             first_invalid_day: self.first_invalid_day,
             found: Found {
@@ -739,6 +750,7 @@ impl SegmentCollector for RowSegmentCollector {
                 Sort::PriceDesc => self.price.first(doc).unwrap_or(0) as f64,
                 Sort::Stars => values[0] as f64,
                 Sort::Newest => self.published.first(doc).unwrap_or(0) as f64,
+                Sort::Rating => self.rating.first(doc).unwrap_or(0) as f64,
             };
             self.found.rows.push(Row {
                 address: DocAddress::new(self.segment, doc),
