@@ -213,6 +213,7 @@ fn corpus() -> Vec<SearchDocument> {
                 price_vnd: Vnd::new(s.price),
                 in_stock: s.in_stock,
                 thumbnail_url: None,
+                thumbnail_srcset: None,
                 // d03 has one five-star review, d01 ten and d02 three averaging 4.5.
                 rating_tenths: match s.id {
                     "d03" => 50,

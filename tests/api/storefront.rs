@@ -17,6 +17,14 @@ async fn the_home_page_shows_the_demo_catalog() {
         24,
         "one page of products"
     );
+    // Each card shows its product set's picture, 320 px wide with the 800 px size offered.
+    assert_eq!(
+        newest
+            .matches("<img class=\"card-img\" src=\"/media/photos/")
+            .count(),
+        24
+    );
+    assert_eq!(newest.matches(" 800w\" sizes=").count(), 24, "{newest}");
     assert!(html.contains("href=\"/provinces/tuyen-quang\""));
 }
 

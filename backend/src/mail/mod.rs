@@ -300,6 +300,7 @@ mod tests {
         let returns = serde_json::json!({
             "return_code": "THABCDEFGH", "return_state": "refused", "return_note": "Hàng còn nguyên",
             "return_amount": "50.000 ₫", "return_reason": "Hũ bị vỡ",
+            "question": "Đề nghị kiểm tra nhãn", "outcome": "Đã thu hồi lô hàng", "delisted": false,
         });
         let mut data = data;
         if let (Some(all), serde_json::Value::Object(more)) = (data.as_object_mut(), returns) {

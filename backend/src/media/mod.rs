@@ -34,7 +34,7 @@ pub enum PhotoError {
 
 /// A processed photo: the full-size picture and its variants, all re-encoded JPEG with no
 /// metadata, upright.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Processed {
     pub width: u32,
     pub height: u32,
@@ -165,6 +165,14 @@ pub async fn ingest(
     let processed = tokio::task::spawn_blocking(move || process(&bytes))
         .await
         .map_err(|e| IngestError::Store(e.to_string()))??;
+    store_processed(store, processed).await
+}
+
+/// Writes a photo [`process`] made (its original and every variant) to the store.
+pub async fn store_processed(
+    store: &std::sync::Arc<dyn store::MediaStore>,
+    processed: Processed,
+) -> Result<Stored, IngestError> {
     let put = |key: String, body: Vec<u8>| async move {
         store
             .put(&key, body, "image/jpeg")

@@ -63,7 +63,7 @@ impl SearchConfig {
 pub fn fingerprint(reference: &crate::domain::reference::Reference) -> String {
     use sha2::{Digest, Sha256};
     /// Bump when [`super::SearchDocument`] or the embedded schema changes.
-    const DOCUMENT_VERSION: &str = "listing-v5";
+    const DOCUMENT_VERSION: &str = "listing-v6";
     let mut hash = Sha256::new();
     hash.update(DOCUMENT_VERSION);
     hash.update(LISTINGS_SETTINGS);
@@ -106,7 +106,9 @@ mod tests {
                 "price_vnd".into(),
                 "stars".into(),
                 "published_at".into(),
-                "seq".into()
+                "seq".into(),
+                "rating_tenths".into(),
+                "rating_count".into()
             ])
         );
         assert!(meili.synonyms.is_some_and(|s| s.contains_key("che")));

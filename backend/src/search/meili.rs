@@ -42,7 +42,7 @@ const SEARCH_TIMEOUT: Duration = Duration::from_secs(5);
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 const BATCH: usize = 10_000;
 /// The fields a hit needs; the folded text stays on the server.
-const HIT_FIELDS: [&str; 15] = [
+const HIT_FIELDS: [&str; 16] = [
     "id",
     "slug",
     "certificate_no",
@@ -56,6 +56,7 @@ const HIT_FIELDS: [&str; 15] = [
     "seller_name",
     "in_stock",
     "thumbnail_url",
+    "thumbnail_srcset",
     "rating_tenths",
     "rating_count",
 ];
@@ -166,6 +167,8 @@ struct MeiliHit {
     in_stock: bool,
     thumbnail_url: Option<String>,
     #[serde(default)]
+    thumbnail_srcset: Option<String>,
+    #[serde(default)]
     rating_tenths: u8,
     #[serde(default)]
     rating_count: u32,
@@ -187,6 +190,7 @@ impl From<MeiliHit> for SearchHit {
             seller_name: h.seller_name,
             in_stock: h.in_stock,
             thumbnail_url: h.thumbnail_url,
+            thumbnail_srcset: h.thumbnail_srcset,
             rating_tenths: h.rating_tenths,
             rating_count: h.rating_count,
         }

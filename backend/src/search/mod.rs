@@ -43,6 +43,9 @@ pub struct SearchDocument {
     pub price_vnd: Vnd,
     pub in_stock: bool,
     pub thumbnail_url: Option<String>,
+    /// The cover's sizes for the cards' `srcset`.
+    #[serde(default)]
+    pub thumbnail_srcset: Option<String>,
     /// Unix seconds; the "newest" sort.
     pub published_at: i64,
     /// The certificate's expiry as `YYYYMMDD`: documents stop matching from that day even
@@ -79,6 +82,7 @@ impl SearchDocument {
             seller_name: self.seller_name.clone(),
             in_stock: self.in_stock,
             thumbnail_url: self.thumbnail_url.clone(),
+            thumbnail_srcset: self.thumbnail_srcset.clone(),
             rating_tenths: self.rating_tenths,
             rating_count: self.rating_count,
         }
@@ -171,6 +175,7 @@ pub struct SearchHit {
     pub seller_name: String,
     pub in_stock: bool,
     pub thumbnail_url: Option<String>,
+    pub thumbnail_srcset: Option<String>,
     pub rating_tenths: u8,
     pub rating_count: u32,
 }

@@ -422,9 +422,15 @@ pub fn draw(subgroup: &str) -> image::RgbImage {
     })
 }
 
-/// [`draw`] as a JPEG, ready for the photo pipeline.
+/// [`draw`] as a JPEG twice as large (1280 × 960, smoothed), ready for the photo pipeline:
+/// large enough for its 800 px size, which phones' cards and product pages ask for.
 pub fn jpeg(subgroup: &str) -> anyhow::Result<Vec<u8>> {
-    encode(&draw(subgroup))
+    encode(&image::imageops::resize(
+        &draw(subgroup),
+        WIDTH * 2,
+        HEIGHT * 2,
+        image::imageops::FilterType::Triangle,
+    ))
 }
 
 /// Any drawn picture as a JPEG.

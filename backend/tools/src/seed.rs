@@ -283,6 +283,28 @@ pub async fn seed_demo(
     Ok(report)
 }
 
+/// The drawn picture of a product set through the photo pipeline ([`media::process`]), made
+/// once per process: every seeding (a test suite seeds many databases) stores the same
+/// result.
+///
+/// [`media::process`]: ocop_village::media::process
+fn processed_picture(subgroup: &str) -> anyhow::Result<ocop_village::media::Processed> {
+    static DONE: std::sync::Mutex<
+        std::collections::BTreeMap<String, ocop_village::media::Processed>,
+    > = std::sync::Mutex::new(std::collections::BTreeMap::new());
+    // Held while drawing, so seedings running at once draw each picture once.
+    let mut done = DONE
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the demo pictures' cache is poisoned"))?;
+    if let Some(processed) = done.get(subgroup) {
+        return Ok(processed.clone());
+    }
+    let processed = ocop_village::media::process(&crate::pictures::jpeg(subgroup)?)
+        .map_err(|e| anyhow::anyhow!("a demo picture: {e}"))?;
+    done.insert(subgroup.to_owned(), processed.clone());
+    Ok(processed)
+}
+
 /// Gives every demo listing without a photo the drawn picture of its product set
 /// ([`crate::pictures`]), each picture through the photo pipeline once.
 async fn seed_listing_photos(
@@ -320,8 +342,11 @@ async fn seed_listing_photos(
         let stored = match pictures.get(&cert.subgroup_code) {
             Some(stored) => stored.clone(),
             None => {
-                let jpeg = crate::pictures::jpeg(&cert.subgroup_code)?;
-                let stored = ocop_village::media::ingest(media, jpeg)
+                let set = cert.subgroup_code.clone();
+                let processed = tokio::task::spawn_blocking(move || processed_picture(&set))
+                    .await
+                    .context("drawing a demo picture")??;
+                let stored = ocop_village::media::store_processed(media, processed)
                     .await
                     .map_err(|e| anyhow::anyhow!("a demo picture: {e}"))?;
                 pictures.insert(cert.subgroup_code.clone(), stored.clone());
@@ -1170,19 +1195,12 @@ async fn demo_review(
     shopper: ocop_village::domain::ids::UserId,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    use ocop_village::db::entities::order_item;
     use ocop_village::features::orders::reviews::{self, ReviewAsk};
-    use sea_orm::{ColumnTrait, QueryFilter};
 
-    let line = order_item::Entity::find()
-        .filter(order_item::Column::OrderId.eq(o.id))
-        .one(db)
-        .await?
-        .context("the demo order's line")?;
     let written = reviews::write(
         db,
         placed,
-        line.id,
+        first_line(db, o).await?.id,
         ReviewAsk {
             rating: 5,
             body: "Hàng đúng như mô tả, đóng gói cẩn thận, giao nhanh. Sẽ mua lại.",
@@ -1205,6 +1223,20 @@ async fn demo_review(
     Ok(())
 }
 
+/// A demo order's (first) line.
+async fn first_line(
+    db: &DatabaseConnection,
+    o: &ocop_village::db::entities::order::Model,
+) -> anyhow::Result<ocop_village::db::entities::order_item::Model> {
+    use ocop_village::db::entities::order_item;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(o.id))
+        .one(db)
+        .await?
+        .context("a demo order's line")
+}
+
 /// The shopper rates the returned order's product two stars: a low rating, which reaches the
 /// province's officers as a quality report.
 async fn demo_low_review(
@@ -1214,19 +1246,12 @@ async fn demo_low_review(
     shopper: ocop_village::domain::ids::UserId,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    use ocop_village::db::entities::order_item;
     use ocop_village::features::orders::reviews::{self, ReviewAsk};
-    use sea_orm::{ColumnTrait, QueryFilter};
 
-    let line = order_item::Entity::find()
-        .filter(order_item::Column::OrderId.eq(o.id))
-        .one(db)
-        .await?
-        .context("the returned order's line")?;
     reviews::write(
         db,
         placed,
-        line.id,
+        first_line(db, o).await?.id,
         ReviewAsk {
             rating: 2,
             body: "Hộp bị móp, nắp hở, hạn sử dụng in mờ không đọc được.",
@@ -1365,16 +1390,10 @@ async fn demo_return(
     shopper: ocop_village::domain::ids::UserId,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    use ocop_village::db::entities::order_item;
     use ocop_village::features::orders::refunds::ShopperAccount;
     use ocop_village::features::orders::returns::{self, ReturnAsk};
-    use sea_orm::{ColumnTrait, QueryFilter};
 
-    let line = order_item::Entity::find()
-        .filter(order_item::Column::OrderId.eq(o.id))
-        .one(db)
-        .await?
-        .context("the demo order's line")?;
+    let line = first_line(db, o).await?;
     // A brown box, crushed across, on a light table.
     let jpeg = drawn_jpeg(|x, y| {
         let in_box = (160..480).contains(&x) && (120..380).contains(&y);

@@ -88,7 +88,7 @@ pub async fn load_visible(
         .map(|row| DocRow::from_query_result(row, ""))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let covers = super::photos::cover_urls(db, rows.iter().map(|r| r.id)).await?;
+    let mut covers = super::photos::covers(db, rows.iter().map(|r| r.id)).await?;
     let mut carried_by = outlet_slugs(db, rows.iter().map(|r| r.id)).await?;
     let mut place_names: HashMap<&str, String> = HashMap::new();
     for name in &reference.province_names {
@@ -129,7 +129,8 @@ pub async fn load_visible(
                 group_code: r.group_code,
                 price_vnd: r.price_vnd,
                 in_stock: r.stock > 0,
-                thumbnail_url: covers.get(&r.id).cloned(),
+                thumbnail_srcset: covers.get(&r.id).map(|c| c.srcset.clone()),
+                thumbnail_url: covers.remove(&r.id).map(|c| c.url),
                 published_at: r.published_at.map_or(0, |t| t.timestamp()),
                 expires_on: day_key(r.expires_on),
                 outlets: carried_by.remove(&r.id).unwrap_or_default(),

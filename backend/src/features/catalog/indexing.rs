@@ -348,7 +348,7 @@ pub async fn verify(
 
 /// The first field in which two documents of the same listing differ.
 fn first_difference(a: &SearchDocument, b: &SearchDocument) -> Option<&'static str> {
-    let checks: [(&'static str, bool); 14] = [
+    let checks: [(&'static str, bool); 15] = [
         ("price_vnd", a.price_vnd == b.price_vnd),
         ("in_stock", a.in_stock == b.in_stock),
         ("stars", a.stars == b.stars),
@@ -359,6 +359,7 @@ fn first_difference(a: &SearchDocument, b: &SearchDocument) -> Option<&'static s
         ("expires_on", a.expires_on == b.expires_on),
         ("published_at", a.published_at == b.published_at),
         ("thumbnail_url", a.thumbnail_url == b.thumbnail_url),
+        ("thumbnail_srcset", a.thumbnail_srcset == b.thumbnail_srcset),
         ("outlets", a.outlets == b.outlets),
         ("seller_name", a.seller_name == b.seller_name),
         ("rating_tenths", a.rating_tenths == b.rating_tenths),

@@ -98,13 +98,43 @@ pub async fn photos_of(
         .await
 }
 
-/// The URL of each listing's cover photo (its first, in the 320 px size when there is one).
-pub async fn cover_urls(
+/// A listing's cover as cards show it: the narrowest size, and the sizes up to 800 px wide
+/// for `srcset` (a phone's one-column card is about 700 device pixels wide).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cover {
+    pub url: String,
+    pub srcset: String,
+}
+
+impl PhotoView {
+    fn cover(&self) -> Cover {
+        let mut sizes: Vec<(i64, &str)> = self
+            .variants
+            .iter()
+            .map(|v| (i64::from(v.width), v.url.as_str()))
+            .filter(|(w, _)| *w <= 800)
+            .collect();
+        if self.width <= 800 {
+            sizes.push((i64::from(self.width), self.url.as_str()));
+        }
+        Cover {
+            url: sizes.first().map_or(self.url.as_str(), |s| s.1).to_owned(),
+            srcset: sizes
+                .iter()
+                .map(|(w, url)| format!("{url} {w}w"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+/// Each listing's cover photo (its first).
+pub async fn covers(
     db: &impl ConnectionTrait,
     listing_ids: impl Iterator<Item = ListingId>,
-) -> Result<HashMap<ListingId, String>, DbErr> {
+) -> Result<HashMap<ListingId, Cover>, DbErr> {
     let ids: Vec<ListingId> = listing_ids.collect();
-    let mut covers: HashMap<ListingId, (i32, String)> = HashMap::new();
+    let mut covers: HashMap<ListingId, (i32, Cover)> = HashMap::new();
     for chunk in ids.chunks(500) {
         let photos = listing_photo::Entity::find()
             .filter(listing_photo::Column::ListingId.is_in(chunk.iter().copied()))
@@ -116,11 +146,15 @@ pub async fn cover_urls(
                 .get(&photo.listing_id)
                 .is_none_or(|(position, _)| photo.position < *position);
             if better {
-                let view = photo_view(&photo);
-                let url = view.variants.first().map_or(view.url, |v| v.url.clone());
-                covers.insert(photo.listing_id, (photo.position, url));
+                covers.insert(
+                    photo.listing_id,
+                    (photo.position, photo_view(&photo).cover()),
+                );
             }
         }
     }
-    Ok(covers.into_iter().map(|(id, (_, url))| (id, url)).collect())
+    Ok(covers
+        .into_iter()
+        .map(|(id, (_, cover))| (id, cover))
+        .collect())
 }

@@ -38,6 +38,8 @@ pub struct ListingCard {
     pub rating_tenths: u8,
     #[sea_orm(skip)]
     pub thumbnail_url: Option<String>,
+    #[sea_orm(skip)]
+    pub thumbnail_srcset: Option<String>,
 }
 
 /// Everything the product page shows, including the certificate panel.
@@ -171,10 +173,13 @@ async fn cards(db: &impl ConnectionTrait, q: &SelectStatement) -> Result<Vec<Lis
         .iter()
         .map(|row| ListingCard::from_query_result(row, ""))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut covers = super::photos::cover_urls(db, cards.iter().map(|c| c.internal_id)).await?;
+    let mut covers = super::photos::covers(db, cards.iter().map(|c| c.internal_id)).await?;
     for card in &mut cards {
         card.rating_tenths = crate::domain::rating::tenths(card.rating_count, card.rating_total);
-        card.thumbnail_url = covers.remove(&card.internal_id);
+        if let Some(cover) = covers.remove(&card.internal_id) {
+            card.thumbnail_url = Some(cover.url);
+            card.thumbnail_srcset = Some(cover.srcset);
+        }
     }
     Ok(cards)
 }

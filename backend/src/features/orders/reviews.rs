@@ -345,15 +345,6 @@ pub async fn report(
     }
 }
 
-/// The province of the product a review is about (its certificate's).
-async fn province_of(db: &impl ConnectionTrait, l: &listing::Model) -> Result<String, DbErr> {
-    Ok(registry_certificate::Entity::find_by_id(l.certificate_id)
-        .one(db)
-        .await?
-        .map(|c| c.province_code)
-        .unwrap_or_default())
-}
-
 /// An officer of the product's province hides a review (`hide`) or keeps it, closing its
 /// reports; a hidden review leaves the listing's figures. Audited.
 pub async fn moderate(
@@ -366,7 +357,7 @@ pub async fn moderate(
 ) -> Result<(), ReviewError> {
     let txn = crate::db::begin_write(db).await?;
     let (found, l) = with_listing(&txn, review_pid).await?;
-    let province = province_of(&txn, &l).await?;
+    let province = crate::features::quality::province_of(&txn, &l).await?;
     if !principal.can(Action::ReviewProvince, &Scope::Province(&province)) {
         return Err(OrderError::NotFound.into());
     }

@@ -87,7 +87,7 @@ fn trimmed(raw: &str, min: usize, max: usize) -> Option<String> {
 }
 
 /// The province of a listing's product (its certificate's).
-async fn province_of(db: &impl ConnectionTrait, l: &listing::Model) -> Result<String, DbErr> {
+pub async fn province_of(db: &impl ConnectionTrait, l: &listing::Model) -> Result<String, DbErr> {
     Ok(registry_certificate::Entity::find_by_id(l.certificate_id)
         .one(db)
         .await?
@@ -535,18 +535,8 @@ async fn views(
         .into_iter()
         .map(|l| (l.id, l))
         .collect();
-    let names: HashMap<i64, String> = registry_certificate::Entity::find()
-        .filter(registry_certificate::Column::Id.is_in(listings.values().map(|l| l.certificate_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| {
-            (
-                c.id,
-                i18n::pick(&c.product_name_vi, &c.product_name_en).to_owned(),
-            )
-        })
-        .collect();
+    let listed: Vec<listing::Model> = listings.values().cloned().collect();
+    let names = crate::features::selling::titles_of(db, &listed).await?;
     let sellers: HashMap<SellerId, String> = seller::Entity::find()
         .filter(seller::Column::Id.is_in(listings.values().map(|l| l.seller_id)))
         .all(db)
@@ -589,10 +579,7 @@ async fn views(
                 body: r.body,
                 reporter_name: r.reporter_name,
                 province_code: r.province_code,
-                product: l
-                    .and_then(|l| names.get(&l.certificate_id))
-                    .cloned()
-                    .unwrap_or_default(),
+                product: names.get(&r.listing_id).cloned().unwrap_or_default(),
                 slug: l.map(|l| l.slug.clone()).unwrap_or_default(),
                 seller_id: l.map_or(SellerId::new(0), |l| l.seller_id),
                 seller_name: l

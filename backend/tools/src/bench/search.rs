@@ -106,6 +106,7 @@ pub fn synthetic_catalog(reference: &Reference, n: usize) -> Vec<SearchDocument>
                 price_vnd: Vnd::new(20_000 + ((h >> 16) % 400) as i64 * 5_000),
                 in_stock: !(h >> 24).is_multiple_of(10),
                 thumbnail_url: None,
+                thumbnail_srcset: None,
                 rating_tenths: u8::try_from((h >> 40) % 51).unwrap_or(0),
                 rating_count: ((h >> 48) % 200) as u32,
                 published_at: 1_700_000_000 + ((h >> 32) % 30_000_000) as i64,
