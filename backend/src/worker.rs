@@ -253,8 +253,7 @@ impl Worker {
             if !writer.renew(&self.db).await? {
                 return Err(SyncError::Busy("lost the search writer lease".into()));
             }
-            self.search.upsert(&upserts).await?;
-            self.search.delete(&deletes).await?;
+            self.search.apply(&upserts, &deletes).await?;
             Ok(())
         }
         .await;

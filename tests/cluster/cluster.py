@@ -59,7 +59,7 @@ LOAD_SECONDS = int(os.environ.get("OCOP_CLUSTER_LOAD_SECONDS", "20"))
 REGISTRY = os.environ["OCOP_CLUSTER_REGISTRY"]
 FIRST_PORT = 18201
 # A hidden product may still be found for at most this long after its change returned.
-BOUND = 10.0
+BOUND = 15.0
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 KEY = re.compile(r'name="idempotency_key" value="([0-9a-f-]{36})"')

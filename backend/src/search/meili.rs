@@ -380,20 +380,34 @@ impl MeiliEngine {
         uid: &str,
         documents: &[SearchDocument],
     ) -> Result<(), SearchError> {
-        let index = self.admin.index(uid);
-        for chunk in documents.chunks(BATCH) {
-            let task = timed(CALL_TIMEOUT, index.add_or_replace(chunk, Some("id"))).await?;
-            self.wait(task).await?;
-        }
-        Ok(())
+        self.change(uid, documents, &[]).await
     }
 
     async fn delete_from(&self, uid: &str, ids: &[String]) -> Result<(), SearchError> {
-        if ids.is_empty() {
-            return Ok(());
+        self.change(uid, &[], ids).await
+    }
+
+    /// Sends every batch of `documents`, then the removal of `ids`, and only then waits for
+    /// the tasks in order: Meilisearch runs an index's tasks in the order they were sent (and
+    /// may batch them together), so the changes land in that order with one wait in the queue.
+    async fn change(
+        &self,
+        uid: &str,
+        documents: &[SearchDocument],
+        ids: &[String],
+    ) -> Result<(), SearchError> {
+        let index = self.admin.index(uid);
+        let mut tasks = Vec::new();
+        for chunk in documents.chunks(BATCH) {
+            tasks.push(timed(CALL_TIMEOUT, index.add_or_replace(chunk, Some("id"))).await?);
         }
-        let task = timed(CALL_TIMEOUT, self.admin.index(uid).delete_documents(ids)).await?;
-        self.wait(task).await
+        if !ids.is_empty() {
+            tasks.push(timed(CALL_TIMEOUT, index.delete_documents(ids)).await?);
+        }
+        for task in tasks {
+            self.wait(task).await?;
+        }
+        Ok(())
     }
 
     /// `field IN ["a", "b"]`; values are validated codes, quoted anyway.
@@ -568,6 +582,18 @@ impl SearchEngine for MeiliEngine {
         self.delete_from(&self.listings, ids).await
     }
 
+    async fn apply(
+        &self,
+        upserts: &[SearchDocument],
+        deletes: &[String],
+    ) -> Result<(), SearchError> {
+        if upserts.is_empty() && deletes.is_empty() {
+            return Ok(());
+        }
+        self.require_live().await?;
+        self.change(&self.listings, upserts, deletes).await
+    }
+
     async fn begin_rebuild(&self, documents: &[SearchDocument]) -> Result<Rebuild, SearchError> {
         for stale in self.build_indexes().await? {
             tracing::info!(
@@ -590,8 +616,7 @@ impl SearchEngine for MeiliEngine {
         upserts: &[SearchDocument],
         deletes: &[String],
     ) -> Result<(), SearchError> {
-        self.add_in_batches(&rebuild.name, upserts).await?;
-        self.delete_from(&rebuild.name, deletes).await?;
+        self.change(&rebuild.name, upserts, deletes).await?;
         if self.live_exists().await? {
             let swap = SwapIndexes {
                 indexes: (self.listings.clone(), rebuild.name.clone()),

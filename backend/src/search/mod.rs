@@ -228,6 +228,16 @@ pub trait SearchEngine: Send + Sync {
     async fn upsert(&self, documents: &[SearchDocument]) -> Result<(), SearchError>;
     /// Removes documents by id; unknown ids are ignored.
     async fn delete(&self, ids: &[String]) -> Result<(), SearchError>;
+    /// Adds or replaces `upserts`, then removes `deletes`, in that order. An engine with a
+    /// task queue sends both before waiting, so one sync waits for the queue once, not twice.
+    async fn apply(
+        &self,
+        upserts: &[SearchDocument],
+        deletes: &[String],
+    ) -> Result<(), SearchError> {
+        self.upsert(upserts).await?;
+        self.delete(deletes).await
+    }
     /// Starts a replacement of the whole index holding `documents`, built beside the live
     /// index (searches keep using the live one). Any replacement left by an earlier, crashed
     /// rebuild is discarded first: callers hold the rebuild lease, so there is no other.

@@ -76,8 +76,7 @@ pub async fn sync_listings(
     listing_ids: &[ListingId],
 ) -> Result<(), SyncError> {
     let (upserts, deletes) = changes_for(db, reference, today, listing_ids).await?;
-    engine.upsert(&upserts).await?;
-    engine.delete(&deletes).await?;
+    engine.apply(&upserts, &deletes).await?;
     Ok(())
 }
 
