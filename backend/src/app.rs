@@ -66,6 +66,8 @@ pub struct AppState {
     pub carriers: crate::carriers::Endpoints,
     /// `CARRIER_WEBHOOK_SECRET`, checking the carriers' status callbacks.
     pub carrier_webhook_secret: Option<crate::config::Secret>,
+    /// The vocabulary behind suggestions and spelling corrections.
+    pub suggestions: crate::features::catalog::suggest::Suggester,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
             engine: self.search.as_ref(),
             reference: &self.reference,
             today: self.clock.today(),
+            vocabulary: self.suggestions.vocabulary(),
         }
     }
 }

@@ -144,6 +144,12 @@ impl Application {
                 "PUBLIC_URL is not set: links use {site_url} (set it when a reverse proxy serves the site)"
             );
         }
+        let suggestions = crate::features::catalog::suggest::Suggester::default();
+        tokio::spawn(
+            suggestions
+                .clone()
+                .run(db.clone(), reference.clone(), move || clock.today()),
+        );
         let (stop_worker, stop) = watch::channel(false);
         let worker = tokio::spawn(
             Worker {
@@ -154,6 +160,7 @@ impl Application {
                 clock,
                 site: site_url.clone(),
                 holder,
+                suggestions: suggestions.clone(),
                 config: overrides.worker.unwrap_or(WorkerConfig {
                     lease: settings.outbox_lease,
                     ..WorkerConfig::default()
@@ -199,6 +206,7 @@ impl Application {
                 settings.shipping.ghtk_api.clone(),
             ),
             carrier_webhook_secret: settings.shipping.webhook_secret.clone(),
+            suggestions,
         });
         // Counted in the database when instances share it (PostgreSQL).
         let shared = (!settings.is_sqlite()).then(|| state.db.clone());

@@ -63,6 +63,8 @@ pub struct Worker {
     pub site: String,
     /// Who this worker is, in the leases it takes (host and process).
     pub holder: String,
+    /// Told to rebuild after the search index changed.
+    pub suggestions: crate::features::catalog::suggest::Suggester,
     pub config: WorkerConfig,
 }
 
@@ -167,6 +169,9 @@ impl Worker {
     pub async fn step(&self) -> Result<usize, sea_orm::DbErr> {
         let rebuilt = self.rebuild_step().await?;
         let synced = self.sync_step().await?;
+        if rebuilt + synced > 0 {
+            self.suggestions.wake();
+        }
         Ok(rebuilt + synced)
     }
 

@@ -24,6 +24,7 @@ mod provinces;
 mod quality;
 mod refunds;
 mod registry_import;
+mod relevance;
 mod returns;
 mod reviews;
 mod route_matrix;

@@ -456,6 +456,7 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
         get("/api/v1/provinces", Everyone),
         get("/api/v1/listings", Everyone),
         get("/api/v1/search?q=tra", Everyone),
+        get("/api/v1/suggest?q=tra", Everyone),
         get("/api/v1/indicators/modern-trade", Everyone),
         get("/healthz", Everyone),
         get("/readyz", Everyone),

@@ -204,6 +204,8 @@ fn corpus() -> Vec<SearchDocument> {
                 title_vi: s.vi.into(),
                 title_en: s.en.into(),
                 title_folded: fold(&format!("{} {}", s.vi, s.en)),
+                kind_folded: ocop_village::domain::text::product_kind(s.vi),
+                quality: ocop_village::search::quality(s.in_stock, s.stars, 0, 0),
                 context_folded: format!("{} {}", fold(s.seller), places.join(" ")),
                 seller_name: s.seller.into(),
                 stars: s.stars,
@@ -706,6 +708,20 @@ async fn an_outlet_scope_keeps_only_its_products_and_counts_facets_within_it(e: 
     );
 }
 
+async fn the_product_kind_ranks_before_the_same_letters_elsewhere(e: &dyn SearchEngine) {
+    // "tra": the tea (its kind), then the other tea (its kind through the `che` synonym),
+    // and only then "Gốm Bát Tràng", where "tra" is the start of a place's name.
+    let r = run(e, &query("tra")).await;
+    let found = ids(&r);
+    assert_eq!(found.first(), Some(&"d01"), "{}: {found:?}", e.kind());
+    let at = |id: &str| found.iter().position(|x| *x == id);
+    assert!(at("d02") < at("d08"), "{}: {found:?}", e.kind());
+    assert!(at("d08").is_some(), "{}: {found:?}", e.kind());
+    // "che": the tea whose kind is "Chè" before the one reached through the synonym.
+    let r = run(e, &query("che")).await;
+    assert_eq!(ids(&r).first(), Some(&"d02"), "{}: {:?}", e.kind(), ids(&r));
+}
+
 macro_rules! conformance {
     ($($behaviour:ident),* $(,)?) => {
         mod embedded_engine {
@@ -748,4 +764,5 @@ conformance!(
     upserts_and_deletes_take_effect,
     hits_carry_the_api_fields,
     an_outlet_scope_keeps_only_its_products_and_counts_facets_within_it,
+    the_product_kind_ranks_before_the_same_letters_elsewhere,
 );

@@ -47,7 +47,23 @@ const cardImages = page.locator('.card img.card-img');
 check(await cardImages.count() >= 24, 'the home page cards show pictures');
 check(await cardImages.first().evaluate(img => img.complete && img.naturalWidth > 0 ? true : new Promise(ok => { img.loading = 'eager'; img.onload = () => ok(img.naturalWidth > 0); img.onerror = () => ok(false); })), 'a card picture loads');
 await scan(page, 'home');
-await page.getByRole('searchbox', { name: 'Tìm sản phẩm' }).fill('tra');
+// With the script, the search box is a combobox offering suggestions as one types:
+// the arrow keys choose one, Enter opens it, and the list is axe-clean while open.
+const box = page.getByRole('combobox', { name: 'Tìm sản phẩm' });
+await box.pressSequentially('mật o', { delay: 40 });
+const options = page.getByRole('option');
+await options.first().waitFor({ timeout: 5000 }).catch(() => {});
+check(await options.count() > 0, `typing "mật o" shows suggestions (${await options.count()})`);
+check((await options.first().textContent()).includes('Mật ong'), 'the first suggestion is the kind "Mật ong"');
+await scan(page, 'home with suggestions open');
+await box.press('ArrowDown');
+check(await box.getAttribute('aria-activedescendant') !== null, 'ArrowDown selects a suggestion');
+await box.press('Enter');
+await page.waitForURL(/\/search\?q=M/);
+check(new URL(page.url()).searchParams.get('q') === 'Mật ong', `Enter opens the chosen suggestion (${page.url()})`);
+await page.goto(base + '/');
+await page.getByRole('combobox', { name: 'Tìm sản phẩm' }).fill('tra');
+await page.getByRole('combobox', { name: 'Tìm sản phẩm' }).press('Escape');
 await page.getByRole('button', { name: 'Tìm', exact: true }).first().click();
 await page.waitForURL(/\/search\?q=tra/);
 const total = async () => Number((await page.locator('.results .lead').textContent()).match(/\d+/)[0]);

@@ -73,9 +73,46 @@ pub fn public_name(full: &str) -> String {
     }
 }
 
+/// The product kind a Vietnamese title names, folded: its leading words up to the first
+/// capitalised one after the first word ("Trà đinh Tân Cương …" → "tra dinh", "Bánh tráng Trà
+/// Cuôn" → "banh trang"). Registry titles put the kind first and capitalise places and
+/// producers, so this separates "trà" the product from "Trà" the place for search ranking.
+pub fn product_kind(title_vi: &str) -> String {
+    fold(&vietnamese_kind(title_vi))
+}
+
+/// The Vietnamese title's leading words naming the product kind, as written ("Trà đinh").
+pub fn vietnamese_kind(title_vi: &str) -> String {
+    let mut kind: Vec<&str> = Vec::new();
+    for (i, word) in title_vi.split_whitespace().enumerate() {
+        if i > 0 && (starts_upper(word) || word.chars().any(|c| c.is_ascii_digit())) {
+            break;
+        }
+        kind.push(word);
+    }
+    kind.join(" ")
+}
+
+fn starts_upper(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kind_is_the_title_before_its_places_and_producers() {
+        assert_eq!(product_kind("Trà đinh Tân Cương Nhật Vượng"), "tra dinh");
+        assert_eq!(product_kind("Bánh tráng Trà Cuôn"), "banh trang");
+        assert_eq!(product_kind("Gạo ST25 hữu cơ Toàn Đạt"), "gao");
+        assert_eq!(
+            product_kind("Mật ong hoa nhãn Hưng Yên"),
+            "mat ong hoa nhan"
+        );
+        assert_eq!(vietnamese_kind("Hồng trà Phú Thọ"), "Hồng trà");
+        assert_eq!(product_kind(""), "");
+    }
 
     #[test]
     fn slugs_are_plain_lower_case_ascii() {

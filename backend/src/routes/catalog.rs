@@ -736,6 +736,31 @@ async fn api_search(
     Ok(HttpResponse::Ok().json(results))
 }
 
+#[derive(Deserialize)]
+struct SuggestParams {
+    q: Option<String>,
+}
+
+/// Suggestions while typing: product kinds, products, producers and provinces whose names
+/// have a word starting with `q` (without diacritics or with them).
+#[get("/suggest")]
+async fn api_suggest(
+    state: web::Data<AppState>,
+    params: web::Query<SuggestParams>,
+) -> Result<HttpResponse, ApiError> {
+    let typed = params.q.as_deref().unwrap_or("").trim();
+    if typed.chars().count() > crate::search::request::MAX_TEXT {
+        return Err(Refusal::new(ErrorCode::QueryTooLong)
+            .arg("max", crate::search::request::MAX_TEXT)
+            .into());
+    }
+    let suggestions = state
+        .suggestions
+        .suggest(&state.db, state.clock.today(), typed)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "q": typed, "suggestions": suggestions })))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(home)
         .service(provinces_index)
@@ -752,5 +777,6 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
         .service(api_resolve_province)
         .service(api_communes)
         .service(api_listings)
-        .service(api_search);
+        .service(api_search)
+        .service(api_suggest);
 }

@@ -14,6 +14,7 @@ pub struct SearchConfig {
     pub searchable_attributes: Vec<String>,
     pub filterable_attributes: Vec<String>,
     pub sortable_attributes: Vec<String>,
+    pub ranking_rules: Vec<String>,
     pub typo_tolerance: TypoTolerance,
     #[serde(default)]
     pub synonyms: HashMap<String, Vec<String>>,
@@ -63,7 +64,7 @@ impl SearchConfig {
 pub fn fingerprint(reference: &crate::domain::reference::Reference) -> String {
     use sha2::{Digest, Sha256};
     /// Bump when [`super::SearchDocument`] or the embedded schema changes.
-    const DOCUMENT_VERSION: &str = "listing-v6";
+    const DOCUMENT_VERSION: &str = "listing-v7";
     let mut hash = Sha256::new();
     hash.update(DOCUMENT_VERSION);
     hash.update(LISTINGS_SETTINGS);
@@ -108,7 +109,8 @@ mod tests {
                 "published_at".into(),
                 "seq".into(),
                 "rating_tenths".into(),
-                "rating_count".into()
+                "rating_count".into(),
+                "quality".into()
             ])
         );
         assert!(meili.synonyms.is_some_and(|s| s.contains_key("che")));

@@ -12,6 +12,7 @@ pub mod config;
 pub mod embedded;
 pub mod meili;
 pub mod request;
+pub mod suggest;
 
 use std::collections::BTreeMap;
 
@@ -30,6 +31,11 @@ pub struct SearchDocument {
     pub certificate_no: String,
     pub title_vi: String,
     pub title_en: String,
+    /// The product kind the Vietnamese title names, folded
+    /// ([`crate::domain::text::product_kind`]): the first searchable attribute, so "trà" the
+    /// product ranks before "Trà" the place.
+    #[serde(default)]
+    pub kind_folded: String,
     /// Both titles folded (no diacritics, lower case).
     pub title_folded: String,
     /// Seller, commune, every name of the province (current and former) and the product
@@ -64,6 +70,20 @@ pub struct SearchDocument {
     pub rating_tenths: u8,
     #[serde(default)]
     pub rating_count: u32,
+    /// The relevance tie-break, higher first: see [`quality`].
+    #[serde(default)]
+    pub quality: i64,
+}
+
+/// The quality signal that breaks relevance ties (`quality:desc` in the ranking rules): in
+/// stock first, then more stars, then the better rating (average in tenths), then more units
+/// sold (capped, so one number orders them all).
+pub fn quality(in_stock: bool, stars: u8, rating_tenths: u8, units_sold: i64) -> i64 {
+    const SOLD_CAP: i64 = (1 << 24) - 1;
+    (i64::from(in_stock) << 40)
+        | (i64::from(stars.min(7)) << 36)
+        | (i64::from(rating_tenths.min(127)) << 28)
+        | units_sold.clamp(0, SOLD_CAP)
 }
 
 impl SearchDocument {
@@ -344,6 +364,19 @@ mod tests {
         };
         facets.truncate(2);
         assert_eq!(facets.province.keys().collect::<Vec<_>>(), ["b", "c"]);
+    }
+
+    #[test]
+    fn quality_orders_stock_then_stars_then_rating_then_sales() {
+        let base = quality(true, 4, 40, 10);
+        assert!(quality(false, 5, 50, 1_000) < base, "out of stock last");
+        assert!(quality(true, 5, 0, 0) > base, "more stars first");
+        assert!(quality(true, 4, 45, 0) > base, "then the rating");
+        assert!(quality(true, 4, 40, 11) > base, "then sales");
+        assert!(
+            quality(true, 4, 40, i64::MAX) < quality(true, 4, 41, 0),
+            "sales are capped"
+        );
     }
 
     #[test]

@@ -142,6 +142,26 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Score the judged queries of `tests/relevance/judgements.txt` on the demo catalog:
+    /// NDCG@10 and precision@10 on the embedded engine, and on Meilisearch when configured.
+    /// Exit status 1 when an engine scores under a floor.
+    Relevance {
+        #[arg(long, default_value_t = 0.0)]
+        min_ndcg: f64,
+        #[arg(long, default_value_t = 0.0)]
+        min_precision: f64,
+        /// How many of each engine's weakest queries to list.
+        #[arg(long, default_value_t = 10)]
+        worst: usize,
+    },
+    /// Time suggestion lookups (every prefix of typed queries) on a synthetic catalog.
+    Suggest {
+        #[arg(long, default_value_t = 100_000)]
+        listings: usize,
+        /// Times each typed query is replayed.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// Process a synthetic phone photo (12 MP by default) as an upload is processed.
     Photo {
         #[arg(long, default_value_t = 4000)]
@@ -377,6 +397,54 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 "{}",
                 ocop_village_tools::bench::search::side_by_side(&reports, raw.as_deref())
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Relevance {
+                    min_ndcg,
+                    min_precision,
+                    worst,
+                },
+        } => {
+            let reference = Reference::load(&settings.region_overrides)?;
+            let meili = match &settings.search {
+                SearchSettings::Meilisearch { url, keys, prefix } => Some(std::sync::Arc::new(
+                    search::meili::MeiliEngine::connect(url, keys, &format!("{prefix}relevance_"))
+                        .await?,
+                )),
+                _ => None,
+            };
+            let reports =
+                ocop_village_tools::bench::relevance::run(&reference, meili, progress_bar).await?;
+            println!(
+                "{}",
+                ocop_village_tools::bench::relevance::summary(&reports, worst)
+            );
+            let mut ok = true;
+            for r in &reports {
+                if r.ndcg < min_ndcg || r.precision < min_precision {
+                    eprintln!(
+                        "{}: NDCG@10 {:.3} (floor {min_ndcg}), precision@10 {:.3} (floor {min_precision})",
+                        r.engine, r.ndcg, r.precision
+                    );
+                    ok = false;
+                }
+            }
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Bench {
+            command: BenchCommand::Suggest { listings, rounds },
+        } => {
+            let reference = Reference::load(&settings.region_overrides)?;
+            let spinner = progress_bar("building and timing the suggestions");
+            let report = ocop_village_tools::bench::suggest::run(&reference, listings, rounds);
+            spinner.finish_and_clear();
+            println!("{report}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

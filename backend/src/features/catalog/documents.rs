@@ -89,6 +89,7 @@ pub async fn load_visible(
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut covers = super::photos::covers(db, rows.iter().map(|r| r.id)).await?;
+    let sold = units_sold(db, rows.iter().map(|r| r.id)).await?;
     let mut carried_by = outlet_slugs(db, rows.iter().map(|r| r.id)).await?;
     let mut place_names: HashMap<&str, String> = HashMap::new();
     for name in &reference.province_names {
@@ -113,7 +114,16 @@ pub async fn load_visible(
             let places = place_names
                 .get(r.province_code.as_str())
                 .map_or("", String::as_str);
+            let rating_tenths = rating::tenths(r.rating_count, r.rating_total);
+            let stars = u8::try_from(r.stars).unwrap_or(0);
             let document = SearchDocument {
+                quality: crate::search::quality(
+                    r.stock > 0,
+                    stars,
+                    rating_tenths,
+                    sold.get(&r.id).copied().unwrap_or(0),
+                ),
+                kind_folded: crate::domain::text::product_kind(&r.product_name_vi),
                 seq: r.id.get(),
                 id: r.pid.to_string(),
                 slug: r.slug,
@@ -123,7 +133,7 @@ pub async fn load_visible(
                 title_en: r.product_name_en,
                 context_folded: format!("{} {places}", fold(&context)),
                 seller_name: r.seller_name,
-                stars: u8::try_from(r.stars).unwrap_or(0),
+                stars,
                 province_code: r.province_code,
                 region_code: r.region_code,
                 group_code: r.group_code,
@@ -134,12 +144,51 @@ pub async fn load_visible(
                 published_at: r.published_at.map_or(0, |t| t.timestamp()),
                 expires_on: day_key(r.expires_on),
                 outlets: carried_by.remove(&r.id).unwrap_or_default(),
-                rating_tenths: rating::tenths(r.rating_count, r.rating_total),
+                rating_tenths,
                 rating_count: u32::try_from(r.rating_count).unwrap_or(0),
             };
             (r.id, document)
         })
         .collect())
+}
+
+/// Units sold per listing: order lines of orders not cancelled, refunded or returned, less
+/// the units sent back.
+async fn units_sold(
+    db: &impl ConnectionTrait,
+    ids: impl Iterator<Item = ListingId>,
+) -> Result<HashMap<ListingId, i64>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Sold {
+        listing_id: ListingId,
+        units: Option<i64>,
+    }
+    let ids: Vec<ListingId> = ids.collect();
+    let mut sold = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let sql = format!(
+            "SELECT oi.listing_id AS listing_id, \
+                    CAST(SUM(oi.quantity - oi.returned_qty) AS BIGINT) AS units \
+             FROM order_items oi JOIN orders o ON o.id = oi.order_id \
+             WHERE oi.listing_id IN ({marks}) \
+               AND o.state NOT IN ('cancelled', 'refunded', 'returned') \
+             GROUP BY oi.listing_id"
+        );
+        let values = chunk.iter().map(|id| id.get().into()).collect();
+        let rows = Sold::find_by_statement(crate::db::statement(
+            db.get_database_backend(),
+            &sql,
+            values,
+        ))
+        .all(db)
+        .await?;
+        sold.extend(
+            rows.into_iter()
+                .map(|r| (r.listing_id, r.units.unwrap_or(0))),
+        );
+    }
+    Ok(sold)
 }
 
 /// The slugs of the outlets carrying each listing, sorted.

@@ -7,6 +7,7 @@ pub mod photos;
 pub mod producers;
 pub mod queries;
 pub mod results;
+pub mod suggest;
 
 pub use queries::{ListingCard, ListingDetail, ListingFilter, Page};
 

@@ -11,7 +11,8 @@ use crate::domain::reference::Reference;
 use crate::domain::text::fold;
 use crate::i18n::{pick, tr, tr_with};
 use crate::search::request::SearchParams;
-use crate::search::{SearchEngine, SearchError, SearchResults};
+use crate::search::suggest::Vocabulary;
+use crate::search::{SearchEngine, SearchError, SearchQuery, SearchResults};
 
 /// What a search needs to run.
 pub struct Searching<'a> {
@@ -19,6 +20,111 @@ pub struct Searching<'a> {
     pub engine: &'a dyn SearchEngine,
     pub reference: &'a Reference,
     pub today: NaiveDate,
+    /// The catalog's words, for spelling corrections.
+    pub vocabulary: std::sync::Arc<Vocabulary>,
+}
+
+/// How a search that found nothing was turned into one that finds something.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rescue {
+    /// The words as typed found products.
+    None,
+    /// A misspelt word was corrected: the results are for this text.
+    Corrected(String),
+    /// Not every word could match: the results are for these words.
+    Relaxed(String),
+}
+
+async fn run(
+    searching: &Searching<'_>,
+    query: &SearchQuery,
+) -> Result<SearchResults, ResultsError> {
+    super::indexing::search_or_rebuild(searching.db, searching.engine, query)
+        .await
+        .map_err(ResultsError::Search)
+}
+
+/// When no product has every word: the query with one word dropped (two at most, over two
+/// rounds) that finds the most products; on a tie the later word goes, as the last typed
+/// word is the likeliest to be incomplete or extra.
+async fn relax(
+    searching: &Searching<'_>,
+    query: &SearchQuery,
+) -> Result<Option<(String, SearchResults)>, ResultsError> {
+    let mut current: Vec<String> = fold(&query.text)
+        .split_whitespace()
+        .take(crate::search::embedded::MAX_QUERY_WORDS)
+        .map(str::to_owned)
+        .collect();
+    for _ in 0..2 {
+        if current.len() < 2 {
+            return Ok(None);
+        }
+        let mut best: Option<(SearchResults, Vec<String>)> = None;
+        for skip in (0..current.len()).rev() {
+            let kept: Vec<String> = current
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, w)| w.clone())
+                .collect();
+            let relaxed = SearchQuery {
+                text: kept.join(" "),
+                ..query.clone()
+            };
+            let found = run(searching, &relaxed).await?;
+            if best.as_ref().is_none_or(|(b, _)| found.total > b.total) {
+                best = Some((found, kept));
+            }
+        }
+        let Some((found, kept)) = best else {
+            return Ok(None);
+        };
+        if found.total > 0 {
+            return Ok(Some((kept.join(" "), found)));
+        }
+        current = kept;
+    }
+    Ok(None)
+}
+
+/// Runs the search; when it finds nothing, the corrected spelling, then the best partial
+/// match. Also returns a corrected spelling worth offering when the words as typed found
+/// products but a correction finds some too.
+pub async fn search_without_dead_ends(
+    searching: &Searching<'_>,
+    query: &SearchQuery,
+) -> Result<(SearchResults, Rescue, Option<String>), ResultsError> {
+    let results = run(searching, query).await?;
+    if query.text.trim().is_empty() {
+        return Ok((results, Rescue::None, None));
+    }
+    let correction = searching.vocabulary.correct(&query.text);
+    let corrected = match &correction {
+        Some(text) => {
+            let fixed = SearchQuery {
+                text: text.clone(),
+                ..query.clone()
+            };
+            Some((text.clone(), run(searching, &fixed).await?))
+        }
+        None => None,
+    };
+    if results.total > 0 {
+        let offer = corrected
+            .filter(|(_, found)| found.total > 0)
+            .map(|(text, _)| text);
+        return Ok((results, Rescue::None, offer));
+    }
+    if let Some((text, found)) = corrected
+        && found.total > 0
+    {
+        return Ok((found, Rescue::Corrected(text), None));
+    }
+    if let Some((text, found)) = relax(searching, query).await? {
+        return Ok((found, Rescue::Relaxed(text), None));
+    }
+    Ok((results, Rescue::None, None))
 }
 
 /// Why a search page cannot be shown.
@@ -139,6 +245,8 @@ pub const ALL_FACETS: [&str; 4] = ["stars", "region", "province", "group"];
 /// with every link pointing at `base`. `params.outlet` scopes it to an outlet's products.
 pub struct ResultsView {
     pub query: crate::search::SearchQuery,
+    /// How the results were found when the words as typed found nothing.
+    pub rescue: Rescue,
     pub any_filter: bool,
     pub sorted: bool,
     pub results: SearchResults,
@@ -155,10 +263,7 @@ pub async fn results_view(
     let query = params
         .parse(searching.reference, searching.today)
         .map_err(ResultsError::BadRequest)?;
-    let results: SearchResults =
-        super::indexing::search_or_rebuild(searching.db, searching.engine, &query)
-            .await
-            .map_err(ResultsError::Search)?;
+    let (results, rescue, did_you_mean) = search_without_dead_ends(searching, &query).await?;
 
     let link = Link {
         base: base.to_owned(),
@@ -272,6 +377,63 @@ pub async fn results_view(
         && link.region.is_empty()
         && link.province.is_empty()
         && link.group.is_empty());
+    // Nothing found with the filters chosen: each one, with what removing it would show.
+    let mut zero_filters: Vec<serde_json::Value> = Vec::new();
+    if results.total == 0 {
+        for (facet, counts) in [
+            ("stars", &results.facets.stars),
+            ("region", &results.facets.region),
+            ("province", &results.facets.province),
+            ("group", &results.facets.group),
+        ] {
+            let selected: &Vec<String> = match facet {
+                "stars" => &link.stars,
+                "region" => &link.region,
+                "province" => &link.province,
+                _ => &link.group,
+            };
+            for code in selected {
+                // Facet counts leave the facet's own selection out, and each product has one
+                // value per facet: without `code` the page shows the other selected values'
+                // products, or every value's when none is left.
+                let others: Vec<&String> = selected.iter().filter(|c| *c != code).collect();
+                let n: u64 = if others.is_empty() {
+                    counts.values().sum()
+                } else {
+                    others.iter().filter_map(|c| counts.get(*c)).sum()
+                };
+                let label = facets
+                    .iter()
+                    .flat_map(|b| &b.values)
+                    .find(|v| v.selected && v.href == link.toggled(facet, code))
+                    .map_or_else(|| code.clone(), |v| v.label.clone());
+                zero_filters.push(json!({
+                    "text": tr_with("search.remove_filter", &[("name", &label), ("n", &n)]),
+                    "href": link.toggled(facet, code),
+                }));
+            }
+        }
+    }
+    let notice = match &rescue {
+        Rescue::None => None,
+        Rescue::Corrected(shown) => Some(tr_with(
+            "search.corrected",
+            &[("q", &query.text), ("shown", shown)],
+        )),
+        Rescue::Relaxed(shown) => Some(tr_with(
+            "search.relaxed",
+            &[("q", &query.text), ("shown", shown)],
+        )),
+    };
+    let did_you_mean = did_you_mean.map(|text| {
+        let href = Link {
+            q: text.clone(),
+            page: 1,
+            ..link.clone()
+        }
+        .href();
+        json!({ "text": text, "href": href })
+    });
     let clear = Link {
         base: link.base.clone(),
         q: link.q.clone(),
@@ -286,6 +448,9 @@ pub async fn results_view(
         "facets": facets,
         "any_filter": any_filter,
         "clear_href": clear.href(),
+        "notice": notice,
+        "did_you_mean": did_you_mean,
+        "zero_filters": zero_filters,
         "total": results.total,
         "hits": results.hits,
         "page": query.page,
@@ -295,6 +460,7 @@ pub async fn results_view(
     });
     Ok(ResultsView {
         query,
+        rescue,
         any_filter,
         sorted: !link.sort.is_empty(),
         results,

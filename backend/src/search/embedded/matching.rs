@@ -15,10 +15,12 @@
 //!   split counts as one typo;
 //! - one-word synonyms from the settings match exactly.
 //!
-//! Ranking: each way a word matches gets a constant score built so that fewer typos always
-//! win, then words side by side (proximity), then the attribute (title before context before
-//! the certificate number), then exact words before prefixes (exactness); the engine breaks
-//! the remaining ties by `seq`, like `search-config/listings.json`'s last rule.
+//! Ranking: each way a word matches gets a constant score, weighted by the order of the text
+//! rules in `search-config/listings.json` ([`Weights::from_rules`]): fewer typos, the better
+//! attribute (kind before title before context before the certificate number), exactness (a
+//! field starting with, or equal to, the query's words; then words matched as themselves, not
+//! as prefixes or typos), then words side by side (proximity). The collector breaks the
+//! remaining ties by the custom rules (`quality:desc`, then `seq:asc`).
 use std::collections::BTreeMap;
 
 use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
@@ -37,11 +39,66 @@ pub const MAX_WORDS: usize = 10;
 /// The longest run of words matched written together.
 const MAX_NGRAM: usize = 3;
 
-/// Score weights: each level outweighs everything below it for queries of up to ten words.
-const TYPO: f32 = 2310.0;
-const PROXIMITY: f32 = 231.0;
-const ATTRIBUTE: f32 = 11.0;
-const EXACT: f32 = 1.0;
+/// The text ranking rules of `search-config/listings.json` as score weights: each rule's
+/// weight outweighs everything the rules after it can add, for queries of up to ten words,
+/// so adding the constant scores orders documents rule by rule, as Meilisearch's buckets do.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Weights {
+    /// Per word: 2 with no typo, 1 with one, 0 with two.
+    pub typo: f32,
+    /// Per word: how far up `searchableAttributes` its best field is.
+    pub attribute: f32,
+    /// Per word matched as itself (not a prefix, a typo or a synonym) one unit; a field that
+    /// starts with the query's words eleven more, and one that is exactly them eleven again.
+    pub exact: f32,
+    /// Per pair of neighbouring query words side by side in one field.
+    pub proximity: f32,
+}
+
+/// How many values each rule's total takes, for up to ten words and four attributes.
+const TYPO_RANGE: f32 = 21.0;
+const ATTRIBUTE_RANGE: f32 = 31.0;
+const EXACT_RANGE: f32 = 33.0;
+const PROXIMITY_RANGE: f32 = 10.0;
+/// The exact-attribute levels in units of exact words (more than ten words can give).
+pub const EXACT_ATTRIBUTE: f32 = 11.0;
+
+impl Weights {
+    /// Weights from the ranking rules (`words` is implied: every word must match; `sort` and
+    /// the custom rules are applied by the collector, after the text score).
+    pub fn from_rules(rules: &[String]) -> Result<Self, String> {
+        let text: Vec<&str> = rules
+            .iter()
+            .map(String::as_str)
+            .filter(|r| matches!(*r, "typo" | "attributeRank" | "exactness" | "proximity"))
+            .collect();
+        for needed in ["typo", "attributeRank", "exactness", "proximity"] {
+            if !text.contains(&needed) {
+                return Err(format!(
+                    "the embedded engine needs the `{needed}` ranking rule"
+                ));
+            }
+        }
+        let mut weights = Self {
+            typo: 0.0,
+            attribute: 0.0,
+            exact: 0.0,
+            proximity: 0.0,
+        };
+        let mut weight = 1.0;
+        for rule in text.iter().rev() {
+            let (slot, range) = match *rule {
+                "typo" => (&mut weights.typo, TYPO_RANGE),
+                "attributeRank" => (&mut weights.attribute, ATTRIBUTE_RANGE),
+                "exactness" => (&mut weights.exact, EXACT_RANGE),
+                _ => (&mut weights.proximity, PROXIMITY_RANGE),
+            };
+            *slot = weight;
+            weight *= range;
+        }
+        Ok(weights)
+    }
+}
 
 /// One word of the query.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,10 +163,26 @@ pub fn plan(words: &[QueryWord], config: &SearchConfig) -> Vec<Planned> {
     planned
 }
 
-/// The fields text is matched in, with their rank in `searchableAttributes`.
+/// The fields text is matched in, with their rank in `searchableAttributes`, and the field
+/// holding every field's leading words (for the exact-attribute part of `exactness`).
 #[derive(Clone, Copy, Debug)]
 pub struct TextFields {
-    pub fields: [(Field, u8); 3],
+    pub fields: [(Field, u8); 4],
+    pub starts: Field,
+    pub weights: Weights,
+}
+
+/// The terms of the `starts` field for one field's folded text: its first one to ten words
+/// joined by spaces, and `=` with all of them when it has at most ten.
+pub fn start_terms(text: &str) -> Vec<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut terms: Vec<String> = (1..=words.len().min(MAX_WORDS))
+        .map(|n| words[..n].join(" "))
+        .collect();
+    if !words.is_empty() && words.len() <= MAX_WORDS {
+        terms.push(format!("={}", words.join(" ")));
+    }
+    terms
 }
 
 /// A levenshtein DFA as a term-dictionary automaton.
@@ -291,10 +364,10 @@ fn best_split(
     Ok(best.map(|(_, l, r)| (l, r)))
 }
 
-fn score(typos: u8, rank: u8, exact: bool, words: usize) -> f32 {
-    let per_word = f32::from(2u8.saturating_sub(typos)) * TYPO
-        + f32::from(2u8.saturating_sub(rank)) * ATTRIBUTE
-        + if exact { EXACT } else { 0.0 };
+fn score(weights: &Weights, typos: u8, rank: u8, exact: bool, words: usize) -> f32 {
+    let per_word = f32::from(2u8.saturating_sub(typos)) * weights.typo
+        + f32::from(3u8.saturating_sub(rank)) * weights.attribute
+        + if exact { weights.exact } else { 0.0 };
     per_word * words as f32
 }
 
@@ -320,7 +393,7 @@ fn planned_query(
             );
             ways.push(constant(
                 Box::new(term),
-                score(how.typos, rank, how.exact, words),
+                score(&fields.weights, how.typos, rank, how.exact, words),
             ));
         }
     }
@@ -335,7 +408,11 @@ fn planned_query(
                     Term::from_field_text(field, &synonym),
                     IndexRecordOption::Basic,
                 );
-                ways.push(constant(Box::new(term), score(0, rank, false, words)));
+                // A synonym is the word in other words: as exact as the word itself.
+                ways.push(constant(
+                    Box::new(term),
+                    score(&fields.weights, 0, rank, true, words),
+                ));
             }
         }
     }
@@ -344,7 +421,10 @@ fn planned_query(
             planned.parts.len() == 2 && planned.parts[0] == left && planned.parts[1] == right;
         if !same_as_parts {
             for (query, rank) in phrase(fields, &[&left, &right]) {
-                ways.push(constant(query, score(1, rank, false, words)));
+                ways.push(constant(
+                    query,
+                    score(&fields.weights, 1, rank, false, words),
+                ));
             }
         }
     }
@@ -402,8 +482,32 @@ pub fn text_query(
     // Proximity: neighbouring words side by side in one field score higher.
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matching)];
     for pair in words.windows(2) {
-        for (query, _) in phrase(fields, &[&pair[0].text, &pair[1].text]) {
-            clauses.push((Occur::Should, constant(query, PROXIMITY)));
+        let either = BooleanQuery::new(
+            phrase(fields, &[&pair[0].text, &pair[1].text])
+                .into_iter()
+                .map(|(q, _)| (Occur::Should, q))
+                .collect(),
+        );
+        clauses.push((
+            Occur::Should,
+            constant(Box::new(either), fields.weights.proximity),
+        ));
+    }
+    // Exactness, its first part: a field that starts with the query's words, or is exactly
+    // them (the whole query, with no word cut off).
+    if text.split_whitespace().count() <= MAX_WORDS {
+        let joined = words
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let level = EXACT_ATTRIBUTE * fields.weights.exact;
+        for term in [joined.clone(), format!("={joined}")] {
+            let query = TermQuery::new(
+                Term::from_field_text(fields.starts, &term),
+                IndexRecordOption::Basic,
+            );
+            clauses.push((Occur::Should, constant(Box::new(query), level)));
         }
     }
     Ok(Box::new(BooleanQuery::new(clauses)))
@@ -433,6 +537,25 @@ mod tests {
         let long = query_words("a b c d e f g h i j k l");
         assert_eq!(long.len(), MAX_WORDS);
         assert!(!long.last().expect("word").prefix, "the cut word is whole");
+    }
+
+    #[test]
+    fn the_weights_follow_the_order_of_the_ranking_rules() {
+        let config = SearchConfig::load().expect("config");
+        let w = Weights::from_rules(&config.ranking_rules).expect("rules it follows");
+        // typo, attributeRank, exactness, proximity: each outweighs all the rules after it.
+        assert!(w.proximity * (PROXIMITY_RANGE - 1.0) < w.exact);
+        assert!(
+            w.exact * (EXACT_RANGE - 1.0) + w.proximity * (PROXIMITY_RANGE - 1.0) < w.attribute
+        );
+        assert!(w.attribute * (ATTRIBUTE_RANGE - 1.0) + w.exact * (EXACT_RANGE - 1.0) < w.typo);
+        // Another order gives other weights; a missing rule is refused.
+        let swapped: Vec<String> = ["typo", "proximity", "attributeRank", "exactness"]
+            .map(String::from)
+            .to_vec();
+        let s = Weights::from_rules(&swapped).expect("any order");
+        assert!(s.proximity > s.attribute && s.attribute > s.exact);
+        assert!(Weights::from_rules(&swapped[..3]).is_err());
     }
 
     #[test]

@@ -4,6 +4,10 @@
 //! engines answer alike.
 mod matching;
 
+/// Meilisearch's limit, followed by both engines: the words of a query after the tenth are
+/// ignored.
+pub const MAX_QUERY_WORDS: usize = matching::MAX_WORDS;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -33,9 +37,14 @@ const FINGERPRINT_FILE: &str = "fingerprint";
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
+    kind: Field,
     title: Field,
     context: Field,
     cert: Field,
+    /// Every text field's leading words: see [`matching::start_terms`].
+    starts: Field,
+    /// The relevance tie-break ([`crate::search::quality`]).
+    quality: Field,
     /// Expiry day, stars and facet ordinals in one fast field: see [`Packed`].
     packed: Field,
     price: Field,
@@ -85,9 +94,12 @@ fn schema() -> (Schema, Fields) {
     );
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
+        kind: b.add_text_field("kind", text.clone()),
         title: b.add_text_field("title", text.clone()),
         context: b.add_text_field("context", text.clone()),
         cert: b.add_text_field("cert", text),
+        starts: b.add_text_field("starts", STRING),
+        quality: b.add_i64_field("quality", FAST),
         packed: b.add_u64_field("packed", FAST),
         price: b.add_i64_field("price", FAST),
         published: b.add_i64_field("published", FAST),
@@ -137,6 +149,7 @@ struct Inner {
     writer: Mutex<IndexWriter<TantivyDocument>>,
     fields: Fields,
     config: SearchConfig,
+    weights: matching::Weights,
     automata: matching::Automata,
     vocabulary: Vocabulary,
     /// Where the fingerprint file lives; `None` in memory.
@@ -203,6 +216,7 @@ impl EmbeddedEngine {
             .try_into()
             .map_err(engine_error)?;
         let config = SearchConfig::load().map_err(|e| SearchError::Engine(e.to_string()))?;
+        let weights = weights(&config).map_err(SearchError::Engine)?;
         let fits = |n: usize, bits: u32| n < (1 << bits);
         if !(fits(reference.regions.len(), Packed::REGION_BITS)
             && fits(reference.provinces.len(), Packed::PROVINCE_BITS)
@@ -218,6 +232,7 @@ impl EmbeddedEngine {
                 writer: Mutex::new(writer),
                 fields,
                 config,
+                weights,
                 automata: matching::Automata::default(),
                 vocabulary: Vocabulary {
                     regions: reference.regions.iter().map(|r| r.code.clone()).collect(),
@@ -256,6 +271,23 @@ impl EmbeddedEngine {
     }
 }
 
+/// The text rules' weights, after checking that the custom rules are the tie-breaks this
+/// engine applies (`quality:desc`, then `seq:asc`).
+pub fn weights(config: &SearchConfig) -> Result<matching::Weights, String> {
+    let custom: Vec<&str> = config
+        .ranking_rules
+        .iter()
+        .map(String::as_str)
+        .filter(|r| r.contains(':'))
+        .collect();
+    if custom != ["quality:desc", "seq:asc"] {
+        return Err(format!(
+            "the embedded engine breaks ties by quality:desc, seq:asc, not {custom:?}"
+        ));
+    }
+    matching::Weights::from_rules(&config.ranking_rules)
+}
+
 /// `rating_tenths:desc, rating_count:desc` as one number (higher first).
 fn rating_key(d: &SearchDocument) -> i64 {
     i64::from(d.rating_tenths) * 10_000_000_000 + i64::from(d.rating_count)
@@ -283,9 +315,17 @@ impl Inner {
         let v = &self.vocabulary;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &d.id);
+        doc.add_text(f.kind, &d.kind_folded);
         doc.add_text(f.title, &d.title_folded);
         doc.add_text(f.context, &d.context_folded);
-        doc.add_text(f.cert, fold(&d.certificate_no));
+        let cert = fold(&d.certificate_no);
+        doc.add_text(f.cert, &cert);
+        for text in [&d.kind_folded, &d.title_folded, &d.context_folded, &cert] {
+            for term in matching::start_terms(text) {
+                doc.add_text(f.starts, term);
+            }
+        }
+        doc.add_i64(f.quality, d.quality);
         let unknown = |what: &str, code: &str| {
             SearchError::Engine(format!("document {} has an unknown {what} {code:?}", d.id))
         };
@@ -324,10 +364,13 @@ impl Inner {
         };
         matching::TextFields {
             fields: [
-                (f.title, rank("title_folded", 0)),
-                (f.context, rank("context_folded", 1)),
-                (f.cert, rank("certificate_no", 2)),
+                (f.kind, rank("kind_folded", 0)),
+                (f.title, rank("title_folded", 1)),
+                (f.context, rank("context_folded", 2)),
+                (f.cert, rank("certificate_no", 3)),
             ],
+            starts: f.starts,
+            weights: self.weights,
         }
     }
 
@@ -392,9 +435,15 @@ impl Inner {
         let mut kept = found.rows;
         let total = kept.len() as u64;
 
-        // Higher `key` first, then the lower `seq`: a total order, the one Meilisearch gives
-        // with `search-config/listings.json` and [`super::sort_keys`].
-        let order = |a: &Row, b: &Row| b.key.total_cmp(&a.key).then(a.seq.cmp(&b.seq));
+        // Higher `key` first, then (for relevance) the higher quality, then the lower `seq`: a
+        // total order, the one Meilisearch gives with `search-config/listings.json` and
+        // [`super::sort_keys`] (explicit sorts end with `seq`, so quality never decides them).
+        let order = |a: &Row, b: &Row| {
+            b.key
+                .total_cmp(&a.key)
+                .then(b.quality.cmp(&a.quality))
+                .then(a.seq.cmp(&b.seq))
+        };
         let offset = (q.page.saturating_sub(1)).saturating_mul(q.per_page);
         let end = offset.saturating_add(q.per_page).min(kept.len());
         let page: Vec<Row> = if offset >= kept.len() {
@@ -623,6 +672,8 @@ impl SearchEngine for EmbeddedEngine {
 struct Row {
     address: DocAddress,
     key: f64,
+    /// 0 unless sorting by relevance.
+    quality: i64,
     seq: i64,
 }
 
@@ -649,6 +700,7 @@ struct RowSegmentCollector {
     published: Column<i64>,
     seq: Column<i64>,
     rating: Column<i64>,
+    quality: Column<i64>,
     sort: Sort,
     first_invalid_day: u64,
     allowed: Arc<[Vec<bool>; 4]>,
@@ -674,6 +726,7 @@ impl Collector for RowCollector {
             published: ff.i64(&name(self.fields.published))?,
             seq: ff.i64(&name(self.fields.seq))?,
             rating: ff.i64(&name(self.fields.rating))?,
+            quality: ff.i64(&name(self.fields.quality))?,
             sort: self.sort,
             first_invalid_day: self.first_invalid_day,
             found: Found {
@@ -755,6 +808,11 @@ impl SegmentCollector for RowSegmentCollector {
             self.found.rows.push(Row {
                 address: DocAddress::new(self.segment, doc),
                 key,
+                quality: if self.sort == Sort::Relevance {
+                    self.quality.first(doc).unwrap_or(0)
+                } else {
+                    0
+                },
                 seq: self.seq.first(doc).unwrap_or(i64::MAX),
             });
         }

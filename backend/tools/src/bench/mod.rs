@@ -2,4 +2,6 @@
 pub mod checkout;
 pub mod indicator;
 pub mod photo;
+pub mod relevance;
 pub mod search;
+pub mod suggest;

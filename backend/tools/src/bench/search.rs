@@ -92,6 +92,7 @@ pub fn synthetic_catalog(reference: &Reference, n: usize) -> Vec<SearchDocument>
                 slug: format!("bench-{i}"),
                 certificate_no: format!("OCOP-BN-{}-{:05}", 2023 + i % 3, i),
                 title_folded: fold(&format!("{title_vi} {en}")),
+                kind_folded: ocop_village::domain::text::product_kind(&title_vi),
                 title_vi,
                 title_en: en.clone(),
                 context_folded: fold(&format!(
@@ -107,6 +108,12 @@ pub fn synthetic_catalog(reference: &Reference, n: usize) -> Vec<SearchDocument>
                 in_stock: !(h >> 24).is_multiple_of(10),
                 thumbnail_url: None,
                 thumbnail_srcset: None,
+                quality: ocop_village::search::quality(
+                    !(h >> 24).is_multiple_of(10),
+                    *stars,
+                    u8::try_from((h >> 40) % 51).unwrap_or(0),
+                    ((h >> 12) % 500) as i64,
+                ),
                 rating_tenths: u8::try_from((h >> 40) % 51).unwrap_or(0),
                 rating_count: ((h >> 48) % 200) as u32,
                 published_at: 1_700_000_000 + ((h >> 32) % 30_000_000) as i64,
