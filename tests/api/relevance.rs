@@ -211,6 +211,10 @@ async fn a_search_that_finds_nothing_is_corrected_or_relaxed_and_says_so() {
         "results are shown"
     );
     assert!(page.contains("Mật ong"), "honey is found");
+    assert!(
+        page.contains("noindex"),
+        "another spelling's page is not for search engines"
+    );
 
     // A word no product has: the best partial match.
     let page = html(&app, "/search?q=mat%20ong%20zzzzqq").await;

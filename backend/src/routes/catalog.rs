@@ -559,6 +559,7 @@ pub async fn search_page(
     params.outlet = None;
     let ResultsView {
         query,
+        rescue,
         any_filter,
         sorted,
         data,
@@ -570,8 +571,13 @@ pub async fn search_page(
         tr_with("search.title_query", &[("q", &query.text)])
     };
     // A plain query's first page may be indexed (it answers searches like "trà shan tuyết");
-    // filtered, sorted and later pages are variations of it and ask not to be.
-    let indexable = !query.text.is_empty() && !any_filter && !sorted && query.page == 1;
+    // filtered, sorted and later pages are variations of it and ask not to be, and so is a
+    // page showing another spelling's results.
+    let indexable = !query.text.is_empty()
+        && !any_filter
+        && !sorted
+        && query.page == 1
+        && rescue == crate::features::catalog::results::Rescue::None;
     let canonical = indexable.then(|| {
         let q: String =
             serde_urlencoded::to_string([("q", query.text.as_str())]).unwrap_or_default();

@@ -63,12 +63,38 @@ pub struct Suggestion {
 pub struct Vocabulary {
     entries: Vec<Suggestion>,
     /// (entry, byte offset of a word start in its key), sorted by the key from there on.
-    starts: Vec<(u32, u32)>,
+    starts: [Vec<(u32, u32)>; 4],
     words: HashMap<String, u32>,
     /// Neighbouring words ("mat ong") and how often they stand together.
     pairs: HashMap<String, u32>,
     /// The known words by length in characters, for corrections.
     by_length: Vec<Vec<String>>,
+    /// Each kind's entries, best first (weight, then label): a short prefix that starts
+    /// thousands of words is answered by walking these instead of every match.
+    by_kind: [Vec<u32>; 4],
+}
+
+/// Matches above which [`Vocabulary::lookup`] walks the entries best first instead.
+const SCAN_LIMIT: usize = 2_000;
+
+const KINDS: [SuggestionKind; 4] = [
+    SuggestionKind::Kind,
+    SuggestionKind::Product,
+    SuggestionKind::Producer,
+    SuggestionKind::Province,
+];
+
+/// The order of suggestions of one kind, among equal matches.
+fn better(a: &Suggestion, b: &Suggestion) -> std::cmp::Ordering {
+    b.weight.cmp(&a.weight).then(a.label.cmp(&b.label))
+}
+
+/// Whether one of `key`'s words, with what follows it, starts with `query`.
+fn has_word_starting(key: &str, query: &str) -> bool {
+    key.starts_with(query)
+        || key
+            .match_indices(' ')
+            .any(|(i, _)| key[i + 1..].starts_with(query))
 }
 
 /// Words shorter than this are never corrected (too many neighbours).
@@ -78,7 +104,7 @@ impl Vocabulary {
     pub fn build(entries: Vec<Suggestion>) -> Self {
         let mut words: HashMap<String, u32> = HashMap::new();
         let mut pairs: HashMap<String, u32> = HashMap::new();
-        let mut starts = Vec::new();
+        let mut starts: [Vec<(u32, u32)>; 4] = Default::default();
         for (i, entry) in entries.iter().enumerate() {
             let Ok(i) = u32::try_from(i) else { break };
             let mut at_word_start = true;
@@ -86,7 +112,8 @@ impl Vocabulary {
                 if c == ' ' {
                     at_word_start = true;
                 } else if at_word_start {
-                    starts.push((i, u32::try_from(offset).unwrap_or(u32::MAX)));
+                    let kind = KINDS.iter().position(|k| *k == entry.kind).unwrap_or(0);
+                    starts[kind].push((i, u32::try_from(offset).unwrap_or(u32::MAX)));
                     at_word_start = false;
                 }
             }
@@ -104,7 +131,9 @@ impl Vocabulary {
                 .get(offset as usize..)
                 .unwrap_or("")
         };
-        starts.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+        for list in &mut starts {
+            list.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+        }
         let mut by_length: Vec<Vec<String>> = Vec::new();
         for word in words.keys() {
             let n = word.chars().count();
@@ -116,12 +145,21 @@ impl Vocabulary {
         for list in &mut by_length {
             list.sort_unstable();
         }
+        let mut by_kind: [Vec<u32>; 4] = Default::default();
+        for (slot, kind) in by_kind.iter_mut().zip(KINDS) {
+            *slot = (0..entries.len())
+                .filter(|i| entries[*i].kind == kind)
+                .filter_map(|i| u32::try_from(i).ok())
+                .collect();
+            slot.sort_by(|a, b| better(&entries[*a as usize], &entries[*b as usize]));
+        }
         Self {
             entries,
             starts,
             words,
             pairs,
             by_length,
+            by_kind,
         }
     }
 
@@ -149,41 +187,71 @@ impl Vocabulary {
         if query.is_empty() {
             return Vec::new();
         }
-        let from = self
-            .starts
-            .partition_point(|s| self.key_at(*s) < query.as_str());
-        // Each entry once, remembering whether it matched at the start of its text.
-        let mut best: HashMap<u32, bool> = HashMap::new();
-        for s in &self.starts[from..] {
-            if !self.key_at(*s).starts_with(query.as_str()) {
-                break;
+        let query = query.as_str();
+        let mut out = Vec::new();
+        for (k, kind) in KINDS.into_iter().enumerate() {
+            let starts = &self.starts[k];
+            let from = starts.partition_point(|s| self.key_at(*s) < query);
+            let to = starts
+                .partition_point(|s| self.key_at(*s) < query || self.key_at(*s).starts_with(query));
+            if to - from > SCAN_LIMIT {
+                out.extend(self.walk(k, query));
+                continue;
             }
-            *best.entry(s.0).or_insert(false) |= s.1 == 0;
+            // Each entry once, remembering whether it matched at the start of its text.
+            let mut best: HashMap<u32, bool> = HashMap::new();
+            for s in &starts[from..to] {
+                *best.entry(s.0).or_insert(false) |= s.1 == 0;
+            }
+            let mut found: Vec<(&Suggestion, bool)> = best
+                .into_iter()
+                .map(|(i, at_start)| (&self.entries[i as usize], at_start))
+                .collect();
+            found.sort_by(|(a, a_start), (b, b_start)| b_start.cmp(a_start).then(better(a, b)));
+            out.extend(
+                found
+                    .into_iter()
+                    .take(Self::wanted(kind))
+                    .map(|(entry, _)| entry),
+            );
         }
-        let mut found: Vec<(&Suggestion, bool)> = best
-            .into_iter()
-            .map(|(i, at_start)| (&self.entries[i as usize], at_start))
-            .collect();
-        found.sort_by(|(a, a_start), (b, b_start)| {
-            a.kind
-                .cmp(&b.kind)
-                .then(b_start.cmp(a_start))
-                .then(b.weight.cmp(&a.weight))
-                .then(a.label.cmp(&b.label))
-        });
-        let mut taken: HashMap<SuggestionKind, usize> = HashMap::new();
-        found
-            .into_iter()
-            .filter(|(entry, _)| {
-                let limit = match entry.kind {
-                    SuggestionKind::Product => 2 * entry.kind.limit(),
-                    other => other.limit(),
+        out
+    }
+
+    /// How many of a kind a lookup returns (twice the shown products: some may be off sale).
+    fn wanted(kind: SuggestionKind) -> usize {
+        match kind {
+            SuggestionKind::Product => 2 * kind.limit(),
+            other => other.limit(),
+        }
+    }
+
+    /// One kind of [`Vocabulary::lookup`] when the prefix starts very many of its words: its
+    /// entries best first, those whose text starts with the prefix, then those with a later
+    /// word starting with it, until enough are found (soon: the matches are that many). The
+    /// same answer as the scan, found sooner.
+    fn walk(&self, k: usize, query: &str) -> Vec<&Suggestion> {
+        let wanted = Self::wanted(KINDS[k]);
+        let mut chosen: Vec<u32> = Vec::new();
+        for at_start in [true, false] {
+            for &i in &self.by_kind[k] {
+                if chosen.len() >= wanted {
+                    break;
+                }
+                let key = self.entries[i as usize].key.as_str();
+                let hit = if at_start {
+                    key.starts_with(query)
+                } else {
+                    !key.starts_with(query) && has_word_starting(key, query)
                 };
-                let n = taken.entry(entry.kind).or_default();
-                *n += 1;
-                *n <= limit
-            })
-            .map(|(entry, _)| entry)
+                if hit {
+                    chosen.push(i);
+                }
+            }
+        }
+        chosen
+            .into_iter()
+            .map(|i| &self.entries[i as usize])
             .collect()
     }
 
@@ -347,6 +415,59 @@ mod tests {
         );
         assert!(v.lookup("").is_empty());
         assert!(v.lookup("zzz").is_empty());
+    }
+
+    #[test]
+    fn walking_best_first_gives_what_testing_every_entry_gives() {
+        let mut entries = Vec::new();
+        for i in 0..300 {
+            entries.push(entry(
+                SuggestionKind::Product,
+                &format!("Trà số {i} Tân Cương"),
+                i % 17,
+            ));
+            entries.push(entry(
+                SuggestionKind::Product,
+                &format!("Bánh tét Trà Cuôn {i}"),
+                i % 13,
+            ));
+            entries.push(entry(SuggestionKind::Kind, &format!("Trà loại {i}"), i % 7));
+        }
+        let v = Vocabulary::build(entries);
+        for q in ["t", "tr", "tra", "tra s", "b", "cuon", "tan c"] {
+            // The reference: every entry tested, sorted, cut per kind.
+            let scanned: Vec<&str> = {
+                let query = fold(q);
+                let mut found: Vec<(&Suggestion, bool)> = v
+                    .entries
+                    .iter()
+                    .filter(|e| has_word_starting(&e.key, &query))
+                    .map(|e| (e, e.key.starts_with(query.as_str())))
+                    .collect();
+                found.sort_by(|(a, x), (b, y)| {
+                    a.kind.cmp(&b.kind).then(y.cmp(x)).then(better(a, b))
+                });
+                let mut taken: HashMap<SuggestionKind, usize> = HashMap::new();
+                found
+                    .into_iter()
+                    .filter(|(e, _)| {
+                        let n = taken.entry(e.kind).or_default();
+                        *n += 1;
+                        *n <= Vocabulary::wanted(e.kind)
+                    })
+                    .map(|(e, _)| e.label.as_str())
+                    .collect()
+            };
+            let looked_up: Vec<&str> = v.lookup(q).iter().map(|s| s.label.as_str()).collect();
+            assert_eq!(looked_up, scanned, "{q}");
+            assert!(!looked_up.is_empty(), "{q}");
+            // The walk alone, for each kind, gives the same as the whole lookup.
+            let walked: Vec<&str> = (0..4)
+                .flat_map(|k| v.walk(k, &fold(q)))
+                .map(|s| s.label.as_str())
+                .collect();
+            assert_eq!(walked, scanned, "{q}");
+        }
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //! - a word also matches as the two words it can be split into, when they appear side by side
 //!   somewhere in the index (the split seen in most documents: "caphe" finds "ca phe"); the
 //!   split counts as one typo;
-//! - one-word synonyms from the settings match exactly.
+//! - synonyms from the settings match exactly (one of several words as those words side by
+//!   side), for a single query word.
 //!
 //! Ranking: each way a word matches gets a constant score, weighted by the order of the text
 //! rules in `search-config/listings.json` ([`Weights::from_rules`]): fewer typos, the better
@@ -403,12 +404,23 @@ fn planned_query(
     {
         for synonym in synonyms {
             let synonym = crate::domain::text::fold(synonym);
+            // A synonym is the word in other words: as exact as the word itself. One of
+            // several words ("htx" → "hop tac xa") matches them side by side.
+            let parts: Vec<&str> = synonym.split_whitespace().collect();
+            if parts.len() > 1 {
+                for (query, rank) in phrase(fields, &parts) {
+                    ways.push(constant(
+                        query,
+                        score(&fields.weights, 0, rank, true, words),
+                    ));
+                }
+                continue;
+            }
             for (field, rank) in fields.fields {
                 let term = TermQuery::new(
                     Term::from_field_text(field, &synonym),
                     IndexRecordOption::Basic,
                 );
-                // A synonym is the word in other words: as exact as the word itself.
                 ways.push(constant(
                     Box::new(term),
                     score(&fields.weights, 0, rank, true, words),

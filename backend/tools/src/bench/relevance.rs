@@ -388,7 +388,7 @@ pub async fn run(
 
     use ocop_village::search::SearchEngine;
     let queries = parse(JUDGEMENTS).map_err(anyhow::Error::msg)?;
-    let (url, _, _dir) = super::checkout::scratch("sqlite::memory:").await?;
+    let (url, _, _dir) = super::checkout::scratch("sqlite").await?;
     let db = ocop_village::db::connect(&url).await?;
     ocop_village::db::migrate(&db, reference).await?;
     let now = chrono::Utc::now();

@@ -36,6 +36,8 @@ pub struct SuggestReport {
     pub p99_us: f64,
     pub max_us: f64,
     pub corrections_p99_us: f64,
+    /// The slowest prefixes and their worst time in microseconds.
+    pub slowest: Vec<(String, f64)>,
 }
 
 pub fn run(reference: &Reference, listings: usize, rounds: usize) -> SuggestReport {
@@ -56,6 +58,7 @@ pub fn run(reference: &Reference, listings: usize, rounds: usize) -> SuggestRepo
     let vocabulary = Vocabulary::build(entries(&rows, reference));
     let build = started.elapsed();
     let mut times = Vec::new();
+    let mut worst: std::collections::HashMap<String, Duration> = std::collections::HashMap::new();
     let mut shown = 0usize;
     for _ in 0..rounds.max(1) {
         for typed in TYPED {
@@ -64,7 +67,10 @@ pub fn run(reference: &Reference, listings: usize, rounds: usize) -> SuggestRepo
                 prefix.push(c);
                 let t = Instant::now();
                 shown += vocabulary.lookup(&prefix).len();
-                times.push(t.elapsed());
+                let took = t.elapsed();
+                times.push(took);
+                let slot = worst.entry(prefix.clone()).or_default();
+                *slot = (*slot).max(took);
             }
         }
     }
@@ -88,7 +94,14 @@ pub fn run(reference: &Reference, listings: usize, rounds: usize) -> SuggestRepo
         let i = ((v.len() as f64 * q).ceil() as usize).clamp(1, v.len().max(1)) - 1;
         v.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e6)
     };
+    let mut slowest: Vec<(String, f64)> = worst
+        .into_iter()
+        .map(|(p, d)| (p, d.as_secs_f64() * 1e6))
+        .collect();
+    slowest.sort_by(|a, b| b.1.total_cmp(&a.1));
+    slowest.truncate(5);
     SuggestReport {
+        slowest,
         listings,
         entries: vocabulary.len(),
         build,
@@ -118,10 +131,16 @@ impl std::fmt::Display for SuggestReport {
             self.p99_us,
             self.max_us
         )?;
-        write!(
+        writeln!(
             f,
             "  spelling corrections: p99 {:.0} µs",
             self.corrections_p99_us
-        )
+        )?;
+        let slowest: Vec<String> = self
+            .slowest
+            .iter()
+            .map(|(p, us)| format!("{p:?} {us:.0} µs"))
+            .collect();
+        write!(f, "  slowest prefixes: {}", slowest.join(", "))
     }
 }
