@@ -94,7 +94,9 @@
       } else if (e.key === 'Enter' && active >= 0 && !list.hidden) {
         e.preventDefault();
         window.location.href = options[active].href;
-      } else if (e.key === 'Escape') {
+      } else if (e.key === 'Escape' && !list.hidden) {
+        // Close the list and keep the text (a second Escape clears the box, as usual).
+        e.preventDefault();
         close();
       }
     });
