@@ -163,7 +163,7 @@ LAYERS = [
     (5, ['routes']),
     (6, ['startup']),
 ]
-FEATURES = ['accounts', 'catalog', 'registry', 'onboarding', 'selling', 'quality', 'live', 'orders', 'shipping', 'cart',
+FEATURES = ['accounts', 'catalog', 'registry', 'onboarding', 'selling', 'quality', 'live', 'offers', 'orders', 'shipping', 'cart',
             'outlets', 'sales']
 
 def rank(module):

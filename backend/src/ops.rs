@@ -44,7 +44,7 @@ fn rules() -> Vec<(&'static str, String)> {
         ),
         (
             "an order whose subtotal is not the sum of its items",
-            "orders o WHERE o.subtotal_vnd <> (SELECT SUM(i.unit_price_vnd * i.quantity) FROM order_items i WHERE i.order_id = o.id)".into(),
+            "orders o WHERE o.subtotal_vnd <> (SELECT SUM(i.unit_price_vnd * i.quantity - i.discount_vnd) FROM order_items i WHERE i.order_id = o.id)".into(),
         ),
         (
             "a checkout whose total is not the sum of its orders",

@@ -24,6 +24,7 @@ mod m20261203_000020_create_returns;
 mod m20261203_000021_add_producer_stories;
 mod m20261203_000022_create_reviews;
 mod m20261203_000023_create_quality_reports;
+mod m20261204_000024_create_vouchers;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_add_producer_stories::Migration),
             Box::new(m20261203_000022_create_reviews::Migration),
             Box::new(m20261203_000023_create_quality_reports::Migration),
+            Box::new(m20261204_000024_create_vouchers::Migration),
         ]
     }
 }

@@ -38,3 +38,4 @@ mod seo;
 mod shipping;
 mod storefront;
 mod topology;
+mod vouchers;

@@ -10,7 +10,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use crate::checkout::listing_of;
 use crate::helpers::{TestApp, post_with_csrf, sample_registry, spawn_app};
 
-async fn province_of(app: &TestApp, certificate: &str) -> String {
+pub(crate) async fn province_of(app: &TestApp, certificate: &str) -> String {
     registry_certificate::Entity::find()
         .filter(registry_certificate::Column::CertificateNo.eq(certificate))
         .one(&app.db)
@@ -21,7 +21,7 @@ async fn province_of(app: &TestApp, certificate: &str) -> String {
 }
 
 /// An outlet in `province` with one signed-in staff member.
-async fn outlet_with_staff(
+pub(crate) async fn outlet_with_staff(
     app: &TestApp,
     slug: &str,
     province: &str,

@@ -536,6 +536,23 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
         post("/admin/settlements", vec![("period", s("2999-01"))], ADMIN),
         get("/admin/settlements/2025-10/payouts.csv", ADMIN),
         get("/admin/withholding?period=2025-10", ADMIN),
+        // Vouchers: a seller's, an outlet's, the programme's (an empty code: 400 once let
+        // through); a code in anyone's cart (no cart yet: back to it).
+        get(format!("/seller/vouchers?seller={seller_a}"), SELLER_A),
+        post(
+            "/seller/vouchers",
+            vec![("seller", seller_a.to_string()), ("code", s(""))],
+            SELLER_A,
+        ),
+        get(format!("/outlet/vouchers?outlet={x}"), OUTLET_X),
+        post(
+            "/outlet/vouchers",
+            vec![("outlet", x.to_string()), ("code", s(""))],
+            OUTLET_X,
+        ),
+        get("/admin/vouchers", ADMIN),
+        post("/admin/vouchers", vec![("code", s(""))], ADMIN),
+        post("/cart/voucher", vec![("code", s("KHONGCO"))], Everyone),
         get("/admin/withholding.csv?period=2025-10", ADMIN),
         post(
             "/seller/bank",

@@ -320,7 +320,40 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
             .await,
         1
     );
-    assert_eq!(app.seed_demo().await.orders_created, 0);
+    // The demo codes: the seller's, its live show's, the outlet's and the Tết campaign.
+    assert_eq!(
+        report.vouchers,
+        ["GIAM10", "LIVE30K", "DIEMBAN15", "TET2027"],
+        "{report:?}"
+    );
+    assert_eq!(
+        app.count(
+            "vouchers",
+            &format!("code = 'LIVE30K' AND issuer = 'seller' AND live_show_id = {show}")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(
+            "vouchers",
+            "code = 'DIEMBAN15' AND issuer = 'outlet' AND outlet_id IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(
+            "vouchers",
+            "code = 'TET2027' AND issuer = 'programme' AND per_shopper_cap = 2"
+        )
+        .await,
+        1
+    );
+    let again = app.seed_demo().await;
+    assert_eq!(again.vouchers, report.vouchers, "kept as they were");
+    assert_eq!(app.count("vouchers", "").await, 4);
+    assert_eq!(again.orders_created, 0);
     assert_eq!(
         app.count("orders", "").await,
         11 + report.history_orders as i64 + report.card_orders as i64,

@@ -54,6 +54,8 @@ ids! {
     OutletId,
     /// A live show (`live_shows`).
     ShowId,
+    /// A discount code (`vouchers`).
+    VoucherId,
 }
 
 #[cfg(test)]

@@ -15,3 +15,4 @@ pub mod shipping;
 pub mod states;
 pub mod text;
 pub mod time;
+pub mod vouchers;

@@ -3,12 +3,13 @@
 //! may call a lower one in this list, never a higher one; all of them stand on the
 //! infrastructure (db, search engines, mail, media, jobs, payment providers) and the domain.
 //!
-//! accounts → catalog → registry → onboarding → selling → quality → live → orders → shipping →
-//! cart → outlets → sales
+//! accounts → catalog → registry → onboarding → selling → quality → live → offers → orders →
+//! shipping → cart → outlets → sales
 pub mod accounts;
 pub mod cart;
 pub mod catalog;
 pub mod live;
+pub mod offers;
 pub mod onboarding;
 pub mod orders;
 pub mod outlets;

@@ -101,7 +101,19 @@ impl StripeGateway {
         };
         let mut line_items: Vec<CreateCheckoutSessionLineItems> = items
             .iter()
-            .map(|item| line(item.title.clone(), item.unit_price_vnd, item.quantity))
+            .map(|item| {
+                // A line a voucher lowered goes as one line of what it costs now, since its
+                // units may no longer cost a whole number of đồng each.
+                if item.discount_vnd > Vnd::ZERO {
+                    line(
+                        format!("{} × {}", item.title, item.quantity),
+                        item.paid_for(item.quantity),
+                        1,
+                    )
+                } else {
+                    line(item.title.clone(), item.unit_price_vnd, item.quantity)
+                }
+            })
             .collect();
         // Each seller's delivery, as its own line: the session's total is the checkout's.
         let shipping = crate::i18n::lookup(

@@ -22,6 +22,7 @@ use crate::features::cart::Address;
 use crate::features::cart::CheckoutError;
 use crate::features::cart::ShopError;
 use crate::features::cart::addresses::{self, AddressBookError, AddressInput};
+use crate::features::offers;
 use crate::i18n::tr;
 use crate::web::auth::current_user_id;
 use crate::web::auth::require;
@@ -107,6 +108,84 @@ async fn add(
     }
 }
 
+/// The cart with its voucher applied for this shopper (`email`, else the signed-in user's),
+/// the live show whose link they followed, and `delivery`.
+async fn priced(
+    state: &AppState,
+    req: &HttpRequest,
+    cart: &cart_row::Model,
+    delivery: offers::Delivery,
+    email: Option<&str>,
+) -> Result<cart::CartView, PageError> {
+    let mut view = cart::view(&state.db, cart.id, state.clock.today()).await?;
+    let user = match email {
+        Some(_) => None,
+        None => {
+            state
+                .cookies
+                .current_user(req, &state.db, state.clock.now())
+                .await?
+        }
+    };
+    let context = offers::Context {
+        now: state.clock.now(),
+        shopper: email.or(user.as_ref().map(|u| u.email.as_str())),
+        show: state.cookies.live_show(req),
+        delivery,
+    };
+    cart::apply_voucher(&state.db, &mut view, cart.voucher_code.as_deref(), context).await?;
+    Ok(view)
+}
+
+#[derive(Deserialize)]
+struct VoucherForm {
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Enters a voucher code in the cart, or removes it (an empty code). A code that does not
+/// apply is refused with why, and the cart keeps the code it had.
+#[post("/cart/voucher")]
+async fn voucher(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<VoucherForm>,
+) -> Result<HttpResponse, PageError> {
+    // Guessing codes is slow: 60 tries per address in the forms' window.
+    let limit = format!("voucher:{}", crate::web::forms::client_address(&req));
+    guard(&state, &req, &form.csrf, &[(limit, 60)]).await?;
+    let Some(cart) = this_cart(&state, &req, false).await? else {
+        return Ok(see_other("/cart"));
+    };
+    let code = Some(form.code.trim()).filter(|c| !c.is_empty());
+    let email = state
+        .cookies
+        .current_user(&req, &state.db, state.clock.now())
+        .await?
+        .map(|u| u.email);
+    let context = offers::Context {
+        now: state.clock.now(),
+        shopper: email.as_deref(),
+        show: state.cookies.live_show(&req),
+        delivery: offers::Delivery::Unknown,
+    };
+    match cart::set_voucher(&state.db, &cart, code, context, state.clock.today()).await {
+        Ok(()) => Ok(see_other("/cart")),
+        Err(e) => {
+            let message = shop_message(e)?;
+            cart_view(
+                &state,
+                &req,
+                Some(&cart),
+                StatusCode::BAD_REQUEST,
+                Some(message),
+            )
+            .await
+        }
+    }
+}
+
 async fn cart_view(
     state: &AppState,
     req: &HttpRequest,
@@ -115,7 +194,7 @@ async fn cart_view(
     error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let view = match cart {
-        Some(cart) => cart::view(&state.db, cart.id, state.clock.today()).await?,
+        Some(cart) => priced(state, req, cart, offers::Delivery::Unknown, None).await?,
         None => cart::CartView::default(),
     };
     form_page(
@@ -287,7 +366,7 @@ async fn shipping_view(
         "known": true,
         "lines": lines,
         "fees": fees,
-        "grand_total": view.total_vnd + fees,
+        "grand_total": view.goods_vnd + fees,
     }))
 }
 
@@ -312,7 +391,14 @@ async fn checkout_view(
     key: &str,
     errors: Vec<String>,
 ) -> Result<HttpResponse, PageError> {
-    let view = cart::view(&state.db, cart.id, state.clock.today()).await?;
+    let delivery = match fields.delivery.strip_prefix("pickup-") {
+        Some(id) => id
+            .parse()
+            .map_or(offers::Delivery::Home, offers::Delivery::Pickup),
+        None => offers::Delivery::Home,
+    };
+    let email = Some(fields.email.trim()).filter(|e| !e.is_empty());
+    let view = priced(state, req, cart, delivery, email).await?;
     if view.groups.is_empty() {
         return Ok(HttpResponse::SeeOther()
             .insert_header((LOCATION, "/cart"))
@@ -770,6 +856,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(add)
         .service(cart_page)
         .service(update)
+        .service(voucher)
         .service(checkout_form)
         .service(refresh_address)
         .service(place)

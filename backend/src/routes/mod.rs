@@ -8,6 +8,7 @@ pub mod health;
 pub mod ledger;
 pub mod live;
 pub mod media;
+pub mod offers;
 pub mod onboarding;
 pub mod openapi;
 pub mod orders;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(accounts::configure)
         .configure(live::configure)
         .configure(outlets::configure)
+        .configure(offers::configure)
         .configure(orders::configure)
         .configure(returns::configure)
         .configure(reviews::configure)

@@ -702,6 +702,12 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
             "  the seller's live show is on air at /live/{show}: pin another product at /seller/live as the seller and watch the page change"
         );
     }
+    if !report.vouchers.is_empty() {
+        println!(
+            "  voucher codes to try in the cart: {} (GIAM10: the seller's products; LIVE30K: only after opening the live show's page; DIEMBAN15: collected at the outlet; TET2027: the programme's campaign); /seller/vouchers, /outlet/vouchers and /admin/vouchers manage them",
+            report.vouchers.join(", ")
+        );
+    }
     if !roles.onboarding_registration_no.is_empty() {
         println!(
             "  try onboarding: sign in as the shopper, apply at /seller/apply with registration no {}; the code mail is written to {}",

@@ -122,6 +122,9 @@ pub struct SeedReport {
     pub card_orders: usize,
     /// Demo listings given the drawn picture of their product set.
     pub listing_photos: usize,
+    /// Demo voucher codes made (the seller's, the live show's, the outlet's, the Tết
+    /// campaign).
+    pub vouchers: Vec<String>,
 }
 
 /// Loads the sample registry and builds the demo catalog as of `now`.
@@ -279,6 +282,7 @@ pub async fn seed_demo(
     report.card_orders = seed_card_sales(db, reference, now).await?;
     seed_producer_page(db, media, now).await?;
     seed_quality_report(db, now).await?;
+    report.vouchers = seed_vouchers(db, now, report.live_show_id).await?;
     progress.finish_and_clear();
     Ok(report)
 }
@@ -1738,6 +1742,121 @@ async fn seed_sales_history(
 
 /// The buyer of the demo sales history.
 const HISTORY_BUYER: &str = "lich-su@ocop.demo";
+
+/// The demo codes: the demo seller's (10 % off its products, at most 50,000 đồng, from
+/// 200,000), a live-only code on its show (30,000 off), the demo outlet's (15 % off its shelf
+/// when collected there) and the programme's Tết campaign (5 % off everything from 300,000,
+/// at most 100,000; 1,000 uses, 2 per shopper). Codes already there are left as they are.
+async fn seed_vouchers(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    live_show: Option<ShowId>,
+) -> anyhow::Result<Vec<String>> {
+    use ocop_village::db::entities::user;
+    use ocop_village::domain::time::vietnam_local_value;
+    use ocop_village::features::accounts::auth::Principal;
+    use ocop_village::features::offers::{self, Draft, Issuer, VoucherError};
+    use ocop_village::features::outlets;
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    let account = |email: &'static str| async move {
+        let found = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(db)
+            .await?
+            .with_context(|| format!("the demo account {email}"))?;
+        anyhow::Ok(Principal::load(db, found).await?)
+    };
+    let seller = account("nguoiban@ocop.demo").await?;
+    let seller_id = *seller
+        .seller_ids()
+        .first()
+        .context("the demo seller account belongs to a seller")?;
+    let outlet = account("diemban@ocop.demo").await?;
+    let outlet_id = outlets::operated_by(db, &outlet)
+        .await?
+        .first()
+        .map(|o| o.id)
+        .context("the demo outlet")?;
+    let admin = account("quantri@ocop.demo").await?;
+    let window = |days_before: i64, days_after: i64| {
+        (
+            vietnam_local_value(now - Duration::days(days_before)),
+            vietnam_local_value(now + Duration::days(days_after)),
+        )
+    };
+    let draft = |code: &str, title: &str, kind: &str, value: &str, max: &str, min: &str| {
+        let (starts, ends) = window(1, 60);
+        Draft {
+            code: code.into(),
+            title: title.into(),
+            kind: kind.into(),
+            value: value.into(),
+            max_discount: max.into(),
+            min_spend: min.into(),
+            starts,
+            ends,
+            ..Draft::default()
+        }
+    };
+    let mut live = draft(
+        "LIVE30K",
+        "Quà cho người xem livestream",
+        "amount",
+        "30000",
+        "",
+        "",
+    );
+    live.live_show = live_show.map(|s| s.to_string()).unwrap_or_default();
+    live.per_shopper_cap = "1".into();
+    let mut tet = draft(
+        "TET2027",
+        "Tết Đinh Mùi 2027: giảm 5% mọi sản phẩm OCOP",
+        "percent",
+        "5",
+        "100000",
+        "300000",
+    );
+    tet.total_cap = "1000".into();
+    tet.per_shopper_cap = "2".into();
+    let mut codes = vec![(
+        Issuer::Seller(seller_id),
+        seller.user.id,
+        draft(
+            "GIAM10",
+            "Giảm 10% sản phẩm của cơ sở",
+            "percent",
+            "10",
+            "50000",
+            "200000",
+        ),
+    )];
+    if live_show.is_some() {
+        codes.push((Issuer::Seller(seller_id), seller.user.id, live));
+    }
+    codes.push((
+        Issuer::Outlet(outlet_id),
+        outlet.user.id,
+        draft(
+            "DIEMBAN15",
+            "Giảm 15% khi nhận tại điểm bán",
+            "percent",
+            "15",
+            "",
+            "",
+        ),
+    ));
+    codes.push((Issuer::Programme, admin.user.id, tet));
+    let mut made = Vec::new();
+    for (issuer, by, draft) in codes {
+        match offers::create(db, issuer, &draft, Some(by), now).await {
+            Ok(v) => made.push(v.code),
+            Err(VoucherError::CodeTaken) => made.push(draft.code.clone()),
+            Err(e) => anyhow::bail!("demo voucher {}: {e}", draft.code),
+        }
+    }
+    Ok(made)
+}
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,8 @@ pub struct Model {
     pub user_id: Option<UserId>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The voucher code the shopper entered, checked again at every view and at checkout.
+    pub voucher_code: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -38,6 +38,8 @@ pub struct Model {
     pub invoice_company: Option<String>,
     pub invoice_tax_code: Option<String>,
     pub invoice_address: Option<String>,
+    /// The voucher redeemed by this checkout, if any.
+    pub voucher_code: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -47,3 +47,6 @@ pub mod shipment_event;
 pub mod shipping_rate;
 pub mod user;
 pub mod verification_token;
+pub mod voucher;
+pub mod voucher_redemption;
+pub mod voucher_shopper;

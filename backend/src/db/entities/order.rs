@@ -37,6 +37,8 @@ pub struct Model {
     pub invoice_url: Option<String>,
     /// Refunded or being refunded (pending refunds included): never above the total.
     pub refunded_vnd: Vnd,
+    /// What vouchers took off the goods; `subtotal_vnd` is after it.
+    pub discount_vnd: Vnd,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -20,6 +20,26 @@ pub struct Model {
     pub return_asked_qty: i32,
     /// Units taken back by an accepted return: not sold after all.
     pub returned_qty: i32,
+    /// What a voucher took off this line (all its units together).
+    pub discount_vnd: Vnd,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The line's goods before any voucher.
+    pub fn gross_vnd(&self) -> Vnd {
+        self.unit_price_vnd * i64::from(self.quantity)
+    }
+
+    /// What `units` of this line were paid for: their share of the line after its discount
+    /// (the rounding left on the last units, so all of them add up to the line).
+    pub fn paid_for(&self, units: i32) -> Vnd {
+        crate::domain::vouchers::paid_for(
+            self.unit_price_vnd,
+            self.quantity,
+            self.discount_vnd,
+            units,
+        )
+    }
+}

@@ -28,6 +28,7 @@ use crate::domain::reference::Reference;
 use crate::domain::states::{OrderState, PaymentState};
 use crate::domain::time::vietnam_date;
 use crate::features::catalog::queries::visible_base;
+use crate::features::offers;
 use crate::features::shipping::{Consignment, Destination, Quote, QuoteError};
 use crate::i18n::Lang;
 use crate::jobs::outbox;
@@ -51,6 +52,8 @@ pub enum ShopError {
     CannotShip(String),
     /// The cart changed between the shipping quotes and the checkout.
     ShippingChanged,
+    /// The cart's voucher does not apply (why, in the current language).
+    Voucher(String),
     Database(#[from] DbErr),
 }
 
@@ -73,6 +76,7 @@ impl std::fmt::Display for ShopError {
                 }
                 Self::CannotShip(why) => why.clone(),
                 Self::ShippingChanged => tr("shipping.error.changed"),
+                Self::Voucher(why) => why.clone(),
                 Self::Database(e) => e.to_string(),
             }
         };
@@ -163,6 +167,11 @@ pub async fn merge_at_sign_in(
                 .await?;
             for line in lines {
                 add_quantity(&txn, mine.id, line.listing_id, line.quantity, now).await?;
+            }
+            if mine.voucher_code.is_none() && guest.voucher_code.is_some() {
+                let mut kept: cart::ActiveModel = mine.into();
+                kept.voucher_code = Set(guest.voucher_code.clone());
+                kept.update(&txn).await?;
             }
             cart::Entity::delete_by_id(guest.id).exec(&txn).await?;
         }
@@ -350,6 +359,8 @@ pub struct CartLine {
     pub item: Buyable,
     pub quantity: i32,
     pub line_total_vnd: Vnd,
+    /// What the cart's voucher takes off this line.
+    pub discount_vnd: Vnd,
     /// There is not enough stock for this quantity any more.
     pub short: bool,
 }
@@ -360,7 +371,10 @@ pub struct SellerGroup {
     pub seller_id: SellerId,
     pub seller_name: String,
     pub lines: Vec<CartLine>,
+    /// The goods before any voucher (shipping is quoted on this).
     pub subtotal_vnd: Vnd,
+    /// What the cart's voucher takes off this seller's order.
+    pub discount_vnd: Vnd,
 }
 
 impl SellerGroup {
@@ -390,6 +404,118 @@ pub struct CartView {
     pub count: i32,
     /// Lines whose product is no longer for sale (they are left out of the groups).
     pub unavailable: usize,
+    /// The voucher taken off, when the cart's code applies.
+    pub voucher: Option<VoucherView>,
+    /// Why the cart's code does not apply, when it does not.
+    pub voucher_error: Option<String>,
+    /// The cart's code as the shopper entered it.
+    pub voucher_code: Option<String>,
+    pub discount_vnd: Vnd,
+    /// The goods after the voucher.
+    pub goods_vnd: Vnd,
+}
+
+/// The applied voucher as the cart shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct VoucherView {
+    pub code: String,
+    pub title: String,
+    /// Only when collected at the issuing outlet.
+    pub pickup_only: bool,
+    pub live_only: bool,
+}
+
+impl CartView {
+    /// The cart's lines as a voucher sees them, in group order.
+    fn voucher_lines(&self) -> Vec<offers::Line> {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.lines)
+            .map(|l| offers::Line {
+                listing_id: l.item.listing_id,
+                seller_id: l.item.seller_id,
+                goods: l.line_total_vnd,
+            })
+            .collect()
+    }
+
+    /// Puts `applied`'s shares on the lines and their sums on the groups and the cart.
+    fn take_off(&mut self, applied: &offers::Applied) {
+        let mut shares = applied.shares.iter().copied();
+        self.discount_vnd = Vnd::ZERO;
+        for group in &mut self.groups {
+            group.discount_vnd = Vnd::ZERO;
+            for line in &mut group.lines {
+                line.discount_vnd = shares.next().unwrap_or(Vnd::ZERO);
+                group.discount_vnd += line.discount_vnd;
+            }
+            self.discount_vnd += group.discount_vnd;
+        }
+        self.goods_vnd = self.total_vnd - self.discount_vnd;
+        self.voucher = Some(VoucherView {
+            code: applied.voucher.code.clone(),
+            title: applied.voucher.title.clone(),
+            pickup_only: applied.voucher.issuer == "outlet",
+            live_only: applied.voucher.live_show_id.is_some(),
+        });
+    }
+}
+
+/// Applies the cart's voucher `code`, if any, to `view` in `context`: the discount on each
+/// line, or why the code does not apply (`voucher_error`; the view is then undiscounted).
+pub async fn apply_voucher(
+    db: &impl ConnectionTrait,
+    view: &mut CartView,
+    code: Option<&str>,
+    context: offers::Context<'_>,
+) -> Result<Option<offers::Applied>, DbErr> {
+    view.voucher_code = code.map(str::to_owned);
+    let Some(code) = code else {
+        return Ok(None);
+    };
+    if view.groups.is_empty() {
+        return Ok(None);
+    }
+    match offers::evaluate(db, code, &view.voucher_lines(), context).await {
+        Ok(applied) => {
+            view.take_off(&applied);
+            Ok(Some(applied))
+        }
+        Err(offers::VoucherError::Database(e)) => Err(e),
+        Err(e) => {
+            view.voucher_error = Some(e.to_string());
+            Ok(None)
+        }
+    }
+}
+
+/// Sets the cart's voucher code (`None` removes it). A code that cannot apply is refused
+/// with why, and the cart keeps the code it had.
+pub async fn set_voucher(
+    db: &DatabaseConnection,
+    cart: &cart::Model,
+    code: Option<&str>,
+    context: offers::Context<'_>,
+    today: NaiveDate,
+) -> Result<(), ShopError> {
+    if let Some(raw) = code {
+        let mut priced = view(db, cart.id, today).await?;
+        if priced.groups.is_empty() {
+            return Err(ShopError::EmptyCart);
+        }
+        match offers::evaluate(db, raw, &priced.voucher_lines(), context).await {
+            Ok(applied) => priced.take_off(&applied),
+            Err(offers::VoucherError::Database(e)) => return Err(e.into()),
+            Err(e) => return Err(ShopError::Voucher(e.to_string())),
+        }
+    }
+    let code = code.and_then(crate::domain::vouchers::normalize_code);
+    cart::Entity::update_many()
+        .col_expr(cart::Column::VoucherCode, Expr::value(code))
+        .filter(cart::Column::Id.eq(cart.id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The cart's lines grouped by seller, with products no longer for sale left out.
@@ -423,18 +549,21 @@ pub async fn view(
                 seller_name: item.seller_name.clone(),
                 lines: Vec::new(),
                 subtotal_vnd: Vnd::ZERO,
+                discount_vnd: Vnd::ZERO,
             });
         group.subtotal_vnd += total;
         group.lines.push(CartLine {
             item: item.clone(),
             quantity: line.quantity,
             line_total_vnd: total,
+            discount_vnd: Vnd::ZERO,
             short: line.quantity > item.stock,
         });
         view.total_vnd += total;
         view.count += line.quantity;
     }
     view.groups = groups.into_values().collect();
+    view.goods_vnd = view.total_vnd;
     Ok(view)
 }
 
@@ -758,9 +887,25 @@ async fn place_once(
         txn.rollback().await?;
         return Ok(done);
     }
-    let cart = view(&txn, cart_id, vietnam_date(now)).await?;
+    let mut cart = view(&txn, cart_id, vietnam_date(now)).await?;
     if cart.groups.is_empty() {
         return Err(ShopError::EmptyCart.into());
+    }
+    // The cart's voucher, checked again for this shopper, show and delivery: one that no
+    // longer applies stops the checkout with why (the shopper removes it or changes the cart).
+    let code = cart::Entity::find_by_id(cart_id)
+        .one(&txn)
+        .await?
+        .and_then(|c| c.voucher_code);
+    let context = offers::Context {
+        now,
+        shopper: Some(&address.email),
+        show: from_show,
+        delivery: pickup_outlet.map_or(offers::Delivery::Home, offers::Delivery::Pickup),
+    };
+    let applied = apply_voucher(&txn, &mut cart, code.as_deref(), context).await?;
+    if let Some(why) = cart.voucher_error.take() {
+        return Err(ShopError::Voucher(why).into());
     }
     // Each seller's order with the fee quoted for exactly these lines: the carriers' quotes
     // asked before, or the table rates now.
@@ -887,7 +1032,7 @@ async fn place_once(
         payment_method: Set(method.as_str().to_owned()),
         channel: Set(channel.as_str().to_owned()),
         live_show_id: Set(channel.show_id()),
-        total_vnd: Set(cart.total_vnd + shipping),
+        total_vnd: Set(cart.goods_vnd + shipping),
         tracking_token: Set(Uuid::new_v4()),
         created_at: Set(now),
         lang: Set(lang.code().to_owned()),
@@ -898,6 +1043,7 @@ async fn place_once(
         invoice_company: Set(invoice.map(|i| i.company.clone())),
         invoice_tax_code: Set(invoice.map(|i| i.tax_code.clone())),
         invoice_address: Set(invoice.map(|i| i.address.clone())),
+        voucher_code: Set(applied.as_ref().map(|a| a.voucher.code.clone())),
         ..Default::default()
     }
     .insert(&txn)
@@ -915,6 +1061,13 @@ async fn place_once(
         }
         Err(e) => return Err(e.into()),
     };
+    if let Some(applied) = &applied {
+        match offers::redeem(&txn, applied, &address.email, placed.id, now).await {
+            Ok(()) => {}
+            Err(offers::VoucherError::Database(e)) => return Err(e.into()),
+            Err(e) => return Err(ShopError::Voucher(e.to_string()).into()),
+        }
+    }
     for (n, (group, fee)) in cart.groups.iter().zip(&fees).enumerate() {
         let placed_order = order::ActiveModel {
             pid: Set(Uuid::new_v4()),
@@ -923,7 +1076,8 @@ async fn place_once(
             seller_id: Set(group.seller_id),
             state: Set(OrderState::Placed),
             payment_state: Set(PaymentState::Unpaid),
-            subtotal_vnd: Set(group.subtotal_vnd),
+            subtotal_vnd: Set(group.subtotal_vnd - group.discount_vnd),
+            discount_vnd: Set(group.discount_vnd),
             shipping_vnd: Set(fee.fee),
             shipping_service: Set(fee.service.to_owned()),
             created_at: Set(now),
@@ -941,6 +1095,7 @@ async fn place_once(
                 unit: Set(line.item.unit.clone()),
                 unit_price_vnd: Set(line.item.price_vnd),
                 quantity: Set(line.quantity),
+                discount_vnd: Set(line.discount_vnd),
                 ..Default::default()
             }
             .insert(&txn)
@@ -979,6 +1134,8 @@ pub struct OrderView {
     pub reason: Option<String>,
     pub seller_name: String,
     pub subtotal_vnd: Vnd,
+    /// What a voucher took off the goods (`subtotal_vnd` is after it).
+    pub discount_vnd: Vnd,
     pub shipping_vnd: Vnd,
     pub total_vnd: Vnd,
     pub items: Vec<order_item::Model>,
@@ -1055,6 +1212,7 @@ pub async fn orders_of(
             tracking_no: o.tracking_no,
             reason: o.reason,
             subtotal_vnd: o.subtotal_vnd,
+            discount_vnd: o.discount_vnd,
             items: mine,
         });
     }

@@ -522,7 +522,7 @@ async fn sales_by_listing(
             entry.0 += 1;
         }
         entry.1 += i64::from(item.quantity);
-        entry.2 += item.unit_price_vnd * i64::from(item.quantity);
+        entry.2 += item.paid_for(item.quantity);
     }
     Ok(out)
 }

@@ -346,6 +346,9 @@ async fn apply(
     if restock {
         give_back_stock(txn, current, now).await?;
     }
+    if to == S::Cancelled {
+        crate::features::offers::give_back(txn, current.checkout_id).await?;
+    }
     let changed = order::Entity::find_by_id(current.id)
         .one(txn)
         .await?
@@ -636,6 +639,8 @@ fn order_mail_data(
         "tracking_no": o.tracking_no,
         "reason": o.reason,
         "subtotal": vnd(o.subtotal_vnd),
+        "discount": (o.discount_vnd > Vnd::ZERO).then(|| vnd(o.discount_vnd)),
+        "voucher": placed.voucher_code,
         "shipping": vnd(o.shipping_vnd),
         "order_total": vnd(o.total_vnd()),
         "items": items.iter().map(|i| serde_json::json!({
@@ -737,6 +742,8 @@ pub async fn notify_placed(
             "code": o.code,
             "seller": seller_name,
             "subtotal": vnd(o.subtotal_vnd),
+            "discount": data["discount"],
+            "voucher": placed.voucher_code,
             "shipping": vnd(o.shipping_vnd),
             "items": data["items"],
             "payment_method": i18n::lookup(Lang::Vi, &format!("checkout.method.{}", placed.payment_method)),

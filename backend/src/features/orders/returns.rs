@@ -217,7 +217,7 @@ pub async fn request(
                 left: std::cmp::max(line.quantity - now_asked, 0),
             });
         }
-        amount += line.unit_price_vnd * i64::from(*quantity);
+        amount += line.paid_for(*quantity);
     }
     let account = if by_card { None } else { ask.account };
     let created = return_request::ActiveModel {

@@ -8,6 +8,8 @@
 //!   delivered for cash on delivery), in Vietnam's calendar.
 //! - **Units sold** leave out the units shoppers returned (accepted returns,
 //!   `order_items.returned_qty`); an order whose every unit came back is `returned`, no sale.
+//! - **Revenue** is net: the goods less what vouchers took off them (each line's discount,
+//!   shared over its units; a returned unit takes its share with it).
 //! - **A period** is a range of whole days in Vietnam, both ends included.
 //! - **A participant counts in the denominator** of a period when one of its certificates was
 //!   valid on at least one day of it: not revoked, recognised on or before the last day, and
@@ -256,7 +258,7 @@ pub async fn participants(
          JOIN registry_certificates c ON c.participant_id = p.id AND c.status <> 'revoked' \
               AND c.recognized_on <= ? AND c.expires_on > ? \
          LEFT JOIN (SELECT s.participant_id AS participant_id, COUNT(DISTINCT o.id) AS orders, \
-                           SUM(oi.quantity - oi.returned_qty) AS units, SUM((oi.quantity - oi.returned_qty) * oi.unit_price_vnd) AS revenue \
+                           SUM(oi.quantity - oi.returned_qty) AS units, SUM((oi.quantity - oi.returned_qty) * oi.unit_price_vnd - oi.discount_vnd * (oi.quantity - oi.returned_qty) / oi.quantity) AS revenue \
                     FROM orders o JOIN sellers s ON s.id = o.seller_id \
                     JOIN order_items oi ON oi.order_id = o.id \
                     WHERE o.completed_at >= ? AND o.completed_at < ? AND {done} \
@@ -462,7 +464,7 @@ pub async fn sell_through(
     let sold_sql = format!(
         "SELECT {key} AS k, ch.channel AS channel, CAST(COUNT(DISTINCT o.id) AS BIGINT) AS orders, \
                 CAST(SUM(oi.quantity - oi.returned_qty) AS BIGINT) AS units, \
-                CAST(SUM((oi.quantity - oi.returned_qty) * oi.unit_price_vnd) AS BIGINT) AS revenue \
+                CAST(SUM((oi.quantity - oi.returned_qty) * oi.unit_price_vnd - oi.discount_vnd * (oi.quantity - oi.returned_qty) / oi.quantity) AS BIGINT) AS revenue \
          FROM orders o \
          JOIN checkouts ch ON ch.id = o.checkout_id \
          JOIN order_items oi ON oi.order_id = o.id \
@@ -595,7 +597,7 @@ pub async fn over_time(
     let scope = within.clause(&mut values);
     let sql = format!(
         "SELECT {bucket} AS label, CAST(SUM(oi.quantity - oi.returned_qty) AS BIGINT) AS units, \
-                CAST(SUM((oi.quantity - oi.returned_qty) * oi.unit_price_vnd) AS BIGINT) AS revenue_vnd \
+                CAST(SUM((oi.quantity - oi.returned_qty) * oi.unit_price_vnd - oi.discount_vnd * (oi.quantity - oi.returned_qty) / oi.quantity) AS BIGINT) AS revenue_vnd \
          FROM orders o \
          JOIN order_items oi ON oi.order_id = o.id \
          JOIN sellers s ON s.id = o.seller_id \
