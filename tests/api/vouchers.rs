@@ -102,6 +102,29 @@ async fn seller_of(app: &TestApp, email: &str) -> ocop_village::domain::ids::Sel
     principal_of(app, email).await.seller_ids()[0]
 }
 
+/// Places every cart (with its shopper's address) as cash on delivery, all released at once
+/// on the multi-threaded runtime: how many were placed, and the others' voucher refusals.
+async fn race(app: &TestApp, carts: Vec<(i64, Address)>) -> (usize, Vec<String>) {
+    let barrier = Arc::new(Barrier::new(carts.len()));
+    let mut tasks = Vec::new();
+    for (id, address) in carts {
+        let (db, now, barrier) = (app.db.clone(), app.now, barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            place_cod(&db, id, &address, &format!("race-{id}"), now).await
+        }));
+    }
+    let mut placed = 0;
+    let mut refused = Vec::new();
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(_) => placed += 1,
+            other => refused.push(refusal(other)),
+        }
+    }
+    (placed, refused)
+}
+
 fn refusal(result: Result<ocop_village::db::entities::checkout::Model, CheckoutError>) -> String {
     match result {
         Err(CheckoutError::Shop(ShopError::Voucher(why))) => why,
@@ -138,23 +161,7 @@ async fn the_last_use_of_a_code_goes_to_one_of_twenty_shoppers_at_the_same_momen
             .await
             .expect("placed with the code");
     }
-    let barrier = Arc::new(Barrier::new(carts.len()));
-    let mut tasks = Vec::new();
-    for (id, address) in carts {
-        let (db, now, barrier) = (app.db.clone(), app.now, barrier.clone());
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            place_cod(&db, id, &address, &format!("race-{id}"), now).await
-        }));
-    }
-    let mut placed = 0;
-    let mut refused = Vec::new();
-    for task in tasks {
-        match task.await.expect("task") {
-            Ok(_) => placed += 1,
-            other => refused.push(refusal(other)),
-        }
-    }
+    let (placed, refused) = race(&app, carts).await;
     assert_eq!(placed, 1, "one shopper got the last use");
     assert_eq!(refused.len(), 19);
     assert!(
@@ -213,31 +220,23 @@ async fn one_shopper_racing_their_own_per_shopper_cap_redeems_it_once() {
         carts.push(id);
     }
     // The same shopper (the address is case-insensitive) in ten tabs at once.
-    let barrier = Arc::new(Barrier::new(carts.len()));
-    let mut tasks = Vec::new();
-    for (n, id) in carts.into_iter().enumerate() {
-        let email = if n % 2 == 0 {
-            "lan@example.vn"
-        } else {
-            "LAN@Example.vn"
-        };
-        let address = shopper(&app, email);
-        let (db, now, barrier) = (app.db.clone(), app.now, barrier.clone());
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            place_cod(&db, id, &address, &format!("tab-{id}"), now).await
-        }));
-    }
-    let mut placed = 0;
-    for task in tasks {
-        match task.await.expect("task") {
-            Ok(_) => placed += 1,
-            other => {
-                let why = refusal(other);
-                assert!(why.contains("hết số lượt"), "{why}");
-            }
-        }
-    }
+    let tabs: Vec<_> = carts
+        .into_iter()
+        .enumerate()
+        .map(|(n, id)| {
+            let email = if n % 2 == 0 {
+                "lan@example.vn"
+            } else {
+                "LAN@Example.vn"
+            };
+            (id, shopper(&app, email))
+        })
+        .collect();
+    let (placed, refused) = race(&app, tabs).await;
+    assert!(
+        refused.iter().all(|why| why.contains("hết số lượt")),
+        "{refused:?}"
+    );
     assert_eq!(placed, 1);
     assert_eq!(
         app.count(

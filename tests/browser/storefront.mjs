@@ -106,6 +106,12 @@ await page.getByRole('button', { name: 'Thêm vào giỏ' }).click();
 await page.waitForURL(/\/cart$/);
 check(await page.getByRole('link', { name: title }).isVisible(), 'the product is in the cart');
 await scan(page, 'cart');
+// A voucher code that does not exist is refused with its name, and the cart stays as it was.
+await page.locator('#voucher-code').fill('khongco');
+await page.getByRole('button', { name: 'Áp dụng' }).click();
+await page.waitForLoadState();
+check(await page.getByText('Không có mã giảm giá “KHONGCO”').isVisible(), 'an unknown voucher code is refused with why');
+await scan(page, 'cart with a refused voucher code');
 await page.getByRole('link', { name: 'Đặt hàng' }).click();
 await page.waitForURL(/\/checkout$/);
 check(await page.getByLabel('Số điện thoại').isVisible(), 'checkout asks for the address');

@@ -172,18 +172,26 @@ async fn voucher(
     };
     match cart::set_voucher(&state.db, &cart, code, context, state.clock.today()).await {
         Ok(()) => Ok(see_other("/cart")),
-        Err(e) => {
-            let message = shop_message(e)?;
-            cart_view(
-                &state,
-                &req,
-                Some(&cart),
-                StatusCode::BAD_REQUEST,
-                Some(message),
-            )
-            .await
-        }
+        Err(e) => refused(&state, &req, &cart, e).await,
     }
+}
+
+/// The cart again with why a change to it was refused (a 400).
+async fn refused(
+    state: &AppState,
+    req: &HttpRequest,
+    cart: &cart_row::Model,
+    e: ShopError,
+) -> Result<HttpResponse, PageError> {
+    let message = shop_message(e)?;
+    cart_view(
+        state,
+        req,
+        Some(cart),
+        StatusCode::BAD_REQUEST,
+        Some(message),
+    )
+    .await
 }
 
 async fn cart_view(
@@ -244,17 +252,7 @@ async fn update(
         Ok(()) => Ok(HttpResponse::SeeOther()
             .insert_header((LOCATION, "/cart"))
             .finish()),
-        Err(e) => {
-            let message = shop_message(e)?;
-            cart_view(
-                &state,
-                &req,
-                Some(&cart),
-                StatusCode::BAD_REQUEST,
-                Some(message),
-            )
-            .await
-        }
+        Err(e) => refused(&state, &req, &cart, e).await,
     }
 }
 
