@@ -25,6 +25,7 @@ mod m20261203_000021_add_producer_stories;
 mod m20261203_000022_create_reviews;
 mod m20261203_000023_create_quality_reports;
 mod m20261204_000024_create_vouchers;
+mod m20261204_000025_create_listing_variants;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000022_create_reviews::Migration),
             Box::new(m20261203_000023_create_quality_reports::Migration),
             Box::new(m20261204_000024_create_vouchers::Migration),
+            Box::new(m20261204_000025_create_listing_variants::Migration),
         ]
     }
 }

@@ -125,7 +125,7 @@ pub async fn cart_with(app: &TestApp, pid: uuid::Uuid, quantity: i32) -> i64 {
         .await
         .expect("cart")
         .expect("created");
-    cart::add_to_cart(&app.db, cart.id, pid, quantity, app.now)
+    cart::add_to_cart(&app.db, cart.id, pid, 0, quantity, app.now)
         .await
         .expect("added");
     cart.id
@@ -208,7 +208,7 @@ async fn a_retried_submit_is_one_checkout_and_a_shortfall_undoes_everything() {
 
     // Two lines; the second is short by the time of checkout: nothing is taken at all.
     let cart = cart_with(&app, plenty, 5).await;
-    cart::add_to_cart(&app.db, cart, scarce, 2, app.now)
+    cart::add_to_cart(&app.db, cart, scarce, 0, 2, app.now)
         .await
         .expect("added");
     let rival = cart_with(&app, scarce, 1).await;
@@ -234,7 +234,7 @@ async fn a_retried_submit_is_one_checkout_and_a_shortfall_undoes_everything() {
     assert_eq!(app.count("checkouts", "").await, 2);
 
     // Adding more than is on hand is refused up front.
-    let over = cart::add_to_cart(&app.db, rival, scarce, 5, app.now).await;
+    let over = cart::add_to_cart(&app.db, rival, scarce, 0, 5, app.now).await;
     assert!(matches!(
         over,
         Err(ShopError::NotEnoughStock { left: 1, .. })
@@ -252,14 +252,14 @@ async fn a_guest_cart_joins_the_users_cart_at_sign_in() {
         .await
         .expect("cart")
         .expect("made");
-    cart::add_to_cart(&app.db, mine.id, pid, 2, app.now)
+    cart::add_to_cart(&app.db, mine.id, pid, 0, 2, app.now)
         .await
         .expect("added");
     let guest = cart::find_cart(&app.db, None, None, true, app.now)
         .await
         .expect("cart")
         .expect("made");
-    cart::add_to_cart(&app.db, guest.id, pid, 3, app.now)
+    cart::add_to_cart(&app.db, guest.id, pid, 0, 3, app.now)
         .await
         .expect("added");
 

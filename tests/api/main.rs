@@ -38,4 +38,5 @@ mod seo;
 mod shipping;
 mod storefront;
 mod topology;
+mod variants;
 mod vouchers;

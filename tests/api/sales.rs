@@ -156,7 +156,7 @@ async fn order_at(
         .await
         .expect("cart")
         .expect("created");
-    cart::add_to_cart(&app.db, cart.id, pid, quantity, when)
+    cart::add_to_cart(&app.db, cart.id, pid, 0, quantity, when)
         .await
         .expect("added");
     let address = address(app);

@@ -273,7 +273,7 @@ async fn a_discount_is_shared_over_its_lines_and_carried_into_orders_mail_return
         .await
         .expect_err("160,000 needed");
     assert!(why.contains("160.000"), "{why}");
-    cart::add_to_cart(&app.db, id, other, 1, app.now)
+    cart::add_to_cart(&app.db, id, other, 0, 1, app.now)
         .await
         .expect("added");
     enter(&app, id, " tet2027 ").await.expect("200,000 now");

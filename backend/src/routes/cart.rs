@@ -62,6 +62,9 @@ fn shop_message(e: ShopError) -> Result<String, PageError> {
 struct AddForm {
     csrf: String,
     listing: Uuid,
+    /// The pack size chosen, when the product has several.
+    #[serde(default)]
+    variant: i64,
     quantity: i32,
 }
 
@@ -79,6 +82,7 @@ async fn add(
         &state.db,
         cart.id,
         form.listing,
+        form.variant,
         form.quantity,
         state.clock.now(),
     )
@@ -233,6 +237,8 @@ async fn cart_page(
 struct UpdateForm {
     csrf: String,
     listing: Uuid,
+    #[serde(default)]
+    variant: i64,
     quantity: i32,
 }
 
@@ -248,7 +254,15 @@ async fn update(
             .insert_header((LOCATION, "/cart"))
             .finish());
     };
-    match cart::set_quantity(&state.db, cart.id, form.listing, form.quantity).await {
+    match cart::set_quantity(
+        &state.db,
+        cart.id,
+        form.listing,
+        form.variant,
+        form.quantity,
+    )
+    .await
+    {
         Ok(()) => Ok(HttpResponse::SeeOther()
             .insert_header((LOCATION, "/cart"))
             .finish()),

@@ -502,9 +502,30 @@ async fn product_page(
             })
         })
         .collect();
+    // Pack sizes: chosen in the buy form, the first in stock checked.
+    let sizes = crate::features::selling::variants::of_pid(&state.db, listing.listing_id).await?;
+    let first_in_stock = sizes.iter().position(|v| v.stock > 0);
+    let variants: Vec<_> = sizes
+        .iter()
+        .enumerate()
+        .map(|(n, v)| {
+            json!({
+                "id": v.id,
+                "label": v.label,
+                "price_vnd": v.price_vnd,
+                "stock": v.stock,
+                "checked": Some(n) == first_in_stock,
+            })
+        })
+        .collect();
+    let price_max = sizes.iter().map(|v| v.price_vnd).max();
     let body = render(
         "pages/product",
         &json!({
+            "variants": variants,
+            "price_from": price_max
+                .filter(|max| *max > listing.price_vnd)
+                .map(|_| tr_with("variant.from", &[("price", &listing.price_vnd)])),
             "title": tr_with("product.title", &[("name", &name), ("stars", &listing.stars)]),
             "name": name,
             "description_text": pick(&listing.description_vi, &listing.description_en),

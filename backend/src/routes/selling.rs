@@ -29,6 +29,7 @@ use crate::features::selling::ListingRow;
 use crate::features::selling::Move;
 use crate::features::selling::SellerTarget;
 use crate::features::selling::SellingError;
+use crate::features::selling::variants::VariantInput;
 use crate::i18n::pick;
 use crate::i18n::tr;
 use crate::i18n::tr_with;
@@ -97,9 +98,51 @@ struct ListingForm {
     weight_grams: String,
     description_vi: String,
     description_en: String,
+    /// The pack-size rows (`variant_label_0`…`variant_weight_9`, `variants_form` when the
+    /// page had them): text, read in [`ListingForm::variants`].
+    #[serde(flatten)]
+    rows: std::collections::HashMap<String, String>,
 }
 
 impl ListingForm {
+    /// The pack sizes the form lists (rows without a label are left out), when it had the
+    /// section: stock is a difference from what the page showed, like the listing's own.
+    fn variants(&self) -> Result<Option<Vec<VariantInput>>, String> {
+        fn number<T: std::str::FromStr>(raw: &str, what: &str) -> Result<Option<T>, String> {
+            crate::web::forms::written_number(raw)
+                .map_err(|_| tr_with("errors.form.integer", &[("what", &tr(what))]))
+        }
+        if !self.rows.contains_key("variants_form") {
+            return Ok(None);
+        }
+        let field = |name: &str, n: usize| {
+            self.rows
+                .get(&format!("variant_{name}_{n}"))
+                .map_or("", |v| v.trim())
+        };
+        let mut list = Vec::new();
+        for n in 0..selling::variants::MAX_VARIANTS {
+            let label = field("label", n);
+            if label.is_empty() {
+                continue;
+            }
+            let stock: i32 = number(field("stock", n), "errors.form.stock")?.unwrap_or(0);
+            let seen: Option<i32> = number(field("seen", n), "errors.form.stock")?;
+            let (stock, stock_delta) = match seen {
+                Some(seen) => (None, Some(stock.saturating_sub(seen))),
+                None => (Some(stock), None),
+            };
+            list.push(VariantInput {
+                label: label.to_owned(),
+                price_vnd: Vnd::new(number(field("price", n), "errors.form.price")?.unwrap_or(0)),
+                stock,
+                stock_delta,
+                weight_grams: number(field("weight", n), "errors.form.weight")?,
+            });
+        }
+        Ok(Some(list))
+    }
+
     fn input(&self) -> Result<ListingInput, String> {
         fn number<T: std::str::FromStr>(raw: &str, what: &str) -> Result<Option<T>, String> {
             crate::web::forms::written_number(raw)
@@ -115,14 +158,19 @@ impl ListingForm {
             Some(seen) => (None, Some(stock.saturating_sub(seen))),
             None => (Some(stock), None),
         };
+        let variants = self.variants()?;
+        // With pack sizes, the listing's price and stock are theirs.
+        let sized = variants.as_ref().is_some_and(|v| !v.is_empty());
+        let price = number(&self.price_vnd, "errors.form.price")?.map(Vnd::new);
         Ok(ListingInput {
-            price_vnd: number(&self.price_vnd, "errors.form.price")?.map(Vnd::new),
-            stock,
-            stock_delta,
+            price_vnd: price.filter(|_| !sized),
+            stock: stock.filter(|_| !sized),
+            stock_delta: stock_delta.filter(|_| !sized),
             unit: Some(self.unit.clone()),
             weight_grams: Some(number(&self.weight_grams, "errors.form.weight")?.unwrap_or(0)),
             description_vi: Some(self.description_vi.clone()),
             description_en: Some(self.description_en.clone()),
+            variants,
         })
     }
 }
@@ -275,6 +323,19 @@ async fn edit_page(
         .parse()
         .is_ok_and(|status| is_valid_on(status, own.certificate.expires_on, today));
     let row = selling::row_for(&state.db, &own).await?;
+    let sizes = selling::variants::of(&state.db, own.listing.id).await?;
+    // Every pack size, then empty rows up to three more (at most 10 in all).
+    let blank = (selling::variants::MAX_VARIANTS - sizes.len().min(10)).min(3);
+    let variant_rows: Vec<_> = sizes
+        .iter()
+        .map(|v| json!({ "label": v.label, "price": v.price_vnd, "stock": v.stock, "seen": v.stock, "weight": v.weight_grams }))
+        .chain((0..blank).map(|_| json!({ "label": "", "price": "", "stock": "", "seen": null, "weight": "" })))
+        .enumerate()
+        .map(|(n, mut row)| {
+            row["n"] = n.into();
+            row
+        })
+        .collect();
     form_page(
         state,
         req,
@@ -283,6 +344,8 @@ async fn edit_page(
         json!({
             "title": format!("{} — {}", own.certificate.product_name_vi, tr("seller.heading")),
             "listing": row,
+            "variant_rows": variant_rows,
+            "has_variants": !sizes.is_empty(),
             "certificate": own.certificate,
             "certificate_valid": certificate_valid,
             "days_left": (own.certificate.expires_on - today).num_days(),
@@ -617,6 +680,7 @@ async fn api_create_listing(
         weight_grams: create.weight_grams,
         description_vi: create.description_vi,
         description_en: create.description_en,
+        variants: None,
     };
     let now = state.clock.now();
     let created = selling::create_listing(
@@ -739,6 +803,7 @@ async fn api_patch_listing(
         weight_grams: patch.weight_grams,
         description_vi: patch.description_vi,
         description_en: patch.description_en,
+        variants: None,
     };
     let now = state.clock.now();
     selling::update_listing(&state.db, &principal, *pid, &input, patch.state, now).await?;

@@ -708,6 +708,11 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
             report.vouchers.join(", ")
         );
     }
+    if let Some(slug) = &report.pack_sizes {
+        println!(
+            "  a honey in three pack sizes (200 g, 500 g, a gift box), each with its price and stock: /products/{slug}"
+        );
+    }
     if !roles.onboarding_registration_no.is_empty() {
         println!(
             "  try onboarding: sign in as the shopper, apply at /seller/apply with registration no {}; the code mail is written to {}",

@@ -125,6 +125,8 @@ pub struct SeedReport {
     /// Demo voucher codes made (the seller's, the live show's, the outlet's, the Tết
     /// campaign).
     pub vouchers: Vec<String>,
+    /// The product given three pack sizes (its slug), if there is one.
+    pub pack_sizes: Option<String>,
 }
 
 /// Loads the sample registry and builds the demo catalog as of `now`.
@@ -283,6 +285,7 @@ pub async fn seed_demo(
     seed_producer_page(db, media, now).await?;
     seed_quality_report(db, now).await?;
     report.vouchers = seed_vouchers(db, now, report.live_show_id).await?;
+    report.pack_sizes = seed_pack_sizes(db, now).await?;
     progress.finish_and_clear();
     Ok(report)
 }
@@ -1105,7 +1108,7 @@ async fn seed_orders(
         let cart = cart::find_cart(db, None, Some(shopper.id), true, now)
             .await?
             .context("a cart")?;
-        cart::add_to_cart(db, cart.id, product, 1, now)
+        cart::add_to_cart(db, cart.id, product, 0, 1, now)
             .await
             .map_err(|e| anyhow::anyhow!("demo cart: {e}"))?;
         let key = format!("demo-order-{n}");
@@ -1539,7 +1542,7 @@ async fn seed_card_sales(
         let cart = cart::find_cart(db, None, Some(shopper.id), true, when)
             .await?
             .context("a cart")?;
-        cart::add_to_cart(db, cart.id, product.pid, 2, when)
+        cart::add_to_cart(db, cart.id, product.pid, 0, 2, when)
             .await
             .map_err(|e| anyhow::anyhow!("demo card cart: {e}"))?;
         let key = format!("demo-card-{n}");
@@ -1664,7 +1667,7 @@ async fn seed_sales_history(
                 .await?
                 .context("a cart")?;
             let quantity = 1 + ((h >> (20 + k)) % 3) as i32;
-            if cart::add_to_cart(db, cart.id, product.pid, quantity, placed_at)
+            if cart::add_to_cart(db, cart.id, product.pid, 0, quantity, placed_at)
                 .await
                 .is_err()
             {
@@ -1856,6 +1859,65 @@ async fn seed_vouchers(
         }
     }
     Ok(made)
+}
+
+/// Three pack sizes for one honey (another seller's than the demo seller's, whose demo
+/// orders buy its products whole): a 200 g jar, a 500 g jar and a gift box of two, with their
+/// own prices, stock and weights. Left alone once any listing has pack sizes.
+async fn seed_pack_sizes(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<String>> {
+    use ocop_village::db::entities::{listing_variant, user};
+    use ocop_village::features::selling::variants::{self, VariantInput};
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+    if listing_variant::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let demo_seller = user::Entity::find()
+        .filter(user::Column::Email.eq("nguoiban@ocop.demo"))
+        .one(db)
+        .await?
+        .context("the demo seller account")?;
+    let demo_seller = ocop_village::features::accounts::auth::Principal::load(db, demo_seller)
+        .await?
+        .seller_ids();
+    let honey = listing::Entity::find()
+        .filter(listing::Column::State.eq(ListingState::Published))
+        .filter(listing::Column::Stock.gt(0))
+        .filter(listing::Column::Slug.starts_with("mat-ong"))
+        .filter(listing::Column::SellerId.is_not_in(demo_seller))
+        .order_by_asc(listing::Column::Id)
+        .one(db)
+        .await?;
+    let Some(honey) = honey else {
+        return Ok(None);
+    };
+    let price = honey.price_vnd.dong();
+    let round = |v: i64| Vnd::new((v / 1_000).max(1) * 1_000);
+    let sizes = [
+        ("Hũ 200 g", round(price * 45 / 100), 30, 250),
+        ("Hũ 500 g", round(price), 20, 600),
+        ("Hộp quà 2 hũ 500 g", round(price * 2 * 9 / 10), 10, 1_400),
+    ];
+    let inputs: Vec<VariantInput> = sizes
+        .iter()
+        .map(|(label, price, stock, grams)| VariantInput {
+            label: (*label).into(),
+            price_vnd: *price,
+            stock: Some(*stock),
+            stock_delta: None,
+            weight_grams: Some(*grams),
+        })
+        .collect();
+    let txn = ocop_village::db::begin_write(db).await?;
+    variants::save(&txn, &honey, &inputs, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo pack sizes: {e:?}"))?;
+    outbox::enqueue_listing_sync(&txn, [honey.id], now).await?;
+    txn.commit().await?;
+    Ok(Some(honey.slug))
 }
 
 #[cfg(test)]

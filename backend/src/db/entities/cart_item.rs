@@ -12,6 +12,8 @@ pub struct Model {
     pub listing_id: ListingId,
     pub quantity: i32,
     pub added_at: DateTimeUtc,
+    /// The pack size chosen (`listing_variants.id`); 0 when the listing has none.
+    pub variant_id: i64,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

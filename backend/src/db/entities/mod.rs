@@ -10,6 +10,7 @@ pub mod checkout;
 pub mod ledger_entry;
 pub mod listing;
 pub mod listing_photo;
+pub mod listing_variant;
 pub mod live_show;
 pub mod live_show_item;
 pub mod membership;

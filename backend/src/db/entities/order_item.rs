@@ -22,6 +22,9 @@ pub struct Model {
     pub returned_qty: i32,
     /// What a voucher took off this line (all its units together).
     pub discount_vnd: Vnd,
+    /// The pack size bought, when the listing had several.
+    pub variant_id: Option<i64>,
+    pub variant_label: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -46,6 +46,8 @@ pub enum ShopError {
         unit: String,
     },
     EmptyCart,
+    /// The product comes in several pack sizes and none was chosen.
+    ChooseVariant,
     /// VietQR needs every seller's bank account; these sellers have none.
     NoBankAccount(String),
     /// A seller's order cannot be delivered (the shipping quote's reason).
@@ -71,6 +73,7 @@ impl std::fmt::Display for ShopError {
                     &[("left", left), ("unit", unit), ("title", title)],
                 ),
                 Self::EmptyCart => tr("cart.empty"),
+                Self::ChooseVariant => tr("errors.variant.choose"),
                 Self::NoBankAccount(sellers) => {
                     tr_with("checkout.vietqr_unavailable", &[("sellers", sellers)])
                 }
@@ -166,7 +169,8 @@ pub async fn merge_at_sign_in(
                 .all(&txn)
                 .await?;
             for line in lines {
-                add_quantity(&txn, mine.id, line.listing_id, line.quantity, now).await?;
+                let at = (line.listing_id, line.variant_id);
+                add_quantity(&txn, mine.id, at, line.quantity, now).await?;
             }
             if mine.voucher_code.is_none() && guest.voucher_code.is_some() {
                 let mut kept: cart::ActiveModel = mine.into();
@@ -179,32 +183,38 @@ pub async fn merge_at_sign_in(
     txn.commit().await
 }
 
-/// Adds `quantity` to a line (creating it), capped at [`MAX_QUANTITY`].
+/// Adds `quantity` to a line of a listing and pack size (`0`: none) (creating it), capped at
+/// [`MAX_QUANTITY`].
 async fn add_quantity(
     db: &impl ConnectionTrait,
     cart_id: i64,
-    listing_id: ListingId,
+    (listing_id, variant_id): (ListingId, i64),
     quantity: i32,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     cart_item::Entity::insert(cart_item::ActiveModel {
         cart_id: Set(cart_id),
         listing_id: Set(listing_id),
+        variant_id: Set(variant_id),
         quantity: Set(Ord::min(quantity, MAX_QUANTITY)),
         added_at: Set(now),
         ..Default::default()
     })
     .on_conflict(
-        OnConflict::columns([cart_item::Column::CartId, cart_item::Column::ListingId])
-            .value(
-                cart_item::Column::Quantity,
-                // Portable (SQLite and PostgreSQL): no MIN/LEAST of two values.
-                Expr::cust(format!(
-                    "CASE WHEN cart_items.quantity + excluded.quantity > {MAX_QUANTITY} \
+        OnConflict::columns([
+            cart_item::Column::CartId,
+            cart_item::Column::ListingId,
+            cart_item::Column::VariantId,
+        ])
+        .value(
+            cart_item::Column::Quantity,
+            // Portable (SQLite and PostgreSQL): no MIN/LEAST of two values.
+            Expr::cust(format!(
+                "CASE WHEN cart_items.quantity + excluded.quantity > {MAX_QUANTITY} \
                      THEN {MAX_QUANTITY} ELSE cart_items.quantity + excluded.quantity END"
-                )),
-            )
-            .to_owned(),
+            )),
+        )
+        .to_owned(),
     )
     .exec_without_returning(db)
     .await?;
@@ -285,24 +295,38 @@ pub async fn view_buyable_pids(
         .collect())
 }
 
-/// Puts `quantity` more of a product in the cart, if it is for sale and in stock.
+/// Puts `quantity` more of a product in the cart, if it is for sale and in stock: of the
+/// pack size `variant` when the product has several (one must be chosen), else `0`.
 pub async fn add_to_cart(
     db: &DatabaseConnection,
     cart_id: i64,
     listing_pid: Uuid,
+    variant: i64,
     quantity: i32,
     now: DateTime<Utc>,
 ) -> Result<(), ShopError> {
     if !(1..=MAX_QUANTITY).contains(&quantity) {
         return Err(ShopError::BadQuantity);
     }
-    let item = buyable(db, vietnam_date(now), None, Some(listing_pid))
+    let mut item = buyable(db, vietnam_date(now), None, Some(listing_pid))
         .await?
         .pop()
         .ok_or(ShopError::NotForSale)?;
+    let sizes = crate::features::selling::variants::of(db, item.listing_id).await?;
+    if !sizes.is_empty() {
+        let size = sizes
+            .iter()
+            .find(|v| v.id == variant)
+            .ok_or(ShopError::ChooseVariant)?;
+        item.stock = size.stock;
+        item.title_vi = format!("{} — {}", item.title_vi, size.label);
+    } else if variant != 0 {
+        return Err(ShopError::NotForSale);
+    }
     let already = cart_item::Entity::find()
         .filter(cart_item::Column::CartId.eq(cart_id))
         .filter(cart_item::Column::ListingId.eq(item.listing_id))
+        .filter(cart_item::Column::VariantId.eq(variant))
         .one(db)
         .await?
         .map_or(0, |l| l.quantity);
@@ -313,15 +337,16 @@ pub async fn add_to_cart(
             unit: item.unit,
         });
     }
-    add_quantity(db, cart_id, item.listing_id, quantity, now).await?;
+    add_quantity(db, cart_id, (item.listing_id, variant), quantity, now).await?;
     Ok(())
 }
 
-/// Sets a line's quantity; 0 removes it.
+/// Sets a line's quantity (the line of that product and pack size, `0`: none); 0 removes it.
 pub async fn set_quantity(
     db: &DatabaseConnection,
     cart_id: i64,
     listing_pid: Uuid,
+    variant: i64,
     quantity: i32,
 ) -> Result<(), ShopError> {
     if !(0..=MAX_QUANTITY).contains(&quantity) {
@@ -337,6 +362,7 @@ pub async fn set_quantity(
     let line = cart_item::Entity::find()
         .filter(cart_item::Column::CartId.eq(cart_id))
         .filter(cart_item::Column::ListingId.eq(found.id))
+        .filter(cart_item::Column::VariantId.eq(variant))
         .one(db)
         .await?;
     match (line, quantity) {
@@ -356,7 +382,11 @@ pub async fn set_quantity(
 /// One cart line as pages show it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct CartLine {
+    /// The product, with the pack size's price, stock and weight when it has one.
     pub item: Buyable,
+    /// The pack size (`0`: none) and its label.
+    pub variant_id: i64,
+    pub variant_label: Option<String>,
     pub quantity: i32,
     pub line_total_vnd: Vnd,
     /// What the cart's voucher takes off this line.
@@ -534,13 +564,41 @@ pub async fn view(
     } else {
         buyable(db, today, Some(&ids), None).await?
     };
+    let sizes = if ids.is_empty() {
+        Vec::new()
+    } else {
+        crate::db::entities::listing_variant::Entity::find()
+            .filter(crate::db::entities::listing_variant::Column::ListingId.is_in(ids.clone()))
+            .all(db)
+            .await?
+    };
     let mut groups: BTreeMap<(String, SellerId), SellerGroup> = BTreeMap::new();
     let mut view = CartView::default();
     for line in &lines {
-        let Some(item) = items.iter().find(|i| i.listing_id == line.listing_id) else {
+        let Some(found) = items.iter().find(|i| i.listing_id == line.listing_id) else {
             view.unavailable += 1;
             continue;
         };
+        // A pack size's own price, stock and weight; a line of a product that has pack sizes
+        // needs one of them (and one whose pack size was removed is no longer for sale).
+        let mut item = found.clone();
+        let has_sizes = sizes.iter().any(|v| v.listing_id == line.listing_id);
+        let size = sizes
+            .iter()
+            .find(|v| v.listing_id == line.listing_id && v.id == line.variant_id);
+        match (has_sizes, size) {
+            (false, _) if line.variant_id == 0 => {}
+            (true, Some(size)) => {
+                item.price_vnd = size.price_vnd;
+                item.stock = size.stock;
+                item.weight_grams = size.weight_grams;
+            }
+            _ => {
+                view.unavailable += 1;
+                continue;
+            }
+        }
+        let item = &item;
         let total = item.price_vnd * i64::from(line.quantity);
         let group = groups
             .entry((item.seller_name.clone(), item.seller_id))
@@ -554,6 +612,8 @@ pub async fn view(
         group.subtotal_vnd += total;
         group.lines.push(CartLine {
             item: item.clone(),
+            variant_id: line.variant_id,
+            variant_label: size.map(|v| v.label.clone()),
             quantity: line.quantity,
             line_total_vnd: total,
             discount_vnd: Vnd::ZERO,
@@ -951,7 +1011,7 @@ async fn place_once(
     // Take the stock, line by line in listing order; any shortfall undoes everything (the
     // transaction drops).
     let mut lines: Vec<_> = cart.groups.iter().flat_map(|g| &g.lines).collect();
-    lines.sort_by_key(|line| line.item.listing_id);
+    lines.sort_by_key(|line| (line.item.listing_id, line.variant_id));
     let mut taken = Vec::new();
     for line in lines {
         if let Some(outlet_id) = pickup_outlet {
@@ -992,6 +1052,36 @@ async fn place_once(
             .filter(listing::Column::Stock.gte(line.quantity))
             .exec(&txn)
             .await?;
+        // A pack size: its own stock too, after the listing's row (the order every writer
+        // takes them in), so the listing's stock stays the sum of its pack sizes'.
+        if done.rows_affected == 1 && line.variant_id != 0 {
+            use crate::db::entities::listing_variant;
+            let taken = listing_variant::Entity::update_many()
+                .col_expr(
+                    listing_variant::Column::Stock,
+                    Expr::col(listing_variant::Column::Stock).sub(line.quantity),
+                )
+                .filter(listing_variant::Column::Id.eq(line.variant_id))
+                .filter(listing_variant::Column::Stock.gte(line.quantity))
+                .exec(&txn)
+                .await?;
+            if taken.rows_affected != 1 {
+                let left = listing_variant::Entity::find_by_id(line.variant_id)
+                    .one(&txn)
+                    .await?
+                    .map_or(0, |v| v.stock);
+                return Err(ShopError::NotEnoughStock {
+                    title: format!(
+                        "{} — {}",
+                        line.item.title_vi,
+                        line.variant_label.as_deref().unwrap_or_default()
+                    ),
+                    left,
+                    unit: line.item.unit.clone(),
+                }
+                .into());
+            }
+        }
         if done.rows_affected != 1 {
             let left = listing::Entity::find_by_id(line.item.listing_id)
                 .one(&txn)
@@ -1090,12 +1180,18 @@ async fn place_once(
             order_item::ActiveModel {
                 order_id: Set(placed_order.id),
                 listing_id: Set(line.item.listing_id),
-                title: Set(line.item.title_vi.clone()),
+                // The pack size in the title, so every page, e-mail and receipt names it.
+                title: Set(match &line.variant_label {
+                    Some(label) => format!("{} — {label}", line.item.title_vi),
+                    None => line.item.title_vi.clone(),
+                }),
                 certificate_no: Set(line.item.certificate_no.clone()),
                 unit: Set(line.item.unit.clone()),
                 unit_price_vnd: Set(line.item.price_vnd),
                 quantity: Set(line.quantity),
                 discount_vnd: Set(line.discount_vnd),
+                variant_id: Set((line.variant_id != 0).then_some(line.variant_id)),
+                variant_label: Set(line.variant_label.clone()),
                 ..Default::default()
             }
             .insert(&txn)
@@ -1226,6 +1322,15 @@ pub async fn pickup_outlets(
     cart: &CartView,
 ) -> Result<Vec<crate::db::entities::outlet::Model>, DbErr> {
     use crate::db::entities::{outlet, outlet_listing};
+    // Outlets keep a product on their shelf, not its pack sizes.
+    if cart
+        .groups
+        .iter()
+        .flat_map(|g| &g.lines)
+        .any(|l| l.variant_id != 0)
+    {
+        return Ok(Vec::new());
+    }
     let lines: Vec<(ListingId, i32)> = cart
         .groups
         .iter()

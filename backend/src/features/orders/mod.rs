@@ -385,22 +385,25 @@ async fn give_back_stock(
     o: &order::Model,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let units: Vec<(ListingId, i32)> = order_item::Entity::find()
+    let units: Vec<Units> = order_item::Entity::find()
         .filter(order_item::Column::OrderId.eq(o.id))
         .all(db)
         .await?
         .into_iter()
-        .map(|i| (i.listing_id, i.quantity))
+        .map(|i| (i.listing_id, i.variant_id, i.quantity))
         .collect();
     give_back_units(db, o, &units, now).await
 }
+
+/// Units of a listing (of one of its pack sizes, if any) going back on sale.
+pub(crate) type Units = (ListingId, Option<i64>, i32);
 
 /// Puts `units` (listing, quantity) of the order `o` back: on the outlet's shelf for a
 /// pick-up order, else in the listing's stock (queueing the listings' search updates).
 async fn give_back_units(
     db: &impl ConnectionTrait,
     o: &order::Model,
-    units: &[(ListingId, i32)],
+    units: &[Units],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     // In listing order, like a checkout takes them, so the two cannot deadlock.
@@ -412,7 +415,7 @@ async fn give_back_units(
         .and_then(|c| c.outlet_id);
     if let Some(outlet_id) = outlet {
         use crate::db::entities::outlet_listing;
-        for (listing_id, quantity) in &units {
+        for (listing_id, _, quantity) in &units {
             outlet_listing::Entity::update_many()
                 .col_expr(
                     outlet_listing::Column::Stock,
@@ -425,7 +428,7 @@ async fn give_back_units(
         }
         return Ok(());
     }
-    for (listing_id, quantity) in &units {
+    for (listing_id, variant, quantity) in &units {
         listing::Entity::update_many()
             .col_expr(
                 listing::Column::Stock,
@@ -435,8 +438,24 @@ async fn give_back_units(
             .filter(listing::Column::Id.eq(*listing_id))
             .exec(db)
             .await?;
+        // The pack size's own stock after the listing's row, as a checkout takes them (a
+        // pack size removed since is simply gone; the listing's sum is set again below).
+        if let Some(variant) = variant {
+            use crate::db::entities::listing_variant;
+            let back = listing_variant::Entity::update_many()
+                .col_expr(
+                    listing_variant::Column::Stock,
+                    Expr::col(listing_variant::Column::Stock).add(*quantity),
+                )
+                .filter(listing_variant::Column::Id.eq(*variant))
+                .exec(db)
+                .await?;
+            if back.rows_affected == 0 {
+                crate::features::selling::variants::sum_up(db, *listing_id, now).await?;
+            }
+        }
     }
-    let ids: Vec<_> = units.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<_> = units.iter().map(|(id, _, _)| *id).collect();
     outbox::enqueue_listing_sync(db, ids, now).await
 }
 

@@ -596,7 +596,7 @@ async fn take_back(
             .exec(txn)
             .await?;
         if let Some(line) = lines.get(&item.order_item_id) {
-            units.push((line.listing_id, item.quantity));
+            units.push((line.listing_id, line.variant_id, item.quantity));
         }
     }
     if disposition == Disposition::Restock {

@@ -30,6 +30,7 @@ use crate::jobs::outbox;
 use crate::media::{self, PhotoError, store::MediaStore};
 
 pub mod producer;
+pub mod variants;
 
 /// Photos a listing may have.
 pub const MAX_PHOTOS: usize = 8;
@@ -92,6 +93,11 @@ pub struct ListingInput {
     pub weight_grams: Option<i32>,
     pub description_vi: Option<String>,
     pub description_en: Option<String>,
+    /// The pack sizes, all of them (up to 10): labels already there are changed, new ones
+    /// added, missing ones removed; an empty list removes them all. While a listing has
+    /// variants its price and stock are theirs (the lowest price, the total stock).
+    #[serde(default)]
+    pub variants: Option<Vec<variants::VariantInput>>,
 }
 
 impl ListingInput {
@@ -133,6 +139,9 @@ impl ListingInput {
             if d.chars().count() > 5_000 {
                 problems.push(crate::i18n::tr("errors.listing.description"));
             }
+        }
+        if let Some(list) = &self.variants {
+            problems.extend(variants::problems(list));
         }
         if problems.is_empty() {
             Ok(())
@@ -300,7 +309,10 @@ pub async fn create_listing(
     if !certificate_valid(&cert, vietnam_date(now)) {
         return Err(SellingError::InactiveCertificate);
     }
-    let state = match (publish, input.price_vnd) {
+    let priced = input
+        .price_vnd
+        .or_else(|| input.variants.iter().flatten().map(|v| v.price_vnd).min());
+    let state = match (publish, priced) {
         (true, Some(_)) => ListingState::Published,
         (true, None) => {
             return Err(SellingError::PriceRequired);
@@ -334,6 +346,22 @@ pub async fn create_listing(
         }
         Err(e) => return Err(e.into()),
     };
+    let created = match &input.variants {
+        Some(list) if !list.is_empty() => {
+            match variants::save(&txn, &created, list, now).await {
+                Ok(()) => {}
+                Err(variants::Refused::Database(e)) => return Err(e.into()),
+                Err(variants::Refused::Stock { left, .. }) => {
+                    return Err(SellingError::StockOutOfRange { left });
+                }
+            }
+            listing::Entity::find_by_id(created.id)
+                .one(&txn)
+                .await?
+                .ok_or(SellingError::NotFound)?
+        }
+        _ => created,
+    };
     outbox::enqueue_listing_sync(&txn, [created.id], now).await?;
     txn.commit().await?;
     Ok(created)
@@ -358,6 +386,18 @@ pub async fn update_listing(
     let own = find_own_locked(&txn, principal, pid).await?;
     input.validate()?;
     let current = &own.listing;
+    // With pack sizes, the listing's price and stock are theirs.
+    let has_variants = match &input.variants {
+        Some(list) => !list.is_empty(),
+        None => !variants::of(&txn, current.id).await?.is_empty(),
+    };
+    if has_variants
+        && (input.price_vnd.is_some() || input.stock.is_some() || input.stock_delta.is_some())
+    {
+        return Err(SellingError::Invalid(crate::i18n::tr(
+            "errors.variant.listing_fields",
+        )));
+    }
     let mut next = current.clone();
     let mut update = listing::Entity::update_many().filter(C::Id.eq(current.id));
     if let Some(v) = input.price_vnd {
@@ -400,6 +440,21 @@ pub async fn update_listing(
             .col_expr(C::DelistedBy, Expr::value(Option::<String>::None));
         if target == SellerTarget::Published && current.published_at.is_none() {
             update = update.col_expr(C::PublishedAt, Expr::value(now));
+        }
+    }
+    if let Some(list) = &input.variants {
+        // A size without a weight of its own takes the listing's, as this edit sets it.
+        let mut basis = current.clone();
+        basis.weight_grams = input.weight_grams.unwrap_or(current.weight_grams);
+        match variants::save(&txn, &basis, list, now).await {
+            Ok(()) => {}
+            Err(variants::Refused::Database(e)) => return Err(e.into()),
+            Err(variants::Refused::Stock { left, .. }) => {
+                return Err(SellingError::StockOutOfRange { left });
+            }
+        }
+        if let Some(lowest) = list.iter().map(|v| v.price_vnd).min() {
+            next.price_vnd = lowest;
         }
     }
     update

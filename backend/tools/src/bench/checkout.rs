@@ -242,7 +242,7 @@ async fn one_checkout(
     let cart = cart::find_cart(db, None, None, true, now)
         .await?
         .context("a new cart")?;
-    cart::add_to_cart(db, cart.id, *product, 1, now).await?;
+    cart::add_to_cart(db, cart.id, *product, 0, 1, now).await?;
     let key = format!("bench-{n}-{}", uuid::Uuid::new_v4());
     let placement = cart::Placement {
         cart_id: cart.id,
