@@ -304,6 +304,49 @@ async fn a_shopper_chooses_a_pack_size_without_javascript_and_a_cancellation_put
     );
     let broken = ocop_village::ops::check(&app.db).await.expect("check");
     assert!(broken.is_empty(), "{broken:?}");
+
+    // Sold and delivered, a size counts in the sales by size (and only the sizes sold).
+    let cart = ocop_village::features::cart::find_cart(&app.db, None, None, true, app.now)
+        .await
+        .expect("cart")
+        .expect("made");
+    ocop_village::features::cart::add_to_cart(&app.db, cart.id, pid, large, 3, app.now)
+        .await
+        .expect("added");
+    let placed = place_cod(&app.db, cart.id, &address(&app), "sizes-2", app.now)
+        .await
+        .expect("placed");
+    let o = order::Entity::find()
+        .filter(order::Column::CheckoutId.eq(placed.id))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("order");
+    let seller = principal(&app).await;
+    for step in [
+        Step::Confirm,
+        Step::Ship {
+            carrier: "GHN".into(),
+            tracking_no: "GHN1".into(),
+        },
+        Step::Deliver,
+    ] {
+        orders::advance(&app.db, Actor::Seller(&seller), o.pid, step, app.now)
+            .await
+            .expect("step");
+    }
+    use ocop_village::features::sales::{self, Period, Within};
+    let day = ocop_village::domain::time::vietnam_date(app.now);
+    let period = Period {
+        from: day - chrono::Duration::days(1),
+        to: day + chrono::Duration::days(1),
+    };
+    let rows = sales::by_pack_size(&app.db, &Within::default(), period)
+        .await
+        .expect("by size");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].title.ends_with("Gói 500 g"));
+    assert_eq!((rows[0].units, rows[0].revenue_vnd), (3, 420_000));
 }
 
 #[tokio::test]

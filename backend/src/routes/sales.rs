@@ -562,6 +562,7 @@ async fn seller_page(
         .next()
         .unwrap_or_default();
     let shipping = sales::shipping_collected(&state.db, &within, period).await?;
+    let pack_sizes = sales::by_pack_size(&state.db, &within, period).await?;
     let buckets = sales::over_time(&state.db, &within, period).await?;
     let chart = charts::columns(
         &tr("sales.chart_title"),
@@ -597,6 +598,7 @@ async fn seller_page(
                 "outlet": totals.outlet,
             },
             "chart": chart,
+            "pack_sizes": pack_sizes,
             "buckets": buckets,
             "listings": sell_through_json(&listings),
             "csv_href": format!("/seller/sales.csv?{qs}"),

@@ -449,6 +449,40 @@ pub async fn shipping_collected(
     Ok(Vnd::new(row.map_or(0, |r| r.total)))
 }
 
+/// Units and net revenue of one pack size in a period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromQueryResult)]
+pub struct PackSizeSales {
+    /// The order line's title: the product and the size.
+    pub title: String,
+    pub units: i64,
+    pub revenue_vnd: i64,
+}
+
+/// Completed sales of pack sizes in `within` for `period`, by size (the order lines' titles
+/// name them), most units first: the figures per size beside the per-listing sell-through.
+pub async fn by_pack_size(
+    db: &impl ConnectionTrait,
+    within: &Within,
+    period: Period,
+) -> Result<Vec<PackSizeSales>, DbErr> {
+    let mut values: Vec<Value> = vec![period.start().into(), period.end().into()];
+    let scope = within.clause(&mut values);
+    let sql = format!(
+        "SELECT oi.title AS title, CAST(SUM(oi.quantity - oi.returned_qty) AS BIGINT) AS units, \
+                CAST(SUM((oi.quantity - oi.returned_qty) * oi.unit_price_vnd - oi.discount_vnd * (oi.quantity - oi.returned_qty) / oi.quantity) AS BIGINT) AS revenue_vnd \
+         FROM orders o \
+         JOIN order_items oi ON oi.order_id = o.id \
+         JOIN sellers s ON s.id = o.seller_id \
+         JOIN registry_participants p ON p.id = s.participant_id \
+         WHERE oi.variant_id IS NOT NULL AND o.completed_at >= ? AND o.completed_at < ? AND {done}{scope} \
+         GROUP BY oi.title ORDER BY units DESC, oi.title",
+        done = completed("o")
+    );
+    PackSizeSales::find_by_statement(statement(db.get_database_backend(), &sql, values))
+        .all(db)
+        .await
+}
+
 /// Sell-through at `level` for `period`: every listing (seller, province) in `within` that sold
 /// in the period or holds stock, most units sold first.
 pub async fn sell_through(
