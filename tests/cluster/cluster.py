@@ -63,6 +63,7 @@ BOUND = 15.0
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 KEY = re.compile(r'name="idempotency_key" value="([0-9a-f-]{36})"')
+SIZE = re.compile(r'name="variant" value="(\d+)" required checked')
 TOKEN = re.compile(r"<code>(ocop_[0-9a-f]+)</code>")
 
 lock = threading.Lock()
@@ -228,8 +229,11 @@ def buyer(hosts, by_seller):
                 listing = re.search(r'name="listing" value="([0-9a-f-]{36})"', page)
                 if not (csrf and listing):
                     continue  # sold out or hidden meanwhile
-                s.post(base + "/cart/add", data={"csrf": csrf.group(1), "listing": listing.group(1), "quantity": "1"},
-                       allow_redirects=False, timeout=10)
+                data = {"csrf": csrf.group(1), "listing": listing.group(1), "quantity": "1"}
+                size = SIZE.search(page)
+                if size:
+                    data["variant"] = size.group(1)  # the pack size the page has checked
+                s.post(base + "/cart/add", data=data, allow_redirects=False, timeout=10)
             form = s.get(base + "/checkout", timeout=10).text
             key, csrf = KEY.search(form), CSRF.search(form)
             if not (key and csrf):

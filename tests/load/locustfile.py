@@ -30,6 +30,8 @@ _next_host = itertools.cycle(HOSTS) if HOSTS else None
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 LISTING = re.compile(r'name="listing" value="([0-9a-f-]{36})"')
 KEY = re.compile(r'name="idempotency_key" value="([0-9a-f-]{36})"')
+# The pack size the product page has checked, when the product comes in several.
+SIZE = re.compile(r'name="variant" value="(\d+)" required checked')
 
 
 class Shopper(FastHttpUser):
@@ -67,9 +69,13 @@ class Shopper(FastHttpUser):
         csrf, listing = CSRF.search(page), LISTING.search(page)
         if not (csrf and listing):
             return  # sold out since the list was read
+        data = {"csrf": csrf.group(1), "listing": listing.group(1), "quantity": "1"}
+        size = SIZE.search(page)
+        if size:
+            data["variant"] = size.group(1)
         with self.client.post(
             "/cart/add",
-            data={"csrf": csrf.group(1), "listing": listing.group(1), "quantity": "1"},
+            data=data,
             name="/cart/add",
             allow_redirects=False,
             catch_response=True,

@@ -117,8 +117,22 @@ async fn measure(
         )
         .exec(&db)
         .await?;
-    let products: Vec<uuid::Uuid> =
-        cart::view_buyable_pids(&db, ocop_village::domain::time::vietnam_date(now)).await?;
+    ocop_village::db::entities::listing_variant::Entity::update_many()
+        .col_expr(
+            ocop_village::db::entities::listing_variant::Column::Stock,
+            sea_orm::sea_query::Expr::value(1_000_000),
+        )
+        .exec(&db)
+        .await?;
+    // Each product with the pack size a shopper would take (its first), or none.
+    let mut products: Vec<(uuid::Uuid, i64)> = Vec::new();
+    for pid in cart::view_buyable_pids(&db, ocop_village::domain::time::vietnam_date(now)).await? {
+        let size = ocop_village::features::selling::variants::of_pid(&db, pid)
+            .await?
+            .first()
+            .map_or(0, |v| v.id);
+        products.push((pid, size));
+    }
     anyhow::ensure!(
         !products.is_empty(),
         "the demo catalog has nothing for sale"
@@ -234,7 +248,7 @@ async fn one_checkout(
     db: &DatabaseConnection,
     reference: &Reference,
     carriers: &ocop_village::carriers::Endpoints,
-    product: &uuid::Uuid,
+    (product, size): &(uuid::Uuid, i64),
     address: &Address,
     n: usize,
 ) -> anyhow::Result<()> {
@@ -242,7 +256,7 @@ async fn one_checkout(
     let cart = cart::find_cart(db, None, None, true, now)
         .await?
         .context("a new cart")?;
-    cart::add_to_cart(db, cart.id, *product, 0, 1, now).await?;
+    cart::add_to_cart(db, cart.id, *product, *size, 1, now).await?;
     let key = format!("bench-{n}-{}", uuid::Uuid::new_v4());
     let placement = cart::Placement {
         cart_id: cart.id,
