@@ -196,7 +196,7 @@ async fn step(app: &TestApp, who: &Principal, o: &order::Model, step: Step, when
 }
 
 /// Confirmed, shipped, then delivered at `when` (cash collected).
-async fn deliver(app: &TestApp, who: &Principal, o: &order::Model, when: DateTime<Utc>) {
+pub(crate) async fn deliver(app: &TestApp, who: &Principal, o: &order::Model, when: DateTime<Utc>) {
     step(app, who, o, Step::Confirm, when).await;
     let ship = Step::Ship {
         carrier: "GHN".into(),

@@ -323,18 +323,7 @@ async fn a_shopper_chooses_a_pack_size_without_javascript_and_a_cancellation_put
         .expect("query")
         .expect("order");
     let seller = principal(&app).await;
-    for step in [
-        Step::Confirm,
-        Step::Ship {
-            carrier: "GHN".into(),
-            tracking_no: "GHN1".into(),
-        },
-        Step::Deliver,
-    ] {
-        orders::advance(&app.db, Actor::Seller(&seller), o.pid, step, app.now)
-            .await
-            .expect("step");
-    }
+    crate::sales::deliver(&app, &seller, &o, app.now).await;
     use ocop_village::features::sales::{self, Period, Within};
     let day = ocop_village::domain::time::vietnam_date(app.now);
     let period = Period {

@@ -333,25 +333,7 @@ async fn a_discount_is_shared_over_its_lines_and_carried_into_orders_mail_return
 
     // Delivered, the tea seller's sell-through counts what was paid, not the list price.
     let principal = principal_of(&app, "tra@example.vn").await;
-    use ocop_village::features::orders::{self, Actor, Step};
-    for step in [
-        Step::Confirm,
-        Step::Ship {
-            carrier: "GHN".into(),
-            tracking_no: "GHN1".into(),
-        },
-        Step::Deliver,
-    ] {
-        orders::advance(
-            &app.db,
-            Actor::Seller(&principal),
-            tea_order.pid,
-            step,
-            app.now,
-        )
-        .await
-        .expect("step");
-    }
+    crate::sales::deliver(&app, &principal, tea_order, app.now).await;
     use ocop_village::features::sales::{self, Level, Period, Within};
     let day = ocop_village::domain::time::vietnam_date(app.now);
     let period = Period {
