@@ -3,6 +3,7 @@
 mod accounts;
 mod addresses;
 mod checkout;
+mod combos;
 mod concurrency;
 mod engines_agree;
 mod faults;

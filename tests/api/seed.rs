@@ -350,7 +350,21 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
         .await,
         1
     );
+    // The outlet's gift combo: three products of three producers, on sale, with a photo.
+    let slug = report.gift_combo.clone().expect("a demo gift combo");
+    let today = ocop_village::domain::time::vietnam_date(app.now);
+    let gift = ocop_village::features::offers::combos::by_slug(&app.db, today, &slug)
+        .await
+        .expect("query")
+        .expect("the combo");
+    assert_eq!(
+        (gift.issuer.as_str(), gift.parts.len(), gift.producers),
+        ("outlet", 3, 3)
+    );
+    assert!(gift.on_sale && gift.photo_url.is_some(), "{gift:?}");
     let again = app.seed_demo().await;
+    assert_eq!(again.gift_combo, None, "made once");
+    assert_eq!(app.count("combos", "").await, 1);
     assert_eq!(again.vouchers, report.vouchers, "kept as they were");
     assert_eq!(app.count("vouchers", "").await, 4);
     assert_eq!(again.orders_created, 0);

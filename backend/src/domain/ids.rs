@@ -56,6 +56,8 @@ ids! {
     ShowId,
     /// A discount code (`vouchers`).
     VoucherId,
+    /// A gift combo of several products (`combos`).
+    ComboId,
 }
 
 #[cfg(test)]

@@ -44,31 +44,32 @@ pub fn normalize_code(raw: &str) -> Option<String> {
 }
 
 /// `discount` shared among lines worth `lines` in proportion to them, each share whole đồng
-/// and at most its line; the đồng left by rounding down go to the lines with the largest
-/// remainders (the earlier line on a tie), so the shares add up to `discount` exactly.
+/// and at most its line (a discount above the lines' total is cut to it): see [`apportion`].
 pub fn split(discount: Vnd, lines: &[Vnd]) -> Vec<Vnd> {
-    let total: i128 = lines.iter().map(|l| i128::from(l.dong())).sum();
-    if total <= 0 || discount <= Vnd::ZERO {
-        return vec![Vnd::ZERO; lines.len()];
+    let total: i64 = lines.iter().map(|l| l.dong()).sum();
+    apportion(discount.min(Vnd::new(total)), lines)
+}
+
+/// `amount` shared among `weights` in proportion to them, each share whole đồng: the đồng
+/// left by rounding down go to the largest remainders (the earlier one on a tie), so the
+/// shares add up to `amount` exactly. Nothing to share, or no weight: every share is 0.
+pub fn apportion(amount: Vnd, weights: &[Vnd]) -> Vec<Vnd> {
+    let total: i128 = weights.iter().map(|l| i128::from(l.dong().max(0))).sum();
+    if total <= 0 || amount <= Vnd::ZERO {
+        return vec![Vnd::ZERO; weights.len()];
     }
-    let discount = i128::from(discount.dong()).min(total);
-    let mut shares: Vec<i128> = Vec::with_capacity(lines.len());
-    let mut remainders: Vec<(i128, usize)> = Vec::with_capacity(lines.len());
-    for (n, line) in lines.iter().enumerate() {
-        let exact = discount * i128::from(line.dong());
+    let amount = i128::from(amount.dong());
+    let mut shares: Vec<i128> = Vec::with_capacity(weights.len());
+    let mut remainders: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
+    for (n, weight) in weights.iter().enumerate() {
+        let exact = amount * i128::from(weight.dong().max(0));
         shares.push(exact / total);
         remainders.push((exact % total, n));
     }
-    let mut left = discount - shares.iter().sum::<i128>();
+    let left = usize::try_from(amount - shares.iter().sum::<i128>()).unwrap_or(0);
     remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for (_, n) in remainders {
-        if left == 0 {
-            break;
-        }
-        if shares[n] < i128::from(lines[n].dong()) {
-            shares[n] += 1;
-            left -= 1;
-        }
+    for (_, n) in remainders.into_iter().take(left) {
+        shares[n] += 1;
     }
     shares
         .into_iter()
@@ -138,6 +139,20 @@ mod tests {
         // Never more than the goods, nothing for nothing.
         assert_eq!(split(Vnd::new(500), &vnd(&[100, 200])), vnd(&[100, 200]));
         assert_eq!(split(Vnd::new(500), &[]), Vec::<Vnd>::new());
+    }
+
+    #[test]
+    fn a_combo_price_is_apportioned_even_above_its_parts() {
+        // A gift box dearer than its parts (the box itself costs something).
+        assert_eq!(
+            apportion(Vnd::new(130_000), &vnd(&[50_000, 50_000])),
+            vnd(&[65_000, 65_000])
+        );
+        // Below them, each part gives up the same fraction; every đồng is placed.
+        let shares = apportion(Vnd::new(100_001), &vnd(&[120_000, 45_000, 35_000]));
+        assert_eq!(shares.iter().copied().sum::<Vnd>(), Vnd::new(100_001));
+        assert_eq!(shares, vnd(&[60_001, 22_500, 17_500]));
+        assert_eq!(apportion(Vnd::new(5), &vnd(&[0, 0])), vnd(&[0, 0]));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::db::entities::cart as cart_row;
 use crate::db::entities::user;
-use crate::domain::ids::{OutletId, SellerId, UserId};
+use crate::domain::ids::{ComboId, OutletId, SellerId, UserId};
 use crate::domain::invoice::InvoiceRequest;
 use crate::domain::orders::PaymentMethod;
 use crate::features::cart;
@@ -87,6 +87,16 @@ async fn add(
         state.clock.now(),
     )
     .await;
+    added(&state, &req, &cart, result).await
+}
+
+/// To the cart after something was added to it, or the cart with why not (a 400).
+async fn added(
+    state: &AppState,
+    req: &HttpRequest,
+    cart: &cart_row::Model,
+    result: Result<(), ShopError>,
+) -> Result<HttpResponse, PageError> {
     // The cookie goes with either answer, so a new guest keeps the cart just made.
     let cookie = state.cookies.cart_cookie(cart.token);
     match result {
@@ -97,9 +107,9 @@ async fn add(
         Err(e) => {
             let message = shop_message(e)?;
             let mut response = cart_view(
-                &state,
-                &req,
-                Some(&cart),
+                state,
+                req,
+                Some(cart),
                 StatusCode::BAD_REQUEST,
                 Some(message),
             )
@@ -109,6 +119,60 @@ async fn add(
                 .map_err(|e| PageError::Unexpected(e.into()))?;
             Ok(response)
         }
+    }
+}
+
+#[derive(Deserialize)]
+struct AddComboForm {
+    csrf: String,
+    /// The gift combo's slug.
+    combo: String,
+    quantity: i32,
+}
+
+/// Puts boxes of a gift combo in the cart.
+#[post("/cart/combos")]
+async fn add_combo(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<AddComboForm>,
+) -> Result<HttpResponse, PageError> {
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let cart = this_cart(&state, &req, true)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let result = cart::add_combo_to_cart(
+        &state.db,
+        cart.id,
+        &form.combo,
+        form.quantity,
+        state.clock.now(),
+    )
+    .await;
+    added(&state, &req, &cart, result).await
+}
+
+#[derive(Deserialize)]
+struct UpdateComboForm {
+    csrf: String,
+    combo: ComboId,
+    quantity: i32,
+}
+
+/// Changes how many boxes of a gift combo the cart holds (0 removes them).
+#[post("/cart/combos/update")]
+async fn update_combo(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<UpdateComboForm>,
+) -> Result<HttpResponse, PageError> {
+    guard(&state, &req, &form.csrf, &[]).await?;
+    let Some(cart) = this_cart(&state, &req, false).await? else {
+        return Ok(see_other("/cart"));
+    };
+    match cart::set_combo_quantity(&state.db, cart.id, form.combo, form.quantity).await {
+        Ok(()) => Ok(see_other("/cart")),
+        Err(e) => refused(&state, &req, &cart, e).await,
     }
 }
 
@@ -218,7 +282,8 @@ async fn cart_view(
             "title": tr("cart.title"),
             "cart": view,
             "empty": view.groups.is_empty(),
-            "has_short": view.groups.iter().flat_map(|g| &g.lines).any(|l| l.short),
+            "has_short": view.groups.iter().flat_map(|g| &g.lines).any(|l| l.short)
+                || view.combos.iter().any(|c| c.short),
             "error": error,
         }),
     )
@@ -866,6 +931,8 @@ async fn refresh_address(
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(add)
+        .service(add_combo)
+        .service(update_combo)
         .service(cart_page)
         .service(update)
         .service(voucher)

@@ -578,6 +578,13 @@ pub async fn search_page(
     let mut params = params.into_inner();
     // The storefront's search covers the whole marketplace; outlets have their own pages.
     params.outlet = None;
+    let asked = super::combos::ComboParams {
+        q: params.q.clone(),
+        stars: params.stars.clone(),
+        province: params.province.clone(),
+        region: params.region.clone(),
+        group: params.group.clone(),
+    };
     let ResultsView {
         query,
         rescue,
@@ -604,8 +611,35 @@ pub async fn search_page(
             serde_urlencoded::to_string([("q", query.text.as_str())]).unwrap_or_default();
         format!("{}/search?{q}", state.site)
     });
+    // The gift combos the same words and filters find, on the first page (a few; the rest
+    // on the combos page).
+    let gifts = if query.page == 1 {
+        crate::features::offers::combos::for_sale(&state.db, state.clock.today(), &asked.filter())
+            .await?
+    } else {
+        Vec::new()
+    };
+    const SHOWN_COMBOS: usize = 3;
     let mut data = data;
     if let Some(map) = data.as_object_mut() {
+        map.insert(
+            "combos".into(),
+            gifts
+                .iter()
+                .take(SHOWN_COMBOS)
+                .map(|v| super::combos::card(&state, v))
+                .collect::<Vec<_>>()
+                .into(),
+        );
+        map.insert("combos_more".into(), (gifts.len() > SHOWN_COMBOS).into());
+        map.insert(
+            "combos_link".into(),
+            format!(
+                "/combos?{}",
+                serde_urlencoded::to_string(&asked).unwrap_or_default()
+            )
+            .into(),
+        );
         map.insert("title".into(), title.into());
         map.insert("noindex".into(), (!indexable).into());
         map.insert("canonical".into(), canonical.into());

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod cart;
 pub mod catalog;
+pub mod combos;
 pub mod health;
 pub mod ledger;
 pub mod live;
@@ -55,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(live::configure)
         .configure(outlets::configure)
         .configure(offers::configure)
+        .configure(combos::configure)
         .configure(orders::configure)
         .configure(returns::configure)
         .configure(reviews::configure)

@@ -13,97 +13,26 @@ use serde_json::json;
 
 use crate::app::AppState;
 use crate::db::entities::voucher;
-use crate::domain::ids::{OutletId, SellerId, VoucherId};
+use crate::domain::ids::VoucherId;
 use crate::domain::money::Vnd;
 use crate::domain::time::{format_vietnam, vietnam_local_value};
 use crate::features::offers::{self, Draft, Issuer, VoucherError};
 use crate::i18n::{tr, tr_with};
 use crate::routes::outlets::administrator;
-use crate::web::auth::require;
+use crate::web::desk::{Desk, DeskQuery, EndForm, outlet_desk, seller_desk};
 use crate::web::error::PageError;
 use crate::web::forms::CsrfOnly;
-use crate::web::forms::chosen_seller;
 use crate::web::forms::form_page;
 use crate::web::forms::guard;
 use crate::web::forms::see_other;
-
-/// Who asks: which issuer's codes the page shows, and the page's own address.
-struct Desk {
-    issuer: Issuer,
-    /// The page, with the seller or outlet chosen (`/seller/vouchers?seller=3`).
-    page: String,
-    /// Where its forms post, without the query.
-    base: &'static str,
-    /// The hidden field that names the seller or outlet, if any.
-    scope: Option<(&'static str, i64)>,
-    lead: &'static str,
-    by: crate::domain::ids::UserId,
-}
-
-#[derive(Deserialize)]
-struct DeskQuery {
-    seller: Option<SellerId>,
-    outlet: Option<OutletId>,
-}
-
-async fn seller_desk(
-    state: &AppState,
-    req: &HttpRequest,
-    asked: Option<SellerId>,
-) -> Result<Desk, PageError> {
-    let principal = require(state, req).await?;
-    let shop = chosen_seller(state, &principal, asked).await?;
-    Ok(Desk {
-        issuer: Issuer::Seller(shop.id),
-        page: format!("/seller/vouchers?seller={}", shop.id),
-        base: "/seller/vouchers",
-        scope: Some(("seller", shop.id.get())),
-        lead: "voucher.lead_seller",
-        by: principal.user.id,
-    })
-}
-
-async fn outlet_desk(
-    state: &AppState,
-    req: &HttpRequest,
-    asked: Option<OutletId>,
-) -> Result<Desk, PageError> {
-    use crate::features::outlets;
-    let principal = require(state, req).await?;
-    let id = match asked {
-        Some(id) => id,
-        None => match outlets::operated_by(&state.db, &principal)
-            .await?
-            .as_slice()
-        {
-            [only] => only.id,
-            _ => return Err(PageError::AccessDenied),
-        },
-    };
-    let shop = outlets::find_operated(&state.db, &principal, id)
-        .await
-        .map_err(|e| match e {
-            outlets::OutletError::Database(e) => e.into(),
-            _ => PageError::AccessDenied,
-        })?;
-    Ok(Desk {
-        issuer: Issuer::Outlet(shop.id),
-        page: format!("/outlet/vouchers?outlet={}", shop.id),
-        base: "/outlet/vouchers",
-        scope: Some(("outlet", shop.id.get())),
-        lead: "voucher.lead_outlet",
-        by: principal.user.id,
-    })
-}
 
 async fn programme_desk(state: &AppState, req: &HttpRequest) -> Result<Desk, PageError> {
     let principal = administrator(state, req).await?;
     Ok(Desk {
         issuer: Issuer::Programme,
         page: "/admin/vouchers".into(),
-        base: "/admin/vouchers",
+        base: "/admin/vouchers".into(),
         scope: None,
-        lead: "voucher.lead_programme",
         by: principal.user.id,
     })
 }
@@ -189,7 +118,7 @@ async fn desk_page(
         "pages/vouchers",
         json!({
             "title": tr("voucher.title"),
-            "lead": tr(desk.lead),
+            "lead": tr(&format!("voucher.lead_{}", desk.issuer.as_str())),
             "base": desk.base,
             "scope": desk.scope.map(|(name, id)| json!({ "name": name, "id": id })),
             "vouchers": mine.iter().map(|v| row(v, now)).collect::<Vec<_>>(),
@@ -288,7 +217,7 @@ async fn seller_page(
     req: HttpRequest,
     query: web::Query<DeskQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let desk = seller_desk(&state, &req, query.seller).await?;
+    let desk = seller_desk(&state, &req, query.seller, "vouchers").await?;
     desk_page(&state, &req, &desk, StatusCode::OK, &Draft::default(), None).await
 }
 
@@ -298,15 +227,8 @@ async fn seller_create(
     req: HttpRequest,
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    let desk = seller_desk(&state, &req, id_field(&form.seller)?).await?;
+    let desk = seller_desk(&state, &req, id_field(&form.seller)?, "vouchers").await?;
     create_on(&state, &req, desk, &form).await
-}
-
-#[derive(Deserialize)]
-struct EndForm {
-    csrf: String,
-    seller: Option<SellerId>,
-    outlet: Option<OutletId>,
 }
 
 #[post("/seller/vouchers/{id}/end")]
@@ -316,7 +238,7 @@ async fn seller_end(
     path: web::Path<VoucherId>,
     form: web::Form<EndForm>,
 ) -> Result<HttpResponse, PageError> {
-    let desk = seller_desk(&state, &req, form.seller).await?;
+    let desk = seller_desk(&state, &req, form.seller, "vouchers").await?;
     end_on(&state, &req, desk, *path, &form.csrf).await
 }
 
@@ -326,7 +248,7 @@ async fn outlet_page(
     req: HttpRequest,
     query: web::Query<DeskQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let desk = outlet_desk(&state, &req, query.outlet).await?;
+    let desk = outlet_desk(&state, &req, query.outlet, "vouchers").await?;
     desk_page(&state, &req, &desk, StatusCode::OK, &Draft::default(), None).await
 }
 
@@ -336,7 +258,7 @@ async fn outlet_create(
     req: HttpRequest,
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    let desk = outlet_desk(&state, &req, id_field(&form.outlet)?).await?;
+    let desk = outlet_desk(&state, &req, id_field(&form.outlet)?, "vouchers").await?;
     create_on(&state, &req, desk, &form).await
 }
 
@@ -347,7 +269,7 @@ async fn outlet_end(
     path: web::Path<VoucherId>,
     form: web::Form<EndForm>,
 ) -> Result<HttpResponse, PageError> {
-    let desk = outlet_desk(&state, &req, form.outlet).await?;
+    let desk = outlet_desk(&state, &req, form.outlet, "vouchers").await?;
     end_on(&state, &req, desk, *path, &form.csrf).await
 }
 

@@ -80,6 +80,16 @@ async fn storefront(
         .filter_map(|h| h.listing_id.parse().ok())
         .collect();
     let shelf = outlets::shelf_stock(&state.db, shop.id, &pids).await?;
+    // The outlet's gift combos, on its plain storefront.
+    let gifts = if view.query.text.is_empty() && view.query.page == 1 {
+        let mine = crate::features::offers::combos::Filter {
+            outlet: Some(shop.id),
+            ..Default::default()
+        };
+        crate::features::offers::combos::for_sale(&state.db, state.clock.today(), &mine).await?
+    } else {
+        Vec::new()
+    };
     let mut data = view.data;
     if let Some(hits) = data.get_mut("hits").and_then(|h| h.as_array_mut()) {
         for hit in hits {
@@ -110,6 +120,14 @@ async fn storefront(
             .into(),
         );
         map.insert("images".into(), json!(outlets::Images::of(&shop)));
+        map.insert(
+            "combos".into(),
+            gifts
+                .iter()
+                .map(|v| super::combos::card(&state, v))
+                .collect::<Vec<_>>()
+                .into(),
+        );
         map.insert("outlet".into(), json!(shop));
         map.insert("province".into(), province.into());
         // The plain storefront may be indexed; its searches are variations of it.

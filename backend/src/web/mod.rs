@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod auth;
 pub mod charts;
+pub mod desk;
 pub mod error;
 pub mod forms;
 pub mod i18n;

@@ -713,6 +713,11 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
             "  a honey in three pack sizes (200 g, 500 g, a gift box), each with its price and stock: /products/{slug}"
         );
     }
+    if let Some(slug) = &report.gift_combo {
+        println!(
+            "  the outlet's gift combo of three producers' products: /combos/{slug} (all combos: /combos; the outlet makes them at /outlet/combos, sellers at /seller/combos)"
+        );
+    }
     if !roles.onboarding_registration_no.is_empty() {
         println!(
             "  try onboarding: sign in as the shopper, apply at /seller/apply with registration no {}; the code mail is written to {}",

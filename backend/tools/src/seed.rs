@@ -127,6 +127,8 @@ pub struct SeedReport {
     pub vouchers: Vec<String>,
     /// The product given three pack sizes (its slug), if there is one.
     pub pack_sizes: Option<String>,
+    /// The demo outlet's gift combo of three producers (its slug), if there is one.
+    pub gift_combo: Option<String>,
 }
 
 /// Loads the sample registry and builds the demo catalog as of `now`.
@@ -286,6 +288,8 @@ pub async fn seed_demo(
     seed_quality_report(db, now).await?;
     report.vouchers = seed_vouchers(db, now, report.live_show_id).await?;
     report.pack_sizes = seed_pack_sizes(db, now).await?;
+    // After the pack sizes: a combo takes products with one price and one stock.
+    report.gift_combo = seed_gift_combo(db, reference, media, now).await?;
     progress.finish_and_clear();
     Ok(report)
 }
@@ -1918,6 +1922,88 @@ async fn seed_pack_sizes(
     outbox::enqueue_listing_sync(&txn, [honey.id], now).await?;
     txn.commit().await?;
     Ok(Some(honey.slug))
+}
+
+/// The demo outlet's gift combo: three products of its province from three producers, in
+/// stock, priced a tenth below buying them one by one, with a drawn picture. Left alone once
+/// any combo exists.
+async fn seed_gift_combo(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    media: &std::sync::Arc<dyn ocop_village::media::store::MediaStore>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<String>> {
+    use ocop_village::db::entities::{combo, user};
+    use ocop_village::features::accounts::auth::Principal;
+    use ocop_village::features::offers::Issuer;
+    use ocop_village::features::offers::combos::{self, Draft, Photo};
+    use ocop_village::features::outlets;
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+
+    if combo::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let staff = user::Entity::find()
+        .filter(user::Column::Email.eq("diemban@ocop.demo"))
+        .one(db)
+        .await?
+        .context("the demo outlet account")?;
+    let principal = Principal::load(db, staff).await?;
+    let Some(shop) = outlets::operated_by(db, &principal)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let issuer = Issuer::Outlet(shop.id);
+    let mut sellers = std::collections::HashSet::new();
+    let parts: Vec<_> = combos::candidates(db, issuer, vietnam_date(now))
+        .await?
+        .into_iter()
+        .filter(|c| c.stock >= 5 && sellers.insert(c.seller_name.clone()))
+        .take(3)
+        .collect();
+    if parts.len() < 3 {
+        return Ok(None);
+    }
+    let together: i64 = parts.iter().map(|c| c.price_vnd.dong()).sum();
+    let subgroup = registry_certificate::Entity::find()
+        .filter(registry_certificate::Column::CertificateNo.eq(parts[0].certificate_no.clone()))
+        .one(db)
+        .await?
+        .map_or_else(|| "tea".to_owned(), |c| c.subgroup_code);
+    let processed = tokio::task::spawn_blocking(move || processed_picture(&subgroup))
+        .await
+        .context("drawing the gift combo's picture")??;
+    let stored = ocop_village::media::store_processed(media, processed)
+        .await
+        .map_err(|e| anyhow::anyhow!("the gift combo's picture: {e}"))?;
+    let draft = Draft {
+        title: format!(
+            "Hộp quà Tết {}",
+            reference.province_label(&shop.province_code)
+        ),
+        description: "Ba sản phẩm OCOP của ba nhà sản xuất trong tỉnh, đóng hộp tại điểm bán."
+            .into(),
+        price: ((together * 9 / 10) / 1_000 * 1_000).to_string(),
+        parts: parts.iter().map(|c| c.listing_id).collect(),
+    };
+    let photo = Photo {
+        digest: stored.digest,
+        widths: stored.widths,
+    };
+    let made = combos::create(
+        db,
+        issuer,
+        &draft,
+        Some(photo),
+        Some(principal.user.id),
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("the demo gift combo: {e}"))?;
+    Ok(Some(made.slug))
 }
 
 #[cfg(test)]

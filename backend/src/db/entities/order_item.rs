@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::ids::{ListingId, OrderId};
+use crate::domain::ids::{ComboId, ListingId, OrderId};
 use crate::domain::money::Vnd;
 
 #[sea_orm::model]
@@ -25,6 +25,8 @@ pub struct Model {
     /// The pack size bought, when the listing had several.
     pub variant_id: Option<i64>,
     pub variant_label: Option<String>,
+    /// The gift combo this line is a part of (its price is the part's share).
+    pub combo_id: Option<ComboId>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

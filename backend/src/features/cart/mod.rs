@@ -18,10 +18,10 @@ use uuid::Uuid;
 
 use crate::carriers::{Endpoints, ParcelItem, Place};
 use crate::db::entities::{
-    cart, cart_item, checkout, listing, order, order_event, order_item, registry_certificate,
-    seller,
+    cart, cart_combo, cart_item, checkout, listing, order, order_event, order_item,
+    registry_certificate, seller,
 };
-use crate::domain::ids::{CheckoutId, ListingId, OutletId, SellerId, ShowId, UserId};
+use crate::domain::ids::{CheckoutId, ComboId, ListingId, OutletId, SellerId, ShowId, UserId};
 use crate::domain::money::Vnd;
 use crate::domain::orders::{Channel, PaymentMethod};
 use crate::domain::reference::Reference;
@@ -29,6 +29,7 @@ use crate::domain::states::{OrderState, PaymentState};
 use crate::domain::time::vietnam_date;
 use crate::features::catalog::queries::visible_base;
 use crate::features::offers;
+use crate::features::offers::combos;
 use crate::features::shipping::{Consignment, Destination, Quote, QuoteError};
 use crate::i18n::Lang;
 use crate::jobs::outbox;
@@ -56,6 +57,15 @@ pub enum ShopError {
     ShippingChanged,
     /// The cart's voucher does not apply (why, in the current language).
     Voucher(String),
+    /// The gift combo is not on sale now (a part lost its certificate, or the issuer ended it).
+    ComboNotForSale {
+        combo: String,
+    },
+    /// A part of a gift combo ran out (in another order) before this checkout took it.
+    ComboSoldOut {
+        combo: String,
+        part: String,
+    },
     Database(#[from] DbErr),
 }
 
@@ -80,6 +90,13 @@ impl std::fmt::Display for ShopError {
                 Self::CannotShip(why) => why.clone(),
                 Self::ShippingChanged => tr("shipping.error.changed"),
                 Self::Voucher(why) => why.clone(),
+                Self::ComboNotForSale { combo } => {
+                    tr_with("cart.error.combo_not_for_sale", &[("combo", combo)])
+                }
+                Self::ComboSoldOut { combo, part } => tr_with(
+                    "cart.error.combo_sold_out",
+                    &[("combo", combo), ("part", part)],
+                ),
                 Self::Database(e) => e.to_string(),
             }
         };
@@ -172,6 +189,13 @@ pub async fn merge_at_sign_in(
                 let at = (line.listing_id, line.variant_id);
                 add_quantity(&txn, mine.id, at, line.quantity, now).await?;
             }
+            let boxes = cart_combo::Entity::find()
+                .filter(cart_combo::Column::CartId.eq(guest.id))
+                .all(&txn)
+                .await?;
+            for line in boxes {
+                add_combos(&txn, mine.id, line.combo_id, line.quantity, now).await?;
+            }
             if mine.voucher_code.is_none() && guest.voucher_code.is_some() {
                 let mut kept: cart::ActiveModel = mine.into();
                 kept.voucher_code = Set(guest.voucher_code.clone());
@@ -218,6 +242,129 @@ async fn add_quantity(
     )
     .exec_without_returning(db)
     .await?;
+    Ok(())
+}
+
+/// Adds `quantity` boxes of a gift combo to a cart (creating the line), capped at
+/// [`MAX_QUANTITY`].
+async fn add_combos(
+    db: &impl ConnectionTrait,
+    cart_id: i64,
+    combo_id: ComboId,
+    quantity: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    cart_combo::Entity::insert(cart_combo::ActiveModel {
+        cart_id: Set(cart_id),
+        combo_id: Set(combo_id),
+        quantity: Set(Ord::min(quantity, MAX_QUANTITY)),
+        added_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([cart_combo::Column::CartId, cart_combo::Column::ComboId])
+            .value(
+                cart_combo::Column::Quantity,
+                Expr::cust(format!(
+                    "CASE WHEN cart_combos.quantity + excluded.quantity > {MAX_QUANTITY} \
+                         THEN {MAX_QUANTITY} ELSE cart_combos.quantity + excluded.quantity END"
+                )),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Puts `quantity` more boxes of the gift combo `slug` in the cart, if it is on sale and
+/// every part has that many left.
+pub async fn add_combo_to_cart(
+    db: &DatabaseConnection,
+    cart_id: i64,
+    slug: &str,
+    quantity: i32,
+    now: DateTime<Utc>,
+) -> Result<(), ShopError> {
+    if !(1..=MAX_QUANTITY).contains(&quantity) {
+        return Err(ShopError::BadQuantity);
+    }
+    let gift = combos::by_slug(db, vietnam_date(now), slug)
+        .await?
+        .ok_or(ShopError::NotForSale)?;
+    if !gift.on_sale {
+        return Err(GiftOff::of(&gift).into());
+    }
+    let already = cart_combo::Entity::find()
+        .filter(cart_combo::Column::CartId.eq(cart_id))
+        .filter(cart_combo::Column::ComboId.eq(gift.id))
+        .one(db)
+        .await?
+        .map_or(0, |l| l.quantity);
+    if already + quantity > gift.available {
+        return Err(ShopError::NotEnoughStock {
+            title: gift.title,
+            left: gift.available,
+            unit: crate::i18n::tr("combo.unit"),
+        });
+    }
+    add_combos(db, cart_id, gift.id, quantity, now).await?;
+    Ok(())
+}
+
+/// A gift combo that cannot be bought now: its title, and the part that sold out (`None`:
+/// it is off sale for another reason).
+#[derive(Clone, Debug)]
+pub struct GiftOff {
+    pub combo: String,
+    pub part: Option<String>,
+}
+
+impl GiftOff {
+    fn of(gift: &combos::ComboView) -> Self {
+        Self {
+            combo: gift.title.clone(),
+            part: gift.sold_out_part.clone().filter(|_| gift.active),
+        }
+    }
+}
+
+impl From<GiftOff> for ShopError {
+    fn from(off: GiftOff) -> Self {
+        match off.part {
+            Some(part) => ShopError::ComboSoldOut {
+                combo: off.combo,
+                part,
+            },
+            None => ShopError::ComboNotForSale { combo: off.combo },
+        }
+    }
+}
+
+/// Sets how many boxes of a gift combo the cart holds; 0 removes the line.
+pub async fn set_combo_quantity(
+    db: &DatabaseConnection,
+    cart_id: i64,
+    combo_id: ComboId,
+    quantity: i32,
+) -> Result<(), ShopError> {
+    if !(0..=MAX_QUANTITY).contains(&quantity) {
+        return Err(ShopError::BadQuantity);
+    }
+    let lines = cart_combo::Entity::find()
+        .filter(cart_combo::Column::CartId.eq(cart_id))
+        .filter(cart_combo::Column::ComboId.eq(combo_id));
+    if quantity == 0 {
+        cart_combo::Entity::delete_many()
+            .filter(cart_combo::Column::CartId.eq(cart_id))
+            .filter(cart_combo::Column::ComboId.eq(combo_id))
+            .exec(db)
+            .await?;
+    } else if let Some(line) = lines.one(db).await? {
+        let mut changed: cart_combo::ActiveModel = line.into();
+        changed.quantity = Set(quantity);
+        changed.update(db).await?;
+    }
     Ok(())
 }
 
@@ -393,6 +540,33 @@ pub struct CartLine {
     pub discount_vnd: Vnd,
     /// There is not enough stock for this quantity any more.
     pub short: bool,
+    /// The gift combo this line is a part of (priced at the part's share; its quantity is
+    /// the combo's, changed on the combo's line).
+    pub combo: Option<ComboTag>,
+}
+
+/// The gift combo a cart line is a part of.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ComboTag {
+    pub id: ComboId,
+    pub title: String,
+    /// The part's own titles (the line's title names the combo too).
+    pub part_vi: String,
+    pub part_en: String,
+}
+
+/// A gift combo in the cart, as one line (its parts are in their sellers' groups).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CartCombo {
+    pub id: ComboId,
+    pub slug: String,
+    pub title: String,
+    pub quantity: i32,
+    pub price_vnd: Vnd,
+    pub line_total_vnd: Vnd,
+    pub available: i32,
+    /// Fewer boxes are left than the line asks for.
+    pub short: bool,
 }
 
 /// The lines of one seller: they become one order.
@@ -430,10 +604,16 @@ impl SellerGroup {
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct CartView {
     pub groups: Vec<SellerGroup>,
+    /// The gift combos, each once (their parts are also lines of the groups).
+    pub combos: Vec<CartCombo>,
     pub total_vnd: Vnd,
     pub count: i32,
     /// Lines whose product is no longer for sale (they are left out of the groups).
     pub unavailable: usize,
+    /// Why the first gift combo of the cart that is no longer on sale cannot be bought (a
+    /// checkout refuses it rather than leave the gift out unnoticed).
+    #[serde(skip)]
+    pub gift_off_sale: Option<GiftOff>,
     /// The voucher taken off, when the cart's code applies.
     pub voucher: Option<VoucherView>,
     /// Why the cart's code does not apply, when it does not.
@@ -558,11 +738,24 @@ pub async fn view(
         .filter(cart_item::Column::CartId.eq(cart_id))
         .all(db)
         .await?;
+    let boxes = cart_combo::Entity::find()
+        .filter(cart_combo::Column::CartId.eq(cart_id))
+        .order_by_asc(cart_combo::Column::Id)
+        .all(db)
+        .await?;
+    let gifts = combos::by_ids(
+        db,
+        today,
+        &boxes.iter().map(|b| b.combo_id).collect::<Vec<_>>(),
+    )
+    .await?;
     let ids: Vec<_> = lines.iter().map(|l| l.listing_id).collect();
-    let items = if ids.is_empty() {
+    let mut wanted = ids.clone();
+    wanted.extend(gifts.iter().flat_map(|g| g.part_ids.iter().copied()));
+    let items = if wanted.is_empty() {
         Vec::new()
     } else {
-        buyable(db, today, Some(&ids), None).await?
+        buyable(db, today, Some(&wanted), None).await?
     };
     let sizes = if ids.is_empty() {
         Vec::new()
@@ -618,9 +811,70 @@ pub async fn view(
             line_total_vnd: total,
             discount_vnd: Vnd::ZERO,
             short: line.quantity > item.stock,
+            combo: None,
         });
         view.total_vnd += total;
         view.count += line.quantity;
+    }
+    // Each gift combo on sale: one line of its own, and each part a line of its seller's
+    // group at the part's share of the combo's price.
+    for line in &boxes {
+        let Some(gift) = gifts.iter().find(|g| g.id == line.combo_id) else {
+            continue;
+        };
+        if !gift.on_sale {
+            view.unavailable += 1;
+            if view.gift_off_sale.is_none() {
+                view.gift_off_sale = Some(GiftOff::of(gift));
+            }
+            continue;
+        }
+        for part in &gift.parts {
+            let Some(found) = items.iter().find(|i| i.listing_id == part.card.internal_id) else {
+                continue;
+            };
+            let mut item = found.clone();
+            item.price_vnd = part.share_vnd;
+            item.title_vi = format!("{}: {}", gift.title, found.title_vi);
+            let total = item.price_vnd * i64::from(line.quantity);
+            let group = groups
+                .entry((item.seller_name.clone(), item.seller_id))
+                .or_insert_with(|| SellerGroup {
+                    seller_id: item.seller_id,
+                    seller_name: item.seller_name.clone(),
+                    lines: Vec::new(),
+                    subtotal_vnd: Vnd::ZERO,
+                    discount_vnd: Vnd::ZERO,
+                });
+            group.subtotal_vnd += total;
+            view.total_vnd += total;
+            group.lines.push(CartLine {
+                short: line.quantity > item.stock,
+                item,
+                variant_id: 0,
+                variant_label: None,
+                quantity: line.quantity,
+                line_total_vnd: total,
+                discount_vnd: Vnd::ZERO,
+                combo: Some(ComboTag {
+                    id: gift.id,
+                    title: gift.title.clone(),
+                    part_vi: found.title_vi.clone(),
+                    part_en: found.title_en.clone(),
+                }),
+            });
+        }
+        view.count += line.quantity;
+        view.combos.push(CartCombo {
+            id: gift.id,
+            slug: gift.slug.clone(),
+            title: gift.title.clone(),
+            quantity: line.quantity,
+            price_vnd: gift.price_vnd,
+            line_total_vnd: gift.price_vnd * i64::from(line.quantity),
+            available: gift.available,
+            short: line.quantity > gift.available,
+        });
     }
     view.groups = groups.into_values().collect();
     view.goods_vnd = view.total_vnd;
@@ -948,6 +1202,9 @@ async fn place_once(
         return Ok(done);
     }
     let mut cart = view(&txn, cart_id, vietnam_date(now)).await?;
+    if let Some(off) = cart.gift_off_sale.take() {
+        return Err(ShopError::from(off).into());
+    }
     if cart.groups.is_empty() {
         return Err(ShopError::EmptyCart.into());
     }
@@ -1087,6 +1344,21 @@ async fn place_once(
                 .one(&txn)
                 .await?
                 .map_or(0, |l| l.stock);
+            // A gift combo's part: the combo sold out, or has fewer boxes left.
+            if let Some(gift) = &line.combo {
+                return Err(match left {
+                    0 => ShopError::ComboSoldOut {
+                        combo: gift.title.clone(),
+                        part: gift.part_vi.clone(),
+                    },
+                    _ => ShopError::NotEnoughStock {
+                        title: gift.title.clone(),
+                        left,
+                        unit: crate::i18n::tr("combo.unit"),
+                    },
+                }
+                .into());
+            }
             return Err(ShopError::NotEnoughStock {
                 title: line.item.title_vi.clone(),
                 left,
@@ -1192,6 +1464,7 @@ async fn place_once(
                 discount_vnd: Set(line.discount_vnd),
                 variant_id: Set((line.variant_id != 0).then_some(line.variant_id)),
                 variant_label: Set(line.variant_label.clone()),
+                combo_id: Set(line.combo.as_ref().map(|c| c.id)),
                 ..Default::default()
             }
             .insert(&txn)
@@ -1210,6 +1483,10 @@ async fn place_once(
     }
     cart_item::Entity::delete_many()
         .filter(cart_item::Column::CartId.eq(cart_id))
+        .exec(&txn)
+        .await?;
+    cart_combo::Entity::delete_many()
+        .filter(cart_combo::Column::CartId.eq(cart_id))
         .exec(&txn)
         .await?;
     // Stock changed: "sold out" may now show in search.
@@ -1331,12 +1608,12 @@ pub async fn pickup_outlets(
     {
         return Ok(Vec::new());
     }
-    let lines: Vec<(ListingId, i32)> = cart
-        .groups
-        .iter()
-        .flat_map(|g| &g.lines)
-        .map(|l| (l.item.listing_id, l.quantity))
-        .collect();
+    // A product both on its own and in a gift combo: the units of both.
+    let mut wanted: BTreeMap<ListingId, i32> = BTreeMap::new();
+    for line in cart.groups.iter().flat_map(|g| &g.lines) {
+        *wanted.entry(line.item.listing_id).or_default() += line.quantity;
+    }
+    let lines: Vec<(ListingId, i32)> = wanted.into_iter().collect();
     if lines.is_empty() {
         return Ok(Vec::new());
     }

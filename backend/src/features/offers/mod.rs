@@ -13,6 +13,8 @@
 //! The discount lowers the seller's order: its subtotal (goods after discounts), its payment,
 //! its refunds, its sell-through and its ledger entries all follow from that. A checkout whose
 //! every order is cancelled gives its use back ([`give_back`]).
+pub mod combos;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{

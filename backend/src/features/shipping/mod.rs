@@ -204,14 +204,18 @@ pub async fn cart_uses_carriers(db: &impl ConnectionTrait, cart_id: i64) -> Resu
     struct Count {
         n: i64,
     }
-    let sql = "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM cart_items ci \
-               JOIN listings l ON l.id = ci.listing_id \
+    // The cart's products and its gift combos' parts.
+    let sql = "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM listings l \
                JOIN sellers s ON s.id = l.seller_id \
-               WHERE ci.cart_id = ? AND s.carrier <> 'table' AND s.carrier_token IS NOT NULL";
+               WHERE l.id IN (SELECT ci.listing_id FROM cart_items ci WHERE ci.cart_id = ? \
+                              UNION SELECT cp.listing_id FROM cart_combos cc \
+                              JOIN combo_parts cp ON cp.combo_id = cc.combo_id \
+                              WHERE cc.cart_id = ?) \
+                 AND s.carrier <> 'table' AND s.carrier_token IS NOT NULL";
     let found = Count::find_by_statement(crate::db::statement(
         db.get_database_backend(),
         sql,
-        vec![cart_id.into()],
+        vec![cart_id.into(), cart_id.into()],
     ))
     .one(db)
     .await?;
