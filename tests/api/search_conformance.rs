@@ -213,6 +213,7 @@ fn corpus() -> Vec<SearchDocument> {
                 region_code: province.region_code.clone(),
                 group_code: s.group.into(),
                 price_vnd: Vnd::new(s.price),
+                price_max_vnd: Vnd::ZERO,
                 in_stock: s.in_stock,
                 thumbnail_url: None,
                 thumbnail_srcset: None,

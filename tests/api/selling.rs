@@ -551,6 +551,14 @@ async fn the_openapi_document_describes_the_seller_api() {
     );
     assert!(doc["components"]["schemas"]["ListingPatch"]["properties"]["price_vnd"].is_object());
     assert!(doc["components"]["schemas"]["ListingPatch"]["properties"]["stars"].is_null());
+    // Pack sizes: at most ten, each with a required label and price.
+    let sizes = &doc["components"]["schemas"]["ListingPatch"]["properties"]["variants"];
+    assert_eq!(sizes["maxItems"], 10, "{sizes}");
+    assert_eq!(
+        doc["components"]["schemas"]["SizeBody"]["required"],
+        json!(["label", "price_vnd"])
+    );
+    assert!(doc["components"]["schemas"]["ListingDetail"]["properties"]["variants"].is_object());
 }
 
 /// The sample registry with one certificate's status and expiry changed.
@@ -782,4 +790,97 @@ async fn a_seller_dashboard_warns_of_expiring_certificates() {
             .contains("Giá phải là số nguyên")
     );
     assert_eq!(listing_row(&app, pid).await.price_vnd.dong(), 150_000);
+}
+
+#[tokio::test]
+async fn the_api_sets_pack_sizes_and_answers_conflicts_with_409() {
+    let app = spawn_app().await;
+    let (a, b, _) = two_sellers(&app).await;
+    let (status, created) = a
+        .post(
+            "/api/v1/seller/listings",
+            json!({"certificate_no": "OCOP-TQ-2024-0001", "price_vnd": 185000, "stock": 12, "publish": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let path = format!(
+        "/api/v1/seller/listings/{}",
+        created["pid"].as_str().expect("pid")
+    );
+    // Two sizes (a price written as 350000.0 is the same whole number).
+    let (status, body) = a
+        .patch(
+            &path,
+            json!({"variants": [
+                {"label": "Chai 500 ml", "price_vnd": 185000, "stock": 5},
+                {"label": "Hộp 2 chai", "price_vnd": 350000.0, "stock": 2, "weight_grams": 2400}
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let sizes: Vec<(&str, i64, i64)> = body["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .map(|v| {
+            (
+                v["label"].as_str().unwrap_or_default(),
+                v["price_vnd"].as_i64().unwrap_or_default(),
+                v["stock"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sizes,
+        [("Chai 500 ml", 185_000, 5), ("Hộp 2 chai", 350_000, 2)]
+    );
+    assert_eq!(
+        (&body["listing"]["price_vnd"], &body["listing"]["stock"]),
+        (&json!(185000), &json!(7)),
+        "the lowest price, the total stock"
+    );
+    // Conflicts are 409s, and change nothing.
+    let (status, refused) = a
+        .patch(
+            &path,
+            json!({"variants": [
+                {"label": "Chai", "price_vnd": 1000},
+                {"label": "chai ", "price_vnd": 2000}
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("sizes_conflict"))
+    );
+    let (status, refused) = a.patch(&path, json!({"price_vnd": 1000})).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("sizes_conflict"))
+    );
+    let (status, refused) = a
+        .patch(
+            &path,
+            json!({"variants": [{"label": "Chai 500 ml", "price_vnd": 185000, "stock_delta": -6}]}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("stock_out_of_range"))
+    );
+    let (_, now) = a.get(&path).await;
+    assert_eq!(now["variants"].as_array().map(Vec::len), Some(2), "{now}");
+    // Another seller's listing is not there for them.
+    let (status, _) = b
+        .patch(
+            &path,
+            json!({"variants": [{"label": "X", "price_vnd": 1000}]}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    // An empty list removes them all; the listing keeps its price and stock.
+    let (status, body) = a.patch(&path, json!({"variants": []})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["variants"], json!([]));
+    assert_eq!(body["listing"]["stock"], 7);
 }

@@ -79,7 +79,9 @@ async fn pack_sizes_have_their_own_price_and_stock_and_the_listing_sums_them() {
         ..ListingInput::default()
     };
     let refused = selling::update_listing(&app.db, &seller, pid, &direct, None, app.now).await;
-    assert!(matches!(refused, Err(SellingError::Invalid(why)) if why.contains("từng quy cách")));
+    assert!(
+        matches!(refused, Err(SellingError::SizesConflict(why)) if why.contains("từng quy cách"))
+    );
     // Duplicate labels and an eleventh size are refused with why; nothing changes.
     let twice = ListingInput {
         variants: Some(vec![
@@ -89,7 +91,7 @@ async fn pack_sizes_have_their_own_price_and_stock_and_the_listing_sums_them() {
         ..ListingInput::default()
     };
     let refused = selling::update_listing(&app.db, &seller, pid, &twice, None, app.now).await;
-    assert!(matches!(refused, Err(SellingError::Invalid(why)) if why.contains("tên riêng")));
+    assert!(matches!(refused, Err(SellingError::SizesConflict(why)) if why.contains("tên riêng")));
     let eleven = ListingInput {
         variants: Some(
             (0..11)
@@ -205,6 +207,18 @@ async fn a_shopper_chooses_a_pack_size_without_javascript_and_a_cancellation_put
         .await
         .expect("body");
     assert!(page.contains("Từ 60.000 ₫"), "the lowest price first");
+    // Search shows the range, in the API and on the cards.
+    let (_, found) = app.get_json("/api/v1/search?q=cam+sanh").await;
+    assert_eq!(
+        (
+            &found["hits"][0]["price_vnd"],
+            &found["hits"][0]["price_max_vnd"]
+        ),
+        (&serde_json::json!(60000), &serde_json::json!(140000)),
+        "{found}"
+    );
+    let cards = app.get_html("/search?q=cam+sanh").await;
+    assert!(cards.contains("60.000 ₫ – 140.000 ₫"), "{cards}");
     assert!(
         page.contains(r#"type="radio" name="variant""#),
         "a choice of sizes"

@@ -92,6 +92,7 @@ error_codes! {
     /// `{max}`.
     TooManyPhotos => "too_many_photos", 409, "errors.selling.too_many_photos";
     InvalidListing => "invalid_listing", 400, "api_error.invalid_listing";
+    SizesConflict => "sizes_conflict", 409, "api_error.sizes_conflict";
     InvalidBankAccount => "invalid_bank_account", 400, "api_error.invalid_bank_account";
     PhotoTooLarge => "photo_too_large", 413, "errors.photo.too_large";
     PhotoUnsupported => "photo_unsupported", 415, "errors.photo.unsupported";

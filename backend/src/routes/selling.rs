@@ -46,6 +46,7 @@ use crate::web::forms::read_upload;
 use crate::web::forms::see_other;
 use crate::web::json::parse_body;
 use crate::web::json::whole;
+use crate::web::json::whole_required;
 use actix_web::delete;
 use actix_web::patch;
 use serde::Serialize;
@@ -701,6 +702,43 @@ async fn api_create_listing(
 struct ListingDetail {
     listing: ListingRow,
     photos: Vec<PhotoView>,
+    /// Its pack sizes in the seller's order (none: one price and one stock, the listing's).
+    variants: Vec<SizeJson>,
+}
+
+/// A pack size as the API shows it.
+#[derive(Serialize, ToSchema)]
+struct SizeJson {
+    /// The id a cart line names (`variant` in `POST /cart/add`).
+    id: i64,
+    label: String,
+    price_vnd: i64,
+    stock: i32,
+    weight_grams: i32,
+}
+
+/// A pack size to keep or add (matched by label, in any case).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SizeBody {
+    #[schema(min_length = 1, max_length = 40, pattern = r"\S")]
+    label: String,
+    #[serde(deserialize_with = "whole_required")]
+    #[schema(minimum = 1, maximum = 10_000_000_000_i64)]
+    price_vnd: i64,
+    /// Sets its units (a new size starts with 0 without it).
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    stock: Option<i32>,
+    /// Units to add (negative: remove) to its stock as it is when saved, after `stock`; a
+    /// result outside 0..=1,000,000 is refused with 409.
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = -1_000_000, maximum = 1_000_000)]
+    stock_delta: Option<i32>,
+    /// Its shipping weight; the listing's when left out.
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 0, maximum = 100_000)]
+    weight_grams: Option<i32>,
 }
 
 async fn api_detail(
@@ -714,9 +752,21 @@ async fn api_detail(
         .iter()
         .map(photos::photo_view)
         .collect();
+    let variants = selling::variants::of(&state.db, own.listing.id)
+        .await?
+        .into_iter()
+        .map(|v| SizeJson {
+            id: v.id,
+            label: v.label,
+            price_vnd: v.price_vnd.dong(),
+            stock: v.stock,
+            weight_grams: v.weight_grams,
+        })
+        .collect();
     Ok(ListingDetail {
         listing: selling::row_for(&state.db, &own).await?,
         photos,
+        variants,
     })
 }
 
@@ -769,6 +819,12 @@ struct ListingPatch {
     #[schema(max_length = 5000)]
     description_en: Option<String>,
     state: Option<SellerTarget>,
+    /// Every pack size the listing keeps, in order (one left out is removed; `[]` removes
+    /// them all). While it has any, its price is their lowest and its stock their sum, and
+    /// `price_vnd`, `stock` and `stock_delta` are refused with 409; two sizes with one label
+    /// are a 409 too.
+    #[schema(max_items = 10)]
+    variants: Option<Vec<SizeBody>>,
 }
 
 #[utoipa::path(
@@ -783,7 +839,7 @@ struct ListingPatch {
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
         (status = 404, description = "No such listing among the user's sellers", body = ErrorBody),
-        (status = 409, description = "The state change is not allowed now (e.g. publishing without a price), or the stock would leave 0..=1,000,000", body = ErrorBody),
+        (status = 409, description = "The state change is not allowed now (e.g. publishing without a price), the stock (or a pack size's) would leave 0..=1,000,000, or the pack sizes conflict (`sizes_conflict`)", body = ErrorBody),
     )
 )]
 #[patch("/seller/listings/{pid}")]
@@ -803,7 +859,18 @@ async fn api_patch_listing(
         weight_grams: patch.weight_grams,
         description_vi: patch.description_vi,
         description_en: patch.description_en,
-        variants: None,
+        variants: patch.variants.map(|sizes| {
+            sizes
+                .into_iter()
+                .map(|s| VariantInput {
+                    label: s.label,
+                    price_vnd: Vnd::new(s.price_vnd),
+                    stock: s.stock,
+                    stock_delta: s.stock_delta,
+                    weight_grams: s.weight_grams,
+                })
+                .collect()
+        }),
     };
     let now = state.clock.now();
     selling::update_listing(&state.db, &principal, *pid, &input, patch.state, now).await?;

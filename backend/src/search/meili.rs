@@ -42,7 +42,7 @@ const SEARCH_TIMEOUT: Duration = Duration::from_secs(5);
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 const BATCH: usize = 10_000;
 /// The fields a hit needs; the folded text stays on the server.
-const HIT_FIELDS: [&str; 16] = [
+const HIT_FIELDS: [&str; 17] = [
     "id",
     "slug",
     "certificate_no",
@@ -53,6 +53,7 @@ const HIT_FIELDS: [&str; 16] = [
     "region_code",
     "group_code",
     "price_vnd",
+    "price_max_vnd",
     "seller_name",
     "in_stock",
     "thumbnail_url",
@@ -163,6 +164,8 @@ struct MeiliHit {
     region_code: String,
     group_code: String,
     price_vnd: Vnd,
+    #[serde(default)]
+    price_max_vnd: Vnd,
     seller_name: String,
     in_stock: bool,
     thumbnail_url: Option<String>,
@@ -187,6 +190,7 @@ impl From<MeiliHit> for SearchHit {
             region_code: h.region_code,
             group_code: h.group_code,
             price_vnd: h.price_vnd,
+            price_max_vnd: h.price_max_vnd,
             seller_name: h.seller_name,
             in_stock: h.in_stock,
             thumbnail_url: h.thumbnail_url,

@@ -47,6 +47,10 @@ pub struct SearchDocument {
     pub region_code: String,
     pub group_code: String,
     pub price_vnd: Vnd,
+    /// The dearest pack size's price when the listing has sizes of several prices (`price_vnd`
+    /// is then the cheapest), else 0: the cards show the range.
+    #[serde(default)]
+    pub price_max_vnd: Vnd,
     pub in_stock: bool,
     pub thumbnail_url: Option<String>,
     /// The cover's sizes for the cards' `srcset`.
@@ -99,6 +103,7 @@ impl SearchDocument {
             region_code: self.region_code.clone(),
             group_code: self.group_code.clone(),
             price_vnd: self.price_vnd,
+            price_max_vnd: self.price_max_vnd,
             seller_name: self.seller_name.clone(),
             in_stock: self.in_stock,
             thumbnail_url: self.thumbnail_url.clone(),
@@ -192,6 +197,8 @@ pub struct SearchHit {
     pub region_code: String,
     pub group_code: String,
     pub price_vnd: Vnd,
+    /// See [`SearchDocument::price_max_vnd`].
+    pub price_max_vnd: Vnd,
     pub seller_name: String,
     pub in_stock: bool,
     pub thumbnail_url: Option<String>,

@@ -142,6 +142,9 @@ impl From<SellingError> for ApiError {
                     .arg("max", crate::features::selling::MAX_PHOTOS)
                     .into();
             }
+            SellingError::SizesConflict(_) => {
+                return Refusal::new(C::SizesConflict).detail(e.to_string()).into();
+            }
             SellingError::ReasonRequired | SellingError::Invalid(_) => {
                 return Refusal::new(C::InvalidListing).detail(e.to_string()).into();
             }

@@ -33,6 +33,16 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A required whole number (see [`whole`]).
+pub fn whole_required<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    use serde::de::Error;
+    whole(deserializer)?.ok_or_else(|| D::Error::custom("expected a whole number, not null"))
+}
+
 /// A whole number, also when a client writes it as `12.0` (JSON has one number type).
 pub fn whole<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where

@@ -90,6 +90,7 @@ pub async fn load_visible(
 
     let mut covers = super::photos::covers(db, rows.iter().map(|r| r.id)).await?;
     let sold = units_sold(db, rows.iter().map(|r| r.id)).await?;
+    let dearest = dearest_sizes(db, rows.iter().map(|r| r.id)).await?;
     let mut carried_by = outlet_slugs(db, rows.iter().map(|r| r.id)).await?;
     let mut place_names: HashMap<&str, String> = HashMap::new();
     for name in &reference.province_names {
@@ -138,6 +139,11 @@ pub async fn load_visible(
                 region_code: r.region_code,
                 group_code: r.group_code,
                 price_vnd: r.price_vnd,
+                price_max_vnd: dearest
+                    .get(&r.id)
+                    .copied()
+                    .filter(|max| *max > r.price_vnd)
+                    .unwrap_or(Vnd::ZERO),
                 in_stock: r.stock > 0,
                 thumbnail_srcset: covers.get(&r.id).map(|c| c.srcset.clone()),
                 thumbnail_url: covers.remove(&r.id).map(|c| c.url),
@@ -189,6 +195,31 @@ async fn units_sold(
         );
     }
     Ok(sold)
+}
+
+/// The dearest pack size's price of each listing that has pack sizes.
+async fn dearest_sizes(
+    db: &impl ConnectionTrait,
+    ids: impl Iterator<Item = ListingId>,
+) -> Result<HashMap<ListingId, Vnd>, DbErr> {
+    use crate::db::entities::listing_variant;
+    let ids: Vec<ListingId> = ids.collect();
+    let mut dearest: HashMap<ListingId, Vnd> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let sizes: Vec<(ListingId, Vnd)> = listing_variant::Entity::find()
+            .select_only()
+            .column(listing_variant::Column::ListingId)
+            .column(listing_variant::Column::PriceVnd)
+            .filter(listing_variant::Column::ListingId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (listing_id, price) in sizes {
+            let max = dearest.entry(listing_id).or_insert(price);
+            *max = Ord::max(*max, price);
+        }
+    }
+    Ok(dearest)
 }
 
 /// The slugs of the outlets carrying each listing, sorted.

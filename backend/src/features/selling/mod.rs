@@ -64,6 +64,9 @@ pub enum SellingError {
     StockOutOfRange { left: i32 },
     #[error("{0}")]
     Invalid(String),
+    /// Pack sizes that conflict with each other or with the listing's own price and stock.
+    #[error("{0}")]
+    SizesConflict(String),
     #[error("{0}")]
     BadBankAccount(String),
     #[error(transparent)]
@@ -143,11 +146,19 @@ impl ListingInput {
         if let Some(list) = &self.variants {
             problems.extend(variants::problems(list));
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(SellingError::Invalid(problems.join(" ")))
+        if !problems.is_empty() {
+            return Err(SellingError::Invalid(problems.join(" ")));
         }
+        if self
+            .variants
+            .as_deref()
+            .is_some_and(variants::has_duplicate)
+        {
+            return Err(SellingError::SizesConflict(crate::i18n::tr(
+                "errors.variant.duplicate",
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -394,7 +405,7 @@ pub async fn update_listing(
     if has_variants
         && (input.price_vnd.is_some() || input.stock.is_some() || input.stock_delta.is_some())
     {
-        return Err(SellingError::Invalid(crate::i18n::tr(
+        return Err(SellingError::SizesConflict(crate::i18n::tr(
             "errors.variant.listing_fields",
         )));
     }

@@ -19,6 +19,8 @@ use crate::i18n::tr;
 
 /// Most variants of one listing.
 pub const MAX_VARIANTS: usize = 10;
+/// Most units of one variant.
+pub const MAX_STOCK: i32 = 1_000_000;
 
 /// One pack size as the seller sets it.
 #[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
@@ -44,13 +46,10 @@ pub fn problems(inputs: &[VariantInput]) -> Vec<String> {
     if inputs.len() > MAX_VARIANTS {
         problems.push(tr("errors.variant.too_many"));
     }
-    let mut seen = std::collections::HashSet::new();
     for v in inputs {
         let label = v.label.trim();
         if label.is_empty() || label.chars().count() > 40 {
             problems.push(tr("errors.variant.label"));
-        } else if !seen.insert(label.to_lowercase()) {
-            problems.push(tr("errors.variant.duplicate"));
         }
         if !(Vnd::new(1)..=Vnd::new(10_000_000_000)).contains(&v.price_vnd) {
             problems.push(tr("errors.listing.price"));
@@ -67,6 +66,15 @@ pub fn problems(inputs: &[VariantInput]) -> Vec<String> {
     }
     problems.dedup();
     problems
+}
+
+/// Whether two of `inputs` have the same label (in any case): a conflict between the sizes
+/// asked for rather than a malformed one.
+pub fn has_duplicate(inputs: &[VariantInput]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    inputs
+        .iter()
+        .any(|v| !seen.insert(v.label.trim().to_lowercase()))
 }
 
 /// A listing's variants in the seller's order.
@@ -152,11 +160,16 @@ pub async fn save(
                     .col_expr(listing_variant::Column::Stock, next)
                     .filter(listing_variant::Column::Id.eq(old.id));
                 if v.stock.is_none() {
-                    update = update.filter(
-                        Expr::col(listing_variant::Column::Stock)
-                            .add(v.stock_delta.unwrap_or(0))
-                            .gte(0),
-                    );
+                    let after =
+                        Expr::col(listing_variant::Column::Stock).add(v.stock_delta.unwrap_or(0));
+                    update = update
+                        .filter(after.clone().gte(0))
+                        .filter(after.lte(MAX_STOCK));
+                } else if !(0..=MAX_STOCK).contains(&stock) {
+                    return Err(Refused::Stock {
+                        label: old.label.clone(),
+                        left: old.stock,
+                    });
                 }
                 if update.exec(txn).await?.rows_affected != 1 {
                     return Err(Refused::Stock {
@@ -170,7 +183,7 @@ pub async fn save(
                     .stock
                     .unwrap_or(0)
                     .saturating_add(v.stock_delta.unwrap_or(0));
-                if stock < 0 {
+                if !(0..=MAX_STOCK).contains(&stock) {
                     return Err(Refused::Stock {
                         label: v.label.trim().to_owned(),
                         left: 0,

@@ -105,6 +105,7 @@ pub fn synthetic_catalog(reference: &Reference, n: usize) -> Vec<SearchDocument>
                 region_code: province.region_code.clone(),
                 group_code: group.clone(),
                 price_vnd: Vnd::new(20_000 + ((h >> 16) % 400) as i64 * 5_000),
+                price_max_vnd: Vnd::ZERO,
                 in_stock: !(h >> 24).is_multiple_of(10),
                 thumbnail_url: None,
                 thumbnail_srcset: None,
