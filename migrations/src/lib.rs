@@ -27,6 +27,7 @@ mod m20261203_000023_create_quality_reports;
 mod m20261204_000024_create_vouchers;
 mod m20261204_000025_create_listing_variants;
 mod m20261204_000026_create_gift_combos;
+mod m20261204_000027_add_variant_photos;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000024_create_vouchers::Migration),
             Box::new(m20261204_000025_create_listing_variants::Migration),
             Box::new(m20261204_000026_create_gift_combos::Migration),
+            Box::new(m20261204_000027_add_variant_photos::Migration),
         ]
     }
 }

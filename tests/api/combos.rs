@@ -535,6 +535,7 @@ async fn issuers_combine_only_what_they_may() {
                 stock: Some(5),
                 stock_delta: None,
                 weight_grams: Some(250),
+                photo_id: None,
             },
             ocop_village::features::selling::variants::VariantInput {
                 label: "Hũ 500 g".into(),
@@ -542,6 +543,7 @@ async fn issuers_combine_only_what_they_may() {
                 stock: Some(5),
                 stock_delta: None,
                 weight_grams: Some(600),
+                photo_id: None,
             },
         ]),
         ..Default::default()

@@ -130,7 +130,7 @@ async fn seller_with_listing(app: &TestApp) -> (String, String) {
     (token, created["pid"].as_str().expect("pid").to_owned())
 }
 
-async fn upload(app: &TestApp, token: &str, pid: &str, body: Vec<u8>) -> (u16, Value) {
+pub(crate) async fn upload(app: &TestApp, token: &str, pid: &str, body: Vec<u8>) -> (u16, Value) {
     let response = app
         .client
         .post(format!(

@@ -870,6 +870,48 @@ async fn the_api_sets_pack_sizes_and_answers_conflicts_with_409() {
     );
     let (_, now) = a.get(&path).await;
     assert_eq!(now["variants"].as_array().map(Vec::len), Some(2), "{now}");
+    // A size shows one of the listing's photos, beside its choice on the product page; a photo
+    // that is not the listing's is a conflict; deleting the photo leaves the size without.
+    let pid = created["pid"].as_str().expect("pid");
+    let (status, photo) =
+        crate::photos::upload(&app, &a.token, pid, crate::photos::jpeg(800, 600)).await;
+    assert_eq!(status, 201, "{photo}");
+    let photo_id = photo["id"].as_i64().expect("photo id");
+    let with_photo = |id: i64| {
+        json!({"variants": [
+            {"label": "Chai 500 ml", "price_vnd": 185000},
+            {"label": "Hộp 2 chai", "price_vnd": 350000, "photo_id": id}
+        ]})
+    };
+    let (status, body) = a.patch(&path, with_photo(photo_id)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["variants"][1]["photo_id"], photo_id);
+    assert_eq!(
+        body["variants"][0]["stock"], 5,
+        "a size without stock keeps its own"
+    );
+    let page = app
+        .get_html(&format!(
+            "/products/{}",
+            created["slug"].as_str().expect("slug")
+        ))
+        .await;
+    assert!(page.contains(r#"class="size-thumb""#), "{page}");
+    let (status, refused) = a.patch(&path, with_photo(photo_id + 1000)).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("sizes_conflict"))
+    );
+    let gone = app
+        .client
+        .delete(format!("{}{path}/photos/{photo_id}", app.address))
+        .bearer_auth(&a.token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(gone.status().as_u16(), 204);
+    let (_, now) = a.get(&path).await;
+    assert_eq!(now["variants"][1]["photo_id"], Value::Null, "{now}");
     // Another seller's listing is not there for them.
     let (status, _) = b
         .patch(

@@ -19,6 +19,7 @@ fn size(label: &str, price: i64, stock: i32) -> VariantInput {
         stock: Some(stock),
         stock_delta: None,
         weight_grams: Some(300),
+        photo_id: None,
     }
 }
 

@@ -509,12 +509,22 @@ async fn product_page(
         .iter()
         .enumerate()
         .map(|(n, v)| {
+            // The size's own photo, small beside its choice.
+            let thumb = v
+                .photo_id
+                .and_then(|id| photos.iter().find(|p| p.id == id))
+                .map(|p| {
+                    p.variants
+                        .first()
+                        .map_or(p.url.as_str(), |w| w.url.as_str())
+                });
             json!({
                 "id": v.id,
                 "label": v.label,
                 "price_vnd": v.price_vnd,
                 "stock": v.stock,
                 "checked": Some(n) == first_in_stock,
+                "thumb": thumb,
             })
         })
         .collect();

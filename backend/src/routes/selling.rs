@@ -139,6 +139,7 @@ impl ListingForm {
                 stock,
                 stock_delta,
                 weight_grams: number(field("weight", n), "errors.form.weight")?,
+                photo_id: number(field("photo", n), "errors.form.photo")?,
             });
         }
         Ok(Some(list))
@@ -327,10 +328,18 @@ async fn edit_page(
     let sizes = selling::variants::of(&state.db, own.listing.id).await?;
     // Every pack size, then empty rows up to three more (at most 10 in all).
     let blank = (selling::variants::MAX_VARIANTS - sizes.len().min(10)).min(3);
+    // Each row's choice of the listing's photos (by their number on the page).
+    let photo_choices = |chosen: Option<i64>| -> Vec<serde_json::Value> {
+        photos
+            .iter()
+            .enumerate()
+            .map(|(i, p)| json!({ "id": p.id, "number": i + 1, "selected": chosen == Some(p.id) }))
+            .collect()
+    };
     let variant_rows: Vec<_> = sizes
         .iter()
-        .map(|v| json!({ "label": v.label, "price": v.price_vnd, "stock": v.stock, "seen": v.stock, "weight": v.weight_grams }))
-        .chain((0..blank).map(|_| json!({ "label": "", "price": "", "stock": "", "seen": null, "weight": "" })))
+        .map(|v| json!({ "label": v.label, "price": v.price_vnd, "stock": v.stock, "seen": v.stock, "weight": v.weight_grams, "photos": photo_choices(v.photo_id) }))
+        .chain((0..blank).map(|_| json!({ "label": "", "price": "", "stock": "", "seen": null, "weight": "", "photos": photo_choices(None) })))
         .enumerate()
         .map(|(n, mut row)| {
             row["n"] = n.into();
@@ -715,6 +724,8 @@ struct SizeJson {
     price_vnd: i64,
     stock: i32,
     weight_grams: i32,
+    /// The listing's photo it shows, if any.
+    photo_id: Option<i64>,
 }
 
 /// A pack size to keep or add (matched by label, in any case).
@@ -739,6 +750,11 @@ struct SizeBody {
     #[serde(default, deserialize_with = "whole")]
     #[schema(minimum = 0, maximum = 100_000)]
     weight_grams: Option<i32>,
+    /// One of the listing's photos (its `id` in `photos`) to show beside the size; another
+    /// listing's is a 409 `sizes_conflict`.
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 1)]
+    photo_id: Option<i64>,
 }
 
 async fn api_detail(
@@ -761,6 +777,7 @@ async fn api_detail(
             price_vnd: v.price_vnd.dong(),
             stock: v.stock,
             weight_grams: v.weight_grams,
+            photo_id: v.photo_id,
         })
         .collect();
     Ok(ListingDetail {
@@ -868,6 +885,7 @@ async fn api_patch_listing(
                     stock: s.stock,
                     stock_delta: s.stock_delta,
                     weight_grams: s.weight_grams,
+                    photo_id: s.photo_id,
                 })
                 .collect()
         }),

@@ -1913,6 +1913,7 @@ async fn seed_pack_sizes(
             stock: Some(*stock),
             stock_delta: None,
             weight_grams: Some(*grams),
+            photo_id: None,
         })
         .collect();
     let txn = ocop_village::db::begin_write(db).await?;

@@ -15,6 +15,8 @@ pub struct Model {
     pub stock: i32,
     pub weight_grams: i32,
     pub position: i32,
+    /// The listing's photo this size shows, if any.
+    pub photo_id: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -362,6 +362,11 @@ pub async fn create_listing(
             match variants::save(&txn, &created, list, now).await {
                 Ok(()) => {}
                 Err(variants::Refused::Database(e)) => return Err(e.into()),
+                Err(variants::Refused::Photo) => {
+                    return Err(SellingError::SizesConflict(crate::i18n::tr(
+                        "errors.variant.photo",
+                    )));
+                }
                 Err(variants::Refused::Stock { left, .. }) => {
                     return Err(SellingError::StockOutOfRange { left });
                 }
@@ -460,6 +465,11 @@ pub async fn update_listing(
         match variants::save(&txn, &basis, list, now).await {
             Ok(()) => {}
             Err(variants::Refused::Database(e)) => return Err(e.into()),
+            Err(variants::Refused::Photo) => {
+                return Err(SellingError::SizesConflict(crate::i18n::tr(
+                    "errors.variant.photo",
+                )));
+            }
             Err(variants::Refused::Stock { left, .. }) => {
                 return Err(SellingError::StockOutOfRange { left });
             }
@@ -864,6 +874,15 @@ pub async fn delete_photo(
     if deleted.rows_affected == 0 {
         return Err(SellingError::NotFound);
     }
+    // A pack size that showed it shows none now.
+    crate::db::entities::listing_variant::Entity::update_many()
+        .col_expr(
+            crate::db::entities::listing_variant::Column::PhotoId,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(crate::db::entities::listing_variant::Column::PhotoId.eq(photo_id))
+        .exec(&txn)
+        .await?;
     touch(&txn, own.listing.id, now).await?;
     txn.commit().await?;
     Ok(())

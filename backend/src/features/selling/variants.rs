@@ -38,6 +38,9 @@ pub struct VariantInput {
     pub stock_delta: Option<i32>,
     /// Its shipping weight; the listing's when left out.
     pub weight_grams: Option<i32>,
+    /// One of the listing's photos to show beside it.
+    #[serde(default)]
+    pub photo_id: Option<i64>,
 }
 
 /// Every problem with `inputs`, in the current language.
@@ -106,10 +109,11 @@ pub async fn of_pid(
 }
 
 /// Why a save was refused: a variant whose stock would fall below zero (its label and what
-/// is left).
+/// is left), or a photo that is not the listing's.
 #[derive(Debug)]
 pub enum Refused {
     Stock { label: String, left: i32 },
+    Photo,
     Database(DbErr),
 }
 
@@ -129,6 +133,23 @@ pub async fn save(
 ) -> Result<(), Refused> {
     let existing = of(txn, current.id).await?;
     let key = |label: &str| label.trim().to_lowercase();
+    if inputs.iter().any(|v| v.photo_id.is_some()) {
+        use crate::db::entities::listing_photo;
+        let photos: Vec<i64> = listing_photo::Entity::find()
+            .filter(listing_photo::Column::ListingId.eq(current.id))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        if inputs
+            .iter()
+            .filter_map(|v| v.photo_id)
+            .any(|id| !photos.contains(&id))
+        {
+            return Err(Refused::Photo);
+        }
+    }
     for old in &existing {
         if !inputs.iter().any(|v| key(&v.label) == key(&old.label)) {
             listing_variant::Entity::delete_by_id(old.id)
@@ -157,6 +178,7 @@ pub async fn save(
                     .col_expr(listing_variant::Column::PriceVnd, Expr::value(v.price_vnd))
                     .col_expr(listing_variant::Column::WeightGrams, Expr::value(weight))
                     .col_expr(listing_variant::Column::Position, Expr::value(position))
+                    .col_expr(listing_variant::Column::PhotoId, Expr::value(v.photo_id))
                     .col_expr(listing_variant::Column::Stock, next)
                     .filter(listing_variant::Column::Id.eq(old.id));
                 if v.stock.is_none() {
@@ -196,6 +218,7 @@ pub async fn save(
                     stock: Set(stock),
                     weight_grams: Set(weight),
                     position: Set(position),
+                    photo_id: Set(v.photo_id),
                     ..Default::default()
                 }
                 .insert(txn)
