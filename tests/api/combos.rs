@@ -274,7 +274,7 @@ async fn a_shopper_buys_an_outlet_combo_by_card_and_each_producer_is_credited_it
         to: day + chrono::Duration::days(1),
     };
     for (o, email) in orders.iter().zip(seller_emails(&app, &orders).await) {
-        let who = principal_of(&app, &email).await;
+        let who = app.principal_by_email(&email).await;
         crate::sales::deliver(&app, &who, o, app.now).await;
         let mine = Within {
             seller_id: Some(o.seller_id),
@@ -297,7 +297,7 @@ async fn seller_emails(app: &TestApp, orders: &[order::Model]) -> Vec<String> {
     for o in orders {
         let mut found = None;
         for email in ["cam@example.vn", "matong@example.vn", "tra@example.vn"] {
-            let who = principal_of(app, email).await;
+            let who = app.principal_by_email(email).await;
             if who.seller_ids().contains(&o.seller_id) {
                 found = Some(email.to_owned());
             }
@@ -305,19 +305,6 @@ async fn seller_emails(app: &TestApp, orders: &[order::Model]) -> Vec<String> {
         emails.push(found.expect("a member of the order's seller"));
     }
     emails
-}
-
-async fn principal_of(
-    app: &TestApp,
-    email: &str,
-) -> ocop_village::features::accounts::auth::Principal {
-    let user = ocop_village::db::entities::user::Entity::find()
-        .filter(ocop_village::db::entities::user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("user");
-    app.principal(&user).await
 }
 
 async fn app_page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
@@ -526,7 +513,7 @@ async fn issuers_combine_only_what_they_may() {
     let unknown = create(outlet, draft(&[three.orange, Uuid::new_v4()], "90000")).await;
     assert!(matches!(unknown, Err(ComboError::NotForSale(_))));
     // A product with pack sizes cannot go in.
-    let honey_seller = principal_of(&app, "matong@example.vn").await;
+    let honey_seller = app.principal_by_email("matong@example.vn").await;
     let sized = ocop_village::features::selling::ListingInput {
         variants: Some(vec![
             ocop_village::features::selling::variants::VariantInput {

@@ -706,6 +706,22 @@ impl TestApp {
             .expect("principal")
     }
 
+    /// The principal of the account with this e-mail address (made by [`Self::signed_in`]).
+    pub async fn principal_by_email(
+        &self,
+        email: &str,
+    ) -> ocop_village::features::accounts::auth::Principal {
+        let found = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("the account");
+        ocop_village::features::accounts::auth::Principal::load(&self.db, found)
+            .await
+            .expect("principal")
+    }
+
     /// Makes `user` a member of the (new or existing, active) seller of the participant with
     /// this business registration number, as an approved application would.
     pub async fn make_member(&self, user: &user::Model, registration_no: &str) -> seller::Model {

@@ -23,16 +23,6 @@ fn size(label: &str, price: i64, stock: i32) -> VariantInput {
     }
 }
 
-async fn principal(app: &TestApp) -> ocop_village::features::accounts::auth::Principal {
-    let user = ocop_village::db::entities::user::Entity::find()
-        .filter(ocop_village::db::entities::user::Column::Email.eq("tra@example.vn"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("user");
-    app.principal(&user).await
-}
-
 async fn sizes(app: &TestApp) -> Vec<listing_variant::Model> {
     listing_variant::Entity::find()
         .order_by_asc(listing_variant::Column::Position)
@@ -61,9 +51,16 @@ async fn tea_in_two_sizes(app: &TestApp, small: i32) -> uuid::Uuid {
         ]),
         ..ListingInput::default()
     };
-    selling::update_listing(&app.db, &principal(app).await, pid, &input, None, app.now)
-        .await
-        .expect("pack sizes saved");
+    selling::update_listing(
+        &app.db,
+        &app.principal_by_email("tra@example.vn").await,
+        pid,
+        &input,
+        None,
+        app.now,
+    )
+    .await
+    .expect("pack sizes saved");
     pid
 }
 
@@ -73,7 +70,7 @@ async fn pack_sizes_have_their_own_price_and_stock_and_the_listing_sums_them() {
     let pid = tea_in_two_sizes(&app, 4).await;
     let row = the_listing(&app).await;
     assert_eq!((row.price_vnd, row.stock), (Vnd::new(60_000), 14));
-    let seller = principal(&app).await;
+    let seller = app.principal_by_email("tra@example.vn").await;
     // The listing's own price and stock are the pack sizes' now.
     let direct = ListingInput {
         stock: Some(3),
@@ -337,7 +334,7 @@ async fn a_shopper_chooses_a_pack_size_without_javascript_and_a_cancellation_put
         .await
         .expect("query")
         .expect("order");
-    let seller = principal(&app).await;
+    let seller = app.principal_by_email("tra@example.vn").await;
     crate::sales::deliver(&app, &seller, &o, app.now).await;
     use ocop_village::features::sales::{self, Period, Within};
     let day = ocop_village::domain::time::vietnam_date(app.now);

@@ -85,21 +85,8 @@ async fn enter(app: &TestApp, cart_id: i64, code: &str) -> Result<(), String> {
     .map_err(|e| e.to_string())
 }
 
-async fn principal_of(
-    app: &TestApp,
-    email: &str,
-) -> ocop_village::features::accounts::auth::Principal {
-    let user = ocop_village::db::entities::user::Entity::find()
-        .filter(ocop_village::db::entities::user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("user");
-    app.principal(&user).await
-}
-
 async fn seller_of(app: &TestApp, email: &str) -> ocop_village::domain::ids::SellerId {
-    principal_of(app, email).await.seller_ids()[0]
+    app.principal_by_email(email).await.seller_ids()[0]
 }
 
 /// Places every cart (with its shopper's address) as cash on delivery, all released at once
@@ -332,7 +319,7 @@ async fn a_discount_is_shared_over_its_lines_and_carried_into_orders_mail_return
     assert!(text.contains("Giảm giá (mã TET2027): −15.001 ₫"), "{text}");
 
     // Delivered, the tea seller's sell-through counts what was paid, not the list price.
-    let principal = principal_of(&app, "tra@example.vn").await;
+    let principal = app.principal_by_email("tra@example.vn").await;
     crate::sales::deliver(&app, &principal, tea_order, app.now).await;
     use ocop_village::features::sales::{self, Level, Period, Within};
     let day = ocop_village::domain::time::vietnam_date(app.now);
@@ -483,7 +470,7 @@ async fn a_live_only_code_needs_the_show_and_an_outlet_code_needs_its_counter() 
     app.import(sample_registry(), false).await.expect("import");
     let (_, tea) = listing_of(&app, "tra@example.vn", "2510996049", "OCOP-TQ-2024-0001", 9).await;
     let seller = seller_of(&app, "tra@example.vn").await;
-    let principal = principal_of(&app, "tra@example.vn").await;
+    let principal = app.principal_by_email("tra@example.vn").await;
     let show = ocop_village::features::live::create_show(
         &app.db,
         &principal,

@@ -1759,20 +1759,13 @@ async fn seed_vouchers(
     now: DateTime<Utc>,
     live_show: Option<ShowId>,
 ) -> anyhow::Result<Vec<String>> {
-    use ocop_village::db::entities::user;
     use ocop_village::domain::time::vietnam_local_value;
     use ocop_village::features::accounts::auth::Principal;
     use ocop_village::features::offers::{self, Draft, Issuer, VoucherError};
     use ocop_village::features::outlets;
-    use sea_orm::{ColumnTrait, QueryFilter};
 
     let account = |email: &'static str| async move {
-        let found = user::Entity::find()
-            .filter(user::Column::Email.eq(email))
-            .one(db)
-            .await?
-            .with_context(|| format!("the demo account {email}"))?;
-        anyhow::Ok(Principal::load(db, found).await?)
+        Ok::<_, anyhow::Error>(Principal::load(db, demo_user(db, email).await?).await?)
     };
     let seller = account("nguoiban@ocop.demo").await?;
     let seller_id = *seller
@@ -1934,7 +1927,7 @@ async fn seed_gift_combo(
     media: &std::sync::Arc<dyn ocop_village::media::store::MediaStore>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
-    use ocop_village::db::entities::{combo, user};
+    use ocop_village::db::entities::combo;
     use ocop_village::features::accounts::auth::Principal;
     use ocop_village::features::offers::Issuer;
     use ocop_village::features::offers::combos::{self, Draft, Photo};
@@ -1944,12 +1937,7 @@ async fn seed_gift_combo(
     if combo::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
-    let staff = user::Entity::find()
-        .filter(user::Column::Email.eq("diemban@ocop.demo"))
-        .one(db)
-        .await?
-        .context("the demo outlet account")?;
-    let principal = Principal::load(db, staff).await?;
+    let principal = Principal::load(db, demo_user(db, "diemban@ocop.demo").await?).await?;
     let Some(shop) = outlets::operated_by(db, &principal)
         .await?
         .into_iter()

@@ -93,6 +93,34 @@ pub struct Draft {
     pub parts: Vec<Uuid>,
 }
 
+/// The listings among `ids` that have pack sizes.
+async fn sized_among(
+    db: &impl ConnectionTrait,
+    ids: &[ListingId],
+) -> Result<Vec<ListingId>, DbErr> {
+    Ok(listing_variant::Entity::find()
+        .filter(listing_variant::Column::ListingId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.listing_id)
+        .collect())
+}
+
+/// The province whose products an outlet may combine (`None` for a seller).
+async fn outlet_province(
+    db: &impl ConnectionTrait,
+    issuer: Issuer,
+) -> Result<Option<String>, DbErr> {
+    Ok(match issuer {
+        Issuer::Outlet(id) => outlet::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|o| o.province_code),
+        _ => None,
+    })
+}
+
 /// Checks a draft against the catalog: the listings of its parts, in the order given.
 async fn checked_parts(
     db: &impl ConnectionTrait,
@@ -116,20 +144,8 @@ async fn checked_parts(
         .await?;
     let ids: Vec<ListingId> = rows.iter().map(|l| l.id).collect();
     let cards = visible_cards(db, today, &ids).await?;
-    let sized: Vec<ListingId> = listing_variant::Entity::find()
-        .filter(listing_variant::Column::ListingId.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| v.listing_id)
-        .collect();
-    let province = match issuer {
-        Issuer::Outlet(id) => outlet::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|o| o.province_code),
-        _ => None,
-    };
+    let sized = sized_among(db, &ids).await?;
+    let province = outlet_province(db, issuer).await?;
     let mut parts = Vec::with_capacity(pids.len());
     for pid in pids {
         let row = rows.iter().find(|l| l.pid == pid);
@@ -333,13 +349,7 @@ pub async fn views(
         .into_iter()
         .map(|c| (c.internal_id, c))
         .collect();
-    let sized: Vec<ListingId> = listing_variant::Entity::find()
-        .filter(listing_variant::Column::ListingId.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| v.listing_id)
-        .collect();
+    let sized = sized_among(db, &ids).await?;
     let sellers: HashMap<ListingId, crate::domain::ids::SellerId> = listing::Entity::find()
         .filter(listing::Column::Id.is_in(parts.iter().map(|p| p.listing_id)))
         .all(db)
@@ -577,39 +587,40 @@ pub async fn issued(
     views(db, today, mine).await
 }
 
+/// Most products an issuer's form offers to combine.
+pub const MAX_CANDIDATES: u64 = 500;
+
 /// The products an issuer may put in a combo: a seller's visible listings of goods without
-/// pack sizes, or those of an outlet's province.
+/// pack sizes, or those of an outlet's province (the first [`MAX_CANDIDATES`] by title).
 pub async fn candidates(
     db: &impl ConnectionTrait,
     issuer: Issuer,
     today: NaiveDate,
 ) -> Result<Vec<ListingCard>, DbErr> {
-    let q = listing::Entity::find();
-    let rows = match issuer {
-        Issuer::Seller(id) => q.filter(listing::Column::SellerId.eq(id)).all(db).await?,
-        Issuer::Outlet(_) | Issuer::Programme => q.all(db).await?,
+    use crate::features::catalog::queries::{ListingFilter, list_visible};
+    let filter = match issuer {
+        Issuer::Seller(id) => ListingFilter {
+            seller_id: Some(id),
+            ..ListingFilter::default()
+        },
+        Issuer::Outlet(_) => match outlet_province(db, issuer).await? {
+            Some(province) => ListingFilter {
+                province_code: Some(province),
+                ..ListingFilter::default()
+            },
+            None => return Ok(Vec::new()),
+        },
+        Issuer::Programme => return Ok(Vec::new()),
     };
-    let ids: Vec<ListingId> = rows.iter().map(|l| l.id).collect();
-    let sized: Vec<ListingId> = listing_variant::Entity::find()
-        .filter(listing_variant::Column::ListingId.is_in(ids.clone()))
-        .all(db)
+    let visible = list_visible(db, today, &filter, 1, MAX_CANDIDATES)
         .await?
-        .into_iter()
-        .map(|v| v.listing_id)
-        .collect();
-    let province = match issuer {
-        Issuer::Outlet(id) => outlet::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|o| o.province_code),
-        _ => None,
-    };
-    let mut cards: Vec<ListingCard> = visible_cards(db, today, &ids)
-        .await?
+        .items;
+    let ids: Vec<ListingId> = visible.iter().map(|c| c.internal_id).collect();
+    let sized = sized_among(db, &ids).await?;
+    let mut cards: Vec<ListingCard> = visible
         .into_iter()
         .filter(|c| !sized.contains(&c.internal_id))
         .filter(|c| !SERVICE_GROUPS.contains(&c.group_code.as_str()))
-        .filter(|c| province.as_ref().is_none_or(|p| &c.province_code == p))
         .collect();
     cards.sort_by(|a, b| a.title_vi.cmp(&b.title_vi));
     Ok(cards)
