@@ -230,19 +230,21 @@ async fn add_quantity(
             cart_item::Column::ListingId,
             cart_item::Column::VariantId,
         ])
-        .value(
-            cart_item::Column::Quantity,
-            // Portable (SQLite and PostgreSQL): no MIN/LEAST of two values.
-            Expr::cust(format!(
-                "CASE WHEN cart_items.quantity + excluded.quantity > {MAX_QUANTITY} \
-                     THEN {MAX_QUANTITY} ELSE cart_items.quantity + excluded.quantity END"
-            )),
-        )
+        .value(cart_item::Column::Quantity, capped_sum("cart_items"))
         .to_owned(),
     )
     .exec_without_returning(db)
     .await?;
     Ok(())
+}
+
+/// A cart line's quantity plus the one being added, at most [`MAX_QUANTITY`] (for an upsert
+/// into `table`). Portable (SQLite and PostgreSQL): no MIN/LEAST of two values.
+fn capped_sum(table: &str) -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust(format!(
+        "CASE WHEN {table}.quantity + excluded.quantity > {MAX_QUANTITY} \
+             THEN {MAX_QUANTITY} ELSE {table}.quantity + excluded.quantity END"
+    ))
 }
 
 /// Adds `quantity` boxes of a gift combo to a cart (creating the line), capped at
@@ -263,13 +265,7 @@ async fn add_combos(
     })
     .on_conflict(
         OnConflict::columns([cart_combo::Column::CartId, cart_combo::Column::ComboId])
-            .value(
-                cart_combo::Column::Quantity,
-                Expr::cust(format!(
-                    "CASE WHEN cart_combos.quantity + excluded.quantity > {MAX_QUANTITY} \
-                         THEN {MAX_QUANTITY} ELSE cart_combos.quantity + excluded.quantity END"
-                )),
-            )
+            .value(cart_combo::Column::Quantity, capped_sum("cart_combos"))
             .to_owned(),
     )
     .exec_without_returning(db)
@@ -791,29 +787,20 @@ pub async fn view(
                 continue;
             }
         }
-        let item = &item;
-        let total = item.price_vnd * i64::from(line.quantity);
-        let group = groups
-            .entry((item.seller_name.clone(), item.seller_id))
-            .or_insert_with(|| SellerGroup {
-                seller_id: item.seller_id,
-                seller_name: item.seller_name.clone(),
-                lines: Vec::new(),
-                subtotal_vnd: Vnd::ZERO,
+        add_line(
+            &mut groups,
+            &mut view.total_vnd,
+            CartLine {
+                line_total_vnd: item.price_vnd * i64::from(line.quantity),
+                short: line.quantity > item.stock,
+                item,
+                variant_id: line.variant_id,
+                variant_label: size.map(|v| v.label.clone()),
+                quantity: line.quantity,
                 discount_vnd: Vnd::ZERO,
-            });
-        group.subtotal_vnd += total;
-        group.lines.push(CartLine {
-            item: item.clone(),
-            variant_id: line.variant_id,
-            variant_label: size.map(|v| v.label.clone()),
-            quantity: line.quantity,
-            line_total_vnd: total,
-            discount_vnd: Vnd::ZERO,
-            short: line.quantity > item.stock,
-            combo: None,
-        });
-        view.total_vnd += total;
+                combo: None,
+            },
+        );
         view.count += line.quantity;
     }
     // Each gift combo on sale: one line of its own, and each part a line of its seller's
@@ -836,33 +823,25 @@ pub async fn view(
             let mut item = found.clone();
             item.price_vnd = part.share_vnd;
             item.title_vi = format!("{}: {}", gift.title, found.title_vi);
-            let total = item.price_vnd * i64::from(line.quantity);
-            let group = groups
-                .entry((item.seller_name.clone(), item.seller_id))
-                .or_insert_with(|| SellerGroup {
-                    seller_id: item.seller_id,
-                    seller_name: item.seller_name.clone(),
-                    lines: Vec::new(),
-                    subtotal_vnd: Vnd::ZERO,
+            add_line(
+                &mut groups,
+                &mut view.total_vnd,
+                CartLine {
+                    line_total_vnd: item.price_vnd * i64::from(line.quantity),
+                    short: line.quantity > item.stock,
+                    item,
+                    variant_id: 0,
+                    variant_label: None,
+                    quantity: line.quantity,
                     discount_vnd: Vnd::ZERO,
-                });
-            group.subtotal_vnd += total;
-            view.total_vnd += total;
-            group.lines.push(CartLine {
-                short: line.quantity > item.stock,
-                item,
-                variant_id: 0,
-                variant_label: None,
-                quantity: line.quantity,
-                line_total_vnd: total,
-                discount_vnd: Vnd::ZERO,
-                combo: Some(ComboTag {
-                    id: gift.id,
-                    title: gift.title.clone(),
-                    part_vi: found.title_vi.clone(),
-                    part_en: found.title_en.clone(),
-                }),
-            });
+                    combo: Some(ComboTag {
+                        id: gift.id,
+                        title: gift.title.clone(),
+                        part_vi: found.title_vi.clone(),
+                        part_en: found.title_en.clone(),
+                    }),
+                },
+            );
         }
         view.count += line.quantity;
         view.combos.push(CartCombo {
@@ -879,6 +858,26 @@ pub async fn view(
     view.groups = groups.into_values().collect();
     view.goods_vnd = view.total_vnd;
     Ok(view)
+}
+
+/// Adds `line` to its seller's group (made when missing) and its amount to `total`.
+fn add_line(
+    groups: &mut BTreeMap<(String, SellerId), SellerGroup>,
+    total: &mut Vnd,
+    line: CartLine,
+) {
+    let group = groups
+        .entry((line.item.seller_name.clone(), line.item.seller_id))
+        .or_insert_with(|| SellerGroup {
+            seller_id: line.item.seller_id,
+            seller_name: line.item.seller_name.clone(),
+            lines: Vec::new(),
+            subtotal_vnd: Vnd::ZERO,
+            discount_vnd: Vnd::ZERO,
+        });
+    group.subtotal_vnd += line.line_total_vnd;
+    *total += line.line_total_vnd;
+    group.lines.push(line);
 }
 
 /// Where and to whom to deliver, validated.

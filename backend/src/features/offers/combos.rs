@@ -129,7 +129,6 @@ async fn checked_parts(
     today: NaiveDate,
 ) -> Result<Vec<listing::Model>, ComboError> {
     let mut pids = draft.parts.clone();
-    pids.dedup();
     let mut seen = std::collections::HashSet::new();
     pids.retain(|p| seen.insert(*p));
     if pids.len() < MIN_PARTS {
