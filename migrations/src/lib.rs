@@ -28,6 +28,7 @@ mod m20261204_000024_create_vouchers;
 mod m20261204_000025_create_listing_variants;
 mod m20261204_000026_create_gift_combos;
 mod m20261204_000027_add_variant_photos;
+mod m20261205_000028_create_channel_declarations;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000025_create_listing_variants::Migration),
             Box::new(m20261204_000026_create_gift_combos::Migration),
             Box::new(m20261204_000027_add_variant_photos::Migration),
+            Box::new(m20261205_000028_create_channel_declarations::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! fresh database (a SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set).
 mod accounts;
 mod addresses;
+mod channels;
 mod checkout;
 mod combos;
 mod concurrency;

@@ -340,6 +340,37 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
         .expect("a report")
         .pid
     };
+    // A channel declared by A, waiting in Tuyên Quang's queue.
+    let channel_a = {
+        let shop = ocop_village::db::entities::seller::Entity::find_by_id(seller_a)
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("seller");
+        let member = user::Entity::find()
+            .filter(user::Column::Email.eq("ma@example.vn"))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("member");
+        ocop_village::features::sales::channels::declare(
+            &app.db,
+            member.id,
+            &shop,
+            ocop_village::features::sales::channels::Declaration {
+                kind: "supermarket_chain",
+                channel_name: "Co.opmart",
+                since: "2025-01-01",
+                evidence_url: "https://www.co-opmart.com.vn/",
+                document: None,
+            },
+            app.now.date_naive(),
+            app.now,
+        )
+        .await
+        .expect("declared")
+        .pid
+    };
     let producer_a = ocop_village::db::entities::seller::Entity::find_by_id(seller_a)
         .one(&app.db)
         .await
@@ -825,6 +856,34 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
             format!("/seller/quality/{report_a}"),
             vec![("seller", seller_a.to_string()), ("text", s(""))],
             SELLER_A,
+        ),
+        // Other channels: the seller's page, a declaration (no name: 400), a renewal (no
+        // evidence: 400), the officers' queue and verdict (a rejection without a reason: 400).
+        get(format!("/seller/channels?seller={seller_a}"), SELLER_A),
+        Route {
+            method: Method::POST,
+            path: s("/seller/channels"),
+            body: Body::Photo(vec![
+                ("seller", seller_a.to_string()),
+                ("kind", s("export")),
+                ("channel_name", s("")),
+                ("since", s("2025-01-01")),
+            ]),
+            who: SELLER_A,
+            api: false,
+        },
+        Route {
+            method: Method::POST,
+            path: format!("/seller/channels/{channel_a}/renew"),
+            body: Body::Photo(vec![("seller", seller_a.to_string())]),
+            who: SELLER_A,
+            api: false,
+        },
+        get("/officer/channels", OFFICERS),
+        post(
+            format!("/officer/channels/{channel_a}"),
+            vec![("verdict", s("reject")), ("reason", s(""))],
+            OFFICER_A,
         ),
         post(
             format!("/officer/returns/{return_a}"),

@@ -21,7 +21,7 @@ use crate::helpers::{TestApp, spawn_app};
 const HEADER: &str = "certificate_no,product_name_vi,product_name_en,group_code,subgroup_code,stars,province_code,legacy_province,commune,participant_name,participant_type,business_registration_no,contact_email,recognition_decision_no,recognized_on,expires_on,status";
 
 /// P1–P5 in Tuyên Quang, P6–P7 in Hà Nội.
-fn registry() -> Vec<u8> {
+pub(crate) fn registry() -> Vec<u8> {
     let rows = [
         // P1: valid all along; sells on the web and through a live show.
         (
@@ -96,13 +96,13 @@ fn registry() -> Vec<u8> {
     csv.into_bytes()
 }
 
-fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+pub(crate) fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 3, 0, 0)
         .single()
         .expect("a date")
 }
 
-fn period(from: &str, to: &str) -> Period {
+pub(crate) fn period(from: &str, to: &str) -> Period {
     Period::parse(Some(from), Some(to), at(2026, 12, 1).date_naive()).expect("period")
 }
 
@@ -216,7 +216,7 @@ async fn participant(app: &TestApp, registration_no: &str) -> registry_participa
 }
 
 /// Builds the whole history; returns seller A's id.
-async fn history(app: &TestApp) -> SellerId {
+pub(crate) async fn history(app: &TestApp) -> SellerId {
     app.import(&registry(), false).await.expect("import");
     let (a, seller_a, pid_a) =
         seller_with_listing(app, "a@example.vn", "1000000001", "OCOP-TQ-2025-0101", 20).await;
@@ -657,9 +657,11 @@ async fn the_indicator_is_served_as_json_csv_and_a_page_with_a_chart() {
         .await;
     assert_eq!(csv.status().as_u16(), 200);
     let text = csv.text().await.expect("body");
-    assert!(text.starts_with("from,to,level,code,participants,selling,share,target\n"));
+    assert!(text.starts_with(
+        "from,to,level,code,participants,selling,share,target,here_only,elsewhere_only,both\n"
+    ));
     assert!(
-        text.contains("2026-01-01,2026-06-30,national,vn,5,3,0.6000,0.50\n"),
+        text.contains("2026-01-01,2026-06-30,national,vn,5,3,0.6000,0.50,3,0,0\n"),
         "{text}"
     );
     assert!(text.contains(",province,ha-noi,2,1,0.5000,"), "{text}");
@@ -690,7 +692,7 @@ async fn officers_see_their_province_and_the_participants_not_selling_yet() {
     let page = page.text().await.expect("body");
     assert!(page.contains("66,7 %"), "Tuyên Quang's share");
     assert!(
-        page.contains("Chủ thể chưa bán hàng trong kỳ (1)"),
+        page.contains("Chủ thể chưa tham gia thương mại hiện đại trong kỳ (1)"),
         "P3 is not selling"
     );
     assert!(page.contains("1000000003"));
@@ -721,13 +723,13 @@ async fn officers_see_their_province_and_the_participants_not_selling_yet() {
     assert_eq!(lines.len(), 4, "a header and P1–P3: {csv}");
     assert!(
         lines[1].starts_with("tuyen-quang,1000000003,")
-            && lines[1].ends_with(",no,0,0,0,2025-12-20"),
+            && lines[1].ends_with(",no,0,0,0,0,2025-12-20"),
         "not selling first, with its mark from December: {csv}"
     );
     assert!(
         lines
             .iter()
-            .any(|l| l.contains(",1000000001,") && l.ends_with(",yes,2,3,150000,2026-01-15"))
+            .any(|l| l.contains(",1000000001,") && l.ends_with(",yes,0,2,3,150000,2026-01-15"))
     );
 
     let sellers = officer

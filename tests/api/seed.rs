@@ -362,8 +362,35 @@ async fn the_demo_has_orders_in_every_state_and_every_seller_can_be_paid_by_viet
         ("outlet", 3, 3)
     );
     assert!(gift.on_sale && gift.photo_url.is_some(), "{gift:?}");
+    // Other modern-trade channels: verified in several provinces, one waiting for the demo
+    // officer, one rejected, one expired; the indicator counts the verified ones.
+    let c = &report.channels;
+    assert_eq!(
+        (c.verified, c.pending, c.rejected, c.expired),
+        (4, 1, 1, 1),
+        "{c:?}"
+    );
+    assert!(c.provinces >= 3, "{c:?}");
+    assert_eq!(
+        app.count("channel_declarations", "state = 'pending'").await,
+        1
+    );
+    let year = ocop_village::features::sales::Period {
+        from: today - chrono::Duration::days(30),
+        to: today,
+    };
+    let found = ocop_village::features::sales::indicator(&app.db, &app.reference, year)
+        .await
+        .expect("indicator");
+    assert!(
+        found.national.elsewhere_only >= 2,
+        "sellers with no sale here count through their channels: {:?}",
+        found.national
+    );
     let again = app.seed_demo().await;
     assert_eq!(again.gift_combo, None, "made once");
+    assert_eq!(again.channels.verified, 0, "made once");
+    assert_eq!(app.count("channel_declarations", "").await, 7);
     assert_eq!(app.count("combos", "").await, 1);
     assert_eq!(again.vouchers, report.vouchers, "kept as they were");
     assert_eq!(app.count("vouchers", "").await, 4);

@@ -151,6 +151,23 @@ states! {
         LowRating => "low_rating",
     }
 
+    /// Another modern-trade channel a seller declares: `Pending` until an officer of its
+    /// province decides; `Verified` counts in the indicator until its `valid_until`;
+    /// `Rejected` (with the reason) never counts.
+    pub enum DeclarationState {
+        Pending => "pending",
+        Verified => "verified",
+        Rejected => "rejected",
+    }
+
+    /// The kinds of modern-trade channel of Decision 919 besides this marketplace.
+    pub enum ChannelKind {
+        SupermarketChain => "supermarket_chain",
+        ConvenienceChain => "convenience_chain",
+        EcommercePlatform => "ecommerce_platform",
+        Export => "export",
+    }
+
     pub enum ShowState {
         Scheduled => "scheduled",
         Live => "live",

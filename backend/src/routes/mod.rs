@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod cart;
 pub mod catalog;
+pub mod channels;
 pub mod combos;
 pub mod health;
 pub mod ledger;
@@ -61,6 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(returns::configure)
         .configure(reviews::configure)
         .configure(quality::configure)
+        .configure(channels::configure)
         .configure(shipping::configure)
         .configure(ledger::configure)
         .configure(onboarding::configure)

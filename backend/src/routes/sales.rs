@@ -116,6 +116,29 @@ pub(crate) fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u
         .map_err(|e| PageError::Unexpected(anyhow::anyhow!("{e}")))
 }
 
+/// A share's figures as the pages show them.
+fn share_json(s: &sales::Share) -> serde_json::Value {
+    json!({
+        "participants": s.participants,
+        "selling": s.selling,
+        "here_only": s.here_only,
+        "elsewhere_only": s.elsewhere_only,
+        "both": s.both,
+        "share": percent(s.share),
+        "reached": s.share >= sales::TARGET,
+    })
+}
+
+fn type_label(participant_type: &str) -> String {
+    let key = format!("producer.type.{participant_type}");
+    let label = tr(&key);
+    if label == key {
+        participant_type.to_owned()
+    } else {
+        label
+    }
+}
+
 fn province_name(state: &AppState, code: &str) -> String {
     state.reference.province_label(code)
 }
@@ -184,29 +207,62 @@ async fn indicator_page(
     let provinces: Vec<_> = ranked
         .iter()
         .map(|p| {
-            json!({
-                "name": province_name(&state, &p.province_code),
-                "region": state.reference.region(&p.region_code).map(|r| pick(&r.name_vi, &r.name_en).to_owned()),
-                "participants": p.share.participants,
-                "selling": p.share.selling,
-                "share": percent(p.share.share),
-                "reached": p.share.share >= sales::TARGET,
-            })
+            let mut row = share_json(&p.share);
+            row["name"] = json!(province_name(&state, &p.province_code));
+            row["region"] = json!(
+                state
+                    .reference
+                    .region(&p.region_code)
+                    .map(|r| pick(&r.name_vi, &r.name_en).to_owned())
+            );
+            row
         })
         .collect();
     let regions: Vec<_> = found
         .regions
         .iter()
         .map(|r| {
-            json!({
-                "name": state.reference.region(&r.region_code).map(|g| pick(&g.name_vi, &g.name_en).to_owned()),
-                "participants": r.share.participants,
-                "selling": r.share.selling,
-                "share": percent(r.share.share),
-                "reached": r.share.share >= sales::TARGET,
-            })
+            let mut row = share_json(&r.share);
+            row["name"] = json!(
+                state
+                    .reference
+                    .region(&r.region_code)
+                    .map(|g| pick(&g.name_vi, &g.name_en).to_owned())
+            );
+            row
         })
         .collect();
+    let types: Vec<_> = found
+        .participant_types
+        .iter()
+        .map(|t| {
+            let mut row = share_json(&t.share);
+            row["name"] = json!(type_label(&t.participant_type));
+            row
+        })
+        .collect();
+    let quarter_chart = charts::share_bars(
+        &tr("indicator.quarter_chart_title"),
+        &found
+            .quarters
+            .iter()
+            .map(|q| ShareBar {
+                label: q.quarter.clone(),
+                share: q.share.share,
+                text: format!(
+                    "{} ({}/{})",
+                    percent(q.share.share),
+                    q.share.selling,
+                    q.share.participants
+                ),
+            })
+            .collect::<Vec<_>>(),
+        sales::TARGET,
+        &tr_with(
+            "indicator.target_line",
+            &[("share", &percent(sales::TARGET))],
+        ),
+    );
     let qs = format!("from={}&to={}", period.from, period.to);
     let body = crate::render::render(
         "pages/indicator",
@@ -215,16 +271,13 @@ async fn indicator_page(
             "description": tr("indicator.description"),
             "from": period.from.to_string(),
             "to": period.to.to_string(),
-            "national": {
-                "participants": found.national.participants,
-                "selling": found.national.selling,
-                "share": percent(found.national.share),
-                "reached": found.national.share >= sales::TARGET,
-            },
+            "national": share_json(&found.national),
             "target": percent(sales::TARGET),
             "chart": chart,
+            "quarter_chart": quarter_chart,
             "provinces": provinces,
             "regions": regions,
+            "types": types,
             "csv_href": format!("/indicators/modern-trade.csv?{qs}"),
             "json_href": format!("/api/v1/indicators/modern-trade?{qs}"),
         }),
@@ -241,30 +294,45 @@ async fn indicator_csv(
 ) -> Result<HttpResponse, PageError> {
     let period = query.period(&state).map_err(PageError::BadRequest)?;
     let found = sales::indicator(&state.db, &state.reference, period).await?;
-    let line = |level: &str, code: &str, s: &sales::Share| {
+    let line = |p: sales::Period, level: &str, code: &str, s: &sales::Share| {
         vec![
-            period.from.to_string(),
-            period.to.to_string(),
+            p.from.to_string(),
+            p.to.to_string(),
             level.to_owned(),
             code.to_owned(),
             s.participants.to_string(),
             s.selling.to_string(),
             format!("{:.4}", s.share),
             format!("{:.2}", sales::TARGET),
+            s.here_only.to_string(),
+            s.elsewhere_only.to_string(),
+            s.both.to_string(),
         ]
     };
-    let mut rows = vec![line("national", "vn", &found.national)];
+    let mut rows = vec![line(period, "national", "vn", &found.national)];
     rows.extend(
         found
             .regions
             .iter()
-            .map(|r| line("region", &r.region_code, &r.share)),
+            .map(|r| line(period, "region", &r.region_code, &r.share)),
     );
     rows.extend(
         found
             .provinces
             .iter()
-            .map(|p| line("province", &p.province_code, &p.share)),
+            .map(|p| line(period, "province", &p.province_code, &p.share)),
+    );
+    rows.extend(
+        found
+            .participant_types
+            .iter()
+            .map(|t| line(period, "participant_type", &t.participant_type, &t.share)),
+    );
+    rows.extend(
+        found
+            .quarters
+            .iter()
+            .map(|q| line(q.period, "quarter", &q.quarter, &q.share)),
     );
     let body = csv_bytes(
         &[
@@ -276,6 +344,9 @@ async fn indicator_csv(
             "selling",
             "share",
             "target",
+            "here_only",
+            "elsewhere_only",
+            "both",
         ],
         rows,
     )?;
@@ -391,7 +462,12 @@ async fn officer_page(
     // national query for one province.
     let participants = sales::participants(&state.db, &code, period).await?;
     let (selling, waiting): (Vec<_>, Vec<_>) = participants.iter().partition(|p| p.selling());
-    let share = sales::Share::new(participants.len() as i64, selling.len() as i64);
+    let share = sales::Share::new(
+        participants.len() as i64,
+        participants
+            .iter()
+            .fold(sales::Reach::default(), |r, p| r + p.reach()),
+    );
     let view = |p: &&sales::ParticipantStatus| {
         json!({
             "registration_no": p.business_registration_no,
@@ -401,6 +477,7 @@ async fn officer_page(
             "orders": p.orders,
             "units": p.units,
             "revenue_vnd": p.revenue_vnd,
+            "channels": p.channels,
             "since": p.modern_trade_since.map(crate::domain::time::format_vietnam),
         })
     };
@@ -442,7 +519,7 @@ async fn officer_page(
             "province_code": code,
             "from": period.from.to_string(),
             "to": period.to.to_string(),
-            "share": { "participants": share.participants, "selling": share.selling, "share": percent(share.share), "reached": share.share >= sales::TARGET },
+            "share": share_json(&share),
             "target": percent(sales::TARGET),
             "chart": chart,
             "many_choices": choices.len() > 1,
@@ -480,6 +557,7 @@ async fn officer_participants(
             "commune",
             "certificates",
             "selling_in_period",
+            "verified_channels",
             "orders",
             "units",
             "revenue_vnd",
@@ -495,6 +573,7 @@ async fn officer_participants(
                     p.commune.clone(),
                     p.certificates.to_string(),
                     if p.selling() { "yes" } else { "no" }.to_owned(),
+                    p.channels.to_string(),
                     p.orders.to_string(),
                     p.units.to_string(),
                     p.revenue_vnd.dong().to_string(),

@@ -41,8 +41,8 @@ pub fn share_bars(title: &str, bars: &[ShareBar], target: f64, target_label: &st
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart share-chart" viewBox="0 0 {SHARE_W} {height}" role="img" aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{}</title>"#,
-        escape(title)
+        r#"<svg class="chart share-chart" viewBox="0 0 {SHARE_W} {height}" role="img" aria-label="{title}" xmlns="http://www.w3.org/2000/svg"><title>{title}</title>"#,
+        title = escape(title)
     );
     // The target line first: bars and their figures are drawn over it.
     let x = LABEL_W + target.clamp(0.0, 1.0) * plot_w;

@@ -718,6 +718,13 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
             "  the outlet's gift combo of three producers' products: /combos/{slug} (all combos: /combos; the outlet makes them at /outlet/combos, sellers at /seller/combos)"
         );
     }
+    let c = &report.channels;
+    if c.verified + c.pending > 0 {
+        println!(
+            "  other modern-trade channels: {} verified in {} provinces, {} waiting for the officer at /officer/channels, {} rejected, {} expired; the seller declares them at /seller/channels and /indicators/modern-trade counts them",
+            c.verified, c.provinces, c.pending, c.rejected, c.expired
+        );
+    }
     if !roles.onboarding_registration_no.is_empty() {
         println!(
             "  try onboarding: sign in as the shopper, apply at /seller/apply with registration no {}; the code mail is written to {}",

@@ -129,6 +129,19 @@ pub struct SeedReport {
     pub pack_sizes: Option<String>,
     /// The demo outlet's gift combo of three producers (its slug), if there is one.
     pub gift_combo: Option<String>,
+    /// Other modern-trade channels declared: verified, pending, rejected and expired.
+    pub channels: ChannelsSeeded,
+}
+
+/// The demo declarations of other modern-trade channels, by standing.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ChannelsSeeded {
+    pub verified: usize,
+    pub pending: usize,
+    pub rejected: usize,
+    pub expired: usize,
+    /// Provinces with a verified channel.
+    pub provinces: usize,
 }
 
 /// Loads the sample registry and builds the demo catalog as of `now`.
@@ -290,6 +303,7 @@ pub async fn seed_demo(
     report.pack_sizes = seed_pack_sizes(db, now).await?;
     // After the pack sizes: a combo takes products with one price and one stock.
     report.gift_combo = seed_gift_combo(db, reference, media, now).await?;
+    report.channels = seed_channels(db, now).await?;
     progress.finish_and_clear();
     Ok(report)
 }
@@ -1332,6 +1346,224 @@ async fn seed_quality_report(db: &DatabaseConnection, now: DateTime<Utc>) -> any
     .await
     .map_err(|e| anyhow::anyhow!("the demo question to the seller: {e}"))?;
     Ok(())
+}
+
+/// Declarations of other modern-trade channels: the demo seller's supermarket chain verified by
+/// the demo officer and its e-commerce shop waiting for the officer; and, decided by the
+/// administrator, sellers of other provinces with no sale here selling through supermarkets,
+/// platforms and export (one rejected, one expired), so the indicator shows all three kinds of
+/// participant. Once only.
+async fn seed_channels(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<ChannelsSeeded> {
+    use ocop_village::db::entities::{channel_declaration, order};
+    use ocop_village::features::accounts::auth::Principal;
+    use ocop_village::features::sales::channels::{self, Declaration, Verdict};
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+    let mut seeded = ChannelsSeeded::default();
+    if channel_declaration::Entity::find().count(db).await? > 0 {
+        return Ok(seeded);
+    }
+    let today = vietnam_date(now);
+    let site = "http://127.0.0.1:8080";
+    let demo = |e: channels::ChannelError| anyhow::anyhow!("demo channel: {e}");
+    let seller_user = demo_user(db, "nguoiban@ocop.demo").await?;
+    let seller_principal = Principal::load(db, seller_user.clone()).await?;
+    let own = seller::Entity::find_by_id(
+        *seller_principal
+            .seller_ids()
+            .first()
+            .context("the demo seller account belongs to a seller")?,
+    )
+    .one(db)
+    .await?
+    .context("the demo seller")?;
+    let officer = Principal::load(db, demo_user(db, "canbo@ocop.demo").await?).await?;
+    let admin_user = demo_user(db, "quantri@ocop.demo").await?;
+    let admin = Principal::load(db, admin_user.clone()).await?;
+
+    let ask = |kind: &'static str, name: &'static str, since_days: i64, url: &'static str| {
+        (
+            kind,
+            name,
+            (today - Duration::days(since_days)).to_string(),
+            url,
+        )
+    };
+    let declare =
+        |by,
+         shop: seller::Model,
+         (kind, name, since, url): (&'static str, &'static str, String, &'static str)| async move {
+            channels::declare(
+                db,
+                by,
+                &shop,
+                Declaration {
+                    kind,
+                    channel_name: name,
+                    since: &since,
+                    evidence_url: url,
+                    document: None,
+                },
+                today,
+                now,
+            )
+            .await
+            .map_err(demo)
+        };
+
+    let coop = declare(
+        seller_user.id,
+        own.clone(),
+        ask(
+            "supermarket_chain",
+            "Co.opmart",
+            400,
+            "https://www.co-opmart.com.vn/",
+        ),
+    )
+    .await?;
+    channels::decide(
+        db,
+        &officer,
+        coop.pid,
+        Verdict::Verify,
+        "Đã đối chiếu hợp đồng cung ứng với Saigon Co.op.",
+        site,
+        now,
+    )
+    .await
+    .map_err(demo)?;
+    seeded.verified += 1;
+    declare(
+        seller_user.id,
+        own.clone(),
+        ask("ecommerce_platform", "Shopee", 90, "https://shopee.vn/"),
+    )
+    .await?;
+    seeded.pending += 1;
+
+    // Sellers of other provinces with no order here, one per province.
+    let selling_here: Vec<SellerId> = order::Entity::find()
+        .select_only()
+        .column(order::Column::SellerId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let participants: HashMap<i64, String> = registry_participant::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.province_code))
+        .collect();
+    let own_province = participants
+        .get(&own.participant_id)
+        .cloned()
+        .unwrap_or_default();
+    let mut picked: Vec<seller::Model> = Vec::new();
+    for s in seller::Entity::find()
+        .filter(seller::Column::Id.is_not_in(selling_here))
+        .filter(seller::Column::State.eq(SellerState::Active))
+        .order_by_asc(seller::Column::Id)
+        .all(db)
+        .await?
+    {
+        let Some(code) = participants.get(&s.participant_id) else {
+            continue;
+        };
+        if *code == own_province
+            || picked
+                .iter()
+                .any(|p| participants.get(&p.participant_id) == Some(code))
+        {
+            continue;
+        }
+        picked.push(s);
+        if picked.len() == 5 {
+            break;
+        }
+    }
+    let verified = [
+        ask("supermarket_chain", "WinMart", 300, "https://winmart.vn/"),
+        ask(
+            "ecommerce_platform",
+            "Postmart",
+            200,
+            "https://postmart.vn/",
+        ),
+        ask(
+            "export",
+            "Xuất khẩu sang Nhật Bản",
+            500,
+            "https://www.trade.gov.vn/",
+        ),
+    ];
+    let mut provinces = std::collections::HashSet::from([own_province]);
+    for (shop, what) in picked.iter().zip(verified) {
+        let d = declare(admin_user.id, shop.clone(), what).await?;
+        channels::decide(db, &admin, d.pid, Verdict::Verify, "", site, now)
+            .await
+            .map_err(demo)?;
+        if let Some(code) = participants.get(&shop.participant_id) {
+            provinces.insert(code.clone());
+        }
+        seeded.verified += 1;
+    }
+    if let Some(shop) = picked.get(3) {
+        let d = declare(
+            admin_user.id,
+            shop.clone(),
+            ask(
+                "convenience_chain",
+                "Bách hoá Xanh",
+                60,
+                "https://www.bachhoaxanh.com/",
+            ),
+        )
+        .await?;
+        channels::decide(
+            db,
+            &admin,
+            d.pid,
+            Verdict::Reject,
+            "Đường dẫn không cho thấy sản phẩm của cơ sở; đề nghị gửi hợp đồng hoặc hoá đơn.",
+            site,
+            now,
+        )
+        .await
+        .map_err(demo)?;
+        seeded.rejected += 1;
+    }
+    if let Some(shop) = picked.get(4) {
+        // Verified 14 months ago: its twelve months are over.
+        let then = now - Duration::days(425);
+        let since = (today - Duration::days(500)).to_string();
+        let d = channels::declare(
+            db,
+            admin_user.id,
+            shop,
+            Declaration {
+                kind: "ecommerce_platform",
+                channel_name: "Tiki",
+                since: &since,
+                evidence_url: "https://tiki.vn/",
+                document: None,
+            },
+            vietnam_date(then),
+            then,
+        )
+        .await
+        .map_err(demo)?;
+        channels::decide(db, &admin, d.pid, Verdict::Verify, "", site, then)
+            .await
+            .map_err(demo)?;
+        seeded.expired += 1;
+    }
+    seeded.provinces = provinces.len();
+    Ok(seeded)
 }
 
 /// A 640×480 JPEG drawn pixel by pixel (demo pictures are drawn here, not copied).

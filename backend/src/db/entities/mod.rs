@@ -7,6 +7,7 @@ pub mod cart;
 pub mod cart_combo;
 pub mod cart_item;
 pub mod certificate_reminder;
+pub mod channel_declaration;
 pub mod checkout;
 pub mod combo;
 pub mod combo_part;

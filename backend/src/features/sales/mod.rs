@@ -16,13 +16,18 @@
 //!   expiring after the first day (a certificate is valid until the day before `expires_on`).
 //!   A certificate that expires mid-period still counts for that period; one that expired
 //!   before it does not.
-//! - **It is selling** (the numerator) when it is in the denominator and one of its sellers has
-//!   a completed sale dated in the period.
+//! - **It is in modern trade** (the numerator) when it is in the denominator and one of its
+//!   sellers has a completed sale dated in the period (**here**), or it has a verified
+//!   declaration of another modern-trade channel valid on at least one day of the period
+//!   (**elsewhere**, [`channels`]: from its declared `since` to the day before `valid_until`).
+//!   Each participant counts once: here only, elsewhere only, or both.
 //! - **Units on hand at the period's end** are the stock now (web stock plus every outlet's
 //!   consignment) plus the units of orders placed after the period that are not cancelled or
 //!   refunded: exact unless a seller corrected the stock count by hand since.
 //! - A participant's first completed sale on the platform sets `modern_trade_since`
 //!   (`orders::completion::note_completion`), in the transaction that completes the order.
+pub mod channels;
+
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -83,17 +88,25 @@ impl Period {
 
 use crate::domain::time::vietnam_midnight;
 
-/// Participants, those of them selling, and the share.
+/// Participants, those of them in modern trade, and the share; the ones in modern trade by
+/// where: sales here only, verified other channels only, or both.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Share {
     pub participants: i64,
+    /// `here_only + elsewhere_only + both`.
     pub selling: i64,
     /// `selling / participants`, 0 when there are none.
     pub share: f64,
+    /// Completed sales on this marketplace in the period, no verified channel.
+    pub here_only: i64,
+    /// A verified other channel valid in the period, no sale here.
+    pub elsewhere_only: i64,
+    pub both: i64,
 }
 
 impl Share {
-    pub fn new(participants: i64, selling: i64) -> Self {
+    pub fn new(participants: i64, reach: Reach) -> Self {
+        let selling = reach.here_only + reach.elsewhere_only + reach.both;
         Self {
             participants,
             selling,
@@ -102,6 +115,55 @@ impl Share {
             } else {
                 0.0
             },
+            here_only: reach.here_only,
+            elsewhere_only: reach.elsewhere_only,
+            both: reach.both,
+        }
+    }
+
+    fn reach(&self) -> Reach {
+        Reach {
+            here_only: self.here_only,
+            elsewhere_only: self.elsewhere_only,
+            both: self.both,
+        }
+    }
+
+    /// The shares of several groups together.
+    pub fn sum<'a>(shares: impl IntoIterator<Item = &'a Share>) -> Self {
+        let (n, r) = shares.into_iter().fold((0, Reach::default()), |(n, r), s| {
+            (n + s.participants, r + s.reach())
+        });
+        Self::new(n, r)
+    }
+}
+
+/// Participants in modern trade, by where.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reach {
+    pub here_only: i64,
+    pub elsewhere_only: i64,
+    pub both: i64,
+}
+
+impl Reach {
+    /// One participant's place: sold here, has a verified channel.
+    pub fn of(here: bool, elsewhere: bool) -> Self {
+        Self {
+            here_only: i64::from(here && !elsewhere),
+            elsewhere_only: i64::from(elsewhere && !here),
+            both: i64::from(here && elsewhere),
+        }
+    }
+}
+
+impl std::ops::Add for Reach {
+    type Output = Self;
+    fn add(self, o: Self) -> Self {
+        Self {
+            here_only: self.here_only + o.here_only,
+            elsewhere_only: self.elsewhere_only + o.elsewhere_only,
+            both: self.both + o.both,
         }
     }
 }
@@ -121,6 +183,25 @@ pub struct ProvinceShare {
     pub share: Share,
 }
 
+/// The share of one kind of participant (the registry's `participant_type`).
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TypeShare {
+    /// `cooperative`, `cooperative_group`, `enterprise` or `household_business`.
+    pub participant_type: String,
+    #[serde(flatten)]
+    pub share: Share,
+}
+
+/// The national share over one quarter of the period (clipped to it).
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct QuarterShare {
+    /// `2026-Q1`.
+    pub quarter: String,
+    pub period: Period,
+    #[serde(flatten)]
+    pub share: Share,
+}
+
 /// The modern-trade participation indicator for a period.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Indicator {
@@ -129,90 +210,191 @@ pub struct Indicator {
     pub national: Share,
     pub regions: Vec<RegionShare>,
     pub provinces: Vec<ProvinceShare>,
+    /// By participant type, every type of the registry.
+    pub participant_types: Vec<TypeShare>,
+    /// Nationally, quarter by quarter over the period.
+    pub quarters: Vec<QuarterShare>,
 }
+
+/// The participant types the registry knows, in the order reports show them.
+pub const PARTICIPANT_TYPES: [&str; 4] = [
+    "cooperative",
+    "cooperative_group",
+    "enterprise",
+    "household_business",
+];
 
 #[derive(FromQueryResult)]
-struct ProvinceRow {
+struct GroupRow {
     province_code: String,
+    participant_type: String,
     participants: i64,
-    selling: i64,
+    here_only: i64,
+    elsewhere_only: i64,
+    here_and_elsewhere: i64,
 }
 
-/// The indicator per province (every current province, in reference order), region and
-/// nation. One grouped query: participants × an index probe for a sale in the period.
-pub async fn indicator(
-    db: &impl ConnectionTrait,
-    reference: &Reference,
-    period: Period,
-) -> Result<Indicator, DbErr> {
-    let backend = db.get_database_backend();
+impl GroupRow {
+    fn share(&self) -> Share {
+        Share::new(
+            self.participants,
+            Reach {
+                here_only: self.here_only,
+                elsewhere_only: self.elsewhere_only,
+                both: self.here_and_elsewhere,
+            },
+        )
+    }
+}
+
+/// A participant of `p` sold here in the period (`?` start, `?` end instants).
+fn sold_here(done: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM sellers s JOIN orders o ON o.seller_id = s.id \
+         WHERE s.participant_id = p.id AND o.completed_at >= ? AND o.completed_at < ? AND {done})"
+    )
+}
+
+/// A participant of `p` has a verified other channel valid on a day of the period (`?` last
+/// day, `?` first day).
+const SOLD_ELSEWHERE: &str = "EXISTS (SELECT 1 FROM channel_declarations d \
+     WHERE d.participant_id = p.id AND d.state = 'verified' AND d.since <= ? AND d.valid_until > ?)";
+
+/// Participants in the denominator of `period` and where they are in modern trade, by
+/// province and participant type. One grouped query: participants × two index probes.
+async fn groups(db: &impl ConnectionTrait, period: Period) -> Result<Vec<GroupRow>, DbErr> {
     let sql = format!(
-        "SELECT p.province_code AS province_code, \
-                CAST(COUNT(*) AS BIGINT) AS participants, \
-                CAST(COALESCE(SUM(CASE WHEN EXISTS ( \
-                    SELECT 1 FROM sellers s JOIN orders o ON o.seller_id = s.id \
-                    WHERE s.participant_id = p.id AND o.completed_at >= ? AND o.completed_at < ? \
-                      AND {done}) THEN 1 ELSE 0 END), 0) AS BIGINT) AS selling \
-         FROM registry_participants p \
-         WHERE EXISTS (SELECT 1 FROM registry_certificates c WHERE c.participant_id = p.id \
-                       AND c.status <> 'revoked' AND c.recognized_on <= ? AND c.expires_on > ?) \
-         GROUP BY p.province_code",
-        done = completed("o")
+        "SELECT province_code, participant_type, CAST(COUNT(*) AS BIGINT) AS participants, \
+                CAST(COALESCE(SUM(CASE WHEN h = 1 AND e = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS here_only, \
+                CAST(COALESCE(SUM(CASE WHEN h = 0 AND e = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS elsewhere_only, \
+                CAST(COALESCE(SUM(CASE WHEN h = 1 AND e = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS here_and_elsewhere \
+         FROM (SELECT p.province_code AS province_code, p.participant_type AS participant_type, \
+                      CASE WHEN {here} THEN 1 ELSE 0 END AS h, \
+                      CASE WHEN {elsewhere} THEN 1 ELSE 0 END AS e \
+               FROM registry_participants p \
+               WHERE EXISTS (SELECT 1 FROM registry_certificates c WHERE c.participant_id = p.id \
+                             AND c.status <> 'revoked' AND c.recognized_on <= ? AND c.expires_on > ?)) AS x \
+         GROUP BY province_code, participant_type",
+        here = sold_here(&completed("o")),
+        elsewhere = SOLD_ELSEWHERE,
     );
-    let rows = ProvinceRow::find_by_statement(statement(
-        backend,
+    GroupRow::find_by_statement(statement(
+        db.get_database_backend(),
         &sql,
         vec![
             period.start().into(),
             period.end().into(),
             period.to.into(),
             period.from.into(),
+            period.to.into(),
+            period.from.into(),
         ],
     ))
     .all(db)
-    .await?;
-    let by_code: BTreeMap<&str, &ProvinceRow> =
-        rows.iter().map(|r| (r.province_code.as_str(), r)).collect();
+    .await
+}
+
+/// The quarters the period touches, each clipped to it: `(2026-Q1, period)`.
+pub fn quarters(period: Period) -> Vec<(String, Period)> {
+    let mut out = Vec::new();
+    let mut from = period.from;
+    while from <= period.to {
+        let q0 = (from.month0() / 3) * 3;
+        let next = if q0 == 9 {
+            NaiveDate::from_ymd_opt(from.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(from.year(), q0 + 4, 1)
+        };
+        let Some(next) = next else { break };
+        let to = Ord::min(next - Duration::days(1), period.to);
+        out.push((
+            format!("{}-Q{}", from.year(), q0 / 3 + 1),
+            Period { from, to },
+        ));
+        from = next;
+    }
+    out
+}
+
+/// The indicator per province (every current province, in reference order), region,
+/// participant type and nation, and nationally by quarter.
+pub async fn indicator(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+    period: Period,
+) -> Result<Indicator, DbErr> {
+    let rows = groups(db, period).await?;
+    let mut by_code: BTreeMap<&str, Share> = BTreeMap::new();
+    let mut by_type: BTreeMap<&str, Share> = BTreeMap::new();
+    for r in &rows {
+        for (map, key) in [
+            (&mut by_code, r.province_code.as_str()),
+            (&mut by_type, r.participant_type.as_str()),
+        ] {
+            let was = map.get(key).copied().unwrap_or_default();
+            map.insert(key, Share::sum([&was, &r.share()]));
+        }
+    }
     let provinces: Vec<ProvinceShare> = reference
         .provinces
         .iter()
-        .map(|p| {
-            let row = by_code.get(p.code.as_str());
-            ProvinceShare {
-                province_code: p.code.clone(),
-                region_code: p.region_code.clone(),
-                share: Share::new(
-                    row.map_or(0, |r| r.participants),
-                    row.map_or(0, |r| r.selling),
-                ),
-            }
+        .map(|p| ProvinceShare {
+            province_code: p.code.clone(),
+            region_code: p.region_code.clone(),
+            share: by_code.get(p.code.as_str()).copied().unwrap_or_default(),
         })
         .collect();
     let regions = reference
         .regions
         .iter()
-        .map(|r| {
-            let (n, s) = provinces
-                .iter()
-                .filter(|p| p.region_code == r.code)
-                .fold((0, 0), |(n, s), p| {
-                    (n + p.share.participants, s + p.share.selling)
-                });
-            RegionShare {
-                region_code: r.code.clone(),
-                share: Share::new(n, s),
-            }
+        .map(|r| RegionShare {
+            region_code: r.code.clone(),
+            share: Share::sum(
+                provinces
+                    .iter()
+                    .filter(|p| p.region_code == r.code)
+                    .map(|p| &p.share),
+            ),
         })
         .collect();
-    let (n, s) = provinces.iter().fold((0, 0), |(n, s), p| {
-        (n + p.share.participants, s + p.share.selling)
-    });
+    let mut participant_types: Vec<TypeShare> = PARTICIPANT_TYPES
+        .iter()
+        .map(|t| TypeShare {
+            participant_type: (*t).to_owned(),
+            share: by_type.get(t).copied().unwrap_or_default(),
+        })
+        .collect();
+    participant_types.extend(
+        by_type
+            .iter()
+            .filter(|(t, _)| !PARTICIPANT_TYPES.contains(t))
+            .map(|(t, s)| TypeShare {
+                participant_type: (*t).to_owned(),
+                share: *s,
+            }),
+    );
+    let mut by_quarter = Vec::new();
+    for (quarter, within) in quarters(period) {
+        let shares: Vec<Share> = groups(db, within)
+            .await?
+            .iter()
+            .map(GroupRow::share)
+            .collect();
+        let share = Share::sum(&shares);
+        by_quarter.push(QuarterShare {
+            quarter,
+            period: within,
+            share,
+        });
+    }
     Ok(Indicator {
         period,
         target: TARGET,
-        national: Share::new(n, s),
+        national: Share::sum(provinces.iter().map(|p| &p.share)),
         regions,
         provinces,
+        participant_types,
+        quarters: by_quarter,
     })
 }
 
@@ -229,12 +411,19 @@ pub struct ParticipantStatus {
     pub orders: i64,
     pub units: i64,
     pub revenue_vnd: Vnd,
+    /// Verified other channels valid on a day of the period.
+    pub channels: i64,
     pub modern_trade_since: Option<DateTime<Utc>>,
 }
 
 impl ParticipantStatus {
+    /// In modern trade in the period: sold here or through a verified channel.
     pub fn selling(&self) -> bool {
-        self.orders > 0
+        self.orders > 0 || self.channels > 0
+    }
+
+    pub fn reach(&self) -> Reach {
+        Reach::of(self.orders > 0, self.channels > 0)
     }
 }
 
@@ -253,7 +442,9 @@ pub async fn participants(
                 CAST(COUNT(DISTINCT c.id) AS BIGINT) AS certificates, \
                 CAST(COALESCE(MAX(t.orders), 0) AS BIGINT) AS orders, \
                 CAST(COALESCE(MAX(t.units), 0) AS BIGINT) AS units, \
-                CAST(COALESCE(MAX(t.revenue), 0) AS BIGINT) AS revenue_vnd \
+                CAST(COALESCE(MAX(t.revenue), 0) AS BIGINT) AS revenue_vnd, \
+                CAST((SELECT COUNT(*) FROM channel_declarations d WHERE d.participant_id = p.id \
+                      AND d.state = 'verified' AND d.since <= ? AND d.valid_until > ?) AS BIGINT) AS channels \
          FROM registry_participants p \
          JOIN registry_certificates c ON c.participant_id = p.id AND c.status <> 'revoked' \
               AND c.recognized_on <= ? AND c.expires_on > ? \
@@ -266,8 +457,9 @@ pub async fn participants(
          WHERE p.province_code = ? \
          GROUP BY p.id, p.business_registration_no, p.name, p.participant_type, p.commune, \
                   p.modern_trade_since \
-         ORDER BY CASE WHEN COALESCE(MAX(t.orders), 0) > 0 THEN 1 ELSE 0 END, p.name",
-        done = completed("o")
+         ORDER BY CASE WHEN COALESCE(MAX(t.orders), 0) > 0 OR {elsewhere} THEN 1 ELSE 0 END, p.name",
+        done = completed("o"),
+        elsewhere = SOLD_ELSEWHERE,
     );
     ParticipantStatus::find_by_statement(statement(
         backend,
@@ -275,9 +467,13 @@ pub async fn participants(
         vec![
             period.to.into(),
             period.from.into(),
+            period.to.into(),
+            period.from.into(),
             period.start().into(),
             period.end().into(),
             province.into(),
+            period.to.into(),
+            period.from.into(),
         ],
     ))
     .all(db)
@@ -716,7 +912,30 @@ mod tests {
 
     #[test]
     fn a_share_of_nobody_is_zero() {
-        assert_eq!(Share::new(0, 0).share, 0.0);
-        assert_eq!(Share::new(4, 1).share, 0.25);
+        assert_eq!(Share::new(0, Reach::default()).share, 0.0);
+        let s = Share::new(8, Reach::of(true, false) + Reach::of(false, true));
+        assert_eq!(
+            (s.selling, s.share, s.here_only, s.elsewhere_only),
+            (2, 0.25, 1, 1)
+        );
+    }
+
+    #[test]
+    fn quarters_are_clipped_to_the_period() {
+        let p = Period::parse(Some("2025-11-15"), Some("2026-04-02"), day("2026-12-01"))
+            .expect("period");
+        let q: Vec<(String, String, String)> = quarters(p)
+            .into_iter()
+            .map(|(l, p)| (l, p.from.to_string(), p.to.to_string()))
+            .collect();
+        assert_eq!(
+            q,
+            [
+                ("2025-Q4", "2025-11-15", "2025-12-31"),
+                ("2026-Q1", "2026-01-01", "2026-03-31"),
+                ("2026-Q2", "2026-04-01", "2026-04-02"),
+            ]
+            .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
+        );
     }
 }
