@@ -8,6 +8,7 @@ mod combos;
 mod concurrency;
 mod engines_agree;
 mod faults;
+mod feeds;
 mod health;
 mod helpers;
 mod invoices;

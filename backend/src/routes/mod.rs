@@ -6,6 +6,7 @@ pub mod cart;
 pub mod catalog;
 pub mod channels;
 pub mod combos;
+pub mod feeds;
 pub mod health;
 pub mod ledger;
 pub mod live;
@@ -63,6 +64,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(reviews::configure)
         .configure(quality::configure)
         .configure(channels::configure)
+        .configure(feeds::configure)
         .configure(shipping::configure)
         .configure(ledger::configure)
         .configure(onboarding::configure)

@@ -1,6 +1,7 @@
 //! The catalog: sellers and listings, and the one rule of what a shopper may find.
 pub mod commands;
 pub mod documents;
+pub mod feeds;
 pub mod indexing;
 pub mod lifecycle;
 pub mod photos;

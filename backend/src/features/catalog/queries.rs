@@ -71,6 +71,8 @@ pub struct ListingDetail {
     pub recognition_decision_no: String,
     pub recognized_on: NaiveDate,
     pub expires_on: NaiveDate,
+    #[serde(skip)]
+    pub internal_id: ListingId,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -287,9 +289,49 @@ pub async fn find_visible_by_slug(
     today: NaiveDate,
     slug: &str,
 ) -> Result<Option<ListingDetail>, DbErr> {
-    use registry_certificate::Column as Cert;
     let mut q = visible_base(today);
     q.and_where(Expr::col((listing::Entity, listing::Column::Slug)).eq(slug));
+    detail_columns(&mut q);
+    db.query_one(&q)
+        .await?
+        .map(|row| ListingDetail::from_query_result(&row, ""))
+        .transpose()
+}
+
+/// The visible listings of a seller or a province (`filter`'s seller and province), with
+/// everything the product page shows, by title: at most `limit`.
+pub async fn visible_details(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+    filter: &ListingFilter,
+    limit: u64,
+) -> Result<Vec<ListingDetail>, DbErr> {
+    use registry_certificate::Column as Cert;
+    let mut q = visible_base(today);
+    if let Some(id) = filter.seller_id {
+        q.and_where(Expr::col((listing::Entity, listing::Column::SellerId)).eq(id));
+    }
+    if let Some(code) = &filter.province_code {
+        q.and_where(
+            Expr::col((registry_certificate::Entity, Cert::ProvinceCode)).eq(code.as_str()),
+        );
+    }
+    detail_columns(&mut q);
+    q.order_by(
+        (registry_certificate::Entity, Cert::ProductNameVi),
+        Order::Asc,
+    )
+    .order_by((listing::Entity, listing::Column::Id), Order::Asc)
+    .limit(limit);
+    db.query_all(&q)
+        .await?
+        .iter()
+        .map(|row| ListingDetail::from_query_result(row, ""))
+        .collect()
+}
+
+fn detail_columns(q: &mut SelectStatement) {
+    use registry_certificate::Column as Cert;
     q.expr_as(
         Expr::col((listing::Entity, listing::Column::Pid)),
         "listing_id",
@@ -343,11 +385,11 @@ pub async fn find_visible_by_slug(
     .column((
         registry_participant::Entity,
         registry_participant::Column::ParticipantType,
-    ));
-    db.query_one(&q)
-        .await?
-        .map(|row| ListingDetail::from_query_result(&row, ""))
-        .transpose()
+    ))
+    .expr_as(
+        Expr::col((listing::Entity, listing::Column::Id)),
+        "internal_id",
+    );
 }
 
 /// The slug of a certificate's listing, if a shopper may see it today.

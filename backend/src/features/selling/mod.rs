@@ -624,6 +624,8 @@ pub struct CertificateStatusView {
 pub struct SellerDashboard {
     pub seller_id: SellerId,
     pub seller_pid: Uuid,
+    /// The producer page's slug (and the catalog feeds').
+    pub slug: String,
     pub name: String,
     pub state: SellerState,
     pub registration_no: String,
@@ -744,6 +746,7 @@ pub async fn dashboards(
             .collect();
         out.push(SellerDashboard {
             seller_id: seller.id,
+            slug: seller.slug.clone(),
             seller_pid: seller.pid,
             name: seller.display_name,
             state: seller.state,
