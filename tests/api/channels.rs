@@ -233,7 +233,7 @@ async fn verified_channels_count_until_they_expire_and_rejected_ones_never_do() 
         ]
     );
     // The officers' list: P7 counts through one channel.
-    let hn = sales::participants(&app.db, "ha-noi", period("2026-01-01", "2026-06-30"))
+    let hn = sales::participants(&app.db, Some("ha-noi"), period("2026-01-01", "2026-06-30"))
         .await
         .expect("participants");
     let seven = hn

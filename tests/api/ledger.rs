@@ -64,7 +64,7 @@ fn amounts(entries: &[ledger_entry::Model]) -> Vec<(String, i64, i64)> {
         .collect()
 }
 
-async fn admin(app: &TestApp) -> reqwest::Client {
+pub(crate) async fn admin(app: &TestApp) -> reqwest::Client {
     let (client, someone) = app.signed_in("quantri@example.vn").await;
     let mut appointed: user::ActiveModel = someone.into();
     appointed.is_admin = Set(true);

@@ -28,6 +28,7 @@ mod quality;
 mod refunds;
 mod registry_import;
 mod relevance;
+mod report;
 mod returns;
 mod reviews;
 mod route_matrix;

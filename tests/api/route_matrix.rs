@@ -880,6 +880,17 @@ async fn every_route_lets_through_exactly_the_principals_its_scope_names() {
             api: false,
         },
         get("/officer/channels", OFFICERS),
+        // The provincial report (each officer's own province), the nation's (administrators).
+        get("/officer/report", OFFICERS),
+        get("/officer/report.xlsx", OFFICERS),
+        get("/officer/report?province=all", ADMIN),
+        get(
+            format!("/officer/report.xlsx?province={province_a}"),
+            OFFICER_A,
+        ),
+        // Catalog feeds are public.
+        get(format!("/feeds/sellers/{producer_a}/google.xml"), Everyone),
+        get(format!("/feeds/provinces/{province_a}/meta.csv"), Everyone),
         post(
             format!("/officer/channels/{channel_a}"),
             vec![("verdict", s("reject")), ("reason", s(""))],

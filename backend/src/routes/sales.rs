@@ -43,6 +43,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(officer_page)
         .service(officer_participants)
         .service(officer_sell_through)
+        .service(report_page)
+        .service(report_xlsx)
         .service(seller_page)
         .service(seller_csv);
 }
@@ -460,7 +462,7 @@ async fn officer_page(
     let period = query.period(&state).map_err(PageError::BadRequest)?;
     // The province's participants are its denominator, and those selling its numerator: no
     // national query for one province.
-    let participants = sales::participants(&state.db, &code, period).await?;
+    let participants = sales::participants(&state.db, Some(&code), period).await?;
     let (selling, waiting): (Vec<_>, Vec<_>) = participants.iter().partition(|p| p.selling());
     let share = sales::Share::new(
         participants.len() as i64,
@@ -547,7 +549,7 @@ async fn officer_participants(
     let principal = require(&state, &req).await?;
     let code = officer_province(&state, &principal, query.province.as_deref())?;
     let period = query.period(&state).map_err(PageError::BadRequest)?;
-    let rows = sales::participants(&state.db, &code, period).await?;
+    let rows = sales::participants(&state.db, Some(&code), period).await?;
     let body = csv_bytes(
         &[
             "province_code",
@@ -704,4 +706,194 @@ async fn seller_csv(
         &format!("sales-{}-{}-{}.csv", shop.slug, period.from, period.to),
         sell_through_csv(period, &rows)?,
     ))
+}
+
+/// The scope of a report: the officer's province (as [`officer_province`]), or, for the
+/// administrator asking `province=all`, the nation (`None`).
+fn report_scope(
+    state: &AppState,
+    principal: &Principal,
+    asked: Option<&str>,
+) -> Result<Option<String>, PageError> {
+    if asked.map(str::trim) == Some("all") {
+        return if principal.is_admin() {
+            Ok(None)
+        } else {
+            Err(PageError::AccessDenied)
+        };
+    }
+    officer_province(state, principal, asked).map(Some)
+}
+
+fn report_scope_name(state: &AppState, scope: Option<&str>) -> String {
+    scope.map_or_else(|| tr("report.national"), |code| province_name(state, code))
+}
+
+fn participant_type_label(raw: &str) -> String {
+    type_label(raw)
+}
+
+/// How many rows of a list the printable page shows (the workbook has them all).
+const PAGE_ROWS: usize = 300;
+
+/// The provincial report for a period: a printable page.
+#[get("/officer/report")]
+async fn report_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let scope = report_scope(&state, &principal, query.province.as_deref())?;
+    let period = query.period(&state).map_err(PageError::BadRequest)?;
+    let found = sales::report::report(&state.db, period, scope.as_deref()).await?;
+    let name = report_scope_name(&state, scope.as_deref());
+    let chart = charts::share_bars(
+        &tr("indicator.quarter_chart_title"),
+        &found
+            .indicator
+            .quarters
+            .iter()
+            .map(|q| ShareBar {
+                label: q.quarter.clone(),
+                share: q.share.share,
+                text: format!(
+                    "{} ({}/{})",
+                    percent(q.share.share),
+                    q.share.selling,
+                    q.share.participants
+                ),
+            })
+            .collect::<Vec<_>>(),
+        sales::TARGET,
+        &tr_with(
+            "indicator.target_line",
+            &[("share", &percent(sales::TARGET))],
+        ),
+    );
+    let types: Vec<_> = found
+        .indicator
+        .participant_types
+        .iter()
+        .map(|t| {
+            let mut row = share_json(&t.share);
+            row["name"] = json!(type_label(&t.participant_type));
+            row
+        })
+        .collect();
+    let channel = |key: &str, f: sales::ChannelFigures| json!({ "name": tr(key), "orders": f.orders, "units": f.units, "revenue_vnd": f.revenue_vnd });
+    let certificate = |c: &sales::report::CertificateLine| {
+        json!({
+            "province": province_name(&state, &c.province_code),
+            "certificate_no": c.certificate_no,
+            "product": c.product_name_vi,
+            "stars": c.stars,
+            "participant": c.participant_name,
+            "day": c.day.format("%d/%m/%Y").to_string(),
+        })
+    };
+    let list_of = |n: usize| json!({ "count": n, "cut": n > PAGE_ROWS, "shown": n.min(PAGE_ROWS) });
+    let mut choices: Vec<_> = state
+        .reference
+        .provinces
+        .iter()
+        .filter(|p| principal.can(Action::ReviewProvince, &Scope::Province(&p.code)))
+        .map(|p| json!({ "code": p.code, "name": p.name(), "selected": scope.as_deref() == Some(p.code.as_str()) }))
+        .collect();
+    if principal.is_admin() {
+        choices.insert(
+            0,
+            json!({ "code": "all", "name": tr("report.national"), "selected": scope.is_none() }),
+        );
+    }
+    let code = scope.clone().unwrap_or_else(|| "all".to_owned());
+    form_page(
+        &state,
+        &req,
+        actix_web::http::StatusCode::OK,
+        "pages/officer_report",
+        json!({
+            "title": tr_with("report.title", &[("scope", &name)]),
+            "scope": name,
+            "province_code": code,
+            "from": period.from.to_string(),
+            "to": period.to.to_string(),
+            "from_vi": period.from.format("%d/%m/%Y").to_string(),
+            "to_vi": period.to.format("%d/%m/%Y").to_string(),
+            "share": share_json(&found.indicator.share),
+            "target": percent(sales::TARGET),
+            "chart": chart,
+            "types": types,
+            "channels": [
+                channel("report.web", found.channels.web),
+                channel("report.livestream", found.channels.livestream),
+                channel("report.outlet", found.channels.outlet),
+                channel("report.total", found.channels.total()),
+            ],
+            "recognised": found.recognised.iter().take(PAGE_ROWS).map(certificate).collect::<Vec<_>>(),
+            "recognised_list": list_of(found.recognised.len()),
+            "expired": found.expired.iter().take(PAGE_ROWS).map(certificate).collect::<Vec<_>>(),
+            "expired_list": list_of(found.expired.len()),
+            "onboarded": found.onboarded.iter().take(PAGE_ROWS).map(|s| json!({
+                "province": province_name(&state, &s.province_code),
+                "name": s.display_name,
+                "type": type_label(&s.participant_type),
+                "registration_no": s.business_registration_no,
+                "day": crate::domain::time::vietnam_date(s.verified_at).format("%d/%m/%Y").to_string(),
+            })).collect::<Vec<_>>(),
+            "onboarded_list": list_of(found.onboarded.len()),
+            "outlets": found.outlets.iter().take(PAGE_ROWS).map(|o| json!({
+                "province": province_name(&state, &o.province_code),
+                "name": o.name,
+                "orders": o.orders,
+                "units": o.units,
+                "revenue_vnd": o.revenue_vnd,
+            })).collect::<Vec<_>>(),
+            "outlets_list": list_of(found.outlets.len()),
+            "waiting": found.not_in_modern_trade.iter().take(PAGE_ROWS).map(|p| json!({
+                "province": province_name(&state, &p.province_code),
+                "registration_no": p.business_registration_no,
+                "name": p.name,
+                "type": type_label(&p.participant_type),
+                "commune": p.commune,
+            })).collect::<Vec<_>>(),
+            "waiting_list": list_of(found.not_in_modern_trade.len()),
+            "many_choices": choices.len() > 1,
+            "choices": choices,
+            "xlsx_href": format!("/officer/report.xlsx?province={code}&from={}&to={}", period.from, period.to),
+        }),
+    )
+}
+
+/// The provincial report for a period as an XLSX workbook.
+#[get("/officer/report.xlsx")]
+async fn report_xlsx(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, PageError> {
+    let principal = require(&state, &req).await?;
+    let scope = report_scope(&state, &principal, query.province.as_deref())?;
+    let period = query.period(&state).map_err(PageError::BadRequest)?;
+    let found = sales::report::report(&state.db, period, scope.as_deref()).await?;
+    let translate = |key: &str| tr(key);
+    let province = |code: &str| province_name(&state, code);
+    let labels = sales::report::Labels {
+        tr: &translate,
+        province: &province,
+        participant_type: &participant_type_label,
+        scope: report_scope_name(&state, scope.as_deref()),
+    };
+    let body = sales::report::xlsx(&found, &labels).map_err(|e| PageError::Unexpected(e.into()))?;
+    let code = scope.unwrap_or_else(|| "vn".to_owned());
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            "Content-Disposition",
+            format!(
+                "attachment; filename=\"ocop-report-{code}-{}-{}.xlsx\"",
+                period.from, period.to
+            ),
+        ))
+        .body(body))
 }

@@ -27,6 +27,7 @@
 //! - A participant's first completed sale on the platform sets `modern_trade_since`
 //!   (`orders::completion::note_completion`), in the transaction that completes the order.
 pub mod channels;
+pub mod report;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -260,9 +261,14 @@ fn sold_here(done: &str) -> String {
 const SOLD_ELSEWHERE: &str = "EXISTS (SELECT 1 FROM channel_declarations d \
      WHERE d.participant_id = p.id AND d.state = 'verified' AND d.since <= ? AND d.valid_until > ?)";
 
-/// Participants in the denominator of `period` and where they are in modern trade, by
-/// province and participant type. One grouped query: participants × two index probes.
-async fn groups(db: &impl ConnectionTrait, period: Period) -> Result<Vec<GroupRow>, DbErr> {
+/// Participants in the denominator of `period` (of `province`, or everywhere) and where they
+/// are in modern trade, by province and participant type. One grouped query: participants ×
+/// two index probes.
+async fn groups(
+    db: &impl ConnectionTrait,
+    period: Period,
+    province: Option<&str>,
+) -> Result<Vec<GroupRow>, DbErr> {
     let sql = format!(
         "SELECT province_code, participant_type, CAST(COUNT(*) AS BIGINT) AS participants, \
                 CAST(COALESCE(SUM(CASE WHEN h = 1 AND e = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS here_only, \
@@ -273,25 +279,104 @@ async fn groups(db: &impl ConnectionTrait, period: Period) -> Result<Vec<GroupRo
                       CASE WHEN {elsewhere} THEN 1 ELSE 0 END AS e \
                FROM registry_participants p \
                WHERE EXISTS (SELECT 1 FROM registry_certificates c WHERE c.participant_id = p.id \
-                             AND c.status <> 'revoked' AND c.recognized_on <= ? AND c.expires_on > ?)) AS x \
+                             AND c.status <> 'revoked' AND c.recognized_on <= ? AND c.expires_on > ?){only}) AS x \
          GROUP BY province_code, participant_type",
         here = sold_here(&completed("o")),
         elsewhere = SOLD_ELSEWHERE,
+        only = if province.is_some() {
+            " AND p.province_code = ?"
+        } else {
+            ""
+        },
     );
-    GroupRow::find_by_statement(statement(
-        db.get_database_backend(),
-        &sql,
-        vec![
-            period.start().into(),
-            period.end().into(),
-            period.to.into(),
-            period.from.into(),
-            period.to.into(),
-            period.from.into(),
-        ],
-    ))
-    .all(db)
-    .await
+    let mut values: Vec<Value> = vec![
+        period.start().into(),
+        period.end().into(),
+        period.to.into(),
+        period.from.into(),
+        period.to.into(),
+        period.from.into(),
+    ];
+    if let Some(code) = province {
+        values.push(code.into());
+    }
+    GroupRow::find_by_statement(statement(db.get_database_backend(), &sql, values))
+        .all(db)
+        .await
+}
+
+/// The shares of `rows` by participant type: the registry's types in order, then any other.
+fn by_type(rows: &[GroupRow]) -> Vec<TypeShare> {
+    let mut found: BTreeMap<&str, Share> = BTreeMap::new();
+    for r in rows {
+        let was = found
+            .get(r.participant_type.as_str())
+            .copied()
+            .unwrap_or_default();
+        found.insert(r.participant_type.as_str(), Share::sum([&was, &r.share()]));
+    }
+    let mut out: Vec<TypeShare> = PARTICIPANT_TYPES
+        .iter()
+        .map(|t| TypeShare {
+            participant_type: (*t).to_owned(),
+            share: found.get(t).copied().unwrap_or_default(),
+        })
+        .collect();
+    out.extend(
+        found
+            .iter()
+            .filter(|(t, _)| !PARTICIPANT_TYPES.contains(t))
+            .map(|(t, s)| TypeShare {
+                participant_type: (*t).to_owned(),
+                share: *s,
+            }),
+    );
+    out
+}
+
+/// The share of `province` (or the nation) quarter by quarter over `period`.
+async fn by_quarter(
+    db: &impl ConnectionTrait,
+    period: Period,
+    province: Option<&str>,
+) -> Result<Vec<QuarterShare>, DbErr> {
+    let mut out = Vec::new();
+    for (quarter, within) in quarters(period) {
+        let shares: Vec<Share> = groups(db, within, province)
+            .await?
+            .iter()
+            .map(GroupRow::share)
+            .collect();
+        out.push(QuarterShare {
+            quarter,
+            period: within,
+            share: Share::sum(&shares),
+        });
+    }
+    Ok(out)
+}
+
+/// One province's indicator (or, with `None`, the nation's): its share, by participant type
+/// and by quarter.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScopedIndicator {
+    pub share: Share,
+    pub participant_types: Vec<TypeShare>,
+    pub quarters: Vec<QuarterShare>,
+}
+
+pub async fn scoped_indicator(
+    db: &impl ConnectionTrait,
+    period: Period,
+    province: Option<&str>,
+) -> Result<ScopedIndicator, DbErr> {
+    let rows = groups(db, period, province).await?;
+    let shares: Vec<Share> = rows.iter().map(GroupRow::share).collect();
+    Ok(ScopedIndicator {
+        share: Share::sum(&shares),
+        participant_types: by_type(&rows),
+        quarters: by_quarter(db, period, province).await?,
+    })
 }
 
 /// The quarters the period touches, each clipped to it: `(2026-Q1, period)`.
@@ -323,17 +408,14 @@ pub async fn indicator(
     reference: &Reference,
     period: Period,
 ) -> Result<Indicator, DbErr> {
-    let rows = groups(db, period).await?;
+    let rows = groups(db, period, None).await?;
     let mut by_code: BTreeMap<&str, Share> = BTreeMap::new();
-    let mut by_type: BTreeMap<&str, Share> = BTreeMap::new();
     for r in &rows {
-        for (map, key) in [
-            (&mut by_code, r.province_code.as_str()),
-            (&mut by_type, r.participant_type.as_str()),
-        ] {
-            let was = map.get(key).copied().unwrap_or_default();
-            map.insert(key, Share::sum([&was, &r.share()]));
-        }
+        let was = by_code
+            .get(r.province_code.as_str())
+            .copied()
+            .unwrap_or_default();
+        by_code.insert(r.province_code.as_str(), Share::sum([&was, &r.share()]));
     }
     let provinces: Vec<ProvinceShare> = reference
         .provinces
@@ -357,36 +439,8 @@ pub async fn indicator(
             ),
         })
         .collect();
-    let mut participant_types: Vec<TypeShare> = PARTICIPANT_TYPES
-        .iter()
-        .map(|t| TypeShare {
-            participant_type: (*t).to_owned(),
-            share: by_type.get(t).copied().unwrap_or_default(),
-        })
-        .collect();
-    participant_types.extend(
-        by_type
-            .iter()
-            .filter(|(t, _)| !PARTICIPANT_TYPES.contains(t))
-            .map(|(t, s)| TypeShare {
-                participant_type: (*t).to_owned(),
-                share: *s,
-            }),
-    );
-    let mut by_quarter = Vec::new();
-    for (quarter, within) in quarters(period) {
-        let shares: Vec<Share> = groups(db, within)
-            .await?
-            .iter()
-            .map(GroupRow::share)
-            .collect();
-        let share = Share::sum(&shares);
-        by_quarter.push(QuarterShare {
-            quarter,
-            period: within,
-            share,
-        });
-    }
+    let participant_types = by_type(&rows);
+    let quarterly = by_quarter(db, period, None).await?;
     Ok(Indicator {
         period,
         target: TARGET,
@@ -394,7 +448,7 @@ pub async fn indicator(
         regions,
         provinces,
         participant_types,
-        quarters: by_quarter,
+        quarters: quarterly,
     })
 }
 
@@ -402,6 +456,7 @@ pub async fn indicator(
 /// when it sells on the platform.
 #[derive(Clone, Debug, PartialEq, Serialize, FromQueryResult)]
 pub struct ParticipantStatus {
+    pub province_code: String,
     pub business_registration_no: String,
     pub name: String,
     pub participant_type: String,
@@ -427,16 +482,18 @@ impl ParticipantStatus {
     }
 }
 
-/// Every participant of `province` in the indicator's denominator for `period`, with its
-/// completed sales in the period; those not selling first, then by name.
+/// Every participant of `province` (or of every province) in the indicator's denominator for
+/// `period`, with its completed sales in the period and its verified channels; those not in
+/// modern trade first, then by province and name.
 pub async fn participants(
     db: &impl ConnectionTrait,
-    province: &str,
+    province: Option<&str>,
     period: Period,
 ) -> Result<Vec<ParticipantStatus>, DbErr> {
     let backend = db.get_database_backend();
     let sql = format!(
-        "SELECT p.business_registration_no AS business_registration_no, p.name AS name, \
+        "SELECT p.province_code AS province_code, \
+                p.business_registration_no AS business_registration_no, p.name AS name, \
                 p.participant_type AS participant_type, p.commune AS commune, \
                 p.modern_trade_since AS modern_trade_since, \
                 CAST(COUNT(DISTINCT c.id) AS BIGINT) AS certificates, \
@@ -454,12 +511,18 @@ pub async fn participants(
                     JOIN order_items oi ON oi.order_id = o.id \
                     WHERE o.completed_at >= ? AND o.completed_at < ? AND {done} \
                     GROUP BY s.participant_id) t ON t.participant_id = p.id \
-         WHERE p.province_code = ? \
-         GROUP BY p.id, p.business_registration_no, p.name, p.participant_type, p.commune, \
-                  p.modern_trade_since \
-         ORDER BY CASE WHEN COALESCE(MAX(t.orders), 0) > 0 OR {elsewhere} THEN 1 ELSE 0 END, p.name",
+         WHERE {only} \
+         GROUP BY p.id, p.province_code, p.business_registration_no, p.name, p.participant_type, \
+                  p.commune, p.modern_trade_since \
+         ORDER BY CASE WHEN COALESCE(MAX(t.orders), 0) > 0 OR {elsewhere} THEN 1 ELSE 0 END, \
+                  p.province_code, p.name",
         done = completed("o"),
         elsewhere = SOLD_ELSEWHERE,
+        only = if province.is_some() {
+            "p.province_code = ?"
+        } else {
+            "1 = 1"
+        },
     );
     ParticipantStatus::find_by_statement(statement(
         backend,
@@ -471,10 +534,11 @@ pub async fn participants(
             period.from.into(),
             period.start().into(),
             period.end().into(),
-            province.into(),
-            period.to.into(),
-            period.from.into(),
-        ],
+        ]
+        .into_iter()
+        .chain(province.map(Value::from))
+        .chain([period.to.into(), period.from.into()])
+        .collect(),
     ))
     .all(db)
     .await
