@@ -1445,7 +1445,18 @@ async fn seed_channels(
     .await?;
     seeded.pending += 1;
 
-    // Sellers of other provinces with no order here, one per province.
+    // Sellers of other provinces with products on sale (a certificate valid today) and no
+    // order here, one per province.
+    let on_sale: std::collections::HashSet<SellerId> = listing::Entity::find()
+        .filter(listing::Column::State.eq(ListingState::Published))
+        .select_only()
+        .column(listing::Column::SellerId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     let selling_here: Vec<SellerId> = order::Entity::find()
         .select_only()
         .column(order::Column::SellerId)
@@ -1474,7 +1485,8 @@ async fn seed_channels(
         let Some(code) = participants.get(&s.participant_id) else {
             continue;
         };
-        if *code == own_province
+        if !on_sale.contains(&s.id)
+            || *code == own_province
             || picked
                 .iter()
                 .any(|p| participants.get(&p.participant_id) == Some(code))
