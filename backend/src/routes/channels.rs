@@ -134,6 +134,27 @@ impl SellerForm {
     }
 }
 
+/// The seller's page after a declaration or a renewal: at the new declaration, or again with
+/// why it was refused.
+async fn answer(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    shop: &crate::db::entities::seller::Model,
+    done: Result<crate::db::entities::channel_declaration::Model, ChannelError>,
+) -> Result<HttpResponse, PageError> {
+    match done {
+        Ok(d) => Ok(see_other(&format!(
+            "/seller/channels?seller={}#channel-{}",
+            shop.id, d.pid
+        ))),
+        Err(e) => {
+            let (status, why) = refusal(e)?;
+            seller_page(state, req, principal, Some(shop.id), status, Some(why)).await
+        }
+    }
+}
+
 /// `POST /seller/channels` (multipart: `csrf`, `seller`, `kind`, `channel_name`, `since`,
 /// `evidence_url`, `photo`): declares a channel.
 #[post("/seller/channels")]
@@ -153,7 +174,7 @@ async fn declare(
     };
     let shop = &form.shop;
     let now = state.clock.now();
-    match channels::declare(
+    let done = channels::declare(
         &state.db,
         principal.user.id,
         shop,
@@ -161,17 +182,8 @@ async fn declare(
         state.clock.today(),
         now,
     )
-    .await
-    {
-        Ok(d) => Ok(see_other(&format!(
-            "/seller/channels?seller={}#channel-{}",
-            shop.id, d.pid
-        ))),
-        Err(e) => {
-            let (status, why) = refusal(e)?;
-            seller_page(&state, &req, &principal, Some(shop.id), status, Some(why)).await
-        }
-    }
+    .await;
+    answer(&state, &req, &principal, shop, done).await
 }
 
 /// `POST /seller/channels/{pid}/renew` (multipart: `csrf`, `seller`, `evidence_url`,
@@ -186,7 +198,7 @@ async fn renew(
     let principal = require(&state, &req).await?;
     let form = SellerForm::read(&state, &req, &principal, payload).await?;
     let shop = &form.shop;
-    match channels::renew(
+    let done = channels::renew(
         &state.db,
         principal.user.id,
         shop,
@@ -195,17 +207,8 @@ async fn renew(
         form.document.clone(),
         state.clock.now(),
     )
-    .await
-    {
-        Ok(d) => Ok(see_other(&format!(
-            "/seller/channels?seller={}#channel-{}",
-            shop.id, d.pid
-        ))),
-        Err(e) => {
-            let (status, why) = refusal(e)?;
-            seller_page(&state, &req, &principal, Some(shop.id), status, Some(why)).await
-        }
-    }
+    .await;
+    answer(&state, &req, &principal, shop, done).await
 }
 
 async fn officer_page(

@@ -118,6 +118,31 @@ pub(crate) fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u
         .map_err(|e| PageError::Unexpected(anyhow::anyhow!("{e}")))
 }
 
+/// The share quarter by quarter against the target, as an SVG bar chart.
+fn quarter_chart(quarters: &[sales::QuarterShare]) -> String {
+    charts::share_bars(
+        &tr("indicator.quarter_chart_title"),
+        &quarters
+            .iter()
+            .map(|q| ShareBar {
+                label: q.quarter.clone(),
+                share: q.share.share,
+                text: format!(
+                    "{} ({}/{})",
+                    percent(q.share.share),
+                    q.share.selling,
+                    q.share.participants
+                ),
+            })
+            .collect::<Vec<_>>(),
+        sales::TARGET,
+        &tr_with(
+            "indicator.target_line",
+            &[("share", &percent(sales::TARGET))],
+        ),
+    )
+}
+
 /// A share's figures as the pages show them.
 fn share_json(s: &sales::Share) -> serde_json::Value {
     json!({
@@ -243,28 +268,7 @@ async fn indicator_page(
             row
         })
         .collect();
-    let quarter_chart = charts::share_bars(
-        &tr("indicator.quarter_chart_title"),
-        &found
-            .quarters
-            .iter()
-            .map(|q| ShareBar {
-                label: q.quarter.clone(),
-                share: q.share.share,
-                text: format!(
-                    "{} ({}/{})",
-                    percent(q.share.share),
-                    q.share.selling,
-                    q.share.participants
-                ),
-            })
-            .collect::<Vec<_>>(),
-        sales::TARGET,
-        &tr_with(
-            "indicator.target_line",
-            &[("share", &percent(sales::TARGET))],
-        ),
-    );
+    let quarter_chart = quarter_chart(&found.quarters);
     let qs = format!("from={}&to={}", period.from, period.to);
     let body = crate::render::render(
         "pages/indicator",
@@ -748,29 +752,7 @@ async fn report_page(
     let period = query.period(&state).map_err(PageError::BadRequest)?;
     let found = sales::report::report(&state.db, period, scope.as_deref()).await?;
     let name = report_scope_name(&state, scope.as_deref());
-    let chart = charts::share_bars(
-        &tr("indicator.quarter_chart_title"),
-        &found
-            .indicator
-            .quarters
-            .iter()
-            .map(|q| ShareBar {
-                label: q.quarter.clone(),
-                share: q.share.share,
-                text: format!(
-                    "{} ({}/{})",
-                    percent(q.share.share),
-                    q.share.selling,
-                    q.share.participants
-                ),
-            })
-            .collect::<Vec<_>>(),
-        sales::TARGET,
-        &tr_with(
-            "indicator.target_line",
-            &[("share", &percent(sales::TARGET))],
-        ),
-    );
+    let chart = quarter_chart(&found.indicator.quarters);
     let types: Vec<_> = found
         .indicator
         .participant_types

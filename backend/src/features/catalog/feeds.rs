@@ -275,6 +275,25 @@ fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, csv::Er
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
+/// The cover's full address (empty without a photo).
+fn first_image(item: &FeedItem, site: &FeedSite<'_>) -> String {
+    item.images
+        .first()
+        .map(|i| format!("{}{i}", site.base))
+        .unwrap_or_default()
+}
+
+/// Up to ten further photos' full addresses, joined by `separator`.
+fn extra_images(item: &FeedItem, site: &FeedSite<'_>, separator: &str) -> String {
+    item.images
+        .iter()
+        .skip(1)
+        .take(MAX_EXTRA_IMAGES)
+        .map(|i| format!("{}{i}", site.base))
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
 /// The Meta (Facebook, Instagram) catalogue data feed.
 pub fn meta_csv(
     items: &[FeedItem],
@@ -318,18 +337,9 @@ pub fn meta_csv(
                 "new".to_owned(),
                 format!("{} VND", item.price_vnd),
                 format!("{}/products/{}", site.base, p.slug),
-                item.images
-                    .first()
-                    .map(|i| format!("{}{i}", site.base))
-                    .unwrap_or_default(),
+                first_image(item, site),
                 p.seller_name.clone(),
-                item.images
-                    .iter()
-                    .skip(1)
-                    .take(MAX_EXTRA_IMAGES)
-                    .map(|i| format!("{}{i}", site.base))
-                    .collect::<Vec<_>>()
-                    .join(","),
+                extra_images(item, site, ","),
                 item.group_id.clone().unwrap_or_default(),
                 item.stock.max(0).to_string(),
                 group_label(reference, p),
@@ -398,17 +408,8 @@ pub fn postal_csv(
                 p.participant_type.clone(),
                 format!("{}/products/{}", site.base, p.slug),
                 format!("{}/verify/{}", site.base, p.certificate_no),
-                item.images
-                    .first()
-                    .map(|i| format!("{}{i}", site.base))
-                    .unwrap_or_default(),
-                item.images
-                    .iter()
-                    .skip(1)
-                    .take(MAX_EXTRA_IMAGES)
-                    .map(|i| format!("{}{i}", site.base))
-                    .collect::<Vec<_>>()
-                    .join("|"),
+                first_image(item, site),
+                extra_images(item, site, "|"),
                 item.group_id.clone().unwrap_or_default(),
             ]
         })

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Entry};
 use crate::db::entities::{
-    listing, membership, quality_report, quality_report_photo, registry_certificate, seller, user,
+    listing, quality_report, quality_report_photo, registry_certificate, seller, user,
 };
 use crate::domain::ids::{ListingId, SellerId, UserId};
 use crate::domain::states::{QualityKind, QualityState};
@@ -375,7 +375,7 @@ pub async fn decide(
                 "question": text,
                 "link": format!("{site}/seller/quality?seller={}", l.seller_id),
             });
-            for email in member_emails(&txn, l.seller_id).await? {
+            for (email, _) in crate::features::selling::member_addresses(&txn, l.seller_id).await? {
                 crate::mail::queue_in(
                     &txn,
                     i18n::Lang::Vi,
@@ -464,23 +464,6 @@ async fn product_name(db: &impl ConnectionTrait, l: &listing::Model) -> Result<S
         .await?
         .map(|c| c.product_name_vi)
         .unwrap_or_default())
-}
-
-async fn member_emails(db: &impl ConnectionTrait, seller: SellerId) -> Result<Vec<String>, DbErr> {
-    let members: Vec<UserId> = membership::Entity::find()
-        .filter(membership::Column::SellerId.eq(seller))
-        .select_only()
-        .column(membership::Column::UserId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    user::Entity::find()
-        .filter(user::Column::Id.is_in(members))
-        .select_only()
-        .column(user::Column::Email)
-        .into_tuple()
-        .all(db)
-        .await
 }
 
 async fn reporter_lang(db: &impl ConnectionTrait, id: Option<UserId>) -> Result<i18n::Lang, DbErr> {

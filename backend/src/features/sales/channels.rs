@@ -20,7 +20,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::audit::{self, Entry};
-use crate::db::entities::{channel_declaration, membership, registry_participant, seller, user};
+use crate::db::entities::{channel_declaration, registry_participant, seller};
 use crate::domain::ids::{SellerId, UserId};
 use crate::domain::states::{ChannelKind, DeclarationState};
 use crate::domain::time::format_vietnam;
@@ -380,34 +380,14 @@ pub async fn decide(
         "reason": reason,
         "link": format!("{site}/seller/channels?seller={}", found.seller_id),
     });
-    for (email, locale) in member_addresses(&txn, found.seller_id).await? {
+    for (email, locale) in crate::features::selling::member_addresses(&txn, found.seller_id).await?
+    {
         let lang = i18n::Lang::parse(&locale).unwrap_or(i18n::Lang::Vi);
         crate::mail::queue_in(&txn, lang, "channel_decided", &email, &notice, now).await?;
     }
     let decided = find(&txn, pid).await?;
     txn.commit().await?;
     Ok(decided)
-}
-
-async fn member_addresses(
-    db: &impl ConnectionTrait,
-    seller: SellerId,
-) -> Result<Vec<(String, String)>, DbErr> {
-    let members: Vec<UserId> = membership::Entity::find()
-        .filter(membership::Column::SellerId.eq(seller))
-        .select_only()
-        .column(membership::Column::UserId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    user::Entity::find()
-        .filter(user::Column::Id.is_in(members))
-        .select_only()
-        .column(user::Column::Email)
-        .column(user::Column::Locale)
-        .into_tuple()
-        .all(db)
-        .await
 }
 
 /// Where a declaration stands on a given day.

@@ -226,6 +226,15 @@ pub fn xlsx(report: &Report, labels: &Labels<'_>) -> Result<Vec<u8>, rust_xlsxwr
     let money = Format::new().set_num_format("#,##0");
     let date = Format::new().set_num_format("dd/mm/yyyy");
 
+    let heads = |sheet: &mut rust_xlsxwriter::Worksheet,
+                 row: u32,
+                 keys: &[&str]|
+     -> Result<(), rust_xlsxwriter::XlsxError> {
+        for (col, key) in keys.iter().enumerate() {
+            sheet.write_with_format(row, col as u16, tr(key), &bold)?;
+        }
+        Ok(())
+    };
     let summary = book.add_worksheet();
     summary.set_name(tr("report.sheet_summary"))?;
     summary.set_column_width(0, 38)?;
@@ -268,17 +277,16 @@ pub fn xlsx(report: &Report, labels: &Labels<'_>) -> Result<Vec<u8>, rust_xlsxwr
 
     summary.write_with_format(row, 0, tr("indicator.by_type"), &bold)?;
     row += 1;
-    for (col, head) in [
-        "indicator.participant_type",
-        "indicator.participants",
-        "indicator.selling",
-        "indicator.share",
-    ]
-    .iter()
-    .enumerate()
-    {
-        summary.write_with_format(row, col as u16, tr(head), &bold)?;
-    }
+    heads(
+        summary,
+        row,
+        &[
+            "indicator.participant_type",
+            "indicator.participants",
+            "indicator.selling",
+            "indicator.share",
+        ],
+    )?;
     row += 1;
     for t in &report.indicator.participant_types {
         summary.write(row, 0, (labels.participant_type)(&t.participant_type))?;
@@ -291,17 +299,16 @@ pub fn xlsx(report: &Report, labels: &Labels<'_>) -> Result<Vec<u8>, rust_xlsxwr
 
     summary.write_with_format(row, 0, tr("indicator.by_quarter"), &bold)?;
     row += 1;
-    for (col, head) in [
-        "report.quarter",
-        "indicator.participants",
-        "indicator.selling",
-        "indicator.share",
-    ]
-    .iter()
-    .enumerate()
-    {
-        summary.write_with_format(row, col as u16, tr(head), &bold)?;
-    }
+    heads(
+        summary,
+        row,
+        &[
+            "report.quarter",
+            "indicator.participants",
+            "indicator.selling",
+            "indicator.share",
+        ],
+    )?;
     row += 1;
     let first_quarter = row;
     for q in &report.indicator.quarters {
@@ -327,17 +334,16 @@ pub fn xlsx(report: &Report, labels: &Labels<'_>) -> Result<Vec<u8>, rust_xlsxwr
 
     summary.write_with_format(row, 0, tr("report.sales_by_channel"), &bold)?;
     row += 1;
-    for (col, head) in [
-        "report.channel",
-        "sales.orders",
-        "sales.units",
-        "sales.revenue",
-    ]
-    .iter()
-    .enumerate()
-    {
-        summary.write_with_format(row, col as u16, tr(head), &bold)?;
-    }
+    heads(
+        summary,
+        row,
+        &[
+            "report.channel",
+            "sales.orders",
+            "sales.units",
+            "sales.revenue",
+        ],
+    )?;
     row += 1;
     let total = report.channels.total();
     for (label, f) in [

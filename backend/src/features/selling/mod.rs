@@ -245,6 +245,29 @@ async fn find_own_locked(
     find_own(txn, principal, pid).await
 }
 
+/// The e-mail addresses of a seller's members, each with the member's language.
+pub async fn member_addresses(
+    db: &impl ConnectionTrait,
+    seller: SellerId,
+) -> Result<Vec<(String, String)>, DbErr> {
+    use crate::db::entities::{membership, user};
+    let members: Vec<crate::domain::ids::UserId> = membership::Entity::find()
+        .filter(membership::Column::SellerId.eq(seller))
+        .select_only()
+        .column(membership::Column::UserId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    user::Entity::find()
+        .filter(user::Column::Id.is_in(members))
+        .select_only()
+        .column(user::Column::Email)
+        .column(user::Column::Locale)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// The seller a page or request works on: the one asked for, or the principal's only one.
 /// `NotMember` when the principal may not manage it (or has several and named none),
 /// `NotFound` when it does not exist.
