@@ -243,7 +243,9 @@ await scan(page, 'producer page');
 // The public indicator: the national share and the chart against the target.
 await page.goto(base + '/indicators/modern-trade');
 check(/\d+,\d %/.test(await page.locator('.big-figure').textContent()), 'the national share is shown');
-check(await page.locator('svg.chart line[stroke-dasharray]').count() === 1, 'the chart draws the 50 % line');
+const shareCharts = await page.locator('svg.share-chart').count();
+check(shareCharts === 2, 'a chart by quarter and a chart by province');
+check(await page.locator('svg.chart line[stroke-dasharray]').count() === shareCharts, 'each chart draws the 50 % line');
 await scan(page, 'modern-trade indicator');
 
 // An outlet's storefront (its path is the second argument) searches its own products and
