@@ -609,6 +609,10 @@ async fn a_seller_declares_with_a_document_and_the_officer_verifies_through_the_
         send_declaration(&app, &client, &token, &id, "WinMart", "winmart.vn").await;
     assert_eq!(status, 400, "{page}");
     assert!(page.contains("http://"), "why the link is refused: {page}");
+    assert!(
+        page.contains("value=\"WinMart\"") && page.contains("value=\"winmart.vn\""),
+        "the form comes back as typed: {page}"
+    );
     let (status, page) =
         send_declaration(&app, &client, &token, &id, "WinMart", "https://winmart.vn/").await;
     assert!(status == 200 || status == 303, "{status}: {page}");

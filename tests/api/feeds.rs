@@ -159,6 +159,11 @@ async fn feeds_carry_only_visible_products_in_their_formats() {
             one(item, "g:custom_label_0").starts_with("OCOP "),
             "the stars"
         );
+        let page = format!("/verify/{}.", one(item, "g:custom_label_1"));
+        assert!(
+            one(item, "description").contains("://") && one(item, "description").contains(&page),
+            "the description names the certificate's public page: {item:?}"
+        );
     }
     // The honey is three items of one group, each with its size's price.
     let sizes: Vec<&HashMap<String, Vec<String>>> = items

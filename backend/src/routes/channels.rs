@@ -64,8 +64,11 @@ async fn seller_page(
     seller: Option<SellerId>,
     status: StatusCode,
     error: Option<String>,
+    filled: Option<&SellerForm>,
 ) -> Result<HttpResponse, PageError> {
     let shop = chosen_seller(state, principal, seller).await?;
+    // A refused declaration comes back with what the seller typed (not its photo).
+    let typed = |name: &str| filled.map_or("", |f| f.field(name));
     let today = state.clock.today();
     let declarations = channels::for_seller(&state.db, shop.id, today).await?;
     form_page(
@@ -80,6 +83,12 @@ async fn seller_page(
             "kinds": channels::kind_options(),
             "today": today.to_string(),
             "valid_months": channels::VALID_MONTHS,
+            "filled": {
+                "kind": typed("kind"),
+                "channel_name": typed("channel_name"),
+                "since": typed("since"),
+                "evidence_url": typed("evidence_url"),
+            },
             "error": error,
         }),
     )
@@ -93,7 +102,16 @@ async fn seller_channels(
     query: web::Query<SellerQuery>,
 ) -> Result<HttpResponse, PageError> {
     let principal = require(&state, &req).await?;
-    seller_page(&state, &req, &principal, query.seller, StatusCode::OK, None).await
+    seller_page(
+        &state,
+        &req,
+        &principal,
+        query.seller,
+        StatusCode::OK,
+        None,
+        None,
+    )
+    .await
 }
 
 /// A declaration form read (multipart: `csrf`, `seller` and the form's fields, at most one
@@ -135,14 +153,16 @@ impl SellerForm {
 }
 
 /// The seller's page after a declaration or a renewal: at the new declaration, or again with
-/// why it was refused.
+/// why it was refused (a refused declaration's form filled in again when `refill`).
 async fn answer(
     state: &AppState,
     req: &HttpRequest,
     principal: &Principal,
-    shop: &crate::db::entities::seller::Model,
+    form: &SellerForm,
+    refill: bool,
     done: Result<crate::db::entities::channel_declaration::Model, ChannelError>,
 ) -> Result<HttpResponse, PageError> {
+    let shop = &form.shop;
     match done {
         Ok(d) => Ok(see_other(&format!(
             "/seller/channels?seller={}#channel-{}",
@@ -150,7 +170,17 @@ async fn answer(
         ))),
         Err(e) => {
             let (status, why) = refusal(e)?;
-            seller_page(state, req, principal, Some(shop.id), status, Some(why)).await
+            let filled = refill.then_some(form);
+            seller_page(
+                state,
+                req,
+                principal,
+                Some(shop.id),
+                status,
+                Some(why),
+                filled,
+            )
+            .await
         }
     }
 }
@@ -183,7 +213,7 @@ async fn declare(
         now,
     )
     .await;
-    answer(&state, &req, &principal, shop, done).await
+    answer(&state, &req, &principal, &form, true, done).await
 }
 
 /// `POST /seller/channels/{pid}/renew` (multipart: `csrf`, `seller`, `evidence_url`,
@@ -208,7 +238,7 @@ async fn renew(
         state.clock.now(),
     )
     .await;
-    answer(&state, &req, &principal, shop, done).await
+    answer(&state, &req, &principal, &form, false, done).await
 }
 
 async fn officer_page(

@@ -194,14 +194,15 @@ pub struct FeedSite<'a> {
     pub link: &'a str,
 }
 
-fn description(p: &ListingDetail) -> String {
+fn description(p: &ListingDetail, site: &FeedSite<'_>) -> String {
     clip(
         &format!(
-            "{} Sản phẩm OCOP {} sao, giấy chứng nhận {} ({}), tra cứu tại /verify/{}.",
+            "{} Sản phẩm OCOP {} sao, giấy chứng nhận {} ({}), tra cứu tại {}/verify/{}.",
             p.description_vi.trim(),
             p.stars,
             p.certificate_no,
             p.recognition_decision_no,
+            site.base,
             p.certificate_no
         ),
         MAX_DESCRIPTION,
@@ -230,7 +231,7 @@ pub fn google_rss(items: &[FeedItem], reference: &Reference, site: &FeedSite<'_>
         };
         tag("g:id", &item.id);
         tag("title", &clip(&item.title, MAX_TITLE));
-        tag("description", &description(p));
+        tag("description", &description(p, site));
         tag("link", &format!("{}/products/{}", site.base, p.slug));
         if let Some(first) = item.images.first() {
             tag("g:image_link", &format!("{}{first}", site.base));
@@ -327,7 +328,7 @@ pub fn meta_csv(
             let mut row = vec![
                 item.id.clone(),
                 clip(&item.title, MAX_TITLE),
-                description(p),
+                description(p, site),
                 if item.stock > 0 {
                     "in stock"
                 } else {
