@@ -156,6 +156,28 @@ fn share_json(s: &sales::Share) -> serde_json::Value {
     })
 }
 
+/// A share's figures with the name of what it is the share of.
+fn named_share(s: &sales::Share, name: impl serde::Serialize) -> serde_json::Value {
+    let mut row = share_json(s);
+    row["name"] = json!(name);
+    row
+}
+
+/// The shares of each participant type, named.
+fn type_rows(types: &[sales::TypeShare]) -> Vec<serde_json::Value> {
+    types
+        .iter()
+        .map(|t| named_share(&t.share, type_label(&t.participant_type)))
+        .collect()
+}
+
+fn region_name(state: &AppState, code: &str) -> Option<String> {
+    state
+        .reference
+        .region(code)
+        .map(|r| pick(&r.name_vi, &r.name_en).to_owned())
+}
+
 fn type_label(participant_type: &str) -> String {
     let key = format!("producer.type.{participant_type}");
     let label = tr(&key);
@@ -234,40 +256,17 @@ async fn indicator_page(
     let provinces: Vec<_> = ranked
         .iter()
         .map(|p| {
-            let mut row = share_json(&p.share);
-            row["name"] = json!(province_name(&state, &p.province_code));
-            row["region"] = json!(
-                state
-                    .reference
-                    .region(&p.region_code)
-                    .map(|r| pick(&r.name_vi, &r.name_en).to_owned())
-            );
+            let mut row = named_share(&p.share, province_name(&state, &p.province_code));
+            row["region"] = json!(region_name(&state, &p.region_code));
             row
         })
         .collect();
     let regions: Vec<_> = found
         .regions
         .iter()
-        .map(|r| {
-            let mut row = share_json(&r.share);
-            row["name"] = json!(
-                state
-                    .reference
-                    .region(&r.region_code)
-                    .map(|g| pick(&g.name_vi, &g.name_en).to_owned())
-            );
-            row
-        })
+        .map(|r| named_share(&r.share, region_name(&state, &r.region_code)))
         .collect();
-    let types: Vec<_> = found
-        .participant_types
-        .iter()
-        .map(|t| {
-            let mut row = share_json(&t.share);
-            row["name"] = json!(type_label(&t.participant_type));
-            row
-        })
-        .collect();
+    let types = type_rows(&found.participant_types);
     let quarter_chart = quarter_chart(&found.quarters);
     let qs = format!("from={}&to={}", period.from, period.to);
     let body = crate::render::render(
@@ -733,10 +732,6 @@ fn report_scope_name(state: &AppState, scope: Option<&str>) -> String {
     scope.map_or_else(|| tr("report.national"), |code| province_name(state, code))
 }
 
-fn participant_type_label(raw: &str) -> String {
-    type_label(raw)
-}
-
 /// How many rows of a list the printable page shows (the workbook has them all).
 const PAGE_ROWS: usize = 300;
 
@@ -753,16 +748,7 @@ async fn report_page(
     let found = sales::report::report(&state.db, period, scope.as_deref()).await?;
     let name = report_scope_name(&state, scope.as_deref());
     let chart = quarter_chart(&found.indicator.quarters);
-    let types: Vec<_> = found
-        .indicator
-        .participant_types
-        .iter()
-        .map(|t| {
-            let mut row = share_json(&t.share);
-            row["name"] = json!(type_label(&t.participant_type));
-            row
-        })
-        .collect();
+    let types = type_rows(&found.indicator.participant_types);
     let channel = |key: &str, f: sales::ChannelFigures| json!({ "name": tr(key), "orders": f.orders, "units": f.units, "revenue_vnd": f.revenue_vnd });
     let certificate = |c: &sales::report::CertificateLine| {
         json!({
@@ -863,7 +849,7 @@ async fn report_xlsx(
     let labels = sales::report::Labels {
         tr: &translate,
         province: &province,
-        participant_type: &participant_type_label,
+        participant_type: &type_label,
         scope: report_scope_name(&state, scope.as_deref()),
     };
     let body = sales::report::xlsx(&found, &labels).map_err(|e| PageError::Unexpected(e.into()))?;
