@@ -66,8 +66,24 @@ enum Command {
     /// Load demo data.
     Seed {
         /// The sample registry and a demo catalog built from it.
-        #[arg(long, required = true)]
+        #[arg(long, required_unless_present = "national")]
         demo: bool,
+        /// The demo, then a data set the size of the national programme (participants in all
+        /// 34 provinces, listings with photos, outlets with stock, live shows, years of orders),
+        /// and the search index rebuilt: for the page benchmark.
+        #[arg(long)]
+        national: bool,
+        #[arg(long, default_value_t = 9_000, requires = "national")]
+        participants: usize,
+        #[arg(long, default_value_t = 20_000, requires = "national")]
+        listings: usize,
+        #[arg(long, default_value_t = 100, requires = "national")]
+        outlets: usize,
+        #[arg(long, default_value_t = 500, requires = "national")]
+        shows: usize,
+        /// Orders over the last four years.
+        #[arg(long, default_value_t = 2_000_000, requires = "national")]
+        orders: usize,
     },
 }
 
@@ -161,6 +177,19 @@ enum BenchCommand {
         /// Times each typed query is replayed.
         #[arg(long, default_value_t = 20)]
         rounds: usize,
+    },
+    /// Load every main page and API route of a running marketplace with concurrent clients,
+    /// signed out and signed in as the demo seller, officer and outlet staff: req/s, p50, p99
+    /// and each route's share of the static-file floor. Exit status 1 if a request failed.
+    Pages {
+        /// The marketplace's address, e.g. http://127.0.0.1:8080
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Seconds of load per route.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
     },
     /// Process a synthetic phone photo (12 MP by default) as an upload is processed.
     Photo {
@@ -272,36 +301,7 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
             command: SearchCommand::Reindex,
         } => {
             let (conn, reference) = connect(&settings).await?;
-            let today = Clock::System.today();
-            match search::build_engine(&settings.search, &reference).await {
-                Ok(engine) => {
-                    let bar = progress_bar("rebuilding the search index");
-                    let result = ocop_village::features::catalog::indexing::reindex(
-                        &conn,
-                        engine.as_ref(),
-                        &reference,
-                        today,
-                        &ocop_village::app::instance_name(),
-                    )
-                    .await;
-                    bar.finish_and_clear();
-                    match result {
-                        Ok(n) => println!("search index rebuilt ({}): {n} listings", engine.kind()),
-                        Err(ocop_village::features::catalog::indexing::SyncError::Busy(why)) => {
-                            eprintln!("{why}: try again when it has finished");
-                            return Ok(ExitCode::from(1));
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-                // The embedded index is held by a running server: let it rebuild.
-                Err(search::SearchError::Unavailable(why)) => {
-                    ocop_village::features::catalog::indexing::request_rebuild(&conn).await?;
-                    println!("{why}; a rebuild was queued for the running server");
-                }
-                Err(e) => return Err(e.into()),
-            }
-            Ok(ExitCode::SUCCESS)
+            rebuild_index(&settings, &conn, &reference).await
         }
         Command::Search {
             command: SearchCommand::Verify,
@@ -497,6 +497,29 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Bench {
             command:
+                BenchCommand::Pages {
+                    url,
+                    connections,
+                    seconds,
+                },
+        } => {
+            use ocop_village_tools::bench::pages;
+            let options = pages::PagesOptions {
+                url,
+                connections,
+                seconds,
+            };
+            let figures = pages::run(&options, progress_bar("routes")).await?;
+            println!("{}", pages::table(&figures, &options));
+            Ok(if pages::all_answered(&figures) {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("some requests did not answer 200");
+                ExitCode::from(1)
+            })
+        }
+        Command::Bench {
+            command:
                 BenchCommand::Photo {
                     width,
                     height,
@@ -568,8 +591,27 @@ async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Seed { demo: _ } => {
+        Command::Seed {
+            demo: _,
+            national,
+            participants,
+            listings,
+            outlets,
+            shows,
+            orders,
+        } => {
             seed_demo(&settings).await?;
+            if national {
+                let options = ocop_village_tools::national::NationalOptions {
+                    participants,
+                    listings,
+                    outlets,
+                    shows,
+                    orders,
+                    ..Default::default()
+                };
+                seed_national(&settings, &options).await?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Registry {
@@ -732,5 +774,79 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
             settings.data_dir.join("mail").display()
         );
     }
+    Ok(())
+}
+
+/// Rebuilds the search index from the database (the embedded one only when no server holds
+/// it: otherwise the running server is asked to).
+async fn rebuild_index(
+    settings: &Settings,
+    conn: &sea_orm::DatabaseConnection,
+    reference: &Reference,
+) -> anyhow::Result<ExitCode> {
+    let today = Clock::System.today();
+    match search::build_engine(&settings.search, reference).await {
+        Ok(engine) => {
+            let bar = progress_bar("rebuilding the search index");
+            let result = ocop_village::features::catalog::indexing::reindex(
+                conn,
+                engine.as_ref(),
+                reference,
+                today,
+                &ocop_village::app::instance_name(),
+            )
+            .await;
+            bar.finish_and_clear();
+            match result {
+                Ok(n) => println!("search index rebuilt ({}): {n} listings", engine.kind()),
+                Err(ocop_village::features::catalog::indexing::SyncError::Busy(why)) => {
+                    eprintln!("{why}: try again when it has finished");
+                    return Ok(ExitCode::from(1));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        // The embedded index is held by a running server: let it rebuild.
+        Err(search::SearchError::Unavailable(why)) => {
+            ocop_village::features::catalog::indexing::request_rebuild(conn).await?;
+            println!("{why}; a rebuild was queued for the running server");
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn seed_national(
+    settings: &Settings,
+    options: &ocop_village_tools::national::NationalOptions,
+) -> anyhow::Result<()> {
+    let (conn, reference) = connect(settings).await?;
+    let media = ocop_village::media::store::build(&settings.media)?;
+    let bar = progress_bar("national data set");
+    let report = ocop_village_tools::national::seed_national(
+        &conn,
+        &reference,
+        &media,
+        options,
+        chrono::Utc::now(),
+        &bar,
+    )
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "national data set written in {:.0} s: {} participants in {} provinces, each a seller; {} listings ({} photos); {} outlets carrying {} products; {} live shows; {} orders over the last four years",
+        report.seconds,
+        report.participants,
+        reference.provinces.len(),
+        report.listings,
+        report.photos,
+        report.outlets,
+        report.outlet_products,
+        report.shows,
+        report.orders
+    );
+    let started = std::time::Instant::now();
+    rebuild_index(settings, &conn, &reference).await?;
+    println!("  (indexed in {:.0} s)", started.elapsed().as_secs_f64());
     Ok(())
 }

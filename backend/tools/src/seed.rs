@@ -332,7 +332,7 @@ fn processed_picture(subgroup: &str) -> anyhow::Result<ocop_village::media::Proc
 
 /// Gives every demo listing without a photo the drawn picture of its product set
 /// ([`crate::pictures`]), each picture through the photo pipeline once.
-async fn seed_listing_photos(
+pub async fn seed_listing_photos(
     db: &impl sea_orm::ConnectionTrait,
     media: &std::sync::Arc<dyn ocop_village::media::store::MediaStore>,
     now: DateTime<Utc>,

@@ -10,10 +10,15 @@
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::DatabaseConnection;
+
+use crate::bulk::{date, exec, in_chunks, instant, uuid};
 
 use ocop_village::domain::reference::Reference;
 use ocop_village::features::sales::{self, Level, Period, Within};
+
+/// The year the orders are spread over begins here.
+const SINCE: &str = "2026-01-01 00:00:00";
 
 pub struct BenchOptions {
     pub orders: usize,
@@ -31,71 +36,6 @@ pub async fn run(
     let result = measure(&url, reference, options, progress).await;
     crate::bench::checkout::drop_scratch(drop_after).await?;
     result
-}
-
-/// Rows `lo..=hi` as a `n` column, in the backend's dialect.
-fn numbers(backend: DbBackend, lo: usize, hi: usize) -> String {
-    match backend {
-        DbBackend::Postgres => {
-            format!("SELECT n FROM generate_series({lo}::bigint, {hi}::bigint) AS g(n)")
-        }
-        _ => format!(
-            "WITH RECURSIVE g(n) AS (SELECT {lo} UNION ALL SELECT n + 1 FROM g WHERE n < {hi}) SELECT n FROM g"
-        ),
-    }
-}
-
-/// A timestamp `seconds` (an SQL expression) after 2026-01-01 00:00 UTC, stored the way the
-/// application stores timestamps.
-fn instant(backend: DbBackend, seconds: &str) -> String {
-    match backend {
-        DbBackend::Postgres => {
-            format!("(TIMESTAMPTZ '2026-01-01 00:00:00+00' + ({seconds}) * INTERVAL '1 second')")
-        }
-        _ => format!(
-            "(strftime('%Y-%m-%dT%H:%M:%S', '2026-01-01 00:00:00', '+' || ({seconds}) || ' seconds') || '+00:00')"
-        ),
-    }
-}
-
-/// A date literal.
-fn date(backend: DbBackend, day: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("DATE '{day}'"),
-        _ => format!("'{day}'"),
-    }
-}
-
-fn uuid(backend: DbBackend) -> &'static str {
-    match backend {
-        DbBackend::Postgres => "gen_random_uuid()",
-        _ => "randomblob(16)",
-    }
-}
-
-async fn exec(db: &DatabaseConnection, sql: String) -> anyhow::Result<()> {
-    let backend = db.get_database_backend();
-    db.execute_raw(Statement::from_string(backend, sql)).await?;
-    Ok(())
-}
-
-/// Inserts `total` rows in chunks, moving the progress bar.
-async fn in_chunks(
-    db: &DatabaseConnection,
-    total: usize,
-    progress: &ProgressBar,
-    make: impl Fn(String) -> String,
-) -> anyhow::Result<()> {
-    let backend = db.get_database_backend();
-    const CHUNK: usize = 100_000;
-    let mut lo = 1;
-    while lo <= total {
-        let hi = (lo + CHUNK - 1).min(total);
-        exec(db, make(numbers(backend, lo, hi))).await?;
-        progress.inc((hi - lo + 1) as u64);
-        lo = hi + 1;
-    }
-    Ok(())
 }
 
 async fn generate(
@@ -128,7 +68,7 @@ async fn generate(
         ),
     )
     .await?;
-    let now = instant(backend, "0");
+    let now = instant(backend, SINCE, "0");
     let (recognized, lapsed, valid) = (
         date(backend, "2024-01-01"),
         date(backend, "2025-06-01"),
@@ -169,8 +109,8 @@ async fn generate(
     .await?;
     // Orders of pseudo-random sellers (a multiplicative hash), over the year 2026.
     let seller_of = format!("1000000 + 1 + (n * 7919) % {sellers}");
-    let placed = instant(backend, "(n * 31) % 31536000");
-    let completed = instant(backend, "(n * 31) % 31536000 + 259200");
+    let placed = instant(backend, SINCE, "(n * 31) % 31536000");
+    let completed = instant(backend, SINCE, "(n * 31) % 31536000 + 259200");
     in_chunks(db, orders, progress, |ns| {
         format!(
             "INSERT INTO checkouts (id, reference, idempotency_key, email, name, phone, province_code, commune, street, payment_method, channel, total_vnd, tracking_token, created_at, lang, site) \
