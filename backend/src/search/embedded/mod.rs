@@ -55,6 +55,10 @@ struct Fields {
     rating: Field,
     /// Slugs of the outlets carrying the product (indexed, not stored).
     outlet: Field,
+    /// One term per facet value (`s4`, `r2`, `p17`, `g3`: stars, then region, province and
+    /// group ordinals): a filtered search visits only the documents its filters can let
+    /// through, instead of the whole catalog.
+    facets: Field,
     stored: Field,
 }
 
@@ -106,6 +110,7 @@ fn schema() -> (Schema, Fields) {
         seq: b.add_i64_field("seq", FAST),
         rating: b.add_i64_field("rating", FAST),
         outlet: b.add_text_field("outlet", STRING),
+        facets: b.add_text_field("facets", STRING),
         stored: b.add_text_field("doc", STORED),
     };
     (b.build(), fields)
@@ -346,6 +351,14 @@ impl Inner {
         for slug in &d.outlets {
             doc.add_text(f.outlet, slug);
         }
+        for term in [
+            format!("s{}", d.stars.min(7)),
+            format!("r{region}"),
+            format!("p{province}"),
+            format!("g{group}"),
+        ] {
+            doc.add_text(f.facets, term);
+        }
         let json = serde_json::to_string(d).map_err(|e| SearchError::Engine(e.to_string()))?;
         doc.add_text(f.stored, json);
         Ok(doc)
@@ -374,6 +387,59 @@ impl Inner {
         }
     }
 
+    /// With two or more facets filtered, the documents that can count anywhere: those passing
+    /// all filters but at most one (each facet counts the documents passing every *other*
+    /// filter). Scored zero, so relevance is the text's alone. `None`: every document can.
+    fn candidates(&self, q: &SearchQuery) -> Option<Box<dyn tantivy::query::Query>> {
+        let v = &self.vocabulary;
+        let ordinals = |list: &[String], codes: &[String]| -> Vec<usize> {
+            codes
+                .iter()
+                .filter_map(|c| Vocabulary::ordinal(list, c))
+                .collect()
+        };
+        let selected: [(&str, Vec<usize>, bool); 4] = [
+            (
+                "s",
+                q.stars.iter().map(|n| usize::from(*n)).collect(),
+                !q.stars.is_empty(),
+            ),
+            ("r", ordinals(&v.regions, &q.regions), !q.regions.is_empty()),
+            (
+                "p",
+                ordinals(&v.provinces, &q.provinces),
+                !q.provinces.is_empty(),
+            ),
+            ("g", ordinals(&v.groups, &q.groups), !q.groups.is_empty()),
+        ];
+        let filters: Vec<(Occur, Box<dyn tantivy::query::Query>)> = selected
+            .into_iter()
+            .filter(|(_, _, active)| *active)
+            .map(|(prefix, values, _)| {
+                let terms: Vec<(Occur, Box<dyn tantivy::query::Query>)> = values
+                    .into_iter()
+                    .map(|n| {
+                        let term =
+                            Term::from_field_text(self.fields.facets, &format!("{prefix}{n}"));
+                        let query: Box<dyn tantivy::query::Query> =
+                            Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                        (Occur::Should, query)
+                    })
+                    .collect();
+                let any: Box<dyn tantivy::query::Query> = Box::new(BooleanQuery::new(terms));
+                (Occur::Should, any)
+            })
+            .collect();
+        if filters.len() < 2 {
+            return None;
+        }
+        let need = filters.len() - 1;
+        Some(Box::new(BoostQuery::new(
+            Box::new(BooleanQuery::with_minimum_required_clauses(filters, need)),
+            0.0,
+        )))
+    }
+
     fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
         let text = super::engine_text(&q.text);
@@ -399,6 +465,12 @@ impl Inner {
             ]));
         }
         let v = &self.vocabulary;
+        if let Some(candidates) = self.candidates(q) {
+            query = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, query),
+                (Occur::Must, candidates),
+            ]));
+        }
         let mut allowed_stars = vec![q.stars.is_empty(); 1 << Packed::STARS_BITS];
         for &n in &q.stars {
             if let Some(slot) = allowed_stars.get_mut(usize::from(n)) {
@@ -421,6 +493,7 @@ impl Inner {
                 Vocabulary::allowed(&v.provinces, &q.provinces, Packed::PROVINCE_BITS),
                 Vocabulary::allowed(&v.groups, &q.groups, Packed::GROUP_BITS),
             ]),
+            limit: q.page.saturating_mul(q.per_page),
         };
         let found = searcher.search(&*query, &collector).map_err(engine_error)?;
 
@@ -432,30 +505,16 @@ impl Inner {
             group: Vocabulary::counts(&v.groups, &found.counts[3]),
         };
         facets.truncate(self.config.faceting.max_values_per_facet);
-        let mut kept = found.rows;
-        let total = kept.len() as u64;
-
-        // Higher `key` first, then (for relevance) the higher quality, then the lower `seq`: a
-        // total order, the one Meilisearch gives with `search-config/listings.json` and
-        // [`super::sort_keys`] (explicit sorts end with `seq`, so quality never decides them).
-        let order = |a: &Row, b: &Row| {
-            b.key
-                .total_cmp(&a.key)
-                .then(b.quality.cmp(&a.quality))
-                .then(a.seq.cmp(&b.seq))
-        };
+        let total = found.matched;
+        // The first `page × per_page` rows in order (see [`order`]); the page is their tail.
+        let kept: Vec<Row> = found
+            .rows
+            .into_sorted_vec()
+            .into_iter()
+            .map(|Ranked(row)| row)
+            .collect();
         let offset = (q.page.saturating_sub(1)).saturating_mul(q.per_page);
-        let end = offset.saturating_add(q.per_page).min(kept.len());
-        let page: Vec<Row> = if offset >= kept.len() {
-            Vec::new()
-        } else {
-            if end < kept.len() {
-                kept.select_nth_unstable_by(end, order);
-                kept.truncate(end);
-            }
-            kept.sort_unstable_by(order);
-            kept.drain(offset..).collect()
-        };
+        let page: Vec<Row> = kept.into_iter().skip(offset).collect();
 
         let mut hits = Vec::with_capacity(page.len());
         for row in page {
@@ -677,10 +736,71 @@ struct Row {
     seq: i64,
 }
 
-/// Facet counts per ordinal (stars, region, province, group) and the rows passing all filters.
+/// Higher `key` first, then (for relevance) the higher quality, then the lower `seq`: a total
+/// order, the one Meilisearch gives with `search-config/listings.json` and
+/// [`super::sort_keys`] (explicit sorts end with `seq`, so quality never decides them).
+fn order(a: &Row, b: &Row) -> std::cmp::Ordering {
+    b.key
+        .total_cmp(&a.key)
+        .then(b.quality.cmp(&a.quality))
+        .then(a.seq.cmp(&b.seq))
+}
+
+/// A row in a heap whose top is the row shown last.
+struct Ranked(Row);
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        order(&self.0, &other.0).is_eq()
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        order(&self.0, &other.0)
+    }
+}
+
+/// Facet counts per ordinal (stars, region, province, group), how many documents pass every
+/// filter, and the first `limit` of them in order (the rest cannot reach the page asked for).
 struct Found {
     counts: [Vec<u64>; 4],
-    rows: Vec<Row>,
+    matched: u64,
+    rows: std::collections::BinaryHeap<Ranked>,
+}
+
+impl Found {
+    fn new(allowed: &[Vec<bool>; 4]) -> Self {
+        Self {
+            counts: [
+                vec![0; allowed[0].len()],
+                vec![0; allowed[1].len()],
+                vec![0; allowed[2].len()],
+                vec![0; allowed[3].len()],
+            ],
+            matched: 0,
+            rows: std::collections::BinaryHeap::new(),
+        }
+    }
+
+    /// Keeps `row` if it is among the first `limit`.
+    fn offer(&mut self, row: Row, limit: usize) {
+        if self.rows.len() < limit {
+            self.rows.push(Ranked(row));
+        } else if let Some(mut last) = self.rows.peek_mut()
+            && order(&row, &last.0).is_lt()
+        {
+            *last = Ranked(row);
+        }
+    }
 }
 
 /// Counts disjunctive facets and keeps the filtered rows in one pass over the text matches.
@@ -691,6 +811,8 @@ struct RowCollector {
     first_invalid_day: u64,
     /// Per facet (stars, region, province, group): which ordinals the filter lets through.
     allowed: Arc<[Vec<bool>; 4]>,
+    /// Rows kept: the last one of the page asked for.
+    limit: usize,
 }
 
 struct RowSegmentCollector {
@@ -704,6 +826,7 @@ struct RowSegmentCollector {
     sort: Sort,
     first_invalid_day: u64,
     allowed: Arc<[Vec<bool>; 4]>,
+    limit: usize,
     found: Found,
 }
 
@@ -729,16 +852,9 @@ impl Collector for RowCollector {
             quality: ff.i64(&name(self.fields.quality))?,
             sort: self.sort,
             first_invalid_day: self.first_invalid_day,
-            found: Found {
-                counts: [
-                    vec![0; self.allowed[0].len()],
-                    vec![0; self.allowed[1].len()],
-                    vec![0; self.allowed[2].len()],
-                    vec![0; self.allowed[3].len()],
-                ],
-                rows: Vec::new(),
-            },
+            found: Found::new(&self.allowed),
             allowed: self.allowed.clone(),
+            limit: self.limit,
         })
     }
 
@@ -747,22 +863,17 @@ impl Collector for RowCollector {
     }
 
     fn merge_fruits(&self, fruits: Vec<Found>) -> tantivy::Result<Found> {
-        let mut merged = Found {
-            counts: [
-                vec![0; self.allowed[0].len()],
-                vec![0; self.allowed[1].len()],
-                vec![0; self.allowed[2].len()],
-                vec![0; self.allowed[3].len()],
-            ],
-            rows: Vec::new(),
-        };
+        let mut merged = Found::new(&self.allowed);
         for fruit in fruits {
             for (total, part) in merged.counts.iter_mut().zip(fruit.counts) {
                 for (t, p) in total.iter_mut().zip(part) {
                     *t += p;
                 }
             }
-            merged.rows.extend(fruit.rows);
+            merged.matched += fruit.matched;
+            for Ranked(row) in fruit.rows {
+                merged.offer(row, self.limit);
+            }
         }
         Ok(merged)
     }
@@ -797,6 +908,10 @@ impl SegmentCollector for RowSegmentCollector {
             }
         }
         if pass.iter().all(|p| *p) {
+            self.found.matched += 1;
+            if self.limit == 0 {
+                return;
+            }
             let key = match self.sort {
                 Sort::Relevance => f64::from(score),
                 Sort::PriceAsc => -(self.price.first(doc).unwrap_or(0) as f64),
@@ -805,7 +920,17 @@ impl SegmentCollector for RowSegmentCollector {
                 Sort::Newest => self.published.first(doc).unwrap_or(0) as f64,
                 Sort::Rating => self.rating.first(doc).unwrap_or(0) as f64,
             };
-            self.found.rows.push(Row {
+            // A row sorting after the last one kept cannot reach the page: skip its reads.
+            if self.found.rows.len() >= self.limit
+                && self
+                    .found
+                    .rows
+                    .peek()
+                    .is_some_and(|last| key.total_cmp(&last.0.key).is_lt())
+            {
+                return;
+            }
+            let row = Row {
                 address: DocAddress::new(self.segment, doc),
                 key,
                 quality: if self.sort == Sort::Relevance {
@@ -814,7 +939,8 @@ impl SegmentCollector for RowSegmentCollector {
                     0
                 },
                 seq: self.seq.first(doc).unwrap_or(i64::MAX),
-            });
+            };
+            self.found.offer(row, self.limit);
         }
     }
 
