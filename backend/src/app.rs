@@ -68,6 +68,24 @@ pub struct AppState {
     pub carrier_webhook_secret: Option<crate::config::Secret>,
     /// The vocabulary behind suggestions and spelling corrections.
     pub suggestions: crate::features::catalog::suggest::Suggester,
+    /// The national indicator per period, kept while the catalog's version holds (every sale
+    /// moves stock, so it moves too) and for at most a minute.
+    pub indicators: crate::jobs::versions::Memo<crate::features::sales::Indicator>,
+}
+
+impl AppState {
+    /// The national indicator for `period`, computed once per catalog version and minute.
+    pub async fn indicator(
+        &self,
+        period: crate::features::sales::Period,
+    ) -> Result<crate::features::sales::Indicator, sea_orm::DbErr> {
+        self.indicators
+            .get_or_try(
+                &format!("{}..{}", period.from, period.to),
+                crate::features::sales::indicator(&self.db, &self.reference, period),
+            )
+            .await
+    }
 }
 
 impl AppState {

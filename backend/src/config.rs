@@ -46,6 +46,9 @@ pub struct Settings {
     /// search updates) before another may take them; an instance that crashed leaves its
     /// entries that long. A send to the SMTP server is cut off at half of it.
     pub outbox_lease: std::time::Duration,
+    /// How long an anonymous page may be served from memory, and kept by shared caches
+    /// (`PAGE_CACHE_SECONDS`, 0 to render every request; see `web::page_cache`).
+    pub page_cache: std::time::Duration,
     /// Set by `serve --demo` (not an environment variable): a trial, where `PUBLIC_URL` may
     /// be left out.
     pub demo: bool,
@@ -204,6 +207,7 @@ struct FileSettings {
     media_s3_region: Option<String>,
     api_rate_per_minute: Option<u32>,
     outbox_lease_seconds: Option<u64>,
+    page_cache_seconds: Option<u64>,
     #[serde(default)]
     region_overrides: BTreeMap<String, String>,
 }
@@ -512,6 +516,18 @@ impl Settings {
             },
             None => file.outbox_lease_seconds.unwrap_or(60),
         };
+        let page_cache_seconds = match var("PAGE_CACHE_SECONDS") {
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(n) if n <= 300 => n,
+                _ => {
+                    problems.push(format!(
+                        "PAGE_CACHE_SECONDS: {raw:?} is not a number of seconds from 0 to 300"
+                    ));
+                    10
+                }
+            },
+            None => file.page_cache_seconds.unwrap_or(10),
+        };
 
         match (bind, problems.is_empty()) {
             (Some(bind), true) => Ok(Self {
@@ -532,6 +548,7 @@ impl Settings {
                 payments,
                 shipping,
                 outbox_lease: std::time::Duration::from_secs(outbox_lease_seconds),
+                page_cache: std::time::Duration::from_secs(page_cache_seconds),
                 demo: false,
             }),
             _ => Err(ConfigError(problems)),

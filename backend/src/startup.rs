@@ -150,9 +150,18 @@ impl Application {
                 .clone()
                 .run(db.clone(), reference.clone(), move || clock.today()),
         );
+        // The catalog's version, bumped by whichever worker applies search changes; this
+        // instance reads it every second to drop the pages it kept.
+        let catalog = crate::jobs::versions::CatalogVersion::default();
+        catalog
+            .refresh(&db)
+            .await
+            .context("reading the catalog version")?;
+        catalog.watch(db.clone(), std::time::Duration::from_secs(1));
         let (stop_worker, stop) = watch::channel(false);
         let worker = tokio::spawn(
             Worker {
+                catalog: catalog.clone(),
                 db: db.clone(),
                 search: search.clone(),
                 mailer,
@@ -188,7 +197,10 @@ impl Application {
             live.clone()
                 .poll(db.clone(), std::time::Duration::from_millis(500)),
         );
+        let indicators =
+            crate::jobs::versions::Memo::new(catalog.clone(), std::time::Duration::from_secs(60));
         let state = web::Data::new(AppState {
+            indicators,
             db,
             reference,
             search,
@@ -224,6 +236,10 @@ impl Application {
                 }
             });
         }
+        let pages = web::Data::new(site::page_cache::PageCache::new(
+            catalog,
+            settings.page_cache,
+        ));
         let metrics = web::Data::new(site::metrics::Metrics::new(
             settings
                 .metrics_token
@@ -235,6 +251,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(limiter.clone())
                 .app_data(metrics.clone())
+                .app_data(pages.clone())
                 .app_data(web::QueryConfig::default().error_handler(routes::query_error))
                 .app_data(web::PathConfig::default().error_handler(routes::path_error))
                 .app_data(web::PayloadConfig::new(crate::media::MAX_BYTES + 64 * 1024))
@@ -243,6 +260,7 @@ impl Application {
                         .limit(64 * 1024)
                         .error_handler(routes::form_error),
                 )
+                .wrap(middleware::from_fn(site::page_cache::middleware))
                 .wrap(middleware::from_fn(site::i18n::middleware))
                 .wrap(middleware::from_fn(site::security::api_rate_limit))
                 .wrap(middleware::Compress::default())

@@ -65,6 +65,8 @@ pub struct Worker {
     pub holder: String,
     /// Told to rebuild after the search index changed.
     pub suggestions: crate::features::catalog::suggest::Suggester,
+    /// Bumped once search has a change, so every instance drops the pages it kept.
+    pub catalog: crate::jobs::versions::CatalogVersion,
     pub config: WorkerConfig,
 }
 
@@ -213,6 +215,8 @@ impl Worker {
         {
             Ok(n) => {
                 tracing::info!(documents = n, "search index rebuilt");
+                // Pages kept from the old index go before the entries are marked done.
+                self.catalog.bump(&self.db).await?;
                 outbox::complete(&self.db, &entries, Utc::now()).await?;
             }
             Err(e) => {
@@ -264,6 +268,8 @@ impl Worker {
         .await;
         match applied {
             Ok(()) => {
+                // Pages kept from before the change go before the entries are marked done.
+                self.catalog.bump(&self.db).await?;
                 let done = outbox::complete(&self.db, &entries, Utc::now()).await?;
                 if done < entries.len() as u64 {
                     // Another worker took some of these entries again while this one was slow,

@@ -29,6 +29,8 @@ mod m20261204_000025_create_listing_variants;
 mod m20261204_000026_create_gift_combos;
 mod m20261204_000027_add_variant_photos;
 mod m20261205_000028_create_channel_declarations;
+mod m20261206_000029_create_change_counters;
+mod m20261206_000030_index_order_items_by_order;
 
 pub struct Migrator;
 
@@ -64,6 +66,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000026_create_gift_combos::Migration),
             Box::new(m20261204_000027_add_variant_photos::Migration),
             Box::new(m20261205_000028_create_channel_declarations::Migration),
+            Box::new(m20261206_000029_create_change_counters::Migration),
+            Box::new(m20261206_000030_index_order_items_by_order::Migration),
         ]
     }
 }

@@ -153,6 +153,7 @@ async fn spawn_app_engine(
         api_rate_per_minute: 0,
         metrics_token: None,
         outbox_lease: Duration::from_secs(2),
+        page_cache: Duration::from_secs(10),
         demo: false,
     };
     tweak(&mut settings);

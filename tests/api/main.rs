@@ -20,6 +20,7 @@ mod onboarding;
 mod ops;
 mod orders;
 mod outlets;
+mod page_cache;
 mod payments;
 mod photos;
 mod producers;

@@ -281,6 +281,8 @@ async fn a_revoked_certificate_in_a_new_import_updates_the_row_and_delists_its_l
         .find(|l| l.slug == listing_slug)
         .expect("the listing still exists");
     assert_eq!(stored.state, "delisted");
+    // Pages follow once the outbox has applied the change (search and kept pages alike).
+    app.wait_for_outbox().await;
     assert_eq!(
         app.get(&format!("/products/{listing_slug}")).await.status(),
         404

@@ -2,3 +2,4 @@
 //! above the features, in `worker.rs`).
 pub mod lease;
 pub mod outbox;
+pub mod versions;

@@ -23,6 +23,7 @@ use crate::render::script_json;
 use crate::search::request::SearchParams;
 use crate::web::error::ApiError;
 use crate::web::error::PageError;
+use crate::web::page_cache;
 
 const PER_PAGE: u64 = 24;
 
@@ -69,10 +70,13 @@ fn canonical(state: &AppState, req: &HttpRequest, page: u64) -> String {
     }
 }
 
+/// A page the same for every visitor without a session (kept by [`page_cache`]).
 fn html(body: String) -> HttpResponse {
-    HttpResponse::Ok()
+    let mut response = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(body)
+        .body(body);
+    page_cache::share(&mut response, false);
+    response
 }
 
 #[derive(Serialize)]
@@ -86,15 +90,12 @@ struct RegionBlock {
 struct ProvinceLink {
     code: String,
     name: String,
-    count: i64,
+    count: u64,
 }
 
 async fn region_blocks(state: &AppState) -> Result<Vec<RegionBlock>, PageError> {
-    let counts: std::collections::HashMap<String, i64> =
-        queries::count_visible_by_province(&state.db, state.clock.today())
-            .await?
-            .into_iter()
-            .collect();
+    // The engine's facet counts: no count over the catalog in the database.
+    let counts = crate::features::catalog::results::counts_by_province(&state.searching()).await?;
     Ok(state
         .reference
         .regions
@@ -481,8 +482,9 @@ async fn product_page(
             .map(|p| format!("{site}{}", p.display_url()))
             .collect();
     }
-    // The add-to-cart form needs this browser's CSRF token.
-    let (csrf, csrf_cookie) = state.cookies.csrf_token(&req);
+    // The add-to-cart form needs this browser's CSRF token (filled in by the page cache for
+    // visitors without a session).
+    let (csrf, csrf_cookie) = page_cache::csrf_for_page(&state, &req);
     // Signed-in visitors get the quality report form, others a sign-in link.
     let signed_in = crate::web::auth::current_user_id(&state, &req)
         .await?
@@ -577,7 +579,11 @@ async fn product_page(
     if let Some(cookie) = csrf_cookie {
         response.cookie(cookie);
     }
-    Ok(response.content_type("text/html; charset=utf-8").body(body))
+    let mut response = response.content_type("text/html; charset=utf-8").body(body);
+    if !signed_in {
+        page_cache::share(&mut response, true);
+    }
+    Ok(response)
 }
 
 #[get("/search")]
@@ -655,9 +661,7 @@ pub async fn search_page(
         map.insert("canonical".into(), canonical.into());
     }
     let body = render("pages/search", &data)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    Ok(html(body))
 }
 
 #[derive(Serialize)]

@@ -88,7 +88,6 @@ pub fn card(state: &AppState, view: &ComboView) -> serde_json::Value {
 #[get("/combos")]
 async fn list_page(
     state: web::Data<AppState>,
-    req: HttpRequest,
     params: web::Query<ComboParams>,
 ) -> Result<HttpResponse, PageError> {
     let filter = params.filter();
@@ -122,12 +121,10 @@ async fn list_page(
         .iter()
         .map(|s| json!({ "value": s, "selected": filter.stars == Some(*s) }))
         .collect();
-    form_page(
-        &state,
-        &req,
-        StatusCode::OK,
+    // The same for every visitor without a session: no form, kept by the page cache.
+    let body = crate::render::render(
         "pages/combos",
-        json!({
+        &json!({
             "title": tr("combo.list_title"),
             "cards": found.iter().map(|v| card(&state, v)).collect::<Vec<_>>(),
             "count": found.len(),
@@ -138,7 +135,12 @@ async fn list_page(
             "filtered": filter.any(),
             "noindex": filter.any(),
         }),
-    )
+    )?;
+    let mut response = HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body);
+    crate::web::page_cache::share(&mut response, false);
+    Ok(response)
 }
 
 /// One gift combo: its parts with their certificates, the price against the parts bought one

@@ -87,10 +87,15 @@ async fn live_page(
             "items": show.items,
         }),
     )?;
-    Ok(HttpResponse::Ok()
+    // Browsers ask again each time (the pin moves); this instance keeps the page until a pin
+    // made here, the catalog's version or ten seconds say otherwise, and the page's event
+    // stream sends the current pin at once.
+    let mut response = HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-cache"))
         .content_type("text/html; charset=utf-8")
-        .body(body))
+        .body(body);
+    crate::web::page_cache::share(&mut response, false);
+    Ok(response)
 }
 
 /// Server-sent events: `event: pin` with the pinned product's HTML at once and after every

@@ -134,9 +134,11 @@ async fn storefront(
         map.insert("noindex".into(), filtered.into());
     }
     let body = crate::render::render("pages/outlet", &data)?;
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(body))
+        .body(body);
+    crate::web::page_cache::share(&mut response, false);
+    Ok(response)
 }
 
 #[derive(Deserialize)]

@@ -211,7 +211,8 @@ pub async fn modern_trade_api(
     let period = query
         .period(&state)
         .map_err(|m| Refusal::new(ErrorCode::InvalidPeriod).detail(m))?;
-    let found = sales::indicator(&state.db, &state.reference, period)
+    let found = state
+        .indicator(period)
         .await
         .map_err(|e| ApiError::Unexpected(e.into()))?;
     Ok(HttpResponse::Ok().json(found))
@@ -223,7 +224,7 @@ async fn indicator_page(
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, PageError> {
     let period = query.period(&state).map_err(PageError::BadRequest)?;
-    let found = sales::indicator(&state.db, &state.reference, period).await?;
+    let found = state.indicator(period).await?;
     let mut ranked: Vec<_> = found.provinces.iter().collect();
     ranked.sort_by(|a, b| {
         b.share
@@ -287,9 +288,11 @@ async fn indicator_page(
             "json_href": format!("/api/v1/indicators/modern-trade?{qs}"),
         }),
     )?;
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(body))
+        .body(body);
+    crate::web::page_cache::share(&mut response, false);
+    Ok(response)
 }
 
 #[get("/indicators/modern-trade.csv")]
@@ -298,7 +301,7 @@ async fn indicator_csv(
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, PageError> {
     let period = query.period(&state).map_err(PageError::BadRequest)?;
-    let found = sales::indicator(&state.db, &state.reference, period).await?;
+    let found = state.indicator(period).await?;
     let line = |p: sales::Period, level: &str, code: &str, s: &sales::Share| {
         vec![
             p.from.to_string(),

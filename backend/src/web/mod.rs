@@ -9,5 +9,6 @@ pub mod forms;
 pub mod i18n;
 pub mod json;
 pub mod metrics;
+pub mod page_cache;
 pub mod security;
 pub mod session;

@@ -44,6 +44,31 @@ async fn run(
         .map_err(ResultsError::Search)
 }
 
+/// Visible products per province, from the engine's facet counts; counted in the database
+/// while the engine is down, so the pages that show them still answer.
+pub async fn counts_by_province(
+    searching: &Searching<'_>,
+) -> Result<std::collections::BTreeMap<String, u64>, ResultsError> {
+    let mut query = crate::search::SearchQuery::all(searching.today);
+    query.per_page = 1;
+    match run(searching, &query).await {
+        Ok(found) => Ok(found.facets.province),
+        Err(ResultsError::Search(e)) => {
+            tracing::warn!(error = %e, "province counts from the database: search is down");
+            let counted = super::queries::count_visible_by_province(searching.db, searching.today)
+                .await
+                .map_err(|e| {
+                    ResultsError::Search(crate::search::SearchError::Engine(e.to_string()))
+                })?;
+            Ok(counted
+                .into_iter()
+                .map(|(code, n)| (code, u64::try_from(n).unwrap_or(0)))
+                .collect())
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// When no product has every word: the query with one word dropped (two at most, over two
 /// rounds) that finds the most products; on a tie the later word goes, as the last typed
 /// word is the likeliest to be incomplete or extra.

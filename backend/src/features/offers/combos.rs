@@ -245,6 +245,8 @@ pub async fn create(
         .insert(&txn)
         .await?;
     }
+    // Every instance's kept pages (the combos list, the search page's combos) go.
+    crate::jobs::versions::bump_catalog(&txn).await?;
     txn.commit().await?;
     Ok(made)
 }
@@ -265,7 +267,11 @@ pub async fn end(
         Issuer::Outlet(shop) => q.filter(combo::Column::OutletId.eq(shop)),
         Issuer::Programme => return Ok(false),
     };
-    Ok(q.exec(db).await?.rows_affected == 1)
+    let ended = q.exec(db).await?.rows_affected == 1;
+    if ended {
+        crate::jobs::versions::bump_catalog(db).await?;
+    }
+    Ok(ended)
 }
 
 /// One part of a combo as pages show it.

@@ -509,7 +509,7 @@ pub async fn participants(
                            SUM(oi.quantity - oi.returned_qty) AS units, SUM((oi.quantity - oi.returned_qty) * oi.unit_price_vnd - oi.discount_vnd * (oi.quantity - oi.returned_qty) / oi.quantity) AS revenue \
                     FROM orders o JOIN sellers s ON s.id = o.seller_id \
                     JOIN order_items oi ON oi.order_id = o.id \
-                    WHERE o.completed_at >= ? AND o.completed_at < ? AND {done} \
+                    WHERE o.completed_at >= ? AND o.completed_at < ? AND {done}{sellers_of} \
                     GROUP BY s.participant_id) t ON t.participant_id = p.id \
          WHERE {only} \
          GROUP BY p.id, p.province_code, p.business_registration_no, p.name, p.participant_type, \
@@ -518,6 +518,12 @@ pub async fn participants(
                   p.province_code, p.name",
         done = completed("o"),
         elsewhere = SOLD_ELSEWHERE,
+        // One province's sales only: its sellers' orders, through the seller index.
+        sellers_of = if province.is_some() {
+            " AND s.participant_id IN (SELECT id FROM registry_participants WHERE province_code = ?)"
+        } else {
+            ""
+        },
         only = if province.is_some() {
             "p.province_code = ?"
         } else {
@@ -536,6 +542,7 @@ pub async fn participants(
             period.end().into(),
         ]
         .into_iter()
+        .chain(province.map(Value::from))
         .chain(province.map(Value::from))
         .chain([period.to.into(), period.from.into()])
         .collect(),
