@@ -55,10 +55,6 @@ struct Fields {
     rating: Field,
     /// Slugs of the outlets carrying the product (indexed, not stored).
     outlet: Field,
-    /// One term per facet value (`s4`, `r2`, `p17`, `g3`: stars, then region, province and
-    /// group ordinals): a filtered search visits only the documents its filters can let
-    /// through, instead of the whole catalog.
-    facets: Field,
     stored: Field,
 }
 
@@ -110,7 +106,6 @@ fn schema() -> (Schema, Fields) {
         seq: b.add_i64_field("seq", FAST),
         rating: b.add_i64_field("rating", FAST),
         outlet: b.add_text_field("outlet", STRING),
-        facets: b.add_text_field("facets", STRING),
         stored: b.add_text_field("doc", STORED),
     };
     (b.build(), fields)
@@ -202,11 +197,21 @@ impl EmbeddedEngine {
     }
 
     fn from_index(
-        index: Index,
+        mut index: Index,
         fields: Fields,
         reference: &Reference,
         dir: Option<PathBuf>,
     ) -> Result<Self, SearchError> {
+        // A search with words runs its segments on every core: at a million listings one
+        // search's latency halves on two cores.
+        let cores = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(4);
+        if cores > 1 {
+            index
+                .set_multithread_executor(cores)
+                .map_err(engine_error)?;
+        }
         let writer = index
             .writer_with_num_threads(1, WRITER_MEMORY)
             .map_err(|e| match e {
@@ -351,14 +356,6 @@ impl Inner {
         for slug in &d.outlets {
             doc.add_text(f.outlet, slug);
         }
-        for term in [
-            format!("s{}", d.stars.min(7)),
-            format!("r{region}"),
-            format!("p{province}"),
-            format!("g{group}"),
-        ] {
-            doc.add_text(f.facets, term);
-        }
         let json = serde_json::to_string(d).map_err(|e| SearchError::Engine(e.to_string()))?;
         doc.add_text(f.stored, json);
         Ok(doc)
@@ -387,59 +384,6 @@ impl Inner {
         }
     }
 
-    /// With two or more facets filtered, the documents that can count anywhere: those passing
-    /// all filters but at most one (each facet counts the documents passing every *other*
-    /// filter). Scored zero, so relevance is the text's alone. `None`: every document can.
-    fn candidates(&self, q: &SearchQuery) -> Option<Box<dyn tantivy::query::Query>> {
-        let v = &self.vocabulary;
-        let ordinals = |list: &[String], codes: &[String]| -> Vec<usize> {
-            codes
-                .iter()
-                .filter_map(|c| Vocabulary::ordinal(list, c))
-                .collect()
-        };
-        let selected: [(&str, Vec<usize>, bool); 4] = [
-            (
-                "s",
-                q.stars.iter().map(|n| usize::from(*n)).collect(),
-                !q.stars.is_empty(),
-            ),
-            ("r", ordinals(&v.regions, &q.regions), !q.regions.is_empty()),
-            (
-                "p",
-                ordinals(&v.provinces, &q.provinces),
-                !q.provinces.is_empty(),
-            ),
-            ("g", ordinals(&v.groups, &q.groups), !q.groups.is_empty()),
-        ];
-        let filters: Vec<(Occur, Box<dyn tantivy::query::Query>)> = selected
-            .into_iter()
-            .filter(|(_, _, active)| *active)
-            .map(|(prefix, values, _)| {
-                let terms: Vec<(Occur, Box<dyn tantivy::query::Query>)> = values
-                    .into_iter()
-                    .map(|n| {
-                        let term =
-                            Term::from_field_text(self.fields.facets, &format!("{prefix}{n}"));
-                        let query: Box<dyn tantivy::query::Query> =
-                            Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-                        (Occur::Should, query)
-                    })
-                    .collect();
-                let any: Box<dyn tantivy::query::Query> = Box::new(BooleanQuery::new(terms));
-                (Occur::Should, any)
-            })
-            .collect();
-        if filters.len() < 2 {
-            return None;
-        }
-        let need = filters.len() - 1;
-        Some(Box::new(BoostQuery::new(
-            Box::new(BooleanQuery::with_minimum_required_clauses(filters, need)),
-            0.0,
-        )))
-    }
-
     fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
         let text = super::engine_text(&q.text);
@@ -465,12 +409,6 @@ impl Inner {
             ]));
         }
         let v = &self.vocabulary;
-        if let Some(candidates) = self.candidates(q) {
-            query = Box::new(BooleanQuery::new(vec![
-                (Occur::Must, query),
-                (Occur::Must, candidates),
-            ]));
-        }
         let mut allowed_stars = vec![q.stars.is_empty(); 1 << Packed::STARS_BITS];
         for &n in &q.stars {
             if let Some(slot) = allowed_stars.get_mut(usize::from(n)) {
@@ -495,7 +433,13 @@ impl Inner {
             ]),
             limit: q.page.saturating_mul(q.per_page),
         };
-        let found = searcher.search(&*query, &collector).map_err(engine_error)?;
+        // Without words every document is a candidate: a tight pass over the packed column,
+        // block by block, instead of a scorer and a call per document.
+        let found = if text.trim().is_empty() && q.outlet.is_none() {
+            scan(&searcher, &collector).map_err(engine_error)?
+        } else {
+            searcher.search(&*query, &collector).map_err(engine_error)?
+        };
 
         let stars_codes: Vec<String> = (0..8).map(|n: u8| n.to_string()).collect();
         let mut facets = Facets {
@@ -879,13 +823,109 @@ impl Collector for RowCollector {
     }
 }
 
-impl SegmentCollector for RowSegmentCollector {
-    type Fruit = Found;
+/// Every live document of every segment through the collector, reading the packed field
+/// a block at a time; the segments split over the cores when there are several.
+fn scan(searcher: &tantivy::Searcher, collector: &RowCollector) -> tantivy::Result<Found> {
+    let readers: Vec<(SegmentOrdinal, &SegmentReader)> = searcher
+        .segment_readers()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (SegmentOrdinal::try_from(i).unwrap_or(0), r))
+        .collect();
+    let total: u64 = readers.iter().map(|(_, r)| u64::from(r.max_doc())).sum();
+    let cores = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(4);
+    if cores < 2 || readers.len() < 2 || total < 100_000 {
+        let fruits = readers
+            .iter()
+            .map(|(ordinal, reader)| scan_segment(collector, *ordinal, reader))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        return collector.merge_fruits(fruits);
+    }
+    // Segments to the least loaded core, biggest first.
+    let mut shares: Vec<(u64, Vec<(SegmentOrdinal, &SegmentReader)>)> =
+        vec![(0, Vec::new()); cores];
+    let mut by_size = readers;
+    by_size.sort_by_key(|(_, r)| std::cmp::Reverse(r.max_doc()));
+    for (ordinal, reader) in by_size {
+        if let Some(share) = shares.iter_mut().min_by_key(|(docs, _)| *docs) {
+            share.0 += u64::from(reader.max_doc());
+            share.1.push((ordinal, reader));
+        }
+    }
+    let fruits = std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .iter()
+            .map(|(_, mine)| {
+                scope.spawn(move || {
+                    mine.iter()
+                        .map(|(ordinal, reader)| scan_segment(collector, *ordinal, reader))
+                        .collect::<tantivy::Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut fruits = Vec::new();
+        for handle in handles {
+            match handle.join() {
+                Ok(found) => fruits.extend(found?),
+                Err(_) => {
+                    return Err(TantivyError::InternalError(
+                        "a search thread panicked".into(),
+                    ));
+                }
+            }
+        }
+        Ok(fruits)
+    })?;
+    collector.merge_fruits(fruits)
+}
 
-    fn collect(&mut self, doc: DocId, score: Score) {
-        let Some(packed) = self.packed.first(doc) else {
-            return;
-        };
+fn scan_segment(
+    collector: &RowCollector,
+    ordinal: SegmentOrdinal,
+    reader: &SegmentReader,
+) -> tantivy::Result<Found> {
+    const BLOCK: u32 = 4096;
+    let mut segment = collector.for_segment(ordinal, reader)?;
+    let alive = reader.alive_bitset();
+    let max = reader.max_doc();
+    if !matches!(segment.packed.index, tantivy::columnar::ColumnIndex::Full) {
+        for doc in 0..max {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                segment.collect(doc, 0.0);
+            }
+        }
+        return Ok(segment.harvest());
+    }
+    let values = segment.packed.values.clone();
+    let mut block = vec![0u64; BLOCK as usize];
+    let mut start = 0;
+    while start < max {
+        let n = (max - start).min(BLOCK);
+        let chunk = &mut block[..n as usize];
+        values.get_range(u64::from(start), chunk);
+        match alive {
+            None => {
+                for (doc, packed) in (start..).zip(chunk.iter()) {
+                    segment.collect_packed(doc, *packed, 0.0);
+                }
+            }
+            Some(alive) => {
+                for (doc, packed) in (start..).zip(chunk.iter()) {
+                    if alive.is_alive(doc) {
+                        segment.collect_packed(doc, *packed, 0.0);
+                    }
+                }
+            }
+        }
+        start += n;
+    }
+    Ok(segment.harvest())
+}
+
+impl RowSegmentCollector {
+    fn collect_packed(&mut self, doc: DocId, packed: u64, score: Score) {
         if packed >> Packed::EXPIRES_SHIFT <= self.first_invalid_day {
             return;
         }
@@ -901,13 +941,23 @@ impl SegmentCollector for RowSegmentCollector {
             self.allowed[2][values[2]],
             self.allowed[3][values[3]],
         ];
-        // Each facet counts the documents that pass every *other* filter.
-        for (facet, (counts, value)) in self.found.counts.iter_mut().zip(values).enumerate() {
-            if (0..4).all(|other| other == facet || pass[other]) {
-                counts[value] += 1;
+        // Each facet counts the documents that pass every *other* filter: all of them when
+        // every filter passes, only the failing one's when one fails, none otherwise.
+        let failing = pass.iter().filter(|p| !**p).count();
+        match failing {
+            0 => {
+                for (counts, value) in self.found.counts.iter_mut().zip(values) {
+                    counts[value] += 1;
+                }
             }
+            1 => {
+                if let Some(facet) = pass.iter().position(|p| !*p) {
+                    self.found.counts[facet][values[facet]] += 1;
+                }
+            }
+            _ => {}
         }
-        if pass.iter().all(|p| *p) {
+        if failing == 0 {
             self.found.matched += 1;
             if self.limit == 0 {
                 return;
@@ -941,6 +991,16 @@ impl SegmentCollector for RowSegmentCollector {
                 seq: self.seq.first(doc).unwrap_or(i64::MAX),
             };
             self.found.offer(row, self.limit);
+        }
+    }
+}
+
+impl SegmentCollector for RowSegmentCollector {
+    type Fruit = Found;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if let Some(packed) = self.packed.first(doc) {
+            self.collect_packed(doc, packed, score);
         }
     }
 
