@@ -71,6 +71,10 @@ pub struct AppState {
     /// The national indicator per period, kept while the catalog's version holds (every sale
     /// moves stock, so it moves too) and for at most a minute.
     pub indicators: crate::jobs::versions::Memo<crate::features::sales::Indicator>,
+    /// A province's participants and sell-through rows for the officers' and sellers'
+    /// pages, kept like the indicator (exports read the database each time).
+    pub participants: crate::jobs::versions::Memo<Vec<crate::features::sales::ParticipantStatus>>,
+    pub sell_through: crate::jobs::versions::Memo<Vec<crate::features::sales::SellThrough>>,
 }
 
 impl AppState {
@@ -83,6 +87,37 @@ impl AppState {
             .get_or_try(
                 &format!("{}..{}", period.from, period.to),
                 crate::features::sales::indicator(&self.db, &self.reference, period),
+            )
+            .await
+    }
+
+    /// One province's participants in `period` (see [`crate::features::sales::participants`]),
+    /// kept like the indicator.
+    pub async fn participants(
+        &self,
+        province: &str,
+        period: crate::features::sales::Period,
+    ) -> Result<Vec<crate::features::sales::ParticipantStatus>, sea_orm::DbErr> {
+        self.participants
+            .get_or_try(
+                &format!("{province}|{}..{}", period.from, period.to),
+                crate::features::sales::participants(&self.db, Some(province), period),
+            )
+            .await
+    }
+
+    /// Sell-through rows (see [`crate::features::sales::sell_through`]), kept like the
+    /// indicator.
+    pub async fn sell_through(
+        &self,
+        level: crate::features::sales::Level,
+        within: &crate::features::sales::Within,
+        period: crate::features::sales::Period,
+    ) -> Result<Vec<crate::features::sales::SellThrough>, sea_orm::DbErr> {
+        self.sell_through
+            .get_or_try(
+                &format!("{level:?}|{within:?}|{}..{}", period.from, period.to),
+                crate::features::sales::sell_through(&self.db, level, within, period),
             )
             .await
     }

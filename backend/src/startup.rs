@@ -197,10 +197,12 @@ impl Application {
             live.clone()
                 .poll(db.clone(), std::time::Duration::from_millis(500)),
         );
-        let indicators =
-            crate::jobs::versions::Memo::new(catalog.clone(), std::time::Duration::from_secs(60));
+        // Figures kept while the catalog's version holds, a minute at most.
+        let minute = std::time::Duration::from_secs(60);
         let state = web::Data::new(AppState {
-            indicators,
+            indicators: crate::jobs::versions::Memo::new(catalog.clone(), minute),
+            participants: crate::jobs::versions::Memo::new(catalog.clone(), minute),
+            sell_through: crate::jobs::versions::Memo::new(catalog.clone(), minute),
             db,
             reference,
             search,

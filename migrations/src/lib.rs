@@ -30,7 +30,7 @@ mod m20261204_000026_create_gift_combos;
 mod m20261204_000027_add_variant_photos;
 mod m20261205_000028_create_channel_declarations;
 mod m20261206_000029_create_change_counters;
-mod m20261206_000030_index_order_items_by_order;
+mod m20261206_000030_add_national_scale_indexes;
 
 pub struct Migrator;
 
@@ -67,7 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000027_add_variant_photos::Migration),
             Box::new(m20261205_000028_create_channel_declarations::Migration),
             Box::new(m20261206_000029_create_change_counters::Migration),
-            Box::new(m20261206_000030_index_order_items_by_order::Migration),
+            Box::new(m20261206_000030_add_national_scale_indexes::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ mod ledger;
 mod live;
 mod mail_smtp;
 mod media_store;
+mod national;
 mod onboarding;
 mod ops;
 mod orders;

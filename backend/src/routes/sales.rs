@@ -468,7 +468,7 @@ async fn officer_page(
     let period = query.period(&state).map_err(PageError::BadRequest)?;
     // The province's participants are its denominator, and those selling its numerator: no
     // national query for one province.
-    let participants = sales::participants(&state.db, Some(&code), period).await?;
+    let participants = state.participants(&code, period).await?;
     let (selling, waiting): (Vec<_>, Vec<_>) = participants.iter().partition(|p| p.selling());
     let share = sales::Share::new(
         participants.len() as i64,
@@ -493,7 +493,7 @@ async fn officer_page(
         province_code: Some(code.clone()),
         ..Within::default()
     };
-    let by_seller = sales::sell_through(&state.db, Level::Seller, &within, period).await?;
+    let by_seller = state.sell_through(Level::Seller, &within, period).await?;
     let by_seller = sales::labelled(&state.db, &state.reference, Level::Seller, &by_seller).await?;
     let chart = charts::share_bars(
         &tr("indicator.chart_title"),
@@ -641,9 +641,10 @@ async fn seller_page(
         seller_id: Some(shop.id),
         ..Within::default()
     };
-    let listings = sales::sell_through(&state.db, Level::Listing, &within, period).await?;
+    let listings = state.sell_through(Level::Listing, &within, period).await?;
     let listings = sales::labelled(&state.db, &state.reference, Level::Listing, &listings).await?;
-    let totals = sales::sell_through(&state.db, Level::Seller, &within, period)
+    let totals = state
+        .sell_through(Level::Seller, &within, period)
         .await?
         .into_iter()
         .next()

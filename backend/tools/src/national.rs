@@ -9,7 +9,8 @@
 //! carrying their province's products; live shows (some on air, some scheduled, most ended)
 //! with two products each; and orders over the last four years (nine in ten delivered, the
 //! rest cancelled, the last three days' still on their way), one in twenty from a live show and
-//! one in twenty at an outlet's counter. The search index is rebuilt afterwards.
+//! one in twenty at an outlet's counter, each with its first history entry. The search index
+//! is rebuilt afterwards; `ocop-village check` passes on the result.
 //!
 //! Rows take ids from [`FIRST_ID`] up, far above what the demo uses, and the sequences of
 //! PostgreSQL move past them, so the marketplace keeps taking orders afterwards.
@@ -106,7 +107,7 @@ pub async fn seed_national(
             + 2 * o.listings
             + o.outlets * (1 + o.outlet_products)
             + 3 * o.shows
-            + 3 * o.orders) as u64,
+            + 4 * o.orders) as u64,
     );
 
     // The provinces, and the demo registry's products as templates (name, set, price).
@@ -353,6 +354,13 @@ pub async fn seed_national(
         )
     })
     .await?;
+    // Every order's first history entry.
+    in_chunks(db, total, progress, |ns| {
+        format!(
+            "INSERT INTO order_events (id, order_id, state, at) SELECT {first} + n, {first} + n, 'placed', {placed} FROM ({ns}) AS g"
+        )
+    })
+    .await?;
     exec(db, "DROP TABLE national_products".into()).await?;
     exec(db, "DROP TABLE national_provinces".into()).await?;
     if backend == DbBackend::Postgres {
@@ -369,6 +377,7 @@ pub async fn seed_national(
             "checkouts",
             "orders",
             "order_items",
+            "order_events",
         ] {
             exec(
                 db,

@@ -782,6 +782,9 @@ pub async fn sell_through(
     let key = level.key(false);
     // On hand at the end: the web stock, every outlet's shelf, and the units of orders placed
     // after the period that still hold them. Three grouped parts, no per-listing subquery.
+    // The third starts from the few orders placed after the period (`CROSS JOIN` keeps that
+    // order on SQLite, which would otherwise walk every order of a province's products; the
+    // other databases plan it as the inner join it is).
     let mut values: Vec<Value> = Vec::new();
     let web_scope = within.clause(&mut values);
     let shelf_scope = within.clause(&mut values);
@@ -799,11 +802,11 @@ pub async fn sell_through(
              JOIN registry_participants p ON p.id = s.participant_id WHERE 1 = 1{shelf_scope} \
            UNION ALL \
            SELECT {key} AS k, oi.quantity AS units FROM orders o \
-             JOIN order_items oi ON oi.order_id = o.id \
-             JOIN listings l ON l.id = oi.listing_id \
-             JOIN sellers s ON s.id = l.seller_id \
-             JOIN registry_participants p ON p.id = s.participant_id \
-           WHERE o.created_at >= ? AND o.state NOT IN ('cancelled', 'refunded', 'returned'){later_scope} \
+             CROSS JOIN order_items oi CROSS JOIN listings l CROSS JOIN sellers s \
+             CROSS JOIN registry_participants p \
+           WHERE oi.order_id = o.id AND l.id = oi.listing_id AND s.id = l.seller_id \
+             AND p.id = s.participant_id \
+             AND o.created_at >= ? AND o.state NOT IN ('cancelled', 'refunded', 'returned'){later_scope} \
          ) AS parts GROUP BY k"
     );
     let on_hand = OnHandRow::find_by_statement(statement(backend, &on_hand_sql, values))

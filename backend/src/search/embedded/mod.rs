@@ -836,7 +836,8 @@ fn scan(searcher: &tantivy::Searcher, collector: &RowCollector) -> tantivy::Resu
     let cores = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(4);
-    if cores < 2 || readers.len() < 2 || total < 100_000 {
+    // Threads cost more than they save on small catalogs.
+    if cores < 2 || readers.len() < 2 || total < 500_000 {
         let fruits = readers
             .iter()
             .map(|(ordinal, reader)| scan_segment(collector, *ordinal, reader))
