@@ -154,6 +154,8 @@ struct Inner {
     vocabulary: Vocabulary,
     /// Where the fingerprint file lives; `None` in memory.
     dir: Option<PathBuf>,
+    /// Runs a large catalog's segments on every core.
+    parallel: Option<tantivy::Executor>,
     memory_fingerprint: Mutex<Option<String>>,
     /// A rebuild's snapshot, between `begin_rebuild` and `finish_rebuild`.
     pending: Mutex<Option<(String, Vec<SearchDocument>)>>,
@@ -197,21 +199,22 @@ impl EmbeddedEngine {
     }
 
     fn from_index(
-        mut index: Index,
+        index: Index,
         fields: Fields,
         reference: &Reference,
         dir: Option<PathBuf>,
     ) -> Result<Self, SearchError> {
-        // A search with words runs its segments on every core: at a million listings one
-        // search's latency halves on two cores.
+        // A search with words on a large catalog runs its segments on every core: at a
+        // million listings one search's latency halves on two cores (below, threads cost more
+        // than they save).
         let cores = std::thread::available_parallelism()
             .map_or(1, usize::from)
             .min(4);
-        if cores > 1 {
-            index
-                .set_multithread_executor(cores)
-                .map_err(engine_error)?;
-        }
+        let parallel = if cores > 1 {
+            Some(tantivy::Executor::multi_thread(cores, "search").map_err(engine_error)?)
+        } else {
+            None
+        };
         let writer = index
             .writer_with_num_threads(1, WRITER_MEMORY)
             .map_err(|e| match e {
@@ -250,6 +253,7 @@ impl EmbeddedEngine {
                     groups: reference.groups.iter().map(|g| g.code.clone()).collect(),
                 },
                 dir,
+                parallel,
                 memory_fingerprint: Mutex::new(None),
                 pending: Mutex::new(None),
             }),
@@ -437,6 +441,19 @@ impl Inner {
         // block by block, instead of a scorer and a call per document.
         let found = if text.trim().is_empty() && q.outlet.is_none() {
             scan(&searcher, &collector).map_err(engine_error)?
+        } else if let Some(executor) = self
+            .parallel
+            .as_ref()
+            .filter(|_| searcher.num_docs() >= PARALLEL_FROM)
+        {
+            let scoring = if relevance {
+                tantivy::query::EnableScoring::enabled_from_searcher(&searcher)
+            } else {
+                tantivy::query::EnableScoring::disabled_from_searcher(&searcher)
+            };
+            searcher
+                .search_with_executor(&*query, &collector, executor, scoring)
+                .map_err(engine_error)?
         } else {
             searcher.search(&*query, &collector).map_err(engine_error)?
         };
@@ -823,6 +840,10 @@ impl Collector for RowCollector {
     }
 }
 
+/// From this many documents a search splits its segments over the cores (below, threads cost
+/// more than they save).
+const PARALLEL_FROM: u64 = 500_000;
+
 /// Every live document of every segment through the collector, reading the packed field
 /// a block at a time; the segments split over the cores when there are several.
 fn scan(searcher: &tantivy::Searcher, collector: &RowCollector) -> tantivy::Result<Found> {
@@ -836,8 +857,7 @@ fn scan(searcher: &tantivy::Searcher, collector: &RowCollector) -> tantivy::Resu
     let cores = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(4);
-    // Threads cost more than they save on small catalogs.
-    if cores < 2 || readers.len() < 2 || total < 500_000 {
+    if cores < 2 || readers.len() < 2 || total < PARALLEL_FROM {
         let fruits = readers
             .iter()
             .map(|(ordinal, reader)| scan_segment(collector, *ordinal, reader))
