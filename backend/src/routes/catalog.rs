@@ -72,11 +72,7 @@ fn canonical(state: &AppState, req: &HttpRequest, page: u64) -> String {
 
 /// A page the same for every visitor without a session (kept by [`page_cache`]).
 fn html(body: String) -> HttpResponse {
-    let mut response = HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body);
-    page_cache::share(&mut response, false);
-    response
+    page_cache::shared_page(body)
 }
 
 #[derive(Serialize)]

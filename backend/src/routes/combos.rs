@@ -136,11 +136,7 @@ async fn list_page(
             "noindex": filter.any(),
         }),
     )?;
-    let mut response = HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body);
-    crate::web::page_cache::share(&mut response, false);
-    Ok(response)
+    Ok(crate::web::page_cache::shared_page(body))
 }
 
 /// One gift combo: its parts with their certificates, the price against the parts bought one

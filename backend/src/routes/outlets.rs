@@ -134,11 +134,7 @@ async fn storefront(
         map.insert("noindex".into(), filtered.into());
     }
     let body = crate::render::render("pages/outlet", &data)?;
-    let mut response = HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body);
-    crate::web::page_cache::share(&mut response, false);
-    Ok(response)
+    Ok(crate::web::page_cache::shared_page(body))
 }
 
 #[derive(Deserialize)]

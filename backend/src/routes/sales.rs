@@ -288,11 +288,7 @@ async fn indicator_page(
             "json_href": format!("/api/v1/indicators/modern-trade?{qs}"),
         }),
     )?;
-    let mut response = HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body);
-    crate::web::page_cache::share(&mut response, false);
-    Ok(response)
+    Ok(crate::web::page_cache::shared_page(body))
 }
 
 #[get("/indicators/modern-trade.csv")]

@@ -51,6 +51,15 @@ pub fn share(response: &mut HttpResponse, with_csrf: bool) {
     });
 }
 
+/// An HTML page the same for every visitor without a session.
+pub fn shared_page(body: String) -> HttpResponse {
+    let mut response = HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body);
+    share(&mut response, false);
+    response
+}
+
 /// Whether this request comes without a session (a signed-in visitor's pages are their own).
 pub fn anonymous(req: &actix_web::HttpRequest) -> bool {
     req.cookie(SESSION_COOKIE).is_none()
