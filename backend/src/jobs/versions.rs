@@ -35,17 +35,19 @@ impl CatalogVersion {
         self.local.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Bumps the shared counter (after search changes were applied), and this view with it.
+    /// Bumps the shared counter (after search changes were applied), and this view to the
+    /// value it wrote: reading it back later changes nothing, so a page is dropped once per
+    /// change, not twice.
     pub async fn bump(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
-        bump_catalog(db).await?;
-        self.changed_here();
+        let value = bump_catalog(db).await?;
+        self.stored.fetch_max(value, Ordering::AcqRel);
         Ok(())
     }
 
-    /// Reads the shared counter; true when it moved.
+    /// Reads the shared counter; true when it moved past what this view had.
     pub async fn refresh(&self, db: &impl ConnectionTrait) -> Result<bool, DbErr> {
         let value = read(db).await?;
-        Ok(self.stored.swap(value, Ordering::AcqRel) != value)
+        Ok(self.stored.fetch_max(value, Ordering::AcqRel) < value)
     }
 
     /// Reads the shared counter every `every` until the returned task is dropped or aborted.
@@ -74,14 +76,21 @@ fn statement(backend: DbBackend, sql: &str) -> Statement {
 
 /// Bumps the shared counter: every instance drops what it kept from the catalog within a
 /// second (for changes outside the search outbox, like gift combos).
-pub async fn bump_catalog(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+/// Returns the counter's new value.
+pub async fn bump_catalog(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let backend = db.get_database_backend();
     let sql = match backend {
-        DbBackend::Postgres => "UPDATE change_counters SET value = value + 1 WHERE name = $1",
-        _ => "UPDATE change_counters SET value = value + 1 WHERE name = ?",
+        DbBackend::Postgres => {
+            "UPDATE change_counters SET value = value + 1 WHERE name = $1 RETURNING value"
+        }
+        _ => "UPDATE change_counters SET value = value + 1 WHERE name = ? RETURNING value",
     };
-    db.execute_raw(statement(backend, sql)).await?;
-    Ok(())
+    let row = db.query_one_raw(statement(backend, sql)).await?;
+    let value: i64 = match row {
+        Some(row) => row.try_get("", "value")?,
+        None => 0,
+    };
+    Ok(u64::try_from(value).unwrap_or(0))
 }
 
 async fn read(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
