@@ -64,6 +64,18 @@ async fn anonymous_pages_are_kept_and_answer_conditional_requests() {
         "another version gets the page"
     );
 
+    // The public catalog API is kept the same way.
+    let api = "/api/v1/listings?per_page=5";
+    assert_eq!(app.get(api).await.headers()["x-page-cache"], "miss");
+    let kept = app.get(api).await;
+    assert_eq!(kept.headers()["x-page-cache"], "hit");
+    assert!(
+        kept.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("application/json")
+    );
+
     // English is kept apart from Vietnamese.
     let english = app.get_html("/?lang=en").await;
     assert!(english.contains("lang=\"en\""), "an English page");
@@ -147,6 +159,18 @@ async fn a_change_applied_by_the_outbox_worker_replaces_kept_pages() {
         "hit",
         "kept"
     );
+    let api = "/api/v1/listings?per_page=100";
+    let price_in_api = |body: &serde_json::Value| {
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["slug"] == slug.as_str())
+            .map(|i| i["price_vnd"].clone())
+    };
+    let (_, listed) = app.get_json(api).await;
+    assert_eq!(app.get(api).await.headers()["x-page-cache"], "hit");
+    assert_ne!(price_in_api(&listed), Some(serde_json::json!(987_000)));
     // Changed in the database (as another instance would), synced by the worker.
     update_listing(
         &app.db,
@@ -169,6 +193,12 @@ async fn a_change_applied_by_the_outbox_worker_replaces_kept_pages() {
     let after = after.text().await.expect("body");
     assert_ne!(before, after);
     assert!(after.contains("987.000"), "the new price shows");
+    let (_, listed) = app.get_json(api).await;
+    assert_eq!(
+        price_in_api(&listed),
+        Some(serde_json::json!(987_000)),
+        "the API follows"
+    );
 }
 
 #[tokio::test]

@@ -290,3 +290,62 @@ async fn a_revoked_certificate_in_a_new_import_updates_the_row_and_delists_its_l
     let (_, body) = app.get_json("/api/v1/listings?per_page=100").await;
     assert_eq!(body["total"], 238);
 }
+
+#[tokio::test]
+async fn a_kept_certificate_page_follows_an_import_that_touches_no_listing() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    app.wait_for_outbox().await;
+    let listed: std::collections::HashSet<i64> = listing::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|l| l.certificate_id)
+        .collect();
+    let unlisted: Vec<String> = registry_certificate::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("query")
+        .into_iter()
+        .filter(|c| !listed.contains(&c.id))
+        .map(|c| c.certificate_no)
+        .collect();
+    let mut lines = crate::helpers::demo_lines(&app);
+    let line = (3..=402)
+        .find(|&n| unlisted.contains(&field(&lines, n, "certificate_no")))
+        .expect("a certificate without a listing");
+    let path = format!("/verify/{}", field(&lines, line, "certificate_no"));
+    // Revoked, it becomes valid again; otherwise it is revoked.
+    let (before, after) = if field(&lines, line, "status") == "revoked" {
+        edit_line(&mut lines, line, "status", "active");
+        edit_line(&mut lines, line, "expires_on", "2099-12-31");
+        ("Đã bị thu hồi", "Còn hiệu lực")
+    } else {
+        edit_line(&mut lines, line, "status", "revoked");
+        ("<h1", "Đã bị thu hồi")
+    };
+    let first = app.get_html(&path).await;
+    assert!(first.contains(before) && !first.contains(after), "{first}");
+    assert_eq!(app.get(&path).await.headers()["x-page-cache"], "hit");
+
+    let report = app.import(&join(&lines), false).await.expect("import");
+    assert_eq!(report.certificates_updated, 1);
+    assert_eq!(
+        report.listings_delisted, 0,
+        "no listing, nothing for the outbox"
+    );
+    // Kept pages last 10 s; the import's bump of the catalog version is read within a second.
+    let mut page = String::new();
+    for _ in 0..50 {
+        page = app.get_html(&path).await;
+        if page.contains(after) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        page.contains(after),
+        "the page follows the registry: {page}"
+    );
+}

@@ -788,7 +788,7 @@ async fn api_listings(
     };
     let page =
         queries::list_visible(&state.db, state.clock.today(), &filter, page, per_page).await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(page_cache::shared_json(&page))
 }
 
 /// Full-text search with disjunctive facets. See `search-config/` for the matching rules.
@@ -804,7 +804,7 @@ async fn api_search(
         &query,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(results))
+    Ok(page_cache::shared_json(&results))
 }
 
 #[derive(Deserialize)]

@@ -11,6 +11,7 @@ use crate::i18n::tr;
 use crate::i18n::tr_with;
 use crate::render::render;
 use crate::web::error::PageError;
+use crate::web::page_cache::shared_page;
 
 #[get("/verify/{certificate_no}")]
 pub async fn verify_certificate(
@@ -56,7 +57,6 @@ pub async fn verify_certificate(
             "listing_slug": found.listing_slug,
         }),
     )?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    // Kept while the catalog's version holds: a registry import bumps it.
+    Ok(shared_page(body))
 }

@@ -27,7 +27,7 @@ use actix_web::web::{Bytes, Data};
 use sha2::Digest;
 
 use crate::app::AppState;
-use crate::jobs::versions::CatalogVersion;
+use crate::jobs::versions::{CatalogVersion, Turns};
 use crate::web::session::SESSION_COOKIE;
 
 /// Stands for the browser's CSRF token in a shared page (32 characters, like a token).
@@ -56,6 +56,13 @@ pub fn shared_page(body: String) -> HttpResponse {
     let mut response = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body);
+    share(&mut response, false);
+    response
+}
+
+/// A JSON answer the same for every caller without a session (the public catalog API).
+pub fn shared_json(value: &impl serde::Serialize) -> HttpResponse {
+    let mut response = HttpResponse::Ok().json(value);
     share(&mut response, false);
     response
 }
@@ -93,7 +100,7 @@ pub struct PageCache {
     ttl: Duration,
     entries: Mutex<(HashMap<String, Arc<Entry>>, usize)>,
     /// Pages being rendered for the cache: one request renders, the others wait for it.
-    renders: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    renders: Turns,
 }
 
 impl PageCache {
@@ -103,7 +110,7 @@ impl PageCache {
             version,
             ttl,
             entries: Mutex::new((HashMap::new(), 0)),
-            renders: Mutex::new(HashMap::new()),
+            renders: Turns::default(),
         }
     }
 
@@ -112,18 +119,6 @@ impl PageCache {
         self.entries
             .lock()
             .is_ok_and(|entries| entries.0.contains_key(key))
-    }
-
-    /// The lock that one render of `key` holds at a time.
-    fn render_lock(&self, key: &str) -> Option<Arc<tokio::sync::Mutex<()>>> {
-        let mut renders = self.renders.lock().ok()?;
-        Some(renders.entry(key.to_owned()).or_default().clone())
-    }
-
-    fn rendered(&self, key: &str) {
-        if let Ok(mut renders) = self.renders.lock() {
-            renders.remove(key);
-        }
     }
 
     pub fn version(&self) -> &CatalogVersion {
@@ -217,16 +212,12 @@ pub async fn middleware(
         None => {
             // A page kept before and now stale: one request renders it again, the others
             // wait and take its result, instead of all rendering at once.
-            let lock = if cache.known(&key) {
-                cache.render_lock(&key)
+            let turn = if cache.known(&key) {
+                Some(cache.renders.take(&key).await)
             } else {
                 None
             };
-            let _turn = match &lock {
-                Some(lock) => Some(lock.lock().await),
-                None => None,
-            };
-            if lock.is_some()
+            if turn.is_some()
                 && let Some(entry) = cache.get(&key)
             {
                 return Ok(serve(req, &entry, &cache, "hit"));
@@ -235,7 +226,6 @@ pub async fn middleware(
             let res = next.call(req).await?;
             let shareable = res.response().extensions().get::<Shareable>().copied();
             let Some(shareable) = shareable.filter(|_| res.status() == StatusCode::OK) else {
-                cache.rendered(&key);
                 return Ok(res.map_into_boxed_body());
             };
             let (request, response) = res.into_parts();
@@ -253,8 +243,8 @@ pub async fn middleware(
                 body,
                 personal: shareable.personal,
             });
-            cache.put(key.clone(), entry.clone());
-            cache.rendered(&key);
+            cache.put(key, entry.clone());
+            drop(turn);
             let req = ServiceRequest::from_request(request);
             return Ok(serve(req, &entry, &cache, "miss"));
         }

@@ -229,6 +229,17 @@ pub async fn import_registry(
         .insert(&txn)
         .await
         .context("recording the import")?;
+        let changed_any = report.certificates_inserted
+            + report.certificates_updated
+            + report.participants_inserted
+            + report.participants_updated
+            > 0;
+        if changed_any {
+            // Certificate pages kept by every instance (`/verify`) follow the registry.
+            crate::jobs::versions::bump_catalog(&txn)
+                .await
+                .context("bumping the catalog version")?;
+        }
         txn.commit().await.context("committing the import")?;
     }
     options.progress.finish_and_clear();
