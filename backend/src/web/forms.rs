@@ -21,7 +21,7 @@ use crate::i18n::tr;
 use crate::i18n::tr_with;
 use crate::payments::NextStep;
 use crate::payments::PaymentError;
-use crate::render::render;
+use crate::render::{render, render_value};
 use crate::web::error::PageError;
 
 /// How long the rate limits of forms count attempts.
@@ -40,7 +40,7 @@ pub fn form_page(
         map.insert("csrf".into(), token.into());
         map.entry("noindex").or_insert(true.into());
     }
-    let body = render(template, &data)?;
+    let body = render_value(template, data)?;
     let mut response = HttpResponse::build(status);
     response.insert_header(("Cache-Control", "no-store"));
     if let Some(cookie) = cookie {
