@@ -74,20 +74,30 @@ pub struct AppState {
     /// A province's participants and sell-through rows for the officers' and sellers'
     /// pages, kept like the indicator (exports read the database each time).
     pub participants: crate::jobs::versions::Memo<Vec<crate::features::sales::ParticipantStatus>>,
-    pub sell_through: crate::jobs::versions::Memo<Vec<crate::features::sales::SellThrough>>,
+    pub sell_through:
+        crate::jobs::versions::Memo<Vec<(String, crate::features::sales::SellThrough)>>,
+    /// Rendered parts of signed-in pages that are the same for everyone allowed to see them
+    /// (an officer's province tables, an outlet's list of products to shelve), kept like the
+    /// figures they show: a page of hundreds of rows renders them once per catalog version.
+    pub fragments: crate::jobs::versions::Memo<Arc<str>>,
+    /// What [`AppState::province_listings`] keeps.
+    pub province_listings:
+        crate::jobs::versions::Memo<Vec<crate::features::catalog::queries::ListingCard>>,
 }
 
 impl AppState {
-    /// The national indicator for `period`, computed once per catalog version and minute.
+    /// The national indicator for `period`, computed once per catalog version and minute (a
+    /// computation of seconds is answered from before while it runs again: see
+    /// [`crate::jobs::versions::Memo::get_or_refresh`]).
     pub async fn indicator(
         &self,
         period: crate::features::sales::Period,
     ) -> Result<crate::features::sales::Indicator, sea_orm::DbErr> {
+        let (db, reference) = (self.db.clone(), self.reference.clone());
         self.indicators
-            .get_or_try(
-                &format!("{}..{}", period.from, period.to),
-                crate::features::sales::indicator(&self.db, &self.reference, period),
-            )
+            .get_or_refresh(&format!("{}..{}", period.from, period.to), async move {
+                crate::features::sales::indicator(&db, &reference, period).await
+            })
             .await
     }
 
@@ -98,27 +108,75 @@ impl AppState {
         province: &str,
         period: crate::features::sales::Period,
     ) -> Result<Vec<crate::features::sales::ParticipantStatus>, sea_orm::DbErr> {
+        let key = format!("{province}|{}..{}", period.from, period.to);
+        let (db, province) = (self.db.clone(), province.to_owned());
         self.participants
-            .get_or_try(
-                &format!("{province}|{}..{}", period.from, period.to),
-                crate::features::sales::participants(&self.db, Some(province), period),
-            )
+            .get_or_refresh(&key, async move {
+                crate::features::sales::participants(&db, Some(&province), period).await
+            })
             .await
     }
 
-    /// Sell-through rows (see [`crate::features::sales::sell_through`]), kept like the
-    /// indicator.
+    /// Sell-through rows (see [`crate::features::sales::sell_through`]) with their names in
+    /// the visitor's language, kept like the indicator.
     pub async fn sell_through(
         &self,
         level: crate::features::sales::Level,
         within: &crate::features::sales::Within,
         period: crate::features::sales::Period,
-    ) -> Result<Vec<crate::features::sales::SellThrough>, sea_orm::DbErr> {
-        self.sell_through
-            .get_or_try(
-                &format!("{level:?}|{within:?}|{}..{}", period.from, period.to),
-                crate::features::sales::sell_through(&self.db, level, within, period),
-            )
+    ) -> Result<Vec<(String, crate::features::sales::SellThrough)>, sea_orm::DbErr> {
+        let key = format!(
+            "{}|{level:?}|{within:?}|{}..{}",
+            crate::i18n::current().code(),
+            period.from,
+            period.to
+        );
+        let (db, reference, within) = (self.db.clone(), self.reference.clone(), within.clone());
+        let lang = crate::i18n::RequestLang {
+            lang: crate::i18n::current(),
+            path: String::new(),
+        };
+        // Labelled in the visitor's language, also when made again in the background.
+        let make = crate::i18n::scope(lang, async move {
+            let rows = crate::features::sales::sell_through(&db, level, &within, period).await?;
+            crate::features::sales::labelled(&db, &reference, level, &rows).await
+        });
+        self.sell_through.get_or_refresh(&key, make).await
+    }
+
+    /// A rendered part of a page kept under `key` (which names everything it shows, the
+    /// visitor's language included): `data` is computed and `template` rendered only when
+    /// nothing is kept for the key.
+    pub async fn fragment<E, F>(&self, key: &str, template: &str, data: F) -> Result<Arc<str>, E>
+    where
+        F: std::future::Future<Output = Result<serde_json::Value, E>>,
+        E: From<crate::render::RenderError>,
+    {
+        self.fragments
+            .get_or_try(key, async {
+                let html = crate::render::render_raw(template, &data.await?)?;
+                Ok(Arc::from(html))
+            })
+            .await
+    }
+
+    /// The listings on sale in a province (at most 500, newest first), kept while the
+    /// catalog's version holds: what an outlet's staff may put on its shelves.
+    pub async fn province_listings(
+        &self,
+        province: &str,
+    ) -> Result<Vec<crate::features::catalog::queries::ListingCard>, sea_orm::DbErr> {
+        let today = self.clock.today();
+        self.province_listings
+            .get_or_try(&format!("{province}|{today}"), async {
+                let filter = crate::features::catalog::queries::ListingFilter {
+                    province_code: Some(province.to_owned()),
+                    ..Default::default()
+                };
+                crate::features::catalog::queries::list_visible(&self.db, today, &filter, 1, 500)
+                    .await
+                    .map(|page| page.items)
+            })
             .await
     }
 }

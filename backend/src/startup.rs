@@ -203,6 +203,8 @@ impl Application {
             indicators: crate::jobs::versions::Memo::new(catalog.clone(), minute),
             participants: crate::jobs::versions::Memo::new(catalog.clone(), minute),
             sell_through: crate::jobs::versions::Memo::new(catalog.clone(), minute),
+            province_listings: crate::jobs::versions::Memo::new(catalog.clone(), minute),
+            fragments: crate::jobs::versions::Memo::new(catalog.clone(), minute),
             db,
             reference,
             search,

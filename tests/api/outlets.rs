@@ -90,6 +90,28 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
     let (shop, staff) = outlet_with_staff(&app, "ocop-tq", &province, "staff@example.vn").await;
     let id = shop.id.to_string();
 
+    // The products of its province are offered for its shelves, once each.
+    let offered = |page: &str| {
+        let list = page
+            .split("id=\"carry-listing\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</select>").next())
+            .unwrap_or("");
+        list.matches(&format!("<option value=\"{pid}\">")).count()
+    };
+    let counter = |staff: &reqwest::Client| {
+        let url = format!("{}/outlet", app.address);
+        let staff = staff.clone();
+        async move {
+            let response = staff.get(url).send().await.expect("page");
+            response.text().await.expect("body")
+        }
+    };
+    let page = counter(&staff).await;
+    assert_eq!(offered(&page), 1, "offered to shelve");
+    assert!(page.contains("0 lượt bán, 0 sản phẩm"), "nothing sold yet");
+    assert_eq!(page.matches(&format!("value=\"{foreign}\"")).count(), 0);
+
     // Only products of the outlet's own province.
     let refused = post_with_csrf(
         &app,
@@ -107,6 +129,12 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
     )
     .await;
     assert_eq!(carried.status().as_u16(), 303);
+    let page = counter(&staff).await;
+    assert_eq!(offered(&page), 0, "on the shelf, no longer offered");
+    assert!(
+        page.contains(&format!("id=\"stock-{pid}\"")),
+        "in the shelf table"
+    );
     let stocked = post_with_csrf(
         &app,
         &staff,
@@ -221,6 +249,10 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
         .await
         .expect("body");
     assert!(page.contains("Sắp hết hàng"), "3 left is running low");
+    assert!(
+        page.contains("1 lượt bán, 2 sản phẩm"),
+        "the report follows the sale"
+    );
     app.wait_for_outbox().await;
     let store = app.get_html("/outlets/ocop-tq").await;
     assert!(store.contains("Còn 3 tại điểm bán"), "{store}");

@@ -19,8 +19,6 @@ use crate::domain::money::Vnd;
 use crate::features::accounts::auth::Action;
 use crate::features::accounts::auth::Principal;
 use crate::features::accounts::auth::Scope;
-use crate::features::catalog::queries::ListingFilter;
-use crate::features::catalog::queries::list_visible;
 use crate::features::catalog::results::results_view;
 use crate::features::outlets;
 use crate::features::outlets::CounterSale;
@@ -176,24 +174,48 @@ async fn dashboard_view(
     notice: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let carried = outlets::carried(&state.db, shop.id).await?;
-    let province_listings = list_visible(
-        &state.db,
-        state.clock.today(),
-        &ListingFilter {
-            province_code: Some(shop.province_code.clone()),
-            ..ListingFilter::default()
-        },
-        1,
-        500,
-    )
-    .await?;
-    let candidates: Vec<_> = province_listings
-        .items
-        .iter()
-        .filter(|c| !carried.iter().any(|k| k.listing_pid == c.listing_id))
-        .map(|c| json!({ "pid": c.listing_id, "title": pick(&c.title_vi, &c.title_en), "seller": c.seller_name }))
-        .collect();
-    let report = outlets::report(&state.db, shop.id).await?;
+    // Up to 500 products to choose from, the same for every member of the outlet's staff:
+    // rendered once per catalog version and shelf (the key names what is on it, so a product
+    // shelved through any instance leaves the list at once).
+    let shelf = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for line in &carried {
+            line.listing_pid.hash(&mut hasher);
+        }
+        hasher.finish()
+    };
+    let key = format!(
+        "outlet-candidates|{}|{}|{shelf:x}",
+        crate::i18n::current().code(),
+        shop.id
+    );
+    let candidate_options = state
+        .fragment(&key, "partials/outlet_candidates", async {
+            let province_listings = state.province_listings(&shop.province_code).await?;
+            let carried: std::collections::HashSet<Uuid> =
+                carried.iter().map(|k| k.listing_pid).collect();
+            let candidates: Vec<_> = province_listings
+                .iter()
+                .filter(|c| !carried.contains(&c.listing_id))
+                .map(|c| json!({ "pid": c.listing_id, "title": pick(&c.title_vi, &c.title_en), "seller": c.seller_name }))
+                .collect();
+            Ok::<_, PageError>(json!({ "candidates": candidates }))
+        })
+        .await?;
+    // Every counter sale of the outlet, the same for all its staff: summed once per catalog
+    // version and latest sale (a sale through any instance shows at once).
+    let key = format!(
+        "outlet-report|{}|{}|{}",
+        crate::i18n::current().code(),
+        shop.id,
+        outlets::last_sale(&state.db, shop.id).await?
+    );
+    let report_html = state
+        .fragment(&key, "partials/outlet_report", async {
+            Ok::<_, PageError>(json!({ "report": outlets::report(&state.db, shop.id).await? }))
+        })
+        .await?;
     let low: Vec<_> = carried.iter().filter(|c| c.low).collect();
     let images = outlets::Images::of(shop);
     let image_kinds = [
@@ -211,8 +233,9 @@ async fn dashboard_view(
             "communes": state.reference.communes.of(&shop.province_code),
             "carried": carried,
             "low": low,
-            "candidates": candidates,
-            "report": report,
+            "candidates": !candidate_options.is_empty(),
+            "candidate_options": &*candidate_options,
+            "report_html": &*report_html,
             "payments": outlets::COUNTER_PAYMENTS,
             "sale_key": Uuid::new_v4(),
             "image_kinds": image_kinds,

@@ -489,8 +489,26 @@ async fn officer_page(
         province_code: Some(code.clone()),
         ..Within::default()
     };
-    let by_seller = state.sell_through(Level::Seller, &within, period).await?;
-    let by_seller = sales::labelled(&state.db, &state.reference, Level::Seller, &by_seller).await?;
+    // Hundreds of rows, the same for every officer of the province: rendered once per
+    // catalog version, language and period.
+    let key = format!(
+        "officer-indicators|{}|{code}|{}..{}",
+        crate::i18n::current().code(),
+        period.from,
+        period.to
+    );
+    let tables = state
+        .fragment(&key, "partials/officer_indicator_tables", async {
+            let by_seller = state.sell_through(Level::Seller, &within, period).await?;
+            Ok::<_, PageError>(json!({
+                "waiting_count": waiting.len(),
+                "selling_count": selling.len(),
+                "waiting": waiting.iter().map(view).collect::<Vec<_>>(),
+                "selling": selling.iter().map(view).collect::<Vec<_>>(),
+                "by_seller": sell_through_json(&by_seller),
+            }))
+        })
+        .await?;
     let chart = charts::share_bars(
         &tr("indicator.chart_title"),
         &[ShareBar {
@@ -528,11 +546,7 @@ async fn officer_page(
             "chart": chart,
             "many_choices": choices.len() > 1,
             "choices": choices,
-            "waiting_count": waiting.len(),
-            "selling_count": selling.len(),
-            "waiting": waiting.iter().map(view).collect::<Vec<_>>(),
-            "selling": selling.iter().map(view).collect::<Vec<_>>(),
-            "by_seller": sell_through_json(&by_seller),
+            "tables": &*tables,
             "participants_csv": format!("/officer/indicators/participants.csv?{qs}"),
             "seller_csv": format!("/officer/indicators/sell-through.csv?{qs}&level=seller"),
             "listing_csv": format!("/officer/indicators/sell-through.csv?{qs}&level=listing"),
@@ -638,12 +652,12 @@ async fn seller_page(
         ..Within::default()
     };
     let listings = state.sell_through(Level::Listing, &within, period).await?;
-    let listings = sales::labelled(&state.db, &state.reference, Level::Listing, &listings).await?;
     let totals = state
         .sell_through(Level::Seller, &within, period)
         .await?
         .into_iter()
         .next()
+        .map(|(_, row)| row)
         .unwrap_or_default();
     let shipping = sales::shipping_collected(&state.db, &within, period).await?;
     let pack_sizes = sales::by_pack_size(&state.db, &within, period).await?;

@@ -875,31 +875,69 @@ pub async fn carried(
     db: &impl ConnectionTrait,
     outlet_id: OutletId,
 ) -> Result<Vec<Carried>, DbErr> {
-    let rows = outlet_listing::Entity::find()
-        .filter(outlet_listing::Column::OutletId.eq(outlet_id))
-        .order_by_asc(outlet_listing::Column::Id)
-        .all(db)
-        .await?;
-    let listings: Vec<listing::Model> = listing::Entity::find()
-        .filter(listing::Column::Id.is_in(rows.iter().map(|r| r.listing_id)))
-        .all(db)
-        .await?;
-    let titles = crate::features::selling::titles_of(db, &listings).await?;
-    let by_id: HashMap<_, &listing::Model> = listings.iter().map(|l| (l.id, l)).collect();
-    Ok(rows
+    use sea_orm::FromQueryResult;
+    use sea_orm::sea_query::Query;
+
+    /// One shelf line: only the columns the counter shows, in one query.
+    #[derive(FromQueryResult)]
+    struct Line {
+        pid: Uuid,
+        seller_id: SellerId,
+        price_vnd: Vnd,
+        stock: i32,
+        product_name_vi: String,
+        product_name_en: String,
+    }
+    let query = Query::select()
+        .column((listing::Entity, listing::Column::Pid))
+        .column((listing::Entity, listing::Column::SellerId))
+        .column((listing::Entity, listing::Column::PriceVnd))
+        .column((outlet_listing::Entity, outlet_listing::Column::Stock))
+        .column((
+            registry_certificate::Entity,
+            registry_certificate::Column::ProductNameVi,
+        ))
+        .column((
+            registry_certificate::Entity,
+            registry_certificate::Column::ProductNameEn,
+        ))
+        .from(outlet_listing::Entity)
+        .inner_join(
+            listing::Entity,
+            Expr::col((listing::Entity, listing::Column::Id))
+                .equals((outlet_listing::Entity, outlet_listing::Column::ListingId)),
+        )
+        .inner_join(
+            registry_certificate::Entity,
+            Expr::col((
+                registry_certificate::Entity,
+                registry_certificate::Column::Id,
+            ))
+            .equals((listing::Entity, listing::Column::CertificateId)),
+        )
+        .and_where(
+            Expr::col((outlet_listing::Entity, outlet_listing::Column::OutletId)).eq(outlet_id),
+        )
+        .order_by(
+            (outlet_listing::Entity, outlet_listing::Column::Id),
+            sea_orm::Order::Asc,
+        )
+        .to_owned();
+    db.query_all(&query)
+        .await?
         .iter()
-        .filter_map(|r| {
-            let l = by_id.get(&r.listing_id)?;
-            Some(Carried {
-                listing_pid: l.pid,
-                title: titles.get(&l.id).cloned().unwrap_or_default(),
-                seller_id: l.seller_id,
-                price_vnd: l.price_vnd,
-                stock: r.stock,
-                low: r.stock <= LOW_STOCK,
+        .map(|row| {
+            let line = Line::from_query_result(row, "")?;
+            Ok(Carried {
+                listing_pid: line.pid,
+                title: crate::i18n::pick(&line.product_name_vi, &line.product_name_en).to_owned(),
+                seller_id: line.seller_id,
+                price_vnd: line.price_vnd,
+                stock: line.stock,
+                low: line.stock <= LOW_STOCK,
             })
         })
-        .collect())
+        .collect()
 }
 
 /// Sales at the outlet by product and by seller.
@@ -918,6 +956,20 @@ pub struct ReportLine {
     pub sales: i64,
     pub units: i64,
     pub revenue_vnd: Vnd,
+}
+
+/// The outlet's latest counter sale (its checkout's id): what a kept sales report was summed
+/// up to, so a sale recorded on any instance shows at once.
+pub async fn last_sale(db: &impl ConnectionTrait, outlet_id: OutletId) -> Result<i64, DbErr> {
+    use sea_orm::QuerySelect;
+    let last: Option<Option<i64>> = checkout::Entity::find()
+        .select_only()
+        .column_as(checkout::Column::Id.max(), "last")
+        .filter(checkout::Column::OutletId.eq(outlet_id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(last.flatten().unwrap_or(0))
 }
 
 /// Everything sold at the outlet's counter (refunded sales left out), largest revenue first.
