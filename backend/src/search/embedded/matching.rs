@@ -169,6 +169,8 @@ pub fn plan(words: &[QueryWord], config: &SearchConfig) -> Vec<Planned> {
 #[derive(Clone, Copy, Debug)]
 pub struct TextFields {
     pub fields: [(Field, u8); 4],
+    /// Each field's words side by side (see [`side_by_side`]), in the order of `fields`.
+    pub pairs: [Field; 4],
     pub starts: Field,
     pub weights: Weights,
 }
@@ -184,6 +186,37 @@ pub fn start_terms(text: &str) -> Vec<String> {
         terms.push(format!("={}", words.join(" ")));
     }
     terms
+}
+
+/// The terms of a field's pairs field: each two words the text field's tokenizer (tantivy's
+/// `default`: runs of letters and digits, lower-cased, words over 40 bytes dropped) puts at
+/// neighbouring positions, joined by a space: exactly the two-word phrases a phrase query
+/// on the text field matches.
+pub fn side_by_side(text: &str) -> Vec<String> {
+    use tantivy::tokenizer::TokenStream;
+    let mut analyzer = default_analyzer();
+    let mut stream = analyzer.token_stream(text);
+    let mut pairs = Vec::new();
+    let mut previous: Option<(usize, String)> = None;
+    while stream.advance() {
+        let token = stream.token();
+        if let Some((position, word)) = &previous
+            && position + 1 == token.position
+        {
+            pairs.push(format!("{word} {}", token.text));
+        }
+        previous = Some((token.position, token.text.clone()));
+    }
+    pairs
+}
+
+/// What tantivy registers as `default`, the text fields' tokenizer.
+fn default_analyzer() -> tantivy::tokenizer::TextAnalyzer {
+    use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .build()
 }
 
 /// A levenshtein DFA as a term-dictionary automaton.
@@ -325,16 +358,27 @@ fn indexed(searcher: &Searcher, fields: &TextFields, word: &str) -> tantivy::Res
     Ok(false)
 }
 
+/// `words` side by side in each field, with the field's rank: two words are one term of the
+/// field's pairs (no positions read), more a phrase query.
 fn phrase(fields: &TextFields, words: &[&str]) -> Vec<(Box<dyn Query>, u8)> {
     fields
         .fields
         .iter()
-        .map(|(field, rank)| {
-            let terms = words
-                .iter()
-                .map(|w| Term::from_field_text(*field, w))
-                .collect();
-            (Box::new(PhraseQuery::new(terms)) as Box<dyn Query>, *rank)
+        .zip(fields.pairs)
+        .map(|((field, rank), pairs)| {
+            let query: Box<dyn Query> = if let [left, right] = words {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(pairs, &format!("{left} {right}")),
+                    IndexRecordOption::Basic,
+                ))
+            } else {
+                let terms = words
+                    .iter()
+                    .map(|w| Term::from_field_text(*field, w))
+                    .collect();
+                Box::new(PhraseQuery::new(terms))
+            };
+            (query, *rank)
         })
         .collect()
 }
@@ -549,6 +593,84 @@ mod tests {
         let long = query_words("a b c d e f g h i j k l");
         assert_eq!(long.len(), MAX_WORDS);
         assert!(!long.last().expect("word").prefix, "the cut word is whole");
+    }
+
+    #[test]
+    fn words_side_by_side_are_what_a_phrase_query_on_the_field_matches() {
+        use tantivy::collector::Count;
+        use tantivy::schema::{STRING, Schema, TEXT};
+        // The analyzer is the one the text fields use.
+        let texts = [
+            "Cà phê Buôn Ma Thuột, rang xay 500g",
+            "tra-shan tuyet  (ha giang)",
+            &format!("mat {} ong rung", "x".repeat(41)),
+            "ocop-bn-2023-00001",
+        ];
+        let mut registered = tantivy::tokenizer::TokenizerManager::default()
+            .get("default")
+            .expect("tantivy's default tokenizer");
+        for text in texts {
+            let tokens = |analyzer: &mut tantivy::tokenizer::TextAnalyzer| {
+                let mut stream = analyzer.token_stream(text);
+                let mut out = Vec::new();
+                while tantivy::tokenizer::TokenStream::advance(&mut stream) {
+                    let t = tantivy::tokenizer::TokenStream::token(&stream);
+                    out.push((t.position, t.text.clone()));
+                }
+                out
+            };
+            assert_eq!(tokens(&mut default_analyzer()), tokens(&mut registered));
+        }
+        // Each pair is found by a phrase query on the text, and no pair across a dropped word.
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let pairs = schema.add_text_field("pairs", STRING);
+        let index = tantivy::Index::create_in_ram(schema.build());
+        let mut writer: tantivy::IndexWriter = index.writer(15_000_000).expect("writer");
+        for text in texts {
+            let mut doc = tantivy::TantivyDocument::default();
+            doc.add_text(body, text);
+            for pair in side_by_side(text) {
+                doc.add_text(pairs, pair);
+            }
+            writer.add_document(doc).expect("add");
+        }
+        writer.commit().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        let phrase = |a: &str, b: &str| {
+            let query = PhraseQuery::new(vec![
+                Term::from_field_text(body, a),
+                Term::from_field_text(body, b),
+            ]);
+            searcher.search(&query, &Count).expect("search")
+        };
+        let pair = |a: &str, b: &str| {
+            let query = TermQuery::new(
+                Term::from_field_text(pairs, &format!("{a} {b}")),
+                IndexRecordOption::Basic,
+            );
+            searcher.search(&query, &Count).expect("search")
+        };
+        for (a, b) in [
+            ("ca", "phe"),
+            ("phê", "buôn"),
+            ("thuột", "rang"),
+            ("tra", "shan"),
+            ("tuyet", "ha"),
+            ("ong", "rung"),
+            ("mat", "ong"),
+            ("bn", "2023"),
+            ("cà", "phê"),
+            ("xay", "500g"),
+        ] {
+            assert_eq!(pair(a, b), phrase(a, b), "{a} {b}");
+        }
+        assert_eq!(pair("cà", "phê"), 1);
+        assert_eq!(
+            pair("mat", "ong"),
+            0,
+            "a dropped long word stays between them"
+        );
     }
 
     #[test]

@@ -41,6 +41,10 @@ struct Fields {
     title: Field,
     context: Field,
     cert: Field,
+    /// For kind, title, context and cert in that order: each pair of words side by side as
+    /// one term (see [`matching::side_by_side`]), so "these two words together" is a term
+    /// lookup instead of a phrase query reading positions.
+    pairs: [Field; 4],
     /// Every text field's leading words: see [`matching::start_terms`].
     starts: Field,
     /// The relevance tie-break ([`crate::search::quality`]).
@@ -98,6 +102,8 @@ fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", text.clone()),
         context: b.add_text_field("context", text.clone()),
         cert: b.add_text_field("cert", text),
+        pairs: ["kind", "title", "context", "cert"]
+            .map(|name| b.add_text_field(&format!("{name}_pairs"), STRING)),
         starts: b.add_text_field("starts", STRING),
         quality: b.add_i64_field("quality", FAST),
         packed: b.add_u64_field("packed", FAST),
@@ -334,9 +340,13 @@ impl Inner {
         doc.add_text(f.context, &d.context_folded);
         let cert = fold(&d.certificate_no);
         doc.add_text(f.cert, &cert);
-        for text in [&d.kind_folded, &d.title_folded, &d.context_folded, &cert] {
+        let texts = [&d.kind_folded, &d.title_folded, &d.context_folded, &cert];
+        for (text, pairs) in texts.iter().zip(f.pairs) {
             for term in matching::start_terms(text) {
                 doc.add_text(f.starts, term);
+            }
+            for pair in matching::side_by_side(text) {
+                doc.add_text(pairs, pair);
             }
         }
         doc.add_i64(f.quality, d.quality);
@@ -383,6 +393,7 @@ impl Inner {
                 (f.context, rank("context_folded", 2)),
                 (f.cert, rank("certificate_no", 3)),
             ],
+            pairs: f.pairs,
             starts: f.starts,
             weights: self.weights,
         }

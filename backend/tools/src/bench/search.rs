@@ -36,6 +36,37 @@ pub struct BenchReport {
     pub concurrent: Vec<Latency>,
     pub concurrency: usize,
     pub concurrent_qps: f64,
+    /// The query texts slowest at the median of their single-threaded runs (kind, text,
+    /// median ms, slowest ms): where the p99 comes from.
+    pub slowest: Vec<(&'static str, String, f64, f64)>,
+}
+
+/// The `n` (kind, text) pairs slowest at their median.
+fn slowest(
+    queries: &[(&'static str, SearchQuery)],
+    samples: &[(&'static str, Duration)],
+    n: usize,
+) -> Vec<(&'static str, String, f64, f64)> {
+    let mut by_text: std::collections::BTreeMap<(&'static str, &str), Vec<f64>> =
+        std::collections::BTreeMap::new();
+    for ((kind, q), (_, took)) in queries.iter().zip(samples) {
+        by_text
+            .entry((*kind, q.text.as_str()))
+            .or_default()
+            .push(took.as_secs_f64() * 1000.0);
+    }
+    let mut rows: Vec<_> = by_text
+        .into_iter()
+        .map(|((kind, text), mut ms)| {
+            ms.sort_by(f64::total_cmp);
+            let median = ms[ms.len() / 2];
+            let max = ms.last().copied().unwrap_or(median);
+            (kind, text.to_owned(), median, max)
+        })
+        .collect();
+    rows.sort_by(|a, b| b.2.total_cmp(&a.2));
+    rows.truncate(n);
+    rows
 }
 
 const KINDS: [&str; 4] = ["text", "text+facets", "facets only", "sorted"];
@@ -275,6 +306,7 @@ pub async fn run(
         progress.inc(1);
     }
     let single = by_kind(&samples);
+    let slowest = slowest(&queries, &samples, 5);
 
     progress.set_message("concurrent queries");
     progress.set_position(0);
@@ -316,6 +348,7 @@ pub async fn run(
         concurrent: by_kind(&all),
         concurrency,
         concurrent_qps: all.len() as f64 / elapsed.as_secs_f64().max(1e-9),
+        slowest,
     })
 }
 
@@ -389,6 +422,12 @@ pub fn side_by_side(reports: &[BenchReport], raw: Option<&[Latency]>) -> String 
             r.concurrency,
             r.concurrent_qps
         );
+        for (kind, text, median, max) in &r.slowest {
+            let _ = writeln!(
+                out,
+                "  slow: {kind} {text:?}: median {median:.2} ms, slowest {max:.2} ms"
+            );
+        }
     }
     out
 }
