@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::domain::reference::Reference;
 use crate::domain::time::vietnam_date;
+use crate::jobs::versions::Made;
 use crate::media::store::MediaStore;
 use crate::search::SearchEngine;
 
@@ -73,9 +74,9 @@ pub struct AppState {
     pub indicators: crate::jobs::versions::Memo<crate::features::sales::Indicator>,
     /// A province's participants and sell-through rows for the officers' and sellers'
     /// pages, kept like the indicator (exports read the database each time).
-    pub participants: crate::jobs::versions::Memo<Vec<crate::features::sales::ParticipantStatus>>,
+    pub participants: crate::jobs::versions::Memo<Arc<[crate::features::sales::ParticipantStatus]>>,
     pub sell_through:
-        crate::jobs::versions::Memo<Vec<(String, crate::features::sales::SellThrough)>>,
+        crate::jobs::versions::Memo<Arc<[(String, crate::features::sales::SellThrough)]>>,
     /// Rendered parts of signed-in pages that are the same for everyone allowed to see them
     /// (an officer's province tables, an outlet's list of products to shelve), kept like the
     /// figures they show: a page of hundreds of rows renders them once per catalog version.
@@ -99,32 +100,35 @@ impl AppState {
                 crate::features::sales::indicator(&db, &reference, period).await
             })
             .await
+            .map(|made| made.value)
     }
 
     /// One province's participants in `period` (see [`crate::features::sales::participants`]),
-    /// kept like the indicator.
+    /// kept like the indicator, with the serial of their computation.
     pub async fn participants(
         &self,
         province: &str,
         period: crate::features::sales::Period,
-    ) -> Result<Vec<crate::features::sales::ParticipantStatus>, sea_orm::DbErr> {
+    ) -> Result<Made<Arc<[crate::features::sales::ParticipantStatus]>>, sea_orm::DbErr> {
         let key = format!("{province}|{}..{}", period.from, period.to);
         let (db, province) = (self.db.clone(), province.to_owned());
         self.participants
             .get_or_refresh(&key, async move {
-                crate::features::sales::participants(&db, Some(&province), period).await
+                crate::features::sales::participants(&db, Some(&province), period)
+                    .await
+                    .map(Arc::from)
             })
             .await
     }
 
     /// Sell-through rows (see [`crate::features::sales::sell_through`]) with their names in
-    /// the visitor's language, kept like the indicator.
+    /// the visitor's language, kept like the indicator, with the serial of their computation.
     pub async fn sell_through(
         &self,
         level: crate::features::sales::Level,
         within: &crate::features::sales::Within,
         period: crate::features::sales::Period,
-    ) -> Result<Vec<(String, crate::features::sales::SellThrough)>, sea_orm::DbErr> {
+    ) -> Result<Made<Arc<[(String, crate::features::sales::SellThrough)]>>, sea_orm::DbErr> {
         let key = format!(
             "{}|{level:?}|{within:?}|{}..{}",
             crate::i18n::current().code(),
@@ -139,7 +143,9 @@ impl AppState {
         // Labelled in the visitor's language, also when made again in the background.
         let make = crate::i18n::scope(lang, async move {
             let rows = crate::features::sales::sell_through(&db, level, &within, period).await?;
-            crate::features::sales::labelled(&db, &reference, level, &rows).await
+            crate::features::sales::labelled(&db, &reference, level, &rows)
+                .await
+                .map(Arc::from)
         });
         self.sell_through.get_or_refresh(&key, make).await
     }

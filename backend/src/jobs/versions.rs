@@ -178,7 +178,28 @@ struct Kept<V> {
     version: u64,
     made: std::time::Instant,
     cost: Duration,
-    value: V,
+    value: Made<V>,
+}
+
+/// A value from a [`Memo::get_or_refresh`] and the serial number of the computation that
+/// made it: what is derived from it (a rendered table) can be kept under that number, so it
+/// is never kept as current when the value was answered from before.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Made<V> {
+    pub value: V,
+    pub serial: u64,
+}
+
+/// Serial numbers of computations, unique in this process.
+static SERIALS: AtomicU64 = AtomicU64::new(1);
+
+impl<V> Made<V> {
+    fn new(value: V) -> Self {
+        Self {
+            value,
+            serial: SERIALS.fetch_add(1, Ordering::Relaxed),
+        }
+    }
 }
 
 type Entries<V> = Arc<std::sync::Mutex<HashMap<String, Kept<V>>>>;
@@ -224,7 +245,7 @@ impl<V: Clone> Memo<V> {
         }
     }
 
-    fn kept(&self, key: &str) -> Option<V> {
+    fn kept(&self, key: &str) -> Option<Made<V>> {
         let now = self.version.current();
         let entries = self.entries.lock().ok()?;
         entries
@@ -235,7 +256,7 @@ impl<V: Clone> Memo<V> {
 
     /// A previous result for `key` that was slow to make and is recent enough to answer
     /// while it is made again.
-    fn stale(&self, key: &str) -> Option<V> {
+    fn stale(&self, key: &str) -> Option<Made<V>> {
         let entries = self.entries.lock().ok()?;
         entries
             .get(key)
@@ -248,6 +269,13 @@ impl<V: Clone> Memo<V> {
     where
         F: std::future::Future<Output = Result<V, E>>,
     {
+        self.made_or_try(key, make).await.map(|made| made.value)
+    }
+
+    async fn made_or_try<E, F>(&self, key: &str, make: F) -> Result<Made<V>, E>
+    where
+        F: std::future::Future<Output = Result<V, E>>,
+    {
         if let Some(value) = self.kept(key) {
             return Ok(value);
         }
@@ -257,7 +285,7 @@ impl<V: Clone> Memo<V> {
         }
         let version = self.version.current();
         let started = std::time::Instant::now();
-        let value = make.await?;
+        let value = Made::new(make.await?);
         if !self.ttl.is_zero() {
             let kept = Kept {
                 version,
@@ -277,7 +305,7 @@ impl<V: Clone + Send + 'static> Memo<V> {
     /// once, and one background task (one per key, on this instance) makes its successor.
     /// A figure that takes seconds to compute at national scale is then a few seconds behind
     /// the catalog instead of making a visitor wait after every sale.
-    pub async fn get_or_refresh<E, F>(&self, key: &str, make: F) -> Result<V, E>
+    pub async fn get_or_refresh<E, F>(&self, key: &str, make: F) -> Result<Made<V>, E>
     where
         E: std::fmt::Display + Send + 'static,
         F: std::future::Future<Output = Result<V, E>> + Send + 'static,
@@ -286,7 +314,7 @@ impl<V: Clone + Send + 'static> Memo<V> {
             return Ok(value);
         }
         let Some(previous) = self.stale(key).filter(|_| !self.ttl.is_zero()) else {
-            return self.get_or_try(key, make).await;
+            return self.made_or_try(key, make).await;
         };
         if let Some(turn) = self.turns.try_take(key) {
             let entries = self.entries.clone();
@@ -300,7 +328,7 @@ impl<V: Clone + Send + 'static> Memo<V> {
                             version,
                             made: std::time::Instant::now(),
                             cost: started.elapsed(),
-                            value,
+                            value: Made::new(value),
                         };
                         keep(&entries, key, kept);
                     }
@@ -316,6 +344,10 @@ impl<V: Clone + Send + 'static> Memo<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn value<V, E>(made: Result<Made<V>, E>) -> Result<V, E> {
+        made.map(|made| made.value)
+    }
 
     #[tokio::test]
     async fn a_memo_computes_once_until_the_version_moves() {
@@ -393,18 +425,15 @@ mod tests {
                 Ok::<_, String>(calls.fetch_add(1, Ordering::SeqCst) + 1)
             }
         };
-        assert_eq!(
-            memo.get_or_refresh("k", make(150)).await,
-            Ok(1),
-            "first: computed"
-        );
+        let first = memo.get_or_refresh("k", make(150)).await.expect("made");
+        assert_eq!(first.value, 1, "first: computed");
         version.changed_here();
         let started = std::time::Instant::now();
         for _ in 0..5 {
             assert_eq!(
                 memo.get_or_refresh("k", make(150)).await,
-                Ok(1),
-                "answered from before"
+                Ok(first.clone()),
+                "answered from before, under the same serial"
             );
         }
         assert!(
@@ -414,12 +443,17 @@ mod tests {
         let mut fresh = Ok(1);
         for _ in 0..50 {
             tokio::time::sleep(Duration::from_millis(20)).await;
-            fresh = memo.get_or_refresh("k", make(150)).await;
+            fresh = value(memo.get_or_refresh("k", make(150)).await);
             if fresh != Ok(1) {
                 break;
             }
         }
         assert_eq!(fresh, Ok(2), "made again in the background");
+        let again = memo.get_or_refresh("k", make(150)).await.expect("kept");
+        assert_ne!(
+            again.serial, first.serial,
+            "a new computation, a new serial"
+        );
         assert_eq!(
             calls.load(Ordering::SeqCst),
             2,
@@ -428,9 +462,9 @@ mod tests {
         assert_eq!(memo.turns.len(), 0, "its turn ended");
 
         // A quick figure runs again in the request: never answered out of date.
-        assert_eq!(memo.get_or_refresh("quick", make(0)).await, Ok(3));
+        assert_eq!(value(memo.get_or_refresh("quick", make(0)).await), Ok(3));
         version.changed_here();
-        assert_eq!(memo.get_or_refresh("quick", make(0)).await, Ok(4));
+        assert_eq!(value(memo.get_or_refresh("quick", make(0)).await), Ok(4));
     }
 
     #[tokio::test]

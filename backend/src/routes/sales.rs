@@ -464,7 +464,8 @@ async fn officer_page(
     let period = query.period(&state).map_err(PageError::BadRequest)?;
     // The province's participants are its denominator, and those selling its numerator: no
     // national query for one province.
-    let participants = state.participants(&code, period).await?;
+    let figures = state.participants(&code, period).await?;
+    let participants = &figures.value;
     let (selling, waiting): (Vec<_>, Vec<_>) = participants.iter().partition(|p| p.selling());
     let share = sales::Share::new(
         participants.len() as i64,
@@ -489,23 +490,26 @@ async fn officer_page(
         province_code: Some(code.clone()),
         ..Within::default()
     };
+    let by_seller = state.sell_through(Level::Seller, &within, period).await?;
     // Hundreds of rows, the same for every officer of the province: rendered once per
-    // catalog version, language and period.
+    // language and computation of the figures they show (figures answered from before while
+    // they are computed again are not kept as the current version's).
     let key = format!(
-        "officer-indicators|{}|{code}|{}..{}",
+        "officer-indicators|{}|{code}|{}..{}|{}|{}",
         crate::i18n::current().code(),
         period.from,
-        period.to
+        period.to,
+        figures.serial,
+        by_seller.serial
     );
     let tables = state
         .fragment(&key, "partials/officer_indicator_tables", async {
-            let by_seller = state.sell_through(Level::Seller, &within, period).await?;
             Ok::<_, PageError>(json!({
                 "waiting_count": waiting.len(),
                 "selling_count": selling.len(),
                 "waiting": waiting.iter().map(view).collect::<Vec<_>>(),
                 "selling": selling.iter().map(view).collect::<Vec<_>>(),
-                "by_seller": sell_through_json(&by_seller),
+                "by_seller": sell_through_json(&by_seller.value),
             }))
         })
         .await?;
@@ -651,13 +655,16 @@ async fn seller_page(
         seller_id: Some(shop.id),
         ..Within::default()
     };
-    let listings = state.sell_through(Level::Listing, &within, period).await?;
+    let listings = state
+        .sell_through(Level::Listing, &within, period)
+        .await?
+        .value;
     let totals = state
         .sell_through(Level::Seller, &within, period)
         .await?
-        .into_iter()
-        .next()
-        .map(|(_, row)| row)
+        .value
+        .first()
+        .map(|(_, row)| row.clone())
         .unwrap_or_default();
     let shipping = sales::shipping_collected(&state.db, &within, period).await?;
     let pack_sizes = sales::by_pack_size(&state.db, &within, period).await?;
