@@ -4,6 +4,7 @@
 //! another.
 use ocop_village::db::entities::{checkout, order, outlet, registry_certificate};
 use ocop_village::domain::ids::OutletId;
+use ocop_village::domain::states::OrderState;
 use ocop_village::features::accounts::auth::{Role, grant};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -260,6 +261,18 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
     assert_eq!(
         app.get("/outlets/no-such-outlet").await.status().as_u16(),
         404
+    );
+
+    // A refund recorded through another instance (straight into the database: this
+    // instance sees no change of the catalog) leaves the sale out at the next view, though
+    // the report was kept a moment before.
+    assert!(counter(&staff).await.contains("1 lượt bán, 2 sản phẩm"));
+    let mut refunded: order::ActiveModel = sold.clone().into();
+    refunded.state = Set(OrderState::Refunded);
+    refunded.update(&app.db).await.expect("refund");
+    assert!(
+        counter(&staff).await.contains("0 lượt bán, 0 sản phẩm"),
+        "the kept report follows the refund"
     );
 
     // The shelf form carries the count it showed: staff who saw 5 and typed 8 (three

@@ -204,12 +204,13 @@ async fn dashboard_view(
         })
         .await?;
     // Every counter sale of the outlet, the same for all its staff: summed once per catalog
-    // version and latest sale (a sale through any instance shows at once).
+    // version, latest sale and number refunded (a sale or a refund through any instance
+    // shows at once).
     let key = format!(
         "outlet-report|{}|{}|{}",
         crate::i18n::current().code(),
         shop.id,
-        outlets::last_sale(&state.db, shop.id).await?
+        outlets::report_mark(&state.db, shop.id).await?
     );
     let report_html = state
         .fragment(&key, "partials/outlet_report", async {

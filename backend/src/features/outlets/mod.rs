@@ -958,10 +958,26 @@ pub struct ReportLine {
     pub revenue_vnd: Vnd,
 }
 
-/// The outlet's latest counter sale (its checkout's id): what a kept sales report was summed
-/// up to, so a sale recorded on any instance shows at once.
-pub async fn last_sale(db: &impl ConnectionTrait, outlet_id: OutletId) -> Result<i64, DbErr> {
-    use sea_orm::QuerySelect;
+/// What a kept sales report was summed from: the outlet's latest counter sale (its checkout's
+/// id) and how many of its sales are refunded, so a sale or a refund recorded on any instance
+/// shows at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReportMark {
+    pub last_sale: i64,
+    pub refunded: u64,
+}
+
+impl std::fmt::Display for ReportMark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.last_sale, self.refunded)
+    }
+}
+
+pub async fn report_mark(
+    db: &impl ConnectionTrait,
+    outlet_id: OutletId,
+) -> Result<ReportMark, DbErr> {
+    use sea_orm::{PaginatorTrait, QuerySelect, sea_query::Query};
     let last: Option<Option<i64>> = checkout::Entity::find()
         .select_only()
         .column_as(checkout::Column::Id.max(), "last")
@@ -969,7 +985,23 @@ pub async fn last_sale(db: &impl ConnectionTrait, outlet_id: OutletId) -> Result
         .into_tuple()
         .one(db)
         .await?;
-    Ok(last.flatten().unwrap_or(0))
+    let refunded = order::Entity::find()
+        .filter(order::Column::State.eq(OrderState::Refunded))
+        .filter(
+            order::Column::CheckoutId.in_subquery(
+                Query::select()
+                    .column(checkout::Column::Id)
+                    .from(checkout::Entity)
+                    .and_where(checkout::Column::OutletId.eq(outlet_id))
+                    .to_owned(),
+            ),
+        )
+        .count(db)
+        .await?;
+    Ok(ReportMark {
+        last_sale: last.flatten().unwrap_or(0),
+        refunded,
+    })
 }
 
 /// Everything sold at the outlet's counter (refunded sales left out), largest revenue first.
