@@ -973,6 +973,7 @@ impl std::fmt::Display for ReportMark {
     }
 }
 
+/// The outlet's [`ReportMark`] now: two small reads, against summing every sale again.
 pub async fn report_mark(
     db: &impl ConnectionTrait,
     outlet_id: OutletId,
