@@ -31,6 +31,7 @@ mod m20261204_000027_add_variant_photos;
 mod m20261205_000028_create_channel_declarations;
 mod m20261206_000029_create_change_counters;
 mod m20261206_000030_add_national_scale_indexes;
+mod m20261207_000031_add_refunded_events_index;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000028_create_channel_declarations::Migration),
             Box::new(m20261206_000029_create_change_counters::Migration),
             Box::new(m20261206_000030_add_national_scale_indexes::Migration),
+            Box::new(m20261207_000031_add_refunded_events_index::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ use ocop_village::db::entities::{checkout, order, outlet, registry_certificate};
 use ocop_village::domain::ids::OutletId;
 use ocop_village::domain::states::OrderState;
 use ocop_village::features::accounts::auth::{Role, grant};
+use ocop_village::features::orders;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::checkout::listing_of;
@@ -263,13 +264,17 @@ async fn counter_sales_take_the_outlets_stock_and_count_in_the_outlet_channel() 
         404
     );
 
-    // A refund recorded through another instance (straight into the database: this
-    // instance sees no change of the catalog) leaves the sale out at the next view, though
-    // the report was kept a moment before.
+    // A refund recorded through another instance (the order's step taken on the database,
+    // not through this instance, which sees no change of the catalog) leaves the sale out at
+    // the next view, though the report was kept a moment before.
     assert!(counter(&staff).await.contains("1 lượt bán, 2 sản phẩm"));
-    let mut refunded: order::ActiveModel = sold.clone().into();
-    refunded.state = Set(OrderState::Refunded);
-    refunded.update(&app.db).await.expect("refund");
+    let refund = orders::Step::Refund {
+        reason: "trả tiền mặt tại quầy".to_owned(),
+    };
+    let refunded = orders::apply_system(&app.db, &sold, &refund, chrono::Utc::now())
+        .await
+        .expect("refund");
+    assert_eq!(refunded.state, OrderState::Refunded);
     assert!(
         counter(&staff).await.contains("0 lượt bán, 0 sản phẩm"),
         "the kept report follows the refund"
