@@ -108,6 +108,23 @@ async fn a_seller_takes_an_order_from_placed_to_delivered_and_the_shopper_is_tol
         .await
         .expect("body");
     assert!(list.contains(&o.code), "the order is listed");
+    let row = list
+        .split(&o.code)
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_default();
+    assert!(row.contains("Nguyễn Thị Lan"), "with its buyer: {row}");
+    assert!(row.contains("(2)"), "and its two units: {row}");
+    let in_state = |state: &'static str| {
+        let seller = seller.clone();
+        let url = format!("{}/seller/orders?state={state}", app.address);
+        async move {
+            let page = seller.get(url).send().await.expect("list");
+            page.text().await.expect("body")
+        }
+    };
+    assert!(in_state("placed").await.contains(&o.code));
+    assert!(!in_state("delivered").await.contains(&o.code));
 
     // Shipping needs a carrier and a tracking number; steps out of order are refused.
     let early = step(&app, &seller, &o, &[("step", "deliver")]).await;

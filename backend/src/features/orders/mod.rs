@@ -813,65 +813,90 @@ pub struct SellerOrderRow {
     pub placed_at: String,
 }
 
-/// A seller's orders, newest first, optionally in one state. The caller checks the scope.
+/// A seller's orders, newest first, optionally in one state, in one query (the order, its
+/// checkout's columns the list shows, its units summed). The caller checks the scope.
 pub async fn for_seller(
     db: &impl ConnectionTrait,
     seller_id: SellerId,
     state: Option<OrderState>,
     limit: u64,
 ) -> Result<Vec<SellerOrderRow>, DbErr> {
-    let mut q = order::Entity::find()
-        .filter(order::Column::SellerId.eq(seller_id))
-        .order_by_desc(order::Column::Id)
+    use sea_orm::FromQueryResult;
+
+    #[derive(FromQueryResult)]
+    struct Line {
+        pid: Uuid,
+        code: String,
+        state: OrderState,
+        payment_state: PaymentState,
+        payment_method: String,
+        channel: String,
+        name: String,
+        province_code: String,
+        subtotal_vnd: Vnd,
+        shipping_vnd: Vnd,
+        created_at: DateTime<Utc>,
+        units: i64,
+    }
+    let units = Query::select()
+        .expr(Expr::cust("COALESCE(SUM(order_items.quantity), 0)"))
+        .from(order_item::Entity)
+        .and_where(
+            Expr::col((order_item::Entity, order_item::Column::OrderId))
+                .equals((order::Entity, order::Column::Id)),
+        )
+        .to_owned();
+    let mut query = Query::select();
+    query
+        .columns([
+            (order::Entity, order::Column::Pid),
+            (order::Entity, order::Column::Code),
+            (order::Entity, order::Column::State),
+            (order::Entity, order::Column::PaymentState),
+            (order::Entity, order::Column::SubtotalVnd),
+            (order::Entity, order::Column::ShippingVnd),
+            (order::Entity, order::Column::CreatedAt),
+        ])
+        .columns([
+            (checkout::Entity, checkout::Column::PaymentMethod),
+            (checkout::Entity, checkout::Column::Channel),
+            (checkout::Entity, checkout::Column::Name),
+            (checkout::Entity, checkout::Column::ProvinceCode),
+        ])
+        .expr_as(units, "units")
+        .from(order::Entity)
+        .inner_join(
+            checkout::Entity,
+            Expr::col((checkout::Entity, checkout::Column::Id))
+                .equals((order::Entity, order::Column::CheckoutId)),
+        )
+        .and_where(Expr::col((order::Entity, order::Column::SellerId)).eq(seller_id))
+        .order_by((order::Entity, order::Column::Id), sea_orm::Order::Desc)
         .limit(limit);
     if let Some(state) = state {
-        q = q.filter(order::Column::State.eq(state));
+        query.and_where(Expr::col((order::Entity, order::Column::State)).eq(state));
     }
-    let found = q.all(db).await?;
-    let mut checkouts: HashMap<_, checkout::Model> = checkout::Entity::find()
-        .filter(checkout::Column::Id.is_in(found.iter().map(|o| o.checkout_id)))
-        .all(db)
+    db.query_all(&query)
         .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let rows: Vec<(order::Model, Option<checkout::Model>)> = found
-        .into_iter()
-        .map(|o| {
-            // Several orders can share a checkout only across sellers, never within one.
-            let c = checkouts.remove(&o.checkout_id);
-            (o, c)
-        })
-        .collect();
-    let units: HashMap<_, _> = order_item::Entity::find()
-        .filter(order_item::Column::OrderId.is_in(rows.iter().map(|(o, _)| o.id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .fold(HashMap::new(), |mut acc, i| {
-            *acc.entry(i.order_id).or_default() += i64::from(i.quantity);
-            acc
-        });
-    Ok(rows
-        .into_iter()
-        .filter_map(|(o, c)| {
-            let c = c?;
-            Some(SellerOrderRow {
-                pid: o.pid,
-                units: units.get(&o.id).copied().unwrap_or(0),
-                code: o.code,
-                state: o.state,
-                payment_state: o.payment_state,
-                payment_method: c.payment_method,
-                channel: c.channel,
-                buyer: c.name,
-                province_code: c.province_code,
-                subtotal_vnd: o.subtotal_vnd,
-                shipping_vnd: o.shipping_vnd,
-                placed_at: format_vietnam(o.created_at),
+        .iter()
+        .map(|row| {
+            let line = Line::from_query_result(row, "")?;
+            Ok(SellerOrderRow {
+                pid: line.pid,
+                code: line.code,
+                state: line.state,
+                payment_state: line.payment_state,
+                payment_method: line.payment_method,
+                channel: line.channel,
+                buyer: line.name,
+                province_code: line.province_code,
+                subtotal_vnd: line.subtotal_vnd,
+                shipping_vnd: line.shipping_vnd,
+                units: line.units,
+                placed_at: format_vietnam(line.created_at),
             })
         })
-        .collect())
+        .collect()
 }
 
 /// How many orders of a seller are in each state.
