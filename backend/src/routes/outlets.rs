@@ -204,8 +204,8 @@ async fn dashboard_view(
         })
         .await?;
     // Every counter sale of the outlet, the same for all its staff: summed once per catalog
-    // version, latest sale and number refunded (a sale or a refund through any instance
-    // shows at once).
+    // version, latest sale and latest refund (a sale or a refund through any instance shows
+    // at once).
     let key = format!(
         "outlet-report|{}|{}|{}",
         crate::i18n::current().code(),

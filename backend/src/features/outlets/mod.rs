@@ -973,34 +973,41 @@ impl std::fmt::Display for ReportMark {
     }
 }
 
-/// The outlet's [`ReportMark`] now: two index reads (the latest refund through the partial
-/// index `idx_order_events_refunded`, which its literal condition lets both databases use),
-/// against summing every sale again.
+/// The outlet's [`ReportMark`] now, in one query of two index reads (the latest refund
+/// through the partial index `idx_order_events_refunded`, which its literal condition lets
+/// both databases use), against summing every sale again.
 pub async fn report_mark(
     db: &impl ConnectionTrait,
     outlet_id: OutletId,
 ) -> Result<ReportMark, DbErr> {
-    use sea_orm::QuerySelect;
-    let last_sale: Option<Option<i64>> = checkout::Entity::find()
-        .select_only()
-        .column_as(checkout::Column::Id.max(), "last")
-        .filter(checkout::Column::OutletId.eq(outlet_id))
-        .into_tuple()
-        .one(db)
-        .await?;
-    let last_refund: Option<Option<i64>> = order_event::Entity::find()
-        .select_only()
-        .column_as(order_event::Column::Id.max(), "last")
-        .filter(Expr::cust(format!(
+    use sea_orm::sea_query::Query;
+    let last_sale = Query::select()
+        .expr(checkout::Column::Id.max())
+        .from(checkout::Entity)
+        .and_where(checkout::Column::OutletId.eq(outlet_id))
+        .to_owned();
+    let last_refund = Query::select()
+        .expr(order_event::Column::Id.max())
+        .from(order_event::Entity)
+        .and_where(Expr::cust(format!(
             "state = '{}'",
             OrderState::Refunded.as_str()
         )))
-        .into_tuple()
-        .one(db)
-        .await?;
+        .to_owned();
+    let query = Query::select()
+        .expr_as(last_sale, "last_sale")
+        .expr_as(last_refund, "last_refund")
+        .to_owned();
+    let row = db.query_one(&query).await?;
+    let read = |column: &str| -> Result<i64, DbErr> {
+        Ok(match &row {
+            Some(row) => row.try_get::<Option<i64>>("", column)?.unwrap_or(0),
+            None => 0,
+        })
+    };
     Ok(ReportMark {
-        last_sale: last_sale.flatten().unwrap_or(0),
-        last_refund: last_refund.flatten().unwrap_or(0),
+        last_sale: read("last_sale")?,
+        last_refund: read("last_refund")?,
     })
 }
 
